@@ -1,0 +1,15 @@
+import { S3Client, CreateBucketCommand } from "@aws-sdk/client-s3";
+import { archiveArtifact } from "../shared/evidence/archive.ts";
+import { pseudoRandomStream } from "./archive.ts";
+const s3 = new S3Client({ endpoint: "http://127.0.0.1:5202", region: "us-east-1", forcePathStyle: true, maxAttempts: 1, credentials: { accessKeyId: "t", secretAccessKey: "t" } });
+const Bucket = "p" + Date.now();
+await s3.send(new CreateBucketCommand({ Bucket }));
+const M = 1048576; let peak = { rss: 0 } as NodeJS.MemoryUsage;
+const base = process.memoryUsage();
+const t = setInterval(() => { if (mode === "gc") (globalThis as any).gc(); const m = process.memoryUsage(); if (m.rss > peak.rss) peak = m; }, 20);
+const mode = process.argv[2];
+const body = pseudoRandomStream(256 * M);
+await archiveArtifact(s3, { bucket: Bucket, incidentId: "i", name: "x", body, collector: "c", sourceApiCall: "s" }, { queueSize: 2 });
+clearInterval(t);
+const f = (m: NodeJS.MemoryUsage) => Object.entries(m).map(([k, v]) => `${k}=${Math.round(v / M)}`).join(" ");
+console.log("base", f(base)); console.log("peak", f(peak));

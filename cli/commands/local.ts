@@ -1,0 +1,43 @@
+/**
+ * `responder local up` — the local responder as a long-running service: emulator (or
+ * AWS_ENDPOINT_URL), resources, routes and runner; one JSON line on stdout when ready.
+ */
+import { startLocalSession } from "../../shared/local/session.ts";
+import { dim, progress } from "../output.ts";
+
+export async function localUpCommand(args: { port?: number; json: boolean }): Promise<number> {
+  process.env.POWERTOOLS_LOG_LEVEL ??= "SILENT";
+  const session = await startLocalSession({
+    ...(args.port ? { port: args.port } : {}),
+    onInvocation: (inv) => {
+      const ev = inv.event as { "detail-type"?: string; detail?: { incidentId?: string } };
+      const result = inv.error ? `error: ${inv.error}` : JSON.stringify(inv.result)?.slice(0, 120);
+      progress(dim(`${new Date().toISOString()} ${inv.functionName} ← ${ev?.["detail-type"] ?? "?"} (${inv.ms} ms, attempt ${inv.attempt}): ${result}`));
+    },
+  });
+  const ready = {
+    endpoint: session.emulator.endpoint,
+    region: session.aws.region,
+    resources: {
+      evidenceBucket: session.local.resources.evidenceBucket,
+      incidentTable: session.local.resources.incidentTable,
+      alertTopicArn: session.local.resources.alertTopicArn,
+      eventBusName: session.local.resources.eventBusName,
+    },
+  };
+  process.stdout.write(`${JSON.stringify(ready)}\n`);
+  if (!args.json) {
+    progress(`Local responder ready at ${ready.endpoint}. In another shell:`);
+    progress(`  export AWS_ENDPOINT_URL=${ready.endpoint} AWS_REGION=${ready.region}`);
+    progress("  responder ingest <event.json>");
+    progress("Stop with Ctrl-C.");
+  }
+  await new Promise<void>((resolve) => {
+    const stop = () => resolve();
+    process.once("SIGINT", stop);
+    process.once("SIGTERM", stop);
+  });
+  progress("Stopping the local responder…");
+  await session.stop();
+  return 0;
+}

@@ -1,0 +1,84 @@
+/**
+ * The `responder` command line.
+ */
+import { parseArgs } from "node:util";
+import { describeError, ResponderError } from "../shared/errors/index.ts";
+import { drillCommand } from "./commands/drill.ts";
+import { ingestCommand, UsageError } from "./commands/ingest.ts";
+import { localUpCommand } from "./commands/local.ts";
+import { deadLettersCommand, statusCommand } from "./commands/status.ts";
+
+const USAGE = `Usage: responder <command> [options]
+
+Commands:
+  drill [--scenario NAME | --all] [--json]   run a local drill end to end (the default job)
+  local up [--port N] [--json]               start the local responder; prints one JSON line when ready
+  ingest <file|-> [--json] [--timeout S]     put an EventBridge event on the bus and wait for the incident
+  status [incidentId] [--json]               list open incidents, or show one incident's timeline
+  deadletters [--json]                       list events that could not be handled
+
+Environment: AWS_ENDPOINT_URL (a local emulator), AWS_REGION, AWS_PROFILE.`;
+
+const OPTIONS = {
+  json: { type: "boolean", default: false },
+  scenario: { type: "string" },
+  all: { type: "boolean", default: false },
+  port: { type: "string" },
+  timeout: { type: "string" },
+  stage: { type: "string" },
+  force: { type: "boolean", default: false },
+  help: { type: "boolean", short: "h", default: false },
+} as const;
+
+function port(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 65535) throw new UsageError(`--port must be a port number, not ${value}`);
+  return n;
+}
+
+/** Runs the command line; returns the exit code. */
+export async function main(argv: string[]): Promise<number> {
+  let parsed: ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>;
+  try {
+    parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
+  } catch (err) {
+    console.error(`${(err as Error).message}\n\n${USAGE}`);
+    return 2;
+  }
+  const { values: v, positionals: [command, ...rest] } = parsed;
+  if (v.help || !command) {
+    console.log(USAGE);
+    return command || v.help ? 0 : 2;
+  }
+  try {
+    switch (command) {
+      case "drill":
+        return await drillCommand({ ...(v.scenario ? { scenario: v.scenario } : {}), all: v.all, json: v.json, ...(port(v.port) ? { port: port(v.port) } : {}) });
+      case "local":
+        if (rest[0] !== "up") throw new UsageError("usage: responder local up [--port N] [--json]");
+        return await localUpCommand({ json: v.json, ...(port(v.port) ? { port: port(v.port) } : {}) });
+      case "ingest":
+        return await ingestCommand({
+          ...(rest[0] ? { file: rest[0] } : {}),
+          json: v.json,
+          timeoutSeconds: v.timeout ? Number(v.timeout) : 60,
+          ...(v.stage ? { stage: v.stage } : {}),
+        });
+      case "status":
+        return await statusCommand({ ...(rest[0] ? { incidentId: rest[0] } : {}), json: v.json, ...(v.stage ? { stage: v.stage } : {}) });
+      case "deadletters":
+        return await deadLettersCommand({ json: v.json, ...(v.stage ? { stage: v.stage } : {}) });
+      default:
+        throw new UsageError(`unknown command "${command}"`);
+    }
+  } catch (err) {
+    if (err instanceof UsageError) {
+      console.error(`${err.message}\n\n${USAGE}`);
+      return 2;
+    }
+    if (v.json) process.stdout.write(`${JSON.stringify({ status: "error", error: describeError(err) })}\n`);
+    else console.error(`responder: ${err instanceof ResponderError ? err.message : describeError(err)}`);
+    return 1;
+  }
+}

@@ -1,0 +1,84 @@
+/**
+ * Optional instrumentation of SDK clients: records every AWS call (service, operation,
+ * start, end, error) so that drills and benchmarks can count calls and sequential rounds.
+ * Also the hook for fault injection in tests. Off unless a recorder is installed.
+ */
+import { AsyncLocalStorage } from "node:async_hooks";
+
+/** One AWS call as seen by the client. */
+export interface CallRecord {
+  /** Who made it: the function whose invocation was running, when known. */
+  scope?: string;
+  service: string;
+  operation: string;
+  start: number;
+  end: number;
+  error?: string;
+}
+
+/** Decides whether to fail a call before it is sent (tests only). */
+export type FaultInjector = (service: string, operation: string) => Error | undefined;
+
+interface Hooks {
+  recorder?: (call: CallRecord) => void;
+  fault?: FaultInjector;
+}
+
+const hooks: Hooks = {};
+const scopes = new AsyncLocalStorage<string>();
+
+/** Runs `fn` with every AWS call inside it attributed to `scope` (e.g. a function name). */
+export function withCallScope<T>(scope: string, fn: () => Promise<T>): Promise<T> {
+  return scopes.run(scope, fn);
+}
+
+/** Installs (or removes, with undefined) the process-wide call recorder. */
+export function setCallRecorder(recorder: ((call: CallRecord) => void) | undefined): void {
+  hooks.recorder = recorder;
+}
+
+/** Installs (or removes) a fault injector. Injected errors go through the SDK's retry logic. */
+export function setFaultInjector(fault: FaultInjector | undefined): void {
+  hooks.fault = fault;
+}
+
+interface MiddlewareStackLike {
+  // biome-ignore lint/suspicious/noExplicitAny: the SDK's middleware types differ per client
+  add(mw: any, opts: any): void;
+}
+
+/** Adds the recording and fault-injection middleware to a client; returns the client. */
+export function instrument<T extends { middlewareStack: MiddlewareStackLike }>(client: T): T {
+  client.middlewareStack.add(
+    // biome-ignore lint/suspicious/noExplicitAny: generic middleware signature
+    (next: any, context: any) => async (args: any) => {
+      const service = String(context.clientName ?? "").replace(/Client$/, "");
+      const operation = String(context.commandName ?? "").replace(/Command$/, "");
+      const start = Date.now();
+      const scope = scopes.getStore();
+      try {
+        const out = await next(args);
+        hooks.recorder?.({ scope, service, operation, start, end: Date.now() });
+        return out;
+      } catch (err) {
+        hooks.recorder?.({ scope, service, operation, start, end: Date.now(), error: (err as Error).name });
+        throw err;
+      }
+    },
+    { step: "initialize", name: "responderCallRecorder", override: true },
+  );
+  client.middlewareStack.add(
+    // Inside the retry loop: an injected error is retried like a real one.
+    // biome-ignore lint/suspicious/noExplicitAny: generic middleware signature
+    (next: any, context: any) => async (args: any) => {
+      const fault = hooks.fault?.(
+        String(context.clientName ?? "").replace(/Client$/, ""),
+        String(context.commandName ?? "").replace(/Command$/, ""),
+      );
+      if (fault) throw fault;
+      return next(args);
+    },
+    { step: "finalizeRequest", priority: "low", name: "responderFaultInjector", override: true },
+  );
+  return client;
+}

@@ -1,0 +1,256 @@
+/**
+ * Complete, verified, reversible isolation of one EC2 instance.
+ *
+ * Critical path (when the VPC's managed groups exist): round 1 reads everything that needs
+ * only the instance id; round 2 moves every interface to the all-open untracking group while
+ * evidence protection, Elastic IP disassociation, the profile swap, Auto Scaling standby,
+ * tagging and the target-health reads run beside it; round 3 moves every interface to the
+ * isolation group while the deregistrations run. Then one round of verification reads
+ * (with StopInstances when asked) and one of final tagging. Missing or altered groups add
+ * their preparation before the swaps, counted in `rounds`.
+ */
+import type { ActionResult } from "../domain/types.ts";
+import { execute, type GroupResolver } from "./calls.ts";
+import { prepareGroupStep } from "./groups.ts";
+import {
+  candidateTargetGroups,
+  type InstanceSubject,
+  observeInstance,
+  type Registration,
+  readRegistrations,
+  type SubjectTargetGroup,
+} from "./observe.ts";
+import {
+  finalTagStep,
+  isGone,
+  managedGroup,
+  type Phase,
+  type PlannedStep,
+  planContainment,
+  planDeregistrations,
+  recordPreIsolation,
+  vpcsOf,
+} from "./plan.ts";
+import type { ContainmentClients, ContainmentOutcome, ContainOptions } from "./schema.ts";
+import { blocked, CallTracker, type Known, known, type Task } from "./tracker.ts";
+import { evaluateIsolation, readbackFromSubject, verificationReads } from "./verify.ts";
+
+type Health = { targetGroup: SubjectTargetGroup; registrations: Known<Registration[]> };
+
+/**
+ * Isolates an instance and verifies it by reading the state back. Never throws for an AWS
+ * error: a sub-step that fails is reported as `failed` (or `unsupported`) and the others go
+ * on; the outcome is `verified` only when nothing is left open.
+ */
+export async function containInstance(
+  instanceId: string,
+  clients: ContainmentClients,
+  opts: ContainOptions,
+): Promise<ContainmentOutcome> {
+  const now = opts.now ?? (() => new Date());
+  const tracker = new CallTracker();
+  const subject = await observeInstance(instanceId, clients, tracker);
+  const early = earlyOutcome(subject, tracker);
+  if (early) return early;
+
+  const plan = planContainment(subject, { ...opts, now: now().toISOString() });
+  const privateIps = subject.interfaces.flatMap((i) => i.privateIps);
+  const health: Health[] = [];
+  const readHealth: Task[] = candidateTargetGroups(subject).map((tg) => async (lane) => {
+    health.push({ targetGroup: tg, registrations: await readRegistrations(lane, clients.elbv2, tg, instanceId, privateIps) });
+  });
+
+  // The group of each VPC and role, as found in round 1 and then prepared.
+  const found = subject.groups.ok ? subject.groups.value : [];
+  const groupIds = new Map<string, Known<string>>();
+  const key = (vpcId: string, role: string) => `${vpcId}|${role}`;
+  for (const vpcId of vpcsOf(subject))
+    for (const role of ["untracking", "isolation"] as const) {
+      const g = managedGroup(found, vpcId, role);
+      if (g) groupIds.set(key(vpcId, role), known(g.groupId));
+    }
+  const resolve: GroupResolver = (ref) =>
+    groupIds.get(key(ref.vpcId, ref.role)) ?? { ok: false, error: "not prepared", unsupported: false };
+
+  const results = new Map<PlannedStep, ActionResult>();
+  const run = (steps: PlannedStep[]): Task[] =>
+    steps.map((st) => async (lane) => {
+      results.set(st, await execute(lane, clients, st, resolve, opts.dryRun));
+    });
+  const phase = (p: Phase) => plan.steps.filter((s) => s.phase === p);
+
+  if (opts.dryRun) {
+    await tracker.round(readHealth);
+    const dereg = planDeregistrations(subject, sortHealth(health));
+    await tracker.round(run([...plan.steps, ...dereg]));
+    const groupSteps: ActionResult[] = plan.groups.map((g) => ({
+      name: `network:${g.role}-group`,
+      target: g.vpcId,
+      status: "skipped",
+      detail: `dry run: ${g.create ? `create ${g.create.input.GroupName} in ${g.vpcId}` : `fix the rules of ${g.groupId}`}${
+        g.rules.length ? ` (${g.rules.map((r) => r.operation).join(", ")})` : ""
+      }`,
+    }));
+    const record = recordPreIsolation(subject, registrationsOf(health), opts, now().toISOString());
+    const isoIds = [...groupIds.entries()].filter(([k, v]) => k.endsWith("|isolation") && v.ok);
+    const verification = evaluateIsolation(
+      readbackFromSubject(
+        subject,
+        sortHealth(health),
+        isoIds.map(([, v]) => (v.ok ? v.value : "")),
+      ),
+      {
+        isolationGroups: isolationByVpc(subject, groupIds, key),
+        ...(opts.isolationProfileArn ? { isolationProfileArn: opts.isolationProfileArn } : {}),
+      },
+    );
+    return {
+      instanceId,
+      status: "dry-run",
+      steps: [
+        recordStep(instanceId, record),
+        ...groupSteps,
+        ...ordered(plan.steps, dereg, results),
+      ],
+      ...(record.state ? { preIsolation: record.state } : {}),
+      verification,
+      rounds: tracker.rounds,
+      totalRounds: tracker.rounds,
+      calls: tracker.calls,
+    };
+  }
+
+  const groupResults: ActionResult[] = [];
+  const prepare: Task[] = plan.groups.map((prep) => async (lane) => {
+    const r = await prepareGroupStep(lane, clients.ec2, prep);
+    groupResults.push(r.result);
+    groupIds.set(
+      key(prep.vpcId, prep.role),
+      r.groupId ? known(r.groupId) : { ok: false, error: r.result.detail, unsupported: r.result.status === "unsupported" },
+    );
+  });
+  const needsPreparation = plan.groups.length > 0;
+
+  // Round 2: the untracking swap (unless groups must be prepared first) beside everything that needs nothing else.
+  await tracker.round([...run(phase("early")), ...prepare, ...readHealth, ...(needsPreparation ? [] : run(phase("untrack")))]);
+  const dereg = planDeregistrations(subject, sortHealth(health));
+  // Round 3: the isolation swap (or the untracking one, after preparation) beside the deregistrations.
+  await tracker.round([...run(dereg), ...run(needsPreparation ? phase("untrack") : phase("isolate"))]);
+  if (needsPreparation) await tracker.round(run(phase("isolate")));
+  const rounds = tracker.rounds;
+
+  // Verification reads, beside StopInstances when asked.
+  const isolationIds = [...groupIds.entries()]
+    .filter(([k, v]) => k.endsWith("|isolation") && v.ok)
+    .map(([, v]) => (v.ok ? v.value : ""));
+  const tgsToCheck = sortHealth(health)
+    .filter((h) => !h.registrations.ok || h.registrations.value.length > 0)
+    .map((h) => h.targetGroup);
+  const verify = verificationReads(clients, instanceId, isolationIds, tgsToCheck, privateIps);
+  await tracker.round([...verify.tasks, ...run(phase("stop"))]);
+  const verification = evaluateIsolation(verify.readback(), {
+    isolationGroups: isolationByVpc(subject, groupIds, key),
+    ...(opts.isolationProfileArn ? { isolationProfileArn: opts.isolationProfileArn } : {}),
+  });
+
+  // Final round: the state tag says what verification found; stop protection after the stop.
+  const finalTag = finalTagStep(subject, opts, verification.ok);
+  await tracker.round(run([...phase("final"), finalTag]));
+
+  const record = recordPreIsolation(subject, registrationsOf(health), opts, now().toISOString());
+  return {
+    instanceId,
+    status: verification.ok ? "verified" : "failed",
+    steps: [
+      recordStep(instanceId, record),
+      ...groupResults.sort((a, b) => `${a.target}${a.name}`.localeCompare(`${b.target}${b.name}`)),
+      ...ordered(plan.steps, dereg, results),
+      ...(results.get(finalTag) ? [results.get(finalTag) as ActionResult] : []),
+    ],
+    ...(record.state ? { preIsolation: record.state } : {}),
+    verification,
+    rounds,
+    totalRounds: tracker.rounds,
+    calls: tracker.calls,
+  };
+}
+
+/** The outcome when there is nothing to contain (or no way to know). */
+function earlyOutcome(subject: InstanceSubject, tracker: CallTracker): ContainmentOutcome | undefined {
+  const base = { instanceId: subject.instanceId, rounds: tracker.rounds, totalRounds: tracker.rounds, calls: tracker.calls };
+  if (!subject.instance.ok)
+    return {
+      ...base,
+      status: "failed",
+      steps: [blocked("observe:instance", subject.instanceId, "could not describe the instance", subject.instance)],
+      verification: { ok: false, open: [`instance state unknown: ${subject.instance.error}`] },
+    };
+  if (!subject.instance.value.exists)
+    return {
+      ...base,
+      status: "not-found",
+      steps: [{ name: "observe:instance", target: subject.instanceId, status: "skipped", detail: "instance not found" }],
+      verification: { ok: false, open: [] },
+    };
+  if (isGone(subject.state))
+    return {
+      ...base,
+      status: "terminated",
+      steps: [
+        {
+          name: "observe:instance",
+          target: subject.instanceId,
+          status: "skipped",
+          detail: `instance is ${subject.state}: nothing to contain`,
+        },
+      ],
+      verification: { ok: false, open: [] },
+    };
+  return undefined;
+}
+
+function recordStep(instanceId: string, record: { state?: unknown; note: string }): ActionResult {
+  return {
+    name: "record:pre-isolation",
+    target: instanceId,
+    status: record.state ? "ok" : "skipped",
+    detail: record.note,
+  };
+}
+
+function sortHealth(health: Health[]): Health[] {
+  return [...health].sort((a, b) => a.targetGroup.arn.localeCompare(b.targetGroup.arn));
+}
+
+function registrationsOf(health: Health[]): Registration[] {
+  return sortHealth(health).flatMap((h) => (h.registrations.ok ? h.registrations.value : []));
+}
+
+function isolationByVpc(
+  subject: InstanceSubject,
+  groupIds: Map<string, Known<string>>,
+  key: (vpcId: string, role: string) => string,
+): Record<string, Known<string>> {
+  const out: Record<string, Known<string>> = {};
+  for (const vpcId of vpcsOf(subject))
+    out[vpcId] = groupIds.get(key(vpcId, "isolation")) ?? {
+      ok: false,
+      error: "no managed isolation group",
+      unsupported: false,
+    };
+  return out;
+}
+
+/** Results in plan order, the deregistrations after the Auto Scaling step. */
+function ordered(steps: PlannedStep[], dereg: PlannedStep[], results: Map<PlannedStep, ActionResult>): ActionResult[] {
+  const out: ActionResult[] = [];
+  const push = (st: PlannedStep) => {
+    const r = results.get(st);
+    if (r) out.push(r);
+  };
+  for (const st of steps) {
+    push(st);
+    if (st.name === "fleet:auto-scaling") dereg.forEach(push);
+  }
+  return out;
+}

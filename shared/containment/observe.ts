@@ -1,0 +1,404 @@
+/**
+ * The first round of containment (and of release): every read that needs only the
+ * instance id, made in parallel, turned into one plain description of the instance — the
+ * {@link InstanceSubject} that the pure planner and verifier work on.
+ */
+import { type AutoScalingInstanceDetails, DescribeAutoScalingInstancesCommand } from "@aws-sdk/client-auto-scaling";
+import {
+  type Address,
+  DescribeAddressesCommand,
+  DescribeIamInstanceProfileAssociationsCommand,
+  DescribeInstanceAttributeCommand,
+  DescribeInstancesCommand,
+  DescribeSecurityGroupsCommand,
+  type EC2Client,
+  type IamInstanceProfileAssociation,
+  type Instance,
+  type IpPermission,
+  type SecurityGroup,
+} from "@aws-sdk/client-ec2";
+import {
+  DescribeTargetGroupsCommand,
+  DescribeTargetHealthCommand,
+  type ElasticLoadBalancingV2Client,
+  type TargetGroup,
+  type TargetHealthDescription,
+} from "@aws-sdk/client-elastic-load-balancing-v2";
+import { errorCode } from "../aws/errors.ts";
+import type { ContainmentClients, GroupRole } from "./schema.ts";
+import { TAG } from "./schema.ts";
+import {
+  type CallTracker,
+  type Known,
+  known,
+  type Lane,
+  pages,
+  read,
+  readPages,
+  unknownFrom,
+} from "./tracker.ts";
+
+/** One network interface attached to the instance. */
+export interface SubjectInterface {
+  networkInterfaceId: string;
+  vpcId?: string;
+  groups: string[];
+  attachmentId?: string;
+  deviceIndex?: number;
+  privateIps: string[];
+  /** Public IPv4 addresses associated with any private address of the interface (EIPs included). */
+  publicIps: string[];
+}
+
+/** An Elastic IP associated with the instance or one of its interfaces. */
+export interface SubjectAddress {
+  allocationId?: string;
+  associationId?: string;
+  publicIp: string;
+  networkInterfaceId?: string;
+  privateIp?: string;
+  instanceId?: string;
+}
+
+/** A responder-managed security group (found by its tags). */
+export interface ManagedGroup {
+  groupId: string;
+  vpcId: string;
+  role: GroupRole;
+  ingress: IpPermission[];
+  egress: IpPermission[];
+}
+
+/** A load-balancer target group the instance may be registered in. */
+export interface SubjectTargetGroup {
+  arn: string;
+  name?: string;
+  targetType: string;
+  vpcId?: string;
+}
+
+/** One registration of the instance (or of one of its private IPs) in a target group. */
+export interface Registration {
+  targetGroupArn: string;
+  id: string;
+  port?: number;
+  availabilityZone?: string;
+  state: string;
+}
+
+export interface SubjectProfile {
+  arn?: string;
+  associationId?: string;
+  state?: string;
+}
+
+export interface SubjectAutoScaling {
+  groupName?: string;
+  lifecycleState?: string;
+}
+
+/** Everything containment needs to know about one instance, read in one round. */
+export interface InstanceSubject {
+  instanceId: string;
+  /** `known` false: DescribeInstances failed; `exists` false: the instance does not exist. */
+  instance: Known<{ exists: boolean }>;
+  state?: string;
+  vpcId?: string;
+  interfaces: SubjectInterface[];
+  volumes: { deviceName: string; volumeId: string; deleteOnTermination: boolean }[];
+  tags: Record<string, string>;
+  /** Each field undefined when it could not be read. */
+  protection: { disableApiTermination?: boolean; disableApiStop?: boolean; shutdownBehavior?: string };
+  profile: Known<SubjectProfile>;
+  addresses: Known<SubjectAddress[]>;
+  /** Every Elastic IP of the region (release checks where a recorded one is now). */
+  allAddresses: Known<SubjectAddress[]>;
+  autoScaling: Known<SubjectAutoScaling>;
+  targetGroups: Known<SubjectTargetGroup[]>;
+  /** Managed groups of every VPC (filtered by tag, not by VPC: the VPC is not known yet). */
+  groups: Known<ManagedGroup[]>;
+}
+
+const NOT_FOUND_CODES = new Set(["InvalidInstanceID.NotFound", "InvalidInstanceID.Malformed"]);
+
+/** The answers of the first round, as the SDK gave them. */
+export interface RawObservation {
+  /** `undefined`: the instance does not exist. */
+  instance: Known<Instance | undefined>;
+  groups: Known<SecurityGroup[]>;
+  addresses: Known<Address[]>;
+  associations: Known<IamInstanceProfileAssociation[]>;
+  autoScaling: Known<AutoScalingInstanceDetails[]>;
+  targetGroups: Known<TargetGroup[]>;
+  protection: InstanceSubject["protection"];
+}
+
+export function toManagedGroup(g: SecurityGroup): ManagedGroup | undefined {
+  const role = g.Tags?.find((t) => t.Key === TAG.role)?.Value;
+  if (!g.GroupId || !g.VpcId || (role !== "untracking" && role !== "isolation")) return undefined;
+  return { groupId: g.GroupId, vpcId: g.VpcId, role, ingress: g.IpPermissions ?? [], egress: g.IpPermissionsEgress ?? [] };
+}
+
+/** Reads every responder-managed security group (of every VPC, or of the given ones). */
+export async function readManagedGroups(lane: Lane, ec2: EC2Client, vpcIds?: string[]): Promise<SecurityGroup[]> {
+  const filters = [{ Name: `tag:${TAG.managed}`, Values: ["true"] }];
+  if (vpcIds) filters.push({ Name: "vpc-id", Values: vpcIds });
+  return pages(lane, (NextToken) =>
+    ec2
+      .send(new DescribeSecurityGroupsCommand({ Filters: filters, NextToken }))
+      .then((p) => ({ items: p.SecurityGroups, next: p.NextToken })),
+  );
+}
+
+/** The instance's interfaces as DescribeInstances (or DescribeNetworkInterfaces) reports them. */
+export function interfacesOf(instance: Instance): SubjectInterface[] {
+  return (instance.NetworkInterfaces ?? [])
+    .filter((n) => n.NetworkInterfaceId)
+    .map((n) => {
+      const publicIps = new Set<string>();
+      if (n.Association?.PublicIp) publicIps.add(n.Association.PublicIp);
+      for (const p of n.PrivateIpAddresses ?? []) if (p.Association?.PublicIp) publicIps.add(p.Association.PublicIp);
+      const privateIps = new Set<string>();
+      if (n.PrivateIpAddress) privateIps.add(n.PrivateIpAddress);
+      for (const p of n.PrivateIpAddresses ?? []) if (p.PrivateIpAddress) privateIps.add(p.PrivateIpAddress);
+      const vpcId = n.VpcId ?? instance.VpcId;
+      return {
+        networkInterfaceId: n.NetworkInterfaceId as string,
+        ...(vpcId ? { vpcId } : {}),
+        groups: (n.Groups ?? []).map((g) => g.GroupId).filter((g): g is string => Boolean(g)),
+        ...(n.Attachment?.AttachmentId ? { attachmentId: n.Attachment.AttachmentId } : {}),
+        ...(n.Attachment?.DeviceIndex !== undefined ? { deviceIndex: n.Attachment.DeviceIndex } : {}),
+        privateIps: [...privateIps],
+        publicIps: [...publicIps],
+      };
+    });
+}
+
+export function toSubjectAddress(a: Address): SubjectAddress | undefined {
+  if (!a.PublicIp) return undefined;
+  // The emulator answers "" for an absent id.
+  return {
+    publicIp: a.PublicIp,
+    ...(a.AllocationId ? { allocationId: a.AllocationId } : {}),
+    ...(a.AssociationId ? { associationId: a.AssociationId } : {}),
+    ...(a.NetworkInterfaceId ? { networkInterfaceId: a.NetworkInterfaceId } : {}),
+    ...(a.PrivateIpAddress ? { privateIp: a.PrivateIpAddress } : {}),
+    ...(a.InstanceId ? { instanceId: a.InstanceId } : {}),
+  };
+}
+
+/** Elastic IPs of the instance: associated with it, or with one of its interfaces. */
+export function addressesOf(all: Address[], instanceId: string, interfaceIds: string[]): SubjectAddress[] {
+  const enis = new Set(interfaceIds);
+  return all
+    .map(toSubjectAddress)
+    .filter(
+      (a): a is SubjectAddress =>
+        a !== undefined &&
+        (a.instanceId === instanceId || (a.networkInterfaceId !== undefined && enis.has(a.networkInterfaceId))),
+    );
+}
+
+/** The current profile association (associated or associating), if any. */
+export function profileOf(associations: IamInstanceProfileAssociation[]): SubjectProfile {
+  const a = associations.find((x) => x.State === "associated" || x.State === "associating");
+  if (!a) return {};
+  return {
+    ...(a.IamInstanceProfile?.Arn ? { arn: a.IamInstanceProfile.Arn } : {}),
+    ...(a.AssociationId ? { associationId: a.AssociationId } : {}),
+    ...(a.State ? { state: a.State } : {}),
+  };
+}
+
+export function autoScalingOf(instances: AutoScalingInstanceDetails[], instanceId: string): SubjectAutoScaling {
+  const a = instances.find((x) => x.InstanceId === instanceId);
+  if (!a?.AutoScalingGroupName) return {};
+  return { groupName: a.AutoScalingGroupName, ...(a.LifecycleState ? { lifecycleState: a.LifecycleState } : {}) };
+}
+
+export function targetGroupOf(t: TargetGroup): SubjectTargetGroup | undefined {
+  if (!t.TargetGroupArn) return undefined;
+  return {
+    arn: t.TargetGroupArn,
+    ...(t.TargetGroupName ? { name: t.TargetGroupName } : {}),
+    targetType: t.TargetType ?? "instance",
+    ...(t.VpcId ? { vpcId: t.VpcId } : {}),
+  };
+}
+
+const mapKnown = <A, B>(k: Known<A>, f: (a: A) => B): Known<B> => (k.ok ? known(f(k.value)) : k);
+
+/** Pure: the description of an instance from the answers of the first round. */
+export function buildSubject(instanceId: string, raw: RawObservation): InstanceSubject {
+  const inst = raw.instance.ok ? raw.instance.value : undefined;
+  const interfaces = inst ? interfacesOf(inst) : [];
+  const tags: Record<string, string> = {};
+  for (const t of inst?.Tags ?? []) if (t.Key) tags[t.Key] = t.Value ?? "";
+  const volumes = (inst?.BlockDeviceMappings ?? [])
+    .filter((b) => b.DeviceName && b.Ebs?.VolumeId)
+    .map((b) => ({
+      deviceName: b.DeviceName as string,
+      volumeId: b.Ebs?.VolumeId as string,
+      deleteOnTermination: b.Ebs?.DeleteOnTermination ?? false,
+    }));
+  // DescribeInstances reports the profile too, but late after a change: the associations are authoritative.
+  let profile = mapKnown(raw.associations, profileOf);
+  if (!profile.ok && inst?.IamInstanceProfile?.Arn) profile = known({ arn: inst.IamInstanceProfile.Arn });
+  return {
+    instanceId,
+    instance: mapKnown(raw.instance, (i) => ({ exists: i !== undefined })),
+    ...(inst?.State?.Name ? { state: inst.State.Name } : {}),
+    ...(inst?.VpcId ? { vpcId: inst.VpcId } : {}),
+    interfaces,
+    volumes,
+    tags,
+    protection: raw.protection,
+    profile,
+    addresses: mapKnown(raw.addresses, (all) =>
+      addressesOf(
+        all,
+        instanceId,
+        interfaces.map((i) => i.networkInterfaceId),
+      ),
+    ),
+    allAddresses: mapKnown(raw.addresses, (all) =>
+      all.map(toSubjectAddress).filter((a): a is SubjectAddress => a !== undefined),
+    ),
+    autoScaling: mapKnown(raw.autoScaling, (a) => autoScalingOf(a, instanceId)),
+    targetGroups: mapKnown(raw.targetGroups, (tgs) =>
+      tgs.map(targetGroupOf).filter((t): t is SubjectTargetGroup => t !== undefined),
+    ),
+    groups: mapKnown(raw.groups, (gs) => gs.map(toManagedGroup).filter((g): g is ManagedGroup => g !== undefined)),
+  };
+}
+
+/** The target groups the instance can be registered in: instance or ip targets, in one of its VPCs. */
+export function candidateTargetGroups(subject: InstanceSubject): SubjectTargetGroup[] {
+  if (!subject.targetGroups.ok) return [];
+  const vpcs = new Set(subject.interfaces.map((i) => i.vpcId).filter(Boolean));
+  if (subject.vpcId) vpcs.add(subject.vpcId);
+  return subject.targetGroups.value.filter(
+    (t) => (t.targetType === "instance" || t.targetType === "ip") && (!t.vpcId || vpcs.has(t.vpcId)),
+  );
+}
+
+/** Pure: the registrations of the instance (by id, or by private IP in `ip` groups) in one target group. */
+export function registrationsOf(
+  tg: SubjectTargetGroup,
+  descriptions: TargetHealthDescription[],
+  instanceId: string,
+  privateIps: string[],
+): Registration[] {
+  const ips = new Set(privateIps);
+  return descriptions
+    .filter((d) => d.Target?.Id && (tg.targetType === "ip" ? ips.has(d.Target.Id) : d.Target.Id === instanceId))
+    .map((d) => ({
+      targetGroupArn: tg.arn,
+      id: d.Target?.Id as string,
+      ...(d.Target?.Port !== undefined ? { port: d.Target.Port } : {}),
+      ...(d.Target?.AvailabilityZone ? { availabilityZone: d.Target.AvailabilityZone } : {}),
+      state: d.TargetHealth?.State ?? "unknown",
+    }));
+}
+
+/** One DescribeTargetHealth call: the registrations of the instance in that group. */
+export async function readRegistrations(
+  lane: Lane,
+  elbv2: ElasticLoadBalancingV2Client,
+  tg: SubjectTargetGroup,
+  instanceId: string,
+  privateIps: string[],
+): Promise<Known<Registration[]>> {
+  const r = await read(lane, () => elbv2.send(new DescribeTargetHealthCommand({ TargetGroupArn: tg.arn })));
+  return r.ok ? known(registrationsOf(tg, r.value.TargetHealthDescriptions ?? [], instanceId, privateIps)) : r;
+}
+
+/**
+ * Round 1: DescribeInstances ∥ managed security groups ∥ DescribeAddresses ∥ profile
+ * associations ∥ DescribeAutoScalingInstances ∥ DescribeTargetGroups ∥ the three protection
+ * attributes. All of them need only the instance id.
+ */
+export async function observeInstance(
+  instanceId: string,
+  clients: ContainmentClients,
+  tracker: CallTracker,
+): Promise<InstanceSubject> {
+  const { ec2, autoScaling, elbv2 } = clients;
+  const raw: RawObservation = {
+    instance: known(undefined),
+    groups: known([]),
+    addresses: known([]),
+    associations: known([]),
+    autoScaling: known([]),
+    targetGroups: known([]),
+    protection: {},
+  };
+  const attribute =
+    (name: "disableApiTermination" | "disableApiStop" | "instanceInitiatedShutdownBehavior") =>
+    async (lane: Lane) => {
+      const r = await read(lane, () =>
+        ec2.send(new DescribeInstanceAttributeCommand({ InstanceId: instanceId, Attribute: name })),
+      );
+      if (!r.ok) return;
+      const v = r.value;
+      if (v.DisableApiTermination?.Value !== undefined) raw.protection.disableApiTermination = v.DisableApiTermination.Value;
+      if (v.DisableApiStop?.Value !== undefined) raw.protection.disableApiStop = v.DisableApiStop.Value;
+      if (v.InstanceInitiatedShutdownBehavior?.Value)
+        raw.protection.shutdownBehavior = v.InstanceInitiatedShutdownBehavior.Value;
+    };
+
+  await tracker.round([
+    async (lane) => {
+      try {
+        const out = await lane.call(() => ec2.send(new DescribeInstancesCommand({ InstanceIds: [instanceId] })));
+        raw.instance = known(
+          (out.Reservations ?? []).flatMap((r) => r.Instances ?? []).find((i) => i.InstanceId === instanceId),
+        );
+      } catch (err) {
+        raw.instance = NOT_FOUND_CODES.has(errorCode(err) ?? "") ? known(undefined) : unknownFrom(err);
+      }
+    },
+    async (lane) => {
+      try {
+        raw.groups = known(await readManagedGroups(lane, ec2));
+      } catch (err) {
+        raw.groups = unknownFrom(err);
+      }
+    },
+    async (lane) => {
+      // Unfiltered: an address associated with a secondary interface may not carry the instance id.
+      raw.addresses = await read(lane, async () => (await ec2.send(new DescribeAddressesCommand({}))).Addresses ?? []);
+    },
+    async (lane) => {
+      raw.associations = await readPages(lane, (NextToken) =>
+        ec2
+          .send(
+            new DescribeIamInstanceProfileAssociationsCommand({
+              Filters: [{ Name: "instance-id", Values: [instanceId] }],
+              NextToken,
+            }),
+          )
+          .then((p) => ({ items: p.IamInstanceProfileAssociations, next: p.NextToken })),
+      );
+    },
+    async (lane) => {
+      raw.autoScaling = await read(
+        lane,
+        async () =>
+          (await autoScaling.send(new DescribeAutoScalingInstancesCommand({ InstanceIds: [instanceId] })))
+            .AutoScalingInstances ?? [],
+      );
+    },
+    async (lane) => {
+      raw.targetGroups = await readPages(lane, (Marker) =>
+        elbv2
+          .send(new DescribeTargetGroupsCommand({ PageSize: 400, Marker }))
+          .then((p) => ({ items: p.TargetGroups, next: p.NextMarker })),
+      );
+    },
+    attribute("disableApiTermination"),
+    attribute("disableApiStop"),
+    attribute("instanceInitiatedShutdownBehavior"),
+  ]);
+  return buildSubject(instanceId, raw);
+}

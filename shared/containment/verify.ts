@@ -1,0 +1,245 @@
+/**
+ * Verification: read the state back and say what is still open. The reads run in one round;
+ * the judgement is pure ({@link evaluateIsolation}) and also serves dry runs, on the state
+ * read in round 1.
+ *
+ * Security groups are read per network interface (DescribeNetworkInterfaces), never from
+ * DescribeInstances `SecurityGroups`: that is what holds on AWS for instances with several
+ * interfaces, and the emulator reports the instance-level list wrongly.
+ */
+import { DescribeAutoScalingInstancesCommand } from "@aws-sdk/client-auto-scaling";
+import {
+  type Address,
+  DescribeAddressesCommand,
+  DescribeIamInstanceProfileAssociationsCommand,
+  DescribeNetworkInterfacesCommand,
+  DescribeSecurityGroupsCommand,
+  type IpPermission,
+  type NetworkInterface,
+} from "@aws-sdk/client-ec2";
+import {
+  addressesOf,
+  autoScalingOf,
+  type InstanceSubject,
+  profileOf,
+  type Registration,
+  readRegistrations,
+  type SubjectAddress,
+  type SubjectAutoScaling,
+  type SubjectProfile,
+  type SubjectTargetGroup,
+} from "./observe.ts";
+import { OUT_OF_SERVICE_STATES } from "./plan.ts";
+import type { ContainmentClients, Verification } from "./schema.ts";
+import { type Known, known, type Task, read, readPages } from "./tracker.ts";
+
+/** One interface as read back. */
+export interface InterfaceState {
+  networkInterfaceId: string;
+  vpcId?: string;
+  groups: string[];
+  publicIps: string[];
+}
+
+/** The state verification judges. */
+export interface Readback {
+  interfaces: Known<InterfaceState[]>;
+  /** Rules of the isolation groups in use. */
+  isolationGroups: Known<{ groupId: string; ingress: IpPermission[]; egress: IpPermission[] }[]>;
+  profile: Known<SubjectProfile>;
+  addresses: Known<SubjectAddress[]>;
+  autoScaling: Known<SubjectAutoScaling>;
+  targets: { targetGroup: SubjectTargetGroup; registrations: Known<Registration[]> }[];
+}
+
+export interface Expectations {
+  /** The isolation group of each VPC (unknown: it could not be found or created). */
+  isolationGroups: Record<string, Known<string>>;
+  /** Checked only when configured. */
+  isolationProfileArn?: string;
+}
+
+export function interfaceStateOf(n: NetworkInterface): InterfaceState | undefined {
+  if (!n.NetworkInterfaceId) return undefined;
+  const publicIps = new Set<string>();
+  if (n.Association?.PublicIp) publicIps.add(n.Association.PublicIp);
+  for (const p of n.PrivateIpAddresses ?? []) if (p.Association?.PublicIp) publicIps.add(p.Association.PublicIp);
+  return {
+    networkInterfaceId: n.NetworkInterfaceId,
+    ...(n.VpcId ? { vpcId: n.VpcId } : {}),
+    groups: (n.Groups ?? []).map((g) => g.GroupId).filter((g): g is string => Boolean(g)),
+    publicIps: [...publicIps],
+  };
+}
+
+const cannot = (what: string, k: { error: string; unsupported: boolean }) =>
+  `could not verify ${what}: ${k.error}${k.unsupported ? " (not supported by this endpoint)" : ""}`;
+
+/**
+ * Pure: what is still open. Open: an interface with any group but its VPC's isolation group
+ * (or with a public address); an isolation group with a rule; an Elastic IP still associated;
+ * the instance profile other than the isolation profile (when one is configured); the
+ * instance in service in an Auto Scaling group; a registration in a target group that is not
+ * draining. A state that could not be read is open too: it is not verified.
+ */
+export function evaluateIsolation(rb: Readback, ex: Expectations): Verification {
+  const open: string[] = [];
+  const eipIps = new Set(rb.addresses.ok ? rb.addresses.value.map((a) => a.publicIp) : []);
+  if (!rb.interfaces.ok) open.push(cannot("network interfaces", rb.interfaces));
+  else
+    for (const eni of rb.interfaces.value) {
+      const id = eni.networkInterfaceId;
+      const iso = eni.vpcId ? ex.isolationGroups[eni.vpcId] : undefined;
+      if (!iso || !iso.ok) open.push(`${id}: no isolation group for ${eni.vpcId ?? "its VPC"}${iso ? ` (${iso.error})` : ""}`);
+      else if (eni.groups.length !== 1 || eni.groups[0] !== iso.value)
+        open.push(`${id}: security groups ${eni.groups.join(", ") || "none"} (expected only ${iso.value})`);
+      for (const ip of eni.publicIps.filter((x) => !eipIps.has(x))) open.push(`${id}: public IP ${ip} still assigned`);
+    }
+  if (!rb.isolationGroups.ok) open.push(cannot("isolation group rules", rb.isolationGroups));
+  else
+    for (const g of rb.isolationGroups.value)
+      if (g.ingress.length || g.egress.length)
+        open.push(`${g.groupId}: isolation group has ${g.ingress.length} ingress and ${g.egress.length} egress rule(s)`);
+  if (!rb.addresses.ok) open.push(cannot("Elastic IPs", rb.addresses));
+  else
+    for (const a of rb.addresses.value.filter((x) => x.associationId || x.networkInterfaceId))
+      open.push(
+        `Elastic IP ${a.publicIp}${a.allocationId ? ` (${a.allocationId})` : ""} still associated with ${a.networkInterfaceId ?? "the instance"}`,
+      );
+  if (ex.isolationProfileArn) {
+    if (!rb.profile.ok) open.push(cannot("the instance profile", rb.profile));
+    else if (rb.profile.value.arn !== ex.isolationProfileArn)
+      open.push(`instance profile ${rb.profile.value.arn ?? "none"} (expected ${ex.isolationProfileArn})`);
+  }
+  if (!rb.autoScaling.ok) open.push(cannot("Auto Scaling membership", rb.autoScaling));
+  else {
+    const { groupName, lifecycleState } = rb.autoScaling.value;
+    if (groupName && !(lifecycleState && OUT_OF_SERVICE_STATES.has(lifecycleState)))
+      open.push(`Auto Scaling group ${groupName}: instance ${lifecycleState ?? "in an unknown state"}`);
+  }
+  for (const { targetGroup, registrations } of rb.targets) {
+    const tg = targetGroup.name ?? targetGroup.arn;
+    if (!registrations.ok) open.push(cannot(`target group ${tg}`, registrations));
+    else
+      for (const r of registrations.value.filter((x) => x.state !== "draining"))
+        open.push(`target group ${tg}: ${r.id}${r.port !== undefined ? `:${r.port}` : ""} ${r.state}`);
+  }
+  return { ok: open.length === 0, open };
+}
+
+/** Pure: the readback equivalent of what round 1 read (for dry runs: what is open now). */
+export function readbackFromSubject(
+  subject: InstanceSubject,
+  targets: Readback["targets"],
+  isolationGroupIds: string[],
+): Readback {
+  const groups = subject.groups;
+  return {
+    interfaces: known(
+      subject.interfaces.map((i) => ({
+        networkInterfaceId: i.networkInterfaceId,
+        ...(i.vpcId ? { vpcId: i.vpcId } : {}),
+        groups: i.groups,
+        publicIps: i.publicIps,
+      })),
+    ),
+    isolationGroups: groups.ok
+      ? known(groups.value.filter((g) => isolationGroupIds.includes(g.groupId)))
+      : groups,
+    profile: subject.profile,
+    addresses: subject.addresses,
+    autoScaling: subject.autoScaling,
+    targets,
+  };
+}
+
+/**
+ * The reads of verification, as tasks of one round (to run alongside other work), and the
+ * readback they produce once the round is over.
+ */
+export function verificationReads(
+  clients: ContainmentClients,
+  instanceId: string,
+  isolationGroupIds: string[],
+  targetGroups: SubjectTargetGroup[],
+  /** The private IPs read in round 1, for `ip` target groups. */
+  privateIps: string[],
+): { tasks: Task[]; readback: () => Readback } {
+  const { ec2, autoScaling, elbv2 } = clients;
+  let interfaces: Known<NetworkInterface[]> = known([]);
+  let isolationGroups: Readback["isolationGroups"] = known([]);
+  let associations: Known<Parameters<typeof profileOf>[0]> = known([]);
+  let addresses: Known<Address[]> = known([]);
+  let asg: Known<Parameters<typeof autoScalingOf>[0]> = known([]);
+  const targets: Readback["targets"] = [];
+  const tasks: Task[] = [
+    async (lane) => {
+      interfaces = await readPages(lane, (NextToken) =>
+        ec2
+          .send(
+            new DescribeNetworkInterfacesCommand({
+              Filters: [{ Name: "attachment.instance-id", Values: [instanceId] }],
+              NextToken,
+            }),
+          )
+          .then((p) => ({ items: p.NetworkInterfaces, next: p.NextToken })),
+      );
+    },
+    async (lane) => {
+      if (isolationGroupIds.length === 0) return;
+      const r = await read(lane, () => ec2.send(new DescribeSecurityGroupsCommand({ GroupIds: isolationGroupIds })));
+      isolationGroups = r.ok
+        ? known(
+            (r.value.SecurityGroups ?? []).map((g) => ({
+              groupId: g.GroupId ?? "",
+              ingress: g.IpPermissions ?? [],
+              egress: g.IpPermissionsEgress ?? [],
+            })),
+          )
+        : r;
+    },
+    async (lane) => {
+      associations = await readPages(lane, (NextToken) =>
+        ec2
+          .send(
+            new DescribeIamInstanceProfileAssociationsCommand({
+              Filters: [{ Name: "instance-id", Values: [instanceId] }],
+              NextToken,
+            }),
+          )
+          .then((p) => ({ items: p.IamInstanceProfileAssociations, next: p.NextToken })),
+      );
+    },
+    async (lane) => {
+      addresses = await read(lane, async () => (await ec2.send(new DescribeAddressesCommand({}))).Addresses ?? []);
+    },
+    async (lane) => {
+      asg = await read(
+        lane,
+        async () =>
+          (await autoScaling.send(new DescribeAutoScalingInstancesCommand({ InstanceIds: [instanceId] })))
+            .AutoScalingInstances ?? [],
+      );
+    },
+    ...targetGroups.map((tg) => async (lane: Parameters<Task>[0]) => {
+      targets.push({ targetGroup: tg, registrations: await readRegistrations(lane, elbv2, tg, instanceId, privateIps) });
+    }),
+  ];
+  return {
+    tasks,
+    readback: () => {
+      const enis = interfaces.ok
+        ? known(interfaces.value.map(interfaceStateOf).filter((x): x is InterfaceState => x !== undefined))
+        : interfaces;
+      const eniIds = enis.ok ? enis.value.map((e) => e.networkInterfaceId) : [];
+      return {
+        interfaces: enis,
+        isolationGroups,
+        profile: associations.ok ? known(profileOf(associations.value)) : associations,
+        addresses: addresses.ok ? known(addressesOf(addresses.value, instanceId, eniIds)) : addresses,
+        autoScaling: asg.ok ? known(autoScalingOf(asg.value, instanceId)) : asg,
+        targets: targets.sort((a, b) => a.targetGroup.arn.localeCompare(b.targetGroup.arn)),
+      };
+    },
+  };
+}

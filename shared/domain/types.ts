@@ -1,0 +1,164 @@
+/**
+ * Core domain types shared by every module. Pure data: no I/O, no SDK types.
+ */
+
+/** Where a finding came from. `drill` wraps another source's event. */
+export type FindingSource = "guardduty" | "cloudtrail" | "config" | "securityhub" | "alarm";
+
+/** Kinds of affected resource the responder understands. */
+export type ResourceKind =
+  | "ec2-instance"
+  | "ec2-volume"
+  | "ec2-snapshot"
+  | "ec2-image"
+  | "security-group"
+  | "iam-user"
+  | "iam-role"
+  | "iam-access-key"
+  | "s3-bucket"
+  | "eks-cluster"
+  | "lambda-function"
+  | "rds-instance"
+  | "cloudtrail-trail"
+  | "aws-account"
+  | "other";
+
+/** One resource a finding is about. */
+export interface AffectedResource {
+  kind: ResourceKind;
+  /** The resource's own id (i-…, bucket name, access key id, user name, account id…). */
+  id: string;
+  arn?: string;
+  region?: string;
+  account?: string;
+  /** Tags carried in the event itself, if any (GuardDuty and ASFF carry some). */
+  tags?: Record<string, string>;
+}
+
+/** One normalised finding, whatever its source. */
+export interface Finding {
+  /** Stable id of the finding at its source (GuardDuty finding id, CloudTrail eventID, ASFF Id…). */
+  id: string;
+  source: FindingSource;
+  /** Source-specific type, e.g. `Backdoor:EC2/C&CActivity.B!DNS`, `cloudtrail:StopLogging`. */
+  type: string;
+  title: string;
+  /** 0–10 (GuardDuty scale). */
+  severity: number;
+  /** ISO-8601 time of the finding (or of the event). */
+  time: string;
+  account: string;
+  region: string;
+  resources: AffectedResource[];
+  /** True when the event came wrapped in a drill (responder's own source). */
+  drill: boolean;
+  /** Drill scenario name, when `drill` is true. */
+  scenario?: string;
+  /** The original EventBridge event, kept verbatim. */
+  raw: unknown;
+}
+
+/** What intake decided about one incoming event. */
+export type IntakeResult =
+  | { kind: "finding"; finding: Finding }
+  | { kind: "ignored"; reason: string; source?: string; detailType?: string };
+
+export type Tier = "critical" | "high" | "medium" | "low";
+
+/** One line of impact reasoning, e.g. `DataClassification=restricted: +30`. */
+export interface ImpactReason {
+  factor: string;
+  points: number;
+  text: string;
+}
+
+export interface Impact {
+  /** 0–100. */
+  score: number;
+  tier: Tier;
+  reasons: ImpactReason[];
+  owner?: string;
+  workQueue?: string;
+  /** Tags of the primary resource as read from the account. */
+  tags: Record<string, string>;
+}
+
+/** Status of one action or step, per target. */
+export type ActionStatus = "ok" | "skipped" | "unsupported" | "failed";
+
+/** Status of a step on the incident timeline. */
+export type StepStatus =
+  | "running"
+  | "ok"
+  | "skipped"
+  | "unsupported"
+  | "failed"
+  | "partial"
+  | "waiting"
+  | "verified";
+
+/** One action chosen by a playbook. */
+export interface PlannedAction {
+  /** Registered action name, e.g. `contain-instance`, `snapshot-volumes`, `archive-evidence`, `notify`. */
+  name: string;
+  params: Record<string, unknown>;
+  requiresApproval: boolean;
+  /**
+   * Ids of the resources this action may act on, when the plan narrowed them (e.g. the
+   * instances left after the protected and missing ones were removed). Absent: every
+   * affected resource the action applies to.
+   */
+  targets?: string[];
+}
+
+export interface Plan {
+  playbook: string;
+  actions: PlannedAction[];
+  /** Why the plan differs from the playbook (protected resource, circuit open…). */
+  notes: string[];
+}
+
+/** The result of one action on one target. */
+export interface ActionResult {
+  name: string;
+  target: string;
+  status: ActionStatus;
+  detail: string;
+  /** Extra machine-readable data (ids created, previous state…). */
+  data?: Record<string, unknown>;
+}
+
+/** A security group rule that lets the world in. */
+export interface OpenIngress {
+  groupId: string;
+  /** `all`, or a port or range such as `22` or `1024-2048`. */
+  ports: string;
+  cidr: string;
+}
+
+/**
+ * What the responder read from the account about one affected resource.
+ * Built by the AWS adapter (DescribeInstances and friends); consumed by pure impact logic.
+ */
+export interface ResourceContext {
+  resource: AffectedResource;
+  /** False when the resource could not be found (terminated, wrong account…). */
+  exists: boolean;
+  /** EC2 instance state name, when the resource is an instance. */
+  state?: string;
+  /** Tags of the resource itself, as read from the account (merged over event tags). */
+  tags: Record<string, string>;
+  /** Tags of related resources: volumes, network interfaces, Auto Scaling group. */
+  relatedTags: { source: string; tags: Record<string, string> }[];
+  exposure: {
+    publicIps: string[];
+    openIngress: OpenIngress[];
+    instanceProfileArn?: string;
+  };
+  vpcId?: string;
+  autoScalingGroup?: string;
+  /** Network interfaces attached to the instance (eni-…), when known. */
+  networkInterfaceIds?: string[];
+  /** EBS volumes attached to the instance (vol-…), when known. */
+  volumeIds?: string[];
+}

@@ -1,0 +1,63 @@
+/**
+ * Watching an incident settle: used by `responder ingest`, drills and tests. Polls the
+ * incident record (the one source of truth) until every lane of its plan has ended.
+ */
+import type { IncidentRecord, TimelineEntry } from "../incident/model.ts";
+import { isSettled } from "../incident/model.ts";
+import type { IncidentStore } from "../incident/store.ts";
+
+/** The step each planned action ends in (approval-gated actions excluded). */
+const STEPS_OF: Record<string, string[]> = {
+  "contain-instance": ["contain"],
+  "capture-snapshots": ["snapshots", "manifest"],
+  "collect-artifacts": ["artifacts", "manifest"],
+  "launch-cleanroom": ["cleanroom"],
+};
+
+/** Steps that must end before an incident counts as settled. */
+export function expectedSteps(incident: IncidentRecord): string[] {
+  const steps = new Set<string>(["triage"]);
+  for (const a of incident.plan.actions) {
+    if (a.requiresApproval && !(incident.approvals ?? []).some((x) => x.decision === "approved")) continue;
+    for (const s of STEPS_OF[a.name] ?? []) steps.add(s);
+  }
+  // A dry run writes no manifest; failed snapshots keep it from being written.
+  if (incident.dryRun) steps.delete("manifest");
+  if (incident.dryRun) steps.delete("cleanroom");
+  return [...steps];
+}
+
+/** Waits until the incident has settled; reports each new timeline entry. */
+export async function waitForSettled(
+  store: IncidentStore,
+  incidentId: string,
+  opts: { timeoutMs?: number; intervalMs?: number; onEntry?: (e: TimelineEntry) => void } = {},
+): Promise<{ incident: IncidentRecord; settled: boolean }> {
+  const deadline = Date.now() + (opts.timeoutMs ?? 60_000);
+  let seen = 0;
+  let incident = await store.get(incidentId);
+  for (;;) {
+    for (const e of incident.timeline.slice(seen)) opts.onEntry?.(e);
+    seen = incident.timeline.length;
+    const manifestBlocked = incident.steps.snapshots?.status === "failed" && incident.steps.manifest === undefined;
+    const expected = expectedSteps(incident).filter((s) => !(manifestBlocked && s === "manifest"));
+    if (isSettled(incident, expected)) return { incident, settled: true };
+    if (Date.now() > deadline) return { incident, settled: false };
+    await new Promise((r) => setTimeout(r, opts.intervalMs ?? 150));
+    incident = await store.get(incidentId);
+  }
+}
+
+/** Waits for the marker that maps a finding to its incident (written by triage). */
+export async function waitForIncidentOf(
+  find: () => Promise<string | undefined>,
+  timeoutMs = 30_000,
+): Promise<string | undefined> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const id = await find();
+    if (id) return id;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return undefined;
+}

@@ -1,0 +1,117 @@
+/**
+ * The incident record: one per incident, with the finding(s), impact, plan, a step map for
+ * idempotency and a complete timeline. Pure types and helpers; storage is in store.ts.
+ */
+import { createHash } from "node:crypto";
+import type { ActionResult, Finding, Impact, Plan, StepStatus } from "../domain/types.ts";
+
+/** The state of one step (triage, contain, snapshots, artifacts, manifest, cleanroom…). */
+export interface StepRecord {
+  status: StepStatus;
+  startedAt: string;
+  endedAt?: string;
+  detail?: string;
+  error?: string;
+  attempts: number;
+  /** Until when a running step is owned by its current worker (epoch ms). */
+  leaseUntil?: number;
+}
+
+/** One line of the timeline. */
+export interface TimelineEntry {
+  at: string;
+  step: string;
+  status: StepStatus | "info";
+  detail: string;
+  error?: string;
+  durationMs?: number;
+}
+
+/** A finding that joined the incident (the first one is `finding`). */
+export interface FindingRef {
+  id: string;
+  source: string;
+  type: string;
+  time: string;
+  severity: number;
+}
+
+export interface SnapshotRecord {
+  snapshotId: string;
+  volumeId: string;
+  deviceName?: string;
+  state: string;
+  startTime?: string;
+  progress?: string;
+}
+
+export interface ArtifactRef {
+  name: string;
+  key: string;
+  sha256: string;
+  size: number;
+  storageClass?: string;
+  s3Checksum?: string;
+  versionId?: string;
+  collectedAt: string;
+  collector: string;
+  sourceApiCall: string;
+}
+
+export type IncidentStatus = "open" | "closed";
+
+export interface IncidentRecord {
+  incidentId: string;
+  status: IncidentStatus;
+  createdAt: string;
+  updatedAt: string;
+  account: string;
+  region: string;
+  /** `<account>#<resource id>` of the primary resource. */
+  resourceKey: string;
+  drill: boolean;
+  dryRun: boolean;
+  finding: Finding;
+  findings: FindingRef[];
+  impact: Impact;
+  plan: Plan;
+  steps: Record<string, StepRecord>;
+  timeline: TimelineEntry[];
+  actions: ActionResult[];
+  alerts: { stage: string; at: string; messageId?: string; subject: string }[];
+  containment?: Record<string, unknown>;
+  evidence?: { snapshots?: SnapshotRecord[]; artifacts?: ArtifactRef[]; manifestKey?: string; manifestSha256?: string };
+  cleanroom?: Record<string, unknown>;
+  approvals?: { at: string; by: string; decision: "approved" | "denied"; reason?: string }[];
+}
+
+/** Step names whose outcome decides whether an incident has settled. */
+export const TERMINAL_STATUSES: StepStatus[] = ["ok", "skipped", "unsupported", "failed", "partial", "verified"];
+
+/**
+ * A deterministic incident id for a finding: `ir-YYYYMMDD-<8 hex>`, so that a retried or
+ * duplicated event maps to the same id.
+ */
+export function incidentIdFor(finding: Pick<Finding, "account" | "id" | "source" | "time">): string {
+  const day = /^\d{4}-\d{2}-\d{2}/.test(finding.time) ? finding.time.slice(0, 10).replaceAll("-", "") : "00000000";
+  const hash = createHash("sha256").update(`${finding.account}|${finding.source}|${finding.id}`).digest("hex");
+  return `ir-${day}-${hash.slice(0, 8)}`;
+}
+
+/** Pattern of incident ids, for validating command-line input. */
+export const INCIDENT_ID_PATTERN = /^ir-\d{8}-[0-9a-f]{8}$/;
+
+/** The finding without its raw event, for compact references. */
+export function findingRef(f: Finding): FindingRef {
+  return { id: f.id, source: f.source, type: f.type, time: f.time, severity: f.severity };
+}
+
+/** True when no step is running and every planned lane has reached an end state. */
+export function isSettled(incident: IncidentRecord, expectedSteps: string[]): boolean {
+  const steps = Object.values(incident.steps);
+  if (steps.some((s) => s.status === "running")) return false;
+  return expectedSteps.every((name) => {
+    const s = incident.steps[name];
+    return s !== undefined && (TERMINAL_STATUSES.includes(s.status) || s.status === "waiting");
+  });
+}

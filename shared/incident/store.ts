@@ -1,0 +1,373 @@
+/**
+ * Incident records in DynamoDB. One item per incident holds the record, its step map and
+ * its timeline (appended atomically); small marker items make opening idempotent: one per
+ * finding id and one per resource with an open incident, written in one transaction.
+ */
+import { TransactionCanceledException } from "@aws-sdk/client-dynamodb";
+import {
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+} from "@aws-sdk/lib-dynamodb";
+import type { ActionResult, Finding, StepStatus } from "../domain/types.ts";
+import { NotFoundError } from "../errors/index.ts";
+import { type IncidentRecord, type StepRecord, type TimelineEntry, findingRef } from "./model.ts";
+
+const incidentKey = (id: string) => ({ pk: `INCIDENT#${id}`, sk: "RECORD" });
+const findingKey = (account: string, source: string, id: string) => ({
+  pk: `FINDING#${account}#${source}#${id}`,
+  sk: "MARKER",
+});
+const resourceKey = (key: string) => ({ pk: `RESOURCE#${key}`, sk: "OPEN" });
+
+/** The result of trying to open an incident for a finding. */
+export type OpenResult =
+  | { outcome: "created"; incident: IncidentRecord }
+  | { outcome: "duplicate"; incidentId: string }
+  | { outcome: "joined"; incidentId: string };
+
+/** A dead-letter record: an event that could not be handled, kept for the user to list. */
+export interface DeadLetter {
+  id: string;
+  at: string;
+  error: string;
+  errorName: string;
+  path?: string;
+  source?: string;
+  detailType?: string;
+  /** The event, truncated to keep the item small. */
+  event: string;
+}
+
+/** Port: where incidents live. */
+export interface IncidentStore {
+  open(incident: IncidentRecord): Promise<OpenResult>;
+  get(incidentId: string): Promise<IncidentRecord>;
+  /** The incident a finding opened or joined, if any. */
+  incidentOfFinding(account: string, source: string, findingId: string): Promise<string | undefined>;
+  find(incidentId: string): Promise<IncidentRecord | undefined>;
+  /** Claims a step for this worker; false when it is done or owned by a live worker. */
+  claimStep(incidentId: string, step: string, leaseMs?: number): Promise<boolean>;
+  finishStep(
+    incidentId: string,
+    step: string,
+    status: StepStatus,
+    detail: string,
+    extra?: { error?: string; actions?: ActionResult[]; set?: Record<string, unknown> },
+  ): Promise<void>;
+  note(incidentId: string, entry: Omit<TimelineEntry, "at">, set?: Record<string, unknown>): Promise<void>;
+  recordAlert(incidentId: string, alert: IncidentRecord["alerts"][number]): Promise<void>;
+  close(incidentId: string, detail: string): Promise<void>;
+  listOpen(): Promise<IncidentRecord[]>;
+  countRecentContainments(account: string, sinceIso: string): Promise<number>;
+  recordContainment(account: string, incidentId: string, at: string): Promise<void>;
+  deadLetter(letter: DeadLetter): Promise<void>;
+  listDeadLetters(limit?: number): Promise<DeadLetter[]>;
+}
+
+const now = () => new Date().toISOString();
+
+/** DynamoDB implementation of {@link IncidentStore}. */
+export class DynamoIncidentStore implements IncidentStore {
+  constructor(
+    private readonly ddb: DynamoDBDocumentClient,
+    private readonly table: string,
+  ) {}
+
+  async open(incident: IncidentRecord): Promise<OpenResult> {
+    const f = incident.finding;
+    try {
+      await this.ddb.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Put: {
+                TableName: this.table,
+                Item: { ...incidentKey(incident.incidentId), ...incident, listKey: "OPEN" },
+                ConditionExpression: "attribute_not_exists(pk)",
+              },
+            },
+            {
+              Put: {
+                TableName: this.table,
+                Item: { ...findingKey(f.account, f.source, f.id), incidentId: incident.incidentId },
+                ConditionExpression: "attribute_not_exists(pk)",
+              },
+            },
+            {
+              Put: {
+                TableName: this.table,
+                Item: { ...resourceKey(incident.resourceKey), incidentId: incident.incidentId },
+                ConditionExpression: "attribute_not_exists(pk)",
+              },
+            },
+          ],
+        }),
+      );
+      return { outcome: "created", incident };
+    } catch (err) {
+      if (!(err instanceof TransactionCanceledException) && (err as Error).name !== "TransactionCanceledException") {
+        throw err;
+      }
+    }
+    const dup = await this.ddb.send(
+      new GetCommand({ TableName: this.table, Key: findingKey(f.account, f.source, f.id), ConsistentRead: true }),
+    );
+    if (dup.Item) return { outcome: "duplicate", incidentId: String(dup.Item.incidentId) };
+    const open = await this.ddb.send(
+      new GetCommand({ TableName: this.table, Key: resourceKey(incident.resourceKey), ConsistentRead: true }),
+    );
+    if (!open.Item) {
+      // The marker vanished between the two calls (the incident was closed): try again once.
+      return this.open(incident);
+    }
+    const existing = String(open.Item.incidentId);
+    await this.joinFinding(existing, f);
+    return { outcome: "joined", incidentId: existing };
+  }
+
+  private async joinFinding(incidentId: string, f: Finding): Promise<void> {
+    await this.ddb.send(
+      new PutCommand({
+        TableName: this.table,
+        Item: { ...findingKey(f.account, f.source, f.id), incidentId },
+      }),
+    );
+    await this.ddb.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: incidentKey(incidentId),
+        UpdateExpression: "SET findings = list_append(findings, :f), timeline = list_append(timeline, :t), updatedAt = :now",
+        ExpressionAttributeValues: {
+          ":f": [findingRef(f)],
+          ":t": [
+            {
+              at: now(),
+              step: "triage",
+              status: "info",
+              detail: `finding ${f.type} (${f.id}) joined this incident: same resource, incident still open`,
+            },
+          ],
+          ":now": now(),
+        },
+      }),
+    );
+  }
+
+  async find(incidentId: string): Promise<IncidentRecord | undefined> {
+    const out = await this.ddb.send(
+      new GetCommand({ TableName: this.table, Key: incidentKey(incidentId), ConsistentRead: true }),
+    );
+    if (!out.Item) return undefined;
+    const { pk: _pk, sk: _sk, listKey: _l, ...rest } = out.Item;
+    return rest as IncidentRecord;
+  }
+
+  async incidentOfFinding(account: string, source: string, findingId: string): Promise<string | undefined> {
+    const out = await this.ddb.send(
+      new GetCommand({ TableName: this.table, Key: findingKey(account, source, findingId), ConsistentRead: true }),
+    );
+    return out.Item ? String(out.Item.incidentId) : undefined;
+  }
+
+  async get(incidentId: string): Promise<IncidentRecord> {
+    const found = await this.find(incidentId);
+    if (!found) throw new NotFoundError(`incident ${incidentId} not found`);
+    return found;
+  }
+
+  async claimStep(incidentId: string, step: string, leaseMs = 5 * 60_000): Promise<boolean> {
+    const at = Date.now();
+    const record: StepRecord = { status: "running", startedAt: new Date(at).toISOString(), attempts: 1, leaseUntil: at + leaseMs };
+    try {
+      await this.ddb.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: incidentKey(incidentId),
+          UpdateExpression: "SET steps.#s = :r, updatedAt = :now",
+          ConditionExpression:
+            "attribute_exists(pk) AND (attribute_not_exists(steps.#s) OR steps.#s.#st = :failed OR (steps.#s.#st = :running AND steps.#s.leaseUntil < :at))",
+          ExpressionAttributeNames: { "#s": step, "#st": "status" },
+          ExpressionAttributeValues: { ":r": record, ":failed": "failed", ":running": "running", ":at": at, ":now": record.startedAt },
+        }),
+      );
+      return true;
+    } catch (err) {
+      if ((err as Error).name === "ConditionalCheckFailedException") return false;
+      throw err;
+    }
+  }
+
+  async finishStep(
+    incidentId: string,
+    step: string,
+    status: StepStatus,
+    detail: string,
+    extra: { error?: string; actions?: ActionResult[]; set?: Record<string, unknown> } = {},
+  ): Promise<void> {
+    const incident = await this.get(incidentId);
+    const started = incident.steps[step]?.startedAt ?? now();
+    const endedAt = now();
+    const record: StepRecord = {
+      status,
+      startedAt: started,
+      endedAt,
+      detail,
+      attempts: incident.steps[step]?.attempts ?? 1,
+      ...(extra.error ? { error: extra.error } : {}),
+    };
+    const entry: TimelineEntry = {
+      at: endedAt,
+      step,
+      status,
+      detail,
+      durationMs: Date.parse(endedAt) - Date.parse(started),
+      ...(extra.error ? { error: extra.error } : {}),
+    };
+    await this.update(incidentId, { [`steps.${step}`]: record, ...extra.set }, [entry], extra.actions);
+  }
+
+  async note(incidentId: string, entry: Omit<TimelineEntry, "at">, set: Record<string, unknown> = {}): Promise<void> {
+    await this.update(incidentId, set, [{ at: now(), ...entry }]);
+  }
+
+  private async update(
+    incidentId: string,
+    set: Record<string, unknown>,
+    timeline: TimelineEntry[],
+    actions: ActionResult[] = [],
+  ): Promise<void> {
+    const names: Record<string, string> = {};
+    const values: Record<string, unknown> = { ":t": timeline, ":now": now() };
+    const sets = ["timeline = list_append(timeline, :t)", "updatedAt = :now"];
+    if (actions.length) {
+      sets.push("actions = list_append(actions, :a)");
+      values[":a"] = actions;
+    }
+    Object.entries(set).forEach(([path, value], i) => {
+      const parts = path.split(".").map((p, j) => {
+        names[`#p${i}_${j}`] = p;
+        return `#p${i}_${j}`;
+      });
+      values[`:v${i}`] = value;
+      sets.push(`${parts.join(".")} = :v${i}`);
+    });
+    await this.ddb.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: incidentKey(incidentId),
+        UpdateExpression: `SET ${sets.join(", ")}`,
+        ConditionExpression: "attribute_exists(pk)",
+        ...(Object.keys(names).length ? { ExpressionAttributeNames: names } : {}),
+        ExpressionAttributeValues: values,
+      }),
+    );
+  }
+
+  async recordAlert(incidentId: string, alert: IncidentRecord["alerts"][number]): Promise<void> {
+    await this.ddb.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: incidentKey(incidentId),
+        UpdateExpression: "SET alerts = list_append(alerts, :a)",
+        ExpressionAttributeValues: { ":a": [alert] },
+      }),
+    );
+  }
+
+  async close(incidentId: string, detail: string): Promise<void> {
+    const incident = await this.get(incidentId);
+    await this.ddb.send(
+      new TransactWriteCommand({
+        TransactItems: [
+          {
+            Update: {
+              TableName: this.table,
+              Key: incidentKey(incidentId),
+              UpdateExpression: "SET #st = :closed, timeline = list_append(timeline, :t), updatedAt = :now REMOVE listKey",
+              ExpressionAttributeNames: { "#st": "status" },
+              ExpressionAttributeValues: {
+                ":closed": "closed",
+                ":t": [{ at: now(), step: "close", status: "ok", detail }],
+                ":now": now(),
+              },
+            },
+          },
+          { Delete: { TableName: this.table, Key: resourceKey(incident.resourceKey) } },
+        ],
+      }),
+    );
+  }
+
+  async listOpen(): Promise<IncidentRecord[]> {
+    const items: IncidentRecord[] = [];
+    let ExclusiveStartKey: Record<string, unknown> | undefined;
+    do {
+      const out = await this.ddb.send(
+        new QueryCommand({
+          TableName: this.table,
+          IndexName: "byList",
+          KeyConditionExpression: "listKey = :open",
+          ExpressionAttributeValues: { ":open": "OPEN" },
+          ExclusiveStartKey,
+        }),
+      );
+      for (const it of out.Items ?? []) {
+        const { pk: _pk, sk: _sk, listKey: _l, ...rest } = it;
+        items.push(rest as IncidentRecord);
+      }
+      ExclusiveStartKey = out.LastEvaluatedKey;
+    } while (ExclusiveStartKey);
+    return items.sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+  }
+
+  async countRecentContainments(account: string, sinceIso: string): Promise<number> {
+    const out = await this.ddb.send(
+      new QueryCommand({
+        TableName: this.table,
+        KeyConditionExpression: "pk = :pk AND sk > :since",
+        ExpressionAttributeValues: { ":pk": `CONTAINMENTS#${account}`, ":since": sinceIso },
+        Select: "COUNT",
+      }),
+    );
+    return out.Count ?? 0;
+  }
+
+  async recordContainment(account: string, incidentId: string, at: string): Promise<void> {
+    await this.ddb.send(
+      new PutCommand({
+        TableName: this.table,
+        Item: {
+          pk: `CONTAINMENTS#${account}`,
+          sk: `${at}#${incidentId}`,
+          expiresAt: Math.floor(Date.parse(at) / 1000) + 7 * 86400,
+        },
+      }),
+    );
+  }
+
+  async deadLetter(letter: DeadLetter): Promise<void> {
+    await this.ddb.send(
+      new PutCommand({
+        TableName: this.table,
+        Item: { pk: "DEADLETTER", sk: `${letter.at}#${letter.id}`, ...letter, expiresAt: Math.floor(Date.now() / 1000) + 90 * 86400 },
+      }),
+    );
+  }
+
+  async listDeadLetters(limit = 50): Promise<DeadLetter[]> {
+    const out = await this.ddb.send(
+      new QueryCommand({
+        TableName: this.table,
+        KeyConditionExpression: "pk = :pk",
+        ExpressionAttributeValues: { ":pk": "DEADLETTER" },
+        ScanIndexForward: false,
+        Limit: limit,
+      }),
+    );
+    return (out.Items ?? []).map(({ pk: _pk, sk: _sk, expiresAt: _e, ...rest }) => rest as DeadLetter);
+  }
+}

@@ -1,0 +1,119 @@
+/**
+ * The one launcher of the local AWS emulator (moto). Used by `npm start`, the CLI and the
+ * integration tests. When `AWS_ENDPOINT_URL` is set it starts nothing and uses that endpoint.
+ */
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { createServer } from "node:net";
+import { EmulatorError } from "../errors/index.ts";
+
+/** A running (or borrowed) emulator endpoint. */
+export interface Emulator {
+  endpoint: string;
+  /** True when this process started the emulator (and so stops it). */
+  owned: boolean;
+  /** Clears every resource in the emulator (moto's reset API). */
+  reset(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** Environment the AWS SDK needs to talk to the emulator. */
+export function emulatorEnv(endpoint: string, region = "us-east-1"): Record<string, string> {
+  return {
+    AWS_ENDPOINT_URL: endpoint,
+    AWS_REGION: region,
+    AWS_ACCESS_KEY_ID: process.env.AWS_ACCESS_KEY_ID || "testing",
+    AWS_SECRET_ACCESS_KEY: process.env.AWS_SECRET_ACCESS_KEY || "testing",
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
+  };
+}
+
+const MOTO_MISSING =
+  'moto_server was not found on PATH. The local drill needs the moto AWS emulator: install it with `pip install "moto[server]"` (Python 3.9+), or set AWS_ENDPOINT_URL to a running emulator.';
+
+/** Finds a free TCP port on the loopback interface. */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.unref();
+    srv.on("error", reject);
+    srv.listen(0, "127.0.0.1", () => {
+      const addr = srv.address();
+      const port = typeof addr === "object" && addr ? addr.port : 0;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+async function answers(endpoint: string): Promise<boolean> {
+  try {
+    const res = await fetch(`${endpoint}/moto-api/`, { signal: AbortSignal.timeout(1000) });
+    return res.ok;
+  } catch {
+    return false;
+  }
+}
+
+function resetter(endpoint: string) {
+  return async () => {
+    const res = await fetch(`${endpoint}/moto-api/reset`, { method: "POST" });
+    if (!res.ok) throw new EmulatorError(`emulator reset failed: HTTP ${res.status}`);
+  };
+}
+
+/**
+ * Starts moto on a free loopback port (or the given one) and waits until it answers;
+ * or, when `AWS_ENDPOINT_URL` is set, returns that endpoint without starting anything.
+ */
+export async function startEmulator(
+  options: { port?: number; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {},
+): Promise<Emulator> {
+  const env = options.env ?? process.env;
+  if (env.AWS_ENDPOINT_URL) {
+    const endpoint = env.AWS_ENDPOINT_URL.replace(/\/$/, "");
+    return { endpoint, owned: false, reset: resetter(endpoint), stop: async () => {} };
+  }
+  const probe = spawnSync("moto_server", ["--help"], { stdio: "ignore" });
+  if (probe.error) throw new EmulatorError(MOTO_MISSING, { cause: probe.error });
+
+  const port = options.port ?? (await freePort());
+  const endpoint = `http://127.0.0.1:${port}`;
+  const child: ChildProcess = spawn("moto_server", ["-H", "127.0.0.1", "-p", String(port)], {
+    stdio: ["ignore", "ignore", "pipe"],
+    detached: false,
+  });
+  let stderr = "";
+  child.stderr?.on("data", (d: Buffer) => {
+    stderr = (stderr + d.toString()).slice(-4000);
+  });
+  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  // Never leave an orphan emulator behind when this process exits.
+  const killOnExit = () => child.kill("SIGTERM");
+  process.once("exit", killOnExit);
+
+  const deadline = Date.now() + (options.timeoutMs ?? 15_000);
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) break;
+    if (await answers(endpoint)) {
+      return {
+        endpoint,
+        owned: true,
+        reset: resetter(endpoint),
+        stop: async () => {
+          process.removeListener("exit", killOnExit);
+          if (child.exitCode === null) {
+            child.kill("SIGTERM");
+            await Promise.race([exited, new Promise((r) => setTimeout(r, 3000))]);
+            if (child.exitCode === null) child.kill("SIGKILL");
+          }
+        },
+      };
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  child.kill("SIGKILL");
+  throw new EmulatorError(
+    `moto_server did not answer on ${endpoint} within ${options.timeoutMs ?? 15_000} ms${
+      stderr ? `; its output: ${stderr.trim().split("\n").slice(-5).join(" | ")}` : ""
+    }`,
+  );
+}

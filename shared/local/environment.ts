@@ -1,0 +1,125 @@
+/**
+ * The local responder: the responder's resources and event routes created in the emulator
+ * from serverless.yml, and the environment its handlers run with.
+ */
+import { GetCallerIdentityCommand } from "@aws-sdk/client-sts";
+import { PutRuleCommand, PutTargetsCommand } from "@aws-sdk/client-eventbridge";
+import { CreateQueueCommand, GetQueueAttributesCommand } from "@aws-sdk/client-sqs";
+import {
+  dynamoClient,
+  eventsClient,
+  iamClient,
+  kmsClient,
+  s3Client,
+  snsClient,
+  sqsClient,
+  stsClient,
+  type ClientOptions,
+} from "../aws/clients.ts";
+import { resourcesToEnv, type ResponderResources } from "../config/index.ts";
+import { ConfigError } from "../errors/index.ts";
+import { provision, type ProvisionResult, type StackContext } from "./provision.ts";
+import { eventRoutes, type EventRoute } from "./routes.ts";
+import { loadServerless, stackName, type Json } from "./serverless.ts";
+
+export const LOCAL_STAGE = "local";
+
+export interface LocalResponder {
+  context: StackContext;
+  resources: ResponderResources;
+  provisioned: ProvisionResult;
+  doc: Json;
+}
+
+export interface RouteQueue {
+  route: EventRoute;
+  queueUrl: string;
+}
+
+/** Maps the stack's outputs to the resources the handlers are configured with. */
+export function resourcesFromOutputs(outputs: Record<string, string>): ResponderResources {
+  const need = (k: string) => {
+    const v = outputs[k];
+    if (!v) throw new ConfigError(`serverless.yml: output ${k} is missing`);
+    return v;
+  };
+  return {
+    evidenceBucket: need("EvidenceBucketName"),
+    incidentTable: need("IncidentTableName"),
+    alertTopicArn: need("AlertTopicArn"),
+    eventBusName: need("EventBusName"),
+    evidenceKmsKeyArn: need("ResponderKeyArn"),
+    isolationProfileArn: need("IsolationInstanceProfileArn"),
+  };
+}
+
+/** Creates (or finds) the responder's own resources in the emulator. Idempotent. */
+export async function provisionLocal(aws: ClientOptions, stage = LOCAL_STAGE): Promise<LocalResponder> {
+  const doc = loadServerless({ stage, region: aws.region });
+  const identity = await stsClient(aws).send(new GetCallerIdentityCommand({}));
+  const context: StackContext = {
+    stackName: stackName(doc, stage),
+    accountId: identity.Account ?? "123456789012",
+    region: aws.region,
+    partition: "aws",
+  };
+  const provisioned = await provision(
+    doc.resources,
+    {
+      s3: s3Client(aws),
+      kms: kmsClient(aws),
+      dynamodb: dynamoClient(aws),
+      sns: snsClient(aws),
+      sqs: sqsClient(aws),
+      events: eventsClient(aws),
+      iam: iamClient(aws),
+    },
+    context,
+  );
+  return { context, resources: resourcesFromOutputs(provisioned.outputs), provisioned, doc };
+}
+
+/**
+ * Builds one EventBridge rule per function event, from the function's own pattern, with an
+ * SQS queue per function as its target. Idempotent.
+ */
+export async function createRoutes(aws: ClientOptions, local: LocalResponder): Promise<Map<string, RouteQueue[]>> {
+  const sqs = sqsClient(aws);
+  const events = eventsClient(aws);
+  const byFunction = new Map<string, RouteQueue[]>();
+  const routes = eventRoutes(local.doc, local.context, local.provisioned.physical);
+  const queues = new Map<string, { url: string; arn: string }>();
+  for (const fn of new Set(routes.map((r) => r.functionName))) {
+    const q = await sqs.send(
+      new CreateQueueCommand({ QueueName: `${local.context.stackName}-${fn}`, Attributes: { VisibilityTimeout: "30" } }),
+    );
+    const attrs = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: q.QueueUrl, AttributeNames: ["QueueArn"] }));
+    queues.set(fn, { url: q.QueueUrl ?? "", arn: attrs.Attributes?.QueueArn ?? "" });
+  }
+  for (const route of routes) {
+    const q = queues.get(route.functionName);
+    if (!q) continue;
+    const name = `${local.context.stackName}-${route.functionName}-${route.index}`;
+    await events.send(new PutRuleCommand({ Name: name, EventBusName: route.busName, EventPattern: JSON.stringify(route.pattern), State: "ENABLED" }));
+    await events.send(new PutTargetsCommand({ Rule: name, EventBusName: route.busName, Targets: [{ Id: "local-runner", Arn: q.arn }] }));
+    const list = byFunction.get(route.functionName) ?? [];
+    list.push({ route, queueUrl: q.url });
+    byFunction.set(route.functionName, list);
+  }
+  return byFunction;
+}
+
+/** The environment a handler runs with locally: the same variables the deployment sets. */
+export function handlerEnv(aws: ClientOptions, resources: ResponderResources, stage = LOCAL_STAGE): Record<string, string> {
+  return {
+    ...resourcesToEnv(resources),
+    AWS_REGION: aws.region,
+    ...(aws.endpoint ? { AWS_ENDPOINT_URL: aws.endpoint } : {}),
+    STAGE: stage,
+    POWERTOOLS_SERVICE_NAME: "incident-responder",
+    POWERTOOLS_METRICS_NAMESPACE: "IncidentResponder",
+    POWERTOOLS_METRICS_DISABLED: "true",
+    POWERTOOLS_TRACE_ENABLED: "false",
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
+  };
+}

@@ -1,0 +1,174 @@
+/**
+ * The local runner: drains each function's SQS queue (fed by EventBridge rules in the
+ * emulator) and invokes that function's handler in-process, as Lambda would: at most a few
+ * attempts per event, then the event is set aside as a failed delivery.
+ */
+import { randomUUID } from "node:crypto";
+import { fileURLToPath } from "node:url";
+import {
+  ChangeMessageVisibilityCommand,
+  DeleteMessageCommand,
+  type Message,
+  ReceiveMessageCommand,
+  type SQSClient,
+} from "@aws-sdk/client-sqs";
+import { withCallScope } from "../aws/instrument.ts";
+import { describeError } from "../errors/index.ts";
+import type { RouteQueue } from "./environment.ts";
+
+/** One handler invocation, reported to the runner's observer. */
+export interface Invocation {
+  functionName: string;
+  event: unknown;
+  attempt: number;
+  ms: number;
+  result?: unknown;
+  error?: string;
+}
+
+type Handler = (event: unknown, context: unknown) => Promise<unknown>;
+
+/** Loads `functions/<name>/handler.ts` — the same module the deployment bundles. */
+export async function loadHandler(functionName: string): Promise<Handler> {
+  if (!/^[a-z][a-z0-9-]*$/.test(functionName)) throw new Error(`bad function name ${functionName}`);
+  const path = fileURLToPath(new URL(`../../functions/${functionName}/handler.ts`, import.meta.url));
+  const mod = (await import(path)) as { handler?: Handler };
+  if (typeof mod.handler !== "function") throw new Error(`functions/${functionName}/handler.ts exports no handler`);
+  return mod.handler;
+}
+
+function lambdaContext(functionName: string, timeoutMs: number) {
+  const deadline = Date.now() + timeoutMs;
+  return {
+    functionName,
+    functionVersion: "$LATEST",
+    invokedFunctionArn: `arn:aws:lambda:local:000000000000:function:${functionName}`,
+    memoryLimitInMB: "512",
+    awsRequestId: randomUUID(),
+    logGroupName: `/aws/lambda/${functionName}`,
+    logStreamName: "local",
+    callbackWaitsForEmptyEventLoop: false,
+    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+    done: () => undefined,
+    fail: () => undefined,
+    succeed: () => undefined,
+  };
+}
+
+export interface RunnerOptions {
+  /** Attempts per event before it is set aside (Lambda's asynchronous default is 3). */
+  maxAttempts?: number;
+  /** Concurrent invocations per function. */
+  concurrency?: number;
+  onInvocation?: (inv: Invocation) => void;
+}
+
+export class LocalRunner {
+  private running = false;
+  private readonly loops: Promise<void>[] = [];
+  private inFlight = 0;
+  private lastActivity = Date.now();
+  readonly failedDeliveries: Invocation[] = [];
+  readonly handlers = new Map<string, Promise<Handler>>();
+  maxConcurrency = 0;
+
+  constructor(
+    private readonly sqs: SQSClient,
+    private readonly queues: Map<string, RouteQueue[]>,
+    private readonly options: RunnerOptions = {},
+  ) {}
+
+  start(): void {
+    this.running = true;
+    for (const [functionName, routes] of this.queues) {
+      const queueUrl = routes[0]?.queueUrl;
+      if (queueUrl) this.loops.push(this.loop(functionName, queueUrl));
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    await Promise.allSettled(this.loops);
+  }
+
+  /** Resolves when no invocation has run for `quietMs` and none is in flight. */
+  async idle(quietMs = 1500, timeoutMs = 60_000): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      if (this.inFlight === 0 && Date.now() - this.lastActivity >= quietMs) return true;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    return false;
+  }
+
+  private handler(functionName: string): Promise<Handler> {
+    let h = this.handlers.get(functionName);
+    if (!h) {
+      h = loadHandler(functionName);
+      this.handlers.set(functionName, h);
+    }
+    return h;
+  }
+
+  private async loop(functionName: string, queueUrl: string): Promise<void> {
+    const concurrency = this.options.concurrency ?? 10;
+    while (this.running) {
+      let messages: Message[] = [];
+      try {
+        const out = await this.sqs.send(
+          new ReceiveMessageCommand({
+            QueueUrl: queueUrl,
+            MaxNumberOfMessages: Math.min(10, concurrency),
+            WaitTimeSeconds: 1,
+            MessageSystemAttributeNames: ["ApproximateReceiveCount"],
+          }),
+        );
+        messages = out.Messages ?? [];
+      } catch (err) {
+        if (!this.running) break;
+        process.stderr.write(`local runner: cannot read the ${functionName} queue: ${describeError(err)}\n`);
+        await new Promise((r) => setTimeout(r, 500));
+        continue;
+      }
+      if (!messages.length) continue;
+      this.lastActivity = Date.now();
+      await Promise.all(messages.map((m) => this.deliver(functionName, queueUrl, m)));
+      this.lastActivity = Date.now();
+    }
+  }
+
+  private async deliver(functionName: string, queueUrl: string, m: Message): Promise<void> {
+    const attempt = Number(m.Attributes?.ApproximateReceiveCount ?? "1");
+    const maxAttempts = this.options.maxAttempts ?? 3;
+    let event: unknown;
+    try {
+      event = JSON.parse(m.Body ?? "null");
+    } catch {
+      event = m.Body;
+    }
+    this.inFlight++;
+    this.maxConcurrency = Math.max(this.maxConcurrency, this.inFlight);
+    const started = Date.now();
+    const inv: Invocation = { functionName, event, attempt, ms: 0 };
+    try {
+      const handler = await this.handler(functionName);
+      inv.result = await withCallScope(functionName, () => handler(event, lambdaContext(functionName, 120_000)));
+    } catch (err) {
+      inv.error = describeError(err);
+    } finally {
+      this.inFlight--;
+      inv.ms = Date.now() - started;
+      this.lastActivity = Date.now();
+    }
+    this.options.onInvocation?.(inv);
+    if (!inv.error || attempt >= maxAttempts) {
+      if (inv.error) this.failedDeliveries.push(inv);
+      await this.sqs.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: m.ReceiptHandle })).catch(() => undefined);
+    } else {
+      // Retry later, with a growing delay, like Lambda's asynchronous retries.
+      await this.sqs
+        .send(new ChangeMessageVisibilityCommand({ QueueUrl: queueUrl, ReceiptHandle: m.ReceiptHandle, VisibilityTimeout: attempt }))
+        .catch(() => undefined);
+    }
+  }
+}

@@ -1,0 +1,139 @@
+/**
+ * Reads what the account says about a finding's resources: tags of the instance, its
+ * volumes, network interfaces and Auto Scaling group, and its visible exposure.
+ * Two rounds of parallel read-only calls for an instance; other kinds pass through with
+ * the tags their event carried.
+ */
+import { type AutoScalingClient, DescribeAutoScalingGroupsCommand } from "@aws-sdk/client-auto-scaling";
+import {
+  DescribeInstancesCommand,
+  DescribeNetworkInterfacesCommand,
+  DescribeSecurityGroupsCommand,
+  DescribeVolumesCommand,
+  type EC2Client,
+  type Instance,
+  type SecurityGroup,
+  type Tag,
+} from "@aws-sdk/client-ec2";
+import type { AffectedResource, OpenIngress, ResourceContext } from "../domain/types.ts";
+
+export interface ContextClients {
+  ec2: EC2Client;
+  autoScaling: AutoScalingClient;
+}
+
+export const tagMap = (tags: Tag[] | undefined): Record<string, string> =>
+  Object.fromEntries((tags ?? []).filter((t) => t.Key).map((t) => [t.Key as string, t.Value ?? ""]));
+
+const WORLD = new Set(["0.0.0.0/0", "::/0"]);
+
+/** Rules of the given groups that admit the whole internet. Pure. */
+export function openIngress(groups: SecurityGroup[]): OpenIngress[] {
+  const out: OpenIngress[] = [];
+  for (const g of groups) {
+    for (const p of g.IpPermissions ?? []) {
+      const cidrs = [...(p.IpRanges ?? []).map((r) => r.CidrIp), ...(p.Ipv6Ranges ?? []).map((r) => r.CidrIpv6)];
+      for (const cidr of cidrs) {
+        if (!cidr || !WORLD.has(cidr)) continue;
+        const ports =
+          p.IpProtocol === "-1" || p.FromPort === undefined
+            ? "all"
+            : p.FromPort === p.ToPort
+              ? String(p.FromPort)
+              : `${p.FromPort}-${p.ToPort}`;
+        out.push({ groupId: g.GroupId ?? "", ports, cidr });
+      }
+    }
+  }
+  return out;
+}
+
+function instanceContext(resource: AffectedResource, inst: Instance | undefined): ResourceContext {
+  if (!inst) {
+    return { resource, exists: false, tags: resource.tags ?? {}, relatedTags: [], exposure: { publicIps: [], openIngress: [] } };
+  }
+  const publicIps = new Set<string>();
+  if (inst.PublicIpAddress) publicIps.add(inst.PublicIpAddress);
+  for (const eni of inst.NetworkInterfaces ?? []) if (eni.Association?.PublicIp) publicIps.add(eni.Association.PublicIp);
+  return {
+    resource,
+    exists: true,
+    state: inst.State?.Name,
+    tags: { ...(resource.tags ?? {}), ...tagMap(inst.Tags) },
+    relatedTags: [],
+    exposure: {
+      publicIps: [...publicIps],
+      openIngress: [],
+      ...(inst.IamInstanceProfile?.Arn ? { instanceProfileArn: inst.IamInstanceProfile.Arn } : {}),
+    },
+    ...(inst.VpcId ? { vpcId: inst.VpcId } : {}),
+  };
+}
+
+/** Reads the contexts of every resource of a finding. Read-only. */
+export async function resolveContexts(
+  resources: AffectedResource[],
+  clients: ContextClients,
+): Promise<{ contexts: ResourceContext[]; instances: Record<string, Instance> }> {
+  const instanceIds = resources.filter((r) => r.kind === "ec2-instance").map((r) => r.id);
+  const instances: Record<string, Instance> = {};
+  if (instanceIds.length) {
+    // One id at a time would be slower; a missing id makes the batch fail, so fall back per id.
+    const found = await describeInstances(clients.ec2, instanceIds);
+    for (const i of found) if (i.InstanceId) instances[i.InstanceId] = i;
+  }
+  const contexts = await Promise.all(
+    resources.map(async (r) => {
+      if (r.kind !== "ec2-instance") {
+        return { resource: r, exists: true, tags: r.tags ?? {}, relatedTags: [], exposure: { publicIps: [], openIngress: [] } };
+      }
+      const inst = instances[r.id];
+      const ctx = instanceContext(r, inst);
+      if (inst) await enrichInstance(ctx, inst, clients);
+      return ctx;
+    }),
+  );
+  return { contexts, instances };
+}
+
+async function describeInstances(ec2: EC2Client, ids: string[]): Promise<Instance[]> {
+  try {
+    const out = await ec2.send(new DescribeInstancesCommand({ InstanceIds: ids }));
+    return (out.Reservations ?? []).flatMap((r) => r.Instances ?? []);
+  } catch (err) {
+    if (!String((err as { name?: string }).name).startsWith("InvalidInstanceID")) throw err;
+    if (ids.length === 1) return [];
+    const parts = await Promise.all(ids.map((id) => describeInstances(ec2, [id])));
+    return parts.flat();
+  }
+}
+
+async function enrichInstance(ctx: ResourceContext, inst: Instance, clients: ContextClients): Promise<void> {
+  const volumeIds = (inst.BlockDeviceMappings ?? []).map((b) => b.Ebs?.VolumeId).filter(Boolean) as string[];
+  const eniIds = (inst.NetworkInterfaces ?? []).map((n) => n.NetworkInterfaceId).filter(Boolean) as string[];
+  const [volumes, enis] = await Promise.all([
+    volumeIds.length ? clients.ec2.send(new DescribeVolumesCommand({ VolumeIds: volumeIds })) : undefined,
+    eniIds.length ? clients.ec2.send(new DescribeNetworkInterfacesCommand({ NetworkInterfaceIds: eniIds })) : undefined,
+  ]);
+  const asgName = ctx.tags["aws:autoscaling:groupName"];
+  const groupIds = [...new Set((enis?.NetworkInterfaces ?? []).flatMap((n) => (n.Groups ?? []).map((g) => g.GroupId)))].filter(
+    Boolean,
+  ) as string[];
+  const [groups, asg] = await Promise.all([
+    groupIds.length ? clients.ec2.send(new DescribeSecurityGroupsCommand({ GroupIds: groupIds })) : undefined,
+    asgName ? clients.autoScaling.send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [asgName] })) : undefined,
+  ]);
+  for (const v of volumes?.Volumes ?? []) {
+    if (v.Tags?.length) ctx.relatedTags.push({ source: `volume ${v.VolumeId}`, tags: tagMap(v.Tags) });
+  }
+  for (const n of enis?.NetworkInterfaces ?? []) {
+    if (n.TagSet?.length) ctx.relatedTags.push({ source: `interface ${n.NetworkInterfaceId}`, tags: tagMap(n.TagSet) });
+  }
+  const group = asg?.AutoScalingGroups?.[0];
+  if (group) {
+    ctx.autoScalingGroup = group.AutoScalingGroupName;
+    const tags = Object.fromEntries((group.Tags ?? []).map((t) => [t.Key ?? "", t.Value ?? ""]));
+    ctx.relatedTags.push({ source: `auto scaling group ${group.AutoScalingGroupName}`, tags });
+  }
+  ctx.exposure.openIngress = openIngress(groups?.SecurityGroups ?? []);
+}

@@ -1,0 +1,89 @@
+/**
+ * The logic of each Lambda function, given its runtime: what `functions/<name>/handler.ts`
+ * wires to middy. Kept here so handlers stay a few lines and the logic can be tested whole.
+ */
+import {
+  autoScalingClient,
+  cloudTrailClient,
+  ec2Client,
+  elbv2Client,
+  iamClient,
+  s3Client,
+} from "../aws/clients.ts";
+import { InvalidEventError } from "../errors/index.ts";
+import { resolveContexts } from "../resolve/context.ts";
+import type { Runtime } from "./base.ts";
+import { MetricUnit, type Logic } from "./lambda.ts";
+import { runContainment } from "../workflow/contain.ts";
+import { onSnapshotEvent, runEvidence } from "../workflow/evidence.ts";
+import { rejectEvent, triageEvent, type TriageOutcome } from "../workflow/triage.ts";
+
+type AnyEvent = { source?: string; "detail-type"?: string; detail?: Record<string, unknown> };
+
+/** triage: every security event. Invalid events are recorded and alerted, not retried. */
+export function triageLogic(rt: Runtime): Logic<unknown> {
+  const clientsFor = async (account: string, incidentId: string) => {
+    const o = await rt.sessions.optionsFor(account, incidentId);
+    return { ec2: ec2Client(o), autoScaling: autoScalingClient(o) };
+  };
+  return async (event, { metrics }): Promise<TriageOutcome | { outcome: "rejected"; error: string }> => {
+    try {
+      const out = await triageEvent(event, {
+        ...rt.deps,
+        resolve: async (finding) => (await resolveContexts(finding.resources, await clientsFor(finding.account, "triage"))).contexts,
+      });
+      if (out.outcome === "created" && out.impact) {
+        metrics.addDimension("tier", out.impact.tier);
+        metrics.addMetric("IncidentsOpened", MetricUnit.Count, 1);
+      }
+      return out;
+    } catch (err) {
+      if (!(err instanceof InvalidEventError)) throw err;
+      metrics.addMetric("EventsRejected", MetricUnit.Count, 1);
+      await rejectEvent(event, err, rt.deps);
+      return { outcome: "rejected", error: err.message };
+    }
+  };
+}
+
+/** contain: `Incident Opened` / `Incident Approved` with contain-instance. */
+export function containLogic(rt: Runtime): Logic<AnyEvent> {
+  return async (event, { metrics }) => {
+    const incidentId = String(event.detail?.incidentId ?? "");
+    const started = Date.now();
+    const outcomes = await runContainment(incidentId, {
+      ...rt.deps,
+      ...(rt.config.resources.isolationProfileArn ? { isolationProfileArn: rt.config.resources.isolationProfileArn } : {}),
+      clientsFor: async (account, id) => {
+        const o = await rt.sessions.optionsFor(account, id);
+        return { ec2: ec2Client(o), autoScaling: autoScalingClient(o), elbv2: elbv2Client(o) };
+      },
+    });
+    if (outcomes) {
+      metrics.addMetric("TimeToContainMs", MetricUnit.Milliseconds, Date.now() - started);
+      const failed = outcomes.filter((o) => o.status === "failed").length;
+      if (failed) metrics.addMetric("ContainmentFailures", MetricUnit.Count, failed);
+      const unsupported = outcomes.flatMap((o) => o.steps).filter((s) => s.status === "unsupported").length;
+      if (unsupported) metrics.addMetric("UnsupportedSteps", MetricUnit.Count, unsupported);
+    }
+    return outcomes?.map((o) => ({ instanceId: o.instanceId, status: o.status }));
+  };
+}
+
+/** evidence: `Incident Opened` with capture actions, and EBS snapshot completion events. */
+export function evidenceLogic(rt: Runtime): Logic<AnyEvent> {
+  const deps = {
+    ...rt.deps,
+    s3: s3Client(rt.aws),
+    bucket: rt.config.resources.evidenceBucket,
+    ...(rt.config.resources.evidenceKmsKeyArn ? { kmsKeyId: rt.config.resources.evidenceKmsKeyArn } : {}),
+    clientsFor: async (account: string, id: string) => {
+      const o = await rt.sessions.optionsFor(account, id);
+      return { ec2: ec2Client(o), iam: iamClient(o), autoScaling: autoScalingClient(o), elbv2: elbv2Client(o), cloudTrail: cloudTrailClient(o) };
+    },
+  };
+  return async (event) => {
+    if (event.source === "aws.ec2") return onSnapshotEvent(event, deps);
+    return runEvidence(String(event.detail?.incidentId ?? ""), deps);
+  };
+}

@@ -1,0 +1,6 @@
+/**
+ * The pure decision core of triage: impact, safety rails, and the response plan.
+ */
+export * from "./impact.ts";
+export { type ChoosePlanInput, choosePlan, describeAwsCalls, NO_PLAYBOOK } from "./plan.ts";
+export { blastRadius, DEFAULT_PROTECTED_TAG, isProtected, type ProtectionConfig } from "./safety.ts";

@@ -1,0 +1,271 @@
+/**
+ * Chooses the response plan: the first matching playbook of the policy, then the safety
+ * rails (protected resources, missing resources, blast-radius circuit, clean-room tiers).
+ * Every change the rails make to the playbook is written as a note on the plan.
+ */
+import type { Finding, Impact, Plan, PlannedAction, ResourceContext } from "../domain/types.ts";
+import type {
+  CaptureSnapshotsParams,
+  CollectArtifactsParams,
+  ContainInstanceParams,
+} from "../policy/actions.ts";
+import { selectPlaybook } from "../policy/match.ts";
+import type { Policy } from "../policy/schema.ts";
+import { blastRadius, isProtected } from "./safety.ts";
+
+/** The playbook name on a plan when no playbook of the policy matched. */
+export const NO_PLAYBOOK = "(no matching playbook)";
+
+/** Instance states in which the instance is gone or going. */
+const GONE_STATES = new Set(["terminated", "shutting-down"]);
+
+export interface ChoosePlanInput {
+  finding: Finding;
+  impact: Impact;
+  contexts: ResourceContext[];
+  policy: Policy;
+  /** Containments recorded in the last hour (for the blast-radius circuit). */
+  containmentsInLastHour: number;
+}
+
+/**
+ * Picks the first playbook whose match holds and applies the safety rails:
+ * - a protected instance, or one not found or terminated, is never contained (and never
+ *   stopped); contain-instance is dropped when no instance is left, and narrowed to the
+ *   remaining ones (`targets`) otherwise;
+ * - when the blast-radius circuit is open, contain-instance requires approval;
+ * - launch-cleanroom is dropped for tiers outside `settings.cleanroom.tiers`.
+ * With no matching playbook the plan is alert only.
+ */
+export function choosePlan(input: ChoosePlanInput): Plan {
+  const { finding, impact, contexts, policy, containmentsInLastHour } = input;
+  const playbook = selectPlaybook(policy, { finding, impact, contexts });
+  const notes: string[] = [];
+  if (!playbook) {
+    notes.push("no playbook matched: alert only");
+    return {
+      playbook: NO_PLAYBOOK,
+      actions: [{ name: "notify", params: {}, requiresApproval: false }],
+      notes,
+    };
+  }
+
+  const actions: PlannedAction[] = [];
+  for (const source of playbook.actions) {
+    const action: PlannedAction = {
+      name: source.name,
+      params: structuredClone(source.params),
+      requiresApproval: source.requiresApproval,
+    };
+    if (action.name === "contain-instance") {
+      const kept = applyContainmentRails(action, finding, contexts, policy, containmentsInLastHour, notes);
+      if (!kept) continue;
+    }
+    if (action.name === "launch-cleanroom" && !policy.settings.cleanroom.tiers.includes(impact.tier)) {
+      notes.push(
+        `launch-cleanroom dropped: tier ${impact.tier} is not among cleanroom tiers (${policy.settings.cleanroom.tiers.join(", ") || "none"})`,
+      );
+      continue;
+    }
+    actions.push(action);
+  }
+  return { playbook: playbook.name, actions, notes };
+}
+
+/** Narrows contain-instance to the instances it may touch; false when none is left. */
+function applyContainmentRails(
+  action: PlannedAction,
+  finding: Finding,
+  contexts: ResourceContext[],
+  policy: Policy,
+  containmentsInLastHour: number,
+  notes: string[],
+): boolean {
+  const stop = (action.params as Partial<ContainInstanceParams>).stopInstance ? " nor stopped" : "";
+  const instanceIds = unique(
+    [...finding.resources, ...contexts.map((c) => c.resource)]
+      .filter((r) => r.kind === "ec2-instance")
+      .map((r) => r.id),
+  );
+  if (instanceIds.length === 0) {
+    notes.push("contain-instance dropped: no EC2 instance among the affected resources");
+    return false;
+  }
+
+  const targets: string[] = [];
+  for (const id of instanceIds) {
+    const ctx = contexts.find((c) => c.resource.id === id);
+    if (!ctx) {
+      notes.push(`${id} was not read from the account: not contained${stop}`);
+      continue;
+    }
+    const guard = isProtected(ctx, policy.settings);
+    if (guard.protected) {
+      notes.push(`${guard.reason}: not contained${stop}`);
+      continue;
+    }
+    if (!ctx.exists) {
+      notes.push(`${id} not found (terminated or in another account): not contained${stop}`);
+      continue;
+    }
+    if (ctx.state && GONE_STATES.has(ctx.state)) {
+      notes.push(`${id} is ${ctx.state}: not contained${stop}`);
+      continue;
+    }
+    targets.push(id);
+  }
+  if (targets.length === 0) {
+    notes.push("contain-instance dropped: no instance left to contain");
+    return false;
+  }
+  action.targets = targets;
+
+  const circuit = blastRadius(containmentsInLastHour, policy.settings.maxContainmentsPerHour);
+  if (circuit.open && !action.requiresApproval) {
+    action.requiresApproval = true;
+    notes.push(`${circuit.reason}: contain-instance requires approval`);
+  }
+  return true;
+}
+
+/** The instance contexts an action acts on: its `targets`, or every existing instance. */
+function instanceTargets(action: PlannedAction, contexts: ResourceContext[]): ResourceContext[] {
+  const instances = contexts.filter((c) => c.resource.kind === "ec2-instance");
+  if (action.targets) return instances.filter((c) => action.targets!.includes(c.resource.id));
+  return instances.filter((c) => c.exists && !(c.state && GONE_STATES.has(c.state)));
+}
+
+/**
+ * The AWS API calls each action of the plan would make, for dry runs (`responder plan`).
+ * Uses what the contexts know (network interfaces, volumes, Auto Scaling group, instance
+ * profile) to list calls per interface and per volume; says so when it does not know.
+ */
+export function describeAwsCalls(
+  plan: Plan,
+  contexts: ResourceContext[],
+): { action: string; calls: string[] }[] {
+  return plan.actions.map((action) => {
+    const approval = action.requiresApproval ? ["(waits for approval before any call)"] : [];
+    return { action: action.name, calls: [...approval, ...callsFor(action, contexts)] };
+  });
+}
+
+function callsFor(action: PlannedAction, contexts: ResourceContext[]): string[] {
+  const targets = instanceTargets(action, contexts);
+  switch (action.name) {
+    case "contain-instance":
+      return targets.flatMap((ctx) => containCalls(ctx, action.params as ContainInstanceParams));
+    case "capture-snapshots":
+      return [
+        ...targets.flatMap((ctx) => snapshotCalls(ctx, action.params as CaptureSnapshotsParams)),
+        ...contexts
+          .filter((c) => c.resource.kind === "ec2-volume" && c.exists)
+          .map((c) => `ec2:CreateSnapshot ${c.resource.id} (tagged with the incident id)`),
+      ];
+    case "collect-artifacts":
+      return [
+        ...targets.flatMap((ctx) => artifactCalls(ctx)),
+        ...evidenceUploadCalls(action.params as CollectArtifactsParams),
+      ];
+    case "launch-cleanroom":
+      return [
+        "cloudformation:CreateStack clean room (VPC without internet gateway, VPC endpoints only, volumes from the evidence snapshots, TTL from settings.cleanroom.ttlHours)",
+      ];
+    case "notify":
+      return ["sns:Publish alert topic"];
+    default:
+      return [`(unknown action ${action.name}: no calls known)`];
+  }
+}
+
+function containCalls(ctx: ResourceContext, params: ContainInstanceParams): string[] {
+  const id = ctx.resource.id;
+  const enis = ctx.networkInterfaceIds?.length ? ctx.networkInterfaceIds : undefined;
+  const vpc = ctx.vpcId ?? "the instance's VPC";
+  const calls = [
+    `ec2:DescribeInstances ${id} (record the pre-isolation state)`,
+    `ec2:ModifyInstanceAttribute ${id} (DisableApiTermination=true)`,
+    `ec2:ModifyInstanceAttribute ${id} (InstanceInitiatedShutdownBehavior=stop)`,
+    ctx.volumeIds?.length
+      ? `ec2:ModifyInstanceAttribute ${id} (BlockDeviceMappings DeleteOnTermination=false: ${ctx.volumeIds.join(", ")})`
+      : `ec2:ModifyInstanceAttribute ${id} (BlockDeviceMappings DeleteOnTermination=false: every attached volume)`,
+  ];
+  if (params.stopProtection) calls.push(`ec2:ModifyInstanceAttribute ${id} (DisableApiStop=true)`);
+  calls.push(
+    `ec2:CreateSecurityGroup untracking group in ${vpc} + ec2:AuthorizeSecurityGroupIngress (all traffic)`,
+    `ec2:CreateSecurityGroup isolation group in ${vpc} + ec2:RevokeSecurityGroupEgress (no rules left)`,
+  );
+  for (const step of ["untracking group", "isolation group"]) {
+    if (enis) for (const eni of enis) calls.push(`ec2:ModifyNetworkInterfaceAttribute ${eni} → ${step}`);
+    else calls.push(`ec2:ModifyNetworkInterfaceAttribute (every network interface of ${id}) → ${step}`);
+  }
+  if (ctx.exposure.publicIps.length > 0) {
+    calls.push(
+      `ec2:DescribeAddresses + ec2:DisassociateAddress (Elastic IPs among ${ctx.exposure.publicIps.join(", ")})`,
+    );
+  }
+  if (ctx.exposure.instanceProfileArn) {
+    calls.push(
+      `iam:CreateRole + iam:PutRolePolicy (deny-all role for ${id} only)`,
+      `iam:CreateInstanceProfile + iam:AddRoleToInstanceProfile (deny-all profile for ${id})`,
+      `ec2:ReplaceIamInstanceProfileAssociation ${id} → deny-all profile (was ${ctx.exposure.instanceProfileArn})`,
+    );
+  }
+  if (ctx.autoScalingGroup) {
+    calls.push(
+      params.asgMode === "detach"
+        ? `autoscaling:DetachInstances ${id} from ${ctx.autoScalingGroup}`
+        : `autoscaling:EnterStandby ${id} in ${ctx.autoScalingGroup}`,
+    );
+  }
+  calls.push(
+    `elasticloadbalancing:DescribeTargetGroups + DescribeTargetHealth + DeregisterTargets ${id} (every target group that lists it)`,
+    `ec2:CreateTags ${id} (incident id, containment marker)`,
+  );
+  if (params.stopInstance) calls.push(`ec2:StopInstances ${id}`);
+  calls.push(
+    enis
+      ? `ec2:DescribeNetworkInterfaces ${enis.join(", ")} (verify isolation)`
+      : `ec2:DescribeNetworkInterfaces (interfaces of ${id}: verify isolation)`,
+  );
+  return calls;
+}
+
+function snapshotCalls(ctx: ResourceContext, params: CaptureSnapshotsParams): string[] {
+  const id = ctx.resource.id;
+  const volumes = ctx.volumeIds?.length ? ctx.volumeIds.join(", ") : "every attached volume";
+  const calls = [`ec2:CreateSnapshots ${id} (crash-consistent: ${volumes}; tagged with the incident id)`];
+  if (params.lock) {
+    calls.push(
+      `ec2:LockSnapshot (each snapshot of ${id}: ${params.lock.mode} mode, ${params.lock.days} days)`,
+    );
+  }
+  if (params.archiveTier) calls.push(`ec2:ModifySnapshotTier (each snapshot of ${id} → archive)`);
+  return calls;
+}
+
+function artifactCalls(ctx: ResourceContext): string[] {
+  const id = ctx.resource.id;
+  const enis = ctx.networkInterfaceIds?.length ? ctx.networkInterfaceIds.join(", ") : `interfaces of ${id}`;
+  const groups = unique(ctx.exposure.openIngress.map((r) => r.groupId));
+  return [
+    `ec2:DescribeInstances ${id}`,
+    `ec2:DescribeNetworkInterfaces ${enis}`,
+    `ec2:DescribeSecurityGroups (groups of ${id}${groups.length ? `: ${groups.join(", ")}…` : ""})`,
+    `ec2:GetConsoleOutput ${id}`,
+    `ec2:GetConsoleScreenshot ${id}`,
+    `cloudtrail:LookupEvents (ResourceName=${id})`,
+  ];
+}
+
+function evidenceUploadCalls(params: CollectArtifactsParams): string[] {
+  const storage = params.storageClass ?? "STANDARD";
+  return [
+    `s3:PutObject evidence bucket (each artifact: SSE-KMS, Object Lock, SHA-256, storage class ${storage})`,
+    "s3:PutObject evidence bucket (manifest of SHA-256 hashes)",
+  ];
+}
+
+function unique(values: string[]): string[] {
+  return [...new Set(values)];
+}

@@ -1,0 +1,131 @@
+/**
+ * Containment lane: isolates every instance the plan names, records the pre-isolation state
+ * (for release), verification, and alerts. Idempotent through the incident's step map.
+ */
+import type { ActionResult } from "../domain/types.ts";
+import { describeError } from "../errors/index.ts";
+import type { IncidentRecord } from "../incident/model.ts";
+import type { ContainmentClients, ContainmentOutcome, ContainOptions, PreIsolationState } from "../containment/index.ts";
+import { containInstance } from "../containment/index.ts";
+import type { BaseDeps } from "./deps.ts";
+import { nowIso } from "./deps.ts";
+import { notify } from "./notify.ts";
+
+export const CONTAIN_STEP = "contain";
+
+export interface ContainDeps extends BaseDeps {
+  clientsFor(account: string, incidentId: string): Promise<ContainmentClients>;
+  isolationProfileArn?: string;
+}
+
+/** Instances the plan's contain-instance action targets (the plan has applied the safety rails). */
+export function containTargets(incident: IncidentRecord): string[] {
+  const action = incident.plan.actions.find((a) => a.name === "contain-instance");
+  if (!action) return [];
+  if (action.targets) return action.targets;
+  return incident.finding.resources.filter((r) => r.kind === "ec2-instance").map((r) => r.id);
+}
+
+function approved(incident: IncidentRecord): boolean {
+  return (incident.approvals ?? []).some((a) => a.decision === "approved");
+}
+
+/** Runs the containment lane for an incident. Returns the outcomes, or undefined when there was nothing to do. */
+export async function runContainment(incidentId: string, deps: ContainDeps): Promise<ContainmentOutcome[] | undefined> {
+  let incident = await deps.store.get(incidentId);
+  const action = incident.plan.actions.find((a) => a.name === "contain-instance");
+  if (!action) return undefined;
+  if (action.requiresApproval && !approved(incident)) {
+    deps.log.info("containment waits for approval", { incidentId });
+    return undefined;
+  }
+  if (!(await deps.store.claimStep(incidentId, CONTAIN_STEP))) {
+    deps.log.info("containment already done or in progress", { incidentId, step: incident.steps[CONTAIN_STEP]?.status });
+    await resendMissingAlert(incident, deps);
+    return undefined;
+  }
+  incident = await deps.store.get(incidentId);
+  const dryRun = incident.dryRun;
+  const params = action.params as { stopInstance?: boolean; asgMode?: "standby" | "detach"; stopProtection?: boolean };
+  const previous = (incident.containment?.preIsolation ?? {}) as Record<string, PreIsolationState>;
+  const outcomes: ContainmentOutcome[] = [];
+  const failures: { what: string; error: string }[] = [];
+  try {
+    const clients = await deps.clientsFor(incident.account, incidentId);
+    const results = await Promise.allSettled(
+      containTargets(incident).map((instanceId) => {
+        const opts: ContainOptions = {
+          incidentId,
+          dryRun,
+          stopInstance: Boolean(params.stopInstance),
+          asgMode: params.asgMode ?? "standby",
+          stopProtection: Boolean(params.stopProtection),
+          ...(deps.isolationProfileArn ? { isolationProfileArn: deps.isolationProfileArn } : {}),
+          ...(previous[instanceId] ? { previous: previous[instanceId] } : {}),
+          ...(deps.now ? { now: deps.now } : {}),
+        };
+        return containInstance(instanceId, clients, opts);
+      }),
+    );
+    results.forEach((r, i) => {
+      if (r.status === "fulfilled") outcomes.push(r.value);
+      else failures.push({ what: `contain ${containTargets(incident)[i]}`, error: describeError(r.reason) });
+    });
+  } catch (err) {
+    failures.push({ what: "containment", error: describeError(err) });
+  }
+  const actions: ActionResult[] = outcomes.flatMap((o) => o.steps);
+  for (const o of outcomes) {
+    if (o.status === "failed") failures.push({ what: `verify ${o.instanceId}`, error: `still open: ${o.verification.open.join("; ")}` });
+    for (const s of o.steps.filter((s) => s.status === "failed")) failures.push({ what: `${s.name} ${s.target}`, error: s.detail });
+  }
+  const pre: Record<string, unknown> = { ...previous };
+  for (const o of outcomes) if (o.preIsolation) pre[o.instanceId] = o.preIsolation;
+  const allVerified = outcomes.length > 0 && outcomes.every((o) => o.status === "verified" || o.status === "terminated");
+  const status = dryRun ? "skipped" : failures.length === 0 && allVerified ? "verified" : outcomes.some((o) => o.status === "verified") ? "partial" : "failed";
+  const detail = dryRun
+    ? "dry run: no change made"
+    : outcomes.map((o) => `${o.instanceId}: ${o.status} in ${o.rounds} rounds, ${o.calls} calls`).join("; ") || "no instance contained";
+  await deps.store.finishStep(incidentId, CONTAIN_STEP, status, detail, {
+    actions,
+    ...(failures.length ? { error: failures.map((f) => `${f.what}: ${f.error}`).join("; ") } : {}),
+    set: {
+      containment: {
+        preIsolation: pre,
+        verified: status === "verified",
+        verification: Object.fromEntries(outcomes.map((o) => [o.instanceId, o.verification])),
+        containedAt: nowIso(deps),
+      },
+    },
+  });
+  if (!dryRun && outcomes.some((o) => o.status === "verified")) {
+    await deps.store.recordContainment(incident.account, incidentId, nowIso(deps));
+  }
+  const updated = await deps.store.get(incidentId);
+  await notify(deps, {
+    stage: status === "verified" || status === "skipped" ? "contained" : "containment-failed",
+    incident: updated,
+    summary:
+      status === "verified"
+        ? `Contained and verified: ${detail}.`
+        : status === "skipped"
+          ? "Dry run: containment planned, nothing changed."
+          : `Containment is ${status}: ${detail}.`,
+    done: actions.filter((a) => a.status === "ok"),
+    failed: failures,
+    leftToDo: failures.length ? ["Investigate what is still open and contain by hand", `responder status ${incidentId}`] : [],
+  });
+  return outcomes;
+}
+
+/** After a retry finds the step done, makes sure its alert went out. */
+async function resendMissingAlert(incident: IncidentRecord, deps: ContainDeps): Promise<void> {
+  const step = incident.steps[CONTAIN_STEP];
+  if (!step || step.status === "running") return;
+  if (incident.alerts.some((a) => a.stage === "contained" || a.stage === "containment-failed")) return;
+  await notify(deps, {
+    stage: step.status === "verified" || step.status === "skipped" ? "contained" : "containment-failed",
+    incident,
+    summary: `Containment ${step.status}: ${step.detail ?? ""}`,
+  });
+}

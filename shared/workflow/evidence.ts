@@ -1,0 +1,346 @@
+/**
+ * Evidence lane: snapshots and artifacts in parallel, then — once every snapshot has
+ * completed — the manifest, written last. Never waits inside a Lambda for a snapshot: a
+ * lane that finds its snapshots complete seals at once; otherwise the EBS completion event
+ * brings it back (`onSnapshotEvent`).
+ */
+import { DescribeInstancesCommand, DescribeSnapshotsCommand, type EC2Client, type Instance } from "@aws-sdk/client-ec2";
+import type { S3Client } from "@aws-sdk/client-s3";
+import { type ArtifactClients, type Collector, instanceCollectors } from "../capture/artifacts.ts";
+import { archiveSnapshots, captureSnapshots, findIncidentSnapshots, lockSnapshots, TAG } from "../capture/snapshots.ts";
+import { isNotImplemented } from "../aws/errors.ts";
+import type { ActionResult, StepStatus } from "../domain/types.ts";
+import { describeError } from "../errors/index.ts";
+import { archiveArtifact } from "../evidence/archive.ts";
+import { buildManifest, writeManifest } from "../evidence/manifest.ts";
+import type { ArtifactRecord } from "../evidence/schema.ts";
+import type { IncidentRecord, SnapshotRecord } from "../incident/model.ts";
+import type { BaseDeps } from "./deps.ts";
+import { nowIso } from "./deps.ts";
+import { notify } from "./notify.ts";
+
+export const SNAPSHOT_STEP = "snapshots";
+export const ARTIFACT_STEP = "artifacts";
+export const MANIFEST_STEP = "manifest";
+
+export interface EvidenceDeps extends BaseDeps {
+  clientsFor(account: string, incidentId: string): Promise<ArtifactClients>;
+  s3: S3Client;
+  bucket: string;
+  kmsKeyId?: string;
+}
+
+const DONE: StepStatus[] = ["ok", "skipped", "unsupported", "failed", "partial"];
+
+function planned(incident: IncidentRecord, name: string) {
+  return incident.plan.actions.find((a) => a.name === name && !a.requiresApproval);
+}
+
+function instanceIds(incident: IncidentRecord): string[] {
+  return incident.finding.resources.filter((r) => r.kind === "ec2-instance").map((r) => r.id);
+}
+
+async function describe(ec2: EC2Client, ids: string[]): Promise<Instance[]> {
+  if (!ids.length) return [];
+  try {
+    const out = await ec2.send(new DescribeInstancesCommand({ InstanceIds: ids }));
+    return (out.Reservations ?? []).flatMap((r) => r.Instances ?? []);
+  } catch (err) {
+    if (String((err as Error).name).startsWith("InvalidInstanceID")) return [];
+    throw err;
+  }
+}
+
+/** Runs the evidence lane for a newly opened incident. */
+export async function runEvidence(incidentId: string, deps: EvidenceDeps): Promise<void> {
+  const incident = await deps.store.get(incidentId);
+  const wantSnapshots = planned(incident, "capture-snapshots");
+  const wantArtifacts = planned(incident, "collect-artifacts");
+  if (!wantSnapshots && !wantArtifacts) return;
+  const clients = await deps.clientsFor(incident.account, incidentId);
+  const instances = await describe(clients.ec2, instanceIds(incident));
+  await Promise.all([
+    wantSnapshots ? snapshotLane(incident, instances, clients.ec2, deps, wantSnapshots.params) : undefined,
+    wantArtifacts ? artifactLane(incident, instances, clients, deps, wantArtifacts.params) : undefined,
+  ]);
+  await maybeSeal(incidentId, deps);
+}
+
+async function snapshotLane(
+  incident: IncidentRecord,
+  instances: Instance[],
+  ec2: EC2Client,
+  deps: EvidenceDeps,
+  params: Record<string, unknown>,
+): Promise<void> {
+  const id = incident.incidentId;
+  if (!(await deps.store.claimStep(id, SNAPSHOT_STEP))) return;
+  const results: ActionResult[] = [];
+  const snapshots: SnapshotRecord[] = [];
+  const errors: string[] = [];
+  for (const r of incident.finding.resources.filter((x) => x.kind === "ec2-instance")) {
+    if (!instances.some((i) => i.InstanceId === r.id)) {
+      results.push({ name: "snapshot", target: r.id, status: "skipped", detail: "instance not found: nothing to snapshot" });
+    }
+  }
+  await Promise.all(
+    instances.map(async (inst) => {
+      try {
+        const capture = await captureSnapshots(
+          ec2,
+          {
+            instanceId: inst.InstanceId ?? "",
+            volumes: (inst.BlockDeviceMappings ?? [])
+              .filter((b) => b.Ebs?.VolumeId)
+              .map((b) => ({ volumeId: b.Ebs?.VolumeId ?? "", ...(b.DeviceName ? { deviceName: b.DeviceName } : {}) })),
+          },
+          { incidentId: id, findingType: incident.finding.type, capturedAt: nowIso(deps), dryRun: incident.dryRun },
+        );
+        results.push(...capture.results);
+        snapshots.push(...capture.snapshots);
+      } catch (err) {
+        errors.push(`${inst.InstanceId}: ${describeError(err)}`);
+        results.push({ name: "snapshot", target: inst.InstanceId ?? "", status: "failed", detail: describeError(err) });
+      }
+    }),
+  );
+  const lock = params.lock as { mode: "compliance" | "governance"; days: number } | undefined;
+  if (lock && snapshots.length) results.push(...(await lockSnapshots(ec2, snapshots.map((s) => s.snapshotId), lock)));
+  const complete = snapshots.length > 0 && snapshots.every((s) => s.state === "completed");
+  const status: StepStatus = incident.dryRun
+    ? "skipped"
+    : errors.length
+      ? snapshots.length
+        ? "partial"
+        : "failed"
+      : snapshots.length === 0
+        ? "skipped"
+        : complete
+          ? "ok"
+          : "waiting";
+  const detail =
+    status === "waiting"
+      ? `${snapshots.length} snapshots started; waiting for EBS completion events`
+      : `${snapshots.length} snapshots${complete ? " completed" : ""}${errors.length ? `; failed: ${errors.join("; ")}` : ""}`;
+  await deps.store.finishStep(id, SNAPSHOT_STEP, status, detail, {
+    actions: results,
+    ...(errors.length ? { error: errors.join("; ") } : {}),
+    set: { "evidence.snapshots": snapshots },
+  });
+  if (status === "failed" || status === "partial") {
+    await notify(deps, {
+      stage: "failed",
+      incident: await deps.store.get(id),
+      summary: `Evidence: snapshots ${status}. Containment is not affected.`,
+      failed: errors.map((e) => ({ what: "snapshot", error: e })),
+      leftToDo: ["Take the missing snapshots by hand (ec2:CreateSnapshots) and tag them with the incident id"],
+    });
+  }
+  if (complete && params.archiveTier) {
+    await deps.store.note(id, { step: "snapshot-archive-tier", status: "info", detail: "requested" });
+    const tier = await archiveSnapshots(ec2, snapshots.map((s) => s.snapshotId));
+    await deps.store.note(id, {
+      step: "snapshot-archive-tier",
+      status: tier.every((t) => t.status === "ok") ? "ok" : (tier[0]?.status ?? "skipped"),
+      detail: tier.map((t) => `${t.target}: ${t.status}`).join("; "),
+    });
+  }
+}
+
+async function artifactLane(
+  incident: IncidentRecord,
+  instances: Instance[],
+  clients: ArtifactClients,
+  deps: EvidenceDeps,
+  params: Record<string, unknown>,
+): Promise<void> {
+  const id = incident.incidentId;
+  if (!(await deps.store.claimStep(id, ARTIFACT_STEP))) return;
+  const storageClass = params.storageClass as "STANDARD" | "GLACIER" | "DEEP_ARCHIVE" | "GLACIER_IR" | undefined;
+  const now = deps.now?.() ?? new Date();
+  const collectors: Collector[] = [
+    {
+      name: "triggering-event.json",
+      sourceApiCall: "events:(the EventBridge event delivered to triage)",
+      collect: async () => ({ kind: "content", body: `${JSON.stringify(incident.finding.raw, null, 2)}\n`, contentType: "application/json" }),
+    },
+    {
+      name: "triage.json",
+      sourceApiCall: "incident-responder:triage",
+      collect: async () => ({
+        kind: "content",
+        body: `${JSON.stringify({ finding: { ...incident.finding, raw: undefined }, impact: incident.impact, plan: incident.plan }, null, 2)}\n`,
+        contentType: "application/json",
+      }),
+    },
+    ...instances.flatMap((i) => instanceCollectors(i, clients, { lookbackHours: 24, now })),
+  ];
+  const results: ActionResult[] = [];
+  const artifacts: ArtifactRecord[] = [];
+  await Promise.all(
+    collectors.map(async (c) => {
+      try {
+        const got = await c.collect();
+        if (got.kind === "none") {
+          results.push({ name: "artifact", target: c.name, status: "skipped", detail: got.reason });
+          return;
+        }
+        if (incident.dryRun) {
+          results.push({ name: "artifact", target: c.name, status: "skipped", detail: "dry run: not archived" });
+          return;
+        }
+        const record = await archiveArtifact(deps.s3, {
+          bucket: deps.bucket,
+          incidentId: id,
+          name: c.name,
+          body: got.body,
+          contentType: got.contentType,
+          collector: "evidence",
+          sourceApiCall: c.sourceApiCall,
+          ...(storageClass ? { storageClass } : {}),
+          ...(deps.kmsKeyId ? { kmsKeyId: deps.kmsKeyId } : {}),
+        });
+        artifacts.push(record);
+        results.push({ name: "artifact", target: c.name, status: "ok", detail: `sha256 ${record.sha256} (${record.size} bytes)` });
+      } catch (err) {
+        results.push(
+          isNotImplemented(err)
+            ? { name: "artifact", target: c.name, status: "unsupported", detail: `${c.sourceApiCall} is not supported by this endpoint` }
+            : { name: "artifact", target: c.name, status: "failed", detail: describeError(err) },
+        );
+      }
+    }),
+  );
+  artifacts.sort((a, b) => a.name.localeCompare(b.name));
+  const failed = results.filter((r) => r.status === "failed");
+  const status: StepStatus = incident.dryRun ? "skipped" : failed.length ? (artifacts.length ? "partial" : "failed") : "ok";
+  await deps.store.finishStep(
+    id,
+    ARTIFACT_STEP,
+    status,
+    `${artifacts.length} artifacts archived, ${results.filter((r) => r.status === "unsupported").length} unsupported, ${failed.length} failed`,
+    {
+      actions: results,
+      ...(failed.length ? { error: failed.map((f) => `${f.target}: ${f.detail}`).join("; ") } : {}),
+      set: { "evidence.artifacts": artifacts },
+    },
+  );
+  if (failed.length) {
+    await notify(deps, {
+      stage: "failed",
+      incident: await deps.store.get(id),
+      summary: "Evidence: some artifacts could not be collected. Containment is not affected.",
+      failed: failed.map((f) => ({ what: f.target, error: f.detail })),
+    });
+  }
+}
+
+/** Updates snapshot states from an EBS completion event and seals the incident when all are done. */
+export async function onSnapshotEvent(event: unknown, deps: EvidenceDeps): Promise<string[]> {
+  const e = event as { account?: string; detail?: Record<string, unknown> };
+  const detail = e.detail ?? {};
+  const arns: string[] = [];
+  if (typeof detail.snapshot_id === "string") arns.push(detail.snapshot_id);
+  if (Array.isArray(detail.snapshots)) {
+    for (const s of detail.snapshots) if (typeof s?.snapshot_id === "string") arns.push(s.snapshot_id);
+  }
+  const ids = arns.map((a) => a.split("/").pop() ?? "").filter((s) => /^snap-[0-9a-f]+$/.test(s));
+  if (!ids.length || typeof e.account !== "string") return [];
+  const clients = await deps.clientsFor(e.account, "snapshot-event");
+  const out = await clients.ec2.send(new DescribeSnapshotsCommand({ SnapshotIds: ids }));
+  const incidents = new Set(
+    (out.Snapshots ?? []).map((s) => s.Tags?.find((t) => t.Key === TAG.incident)?.Value).filter((v): v is string => Boolean(v)),
+  );
+  for (const incidentId of incidents) {
+    const incident = await deps.store.find(incidentId);
+    if (!incident) continue;
+    const all = await findIncidentSnapshots(clients.ec2, incidentId);
+    const records: SnapshotRecord[] = all.map((s) => ({
+      snapshotId: s.SnapshotId ?? "",
+      volumeId: s.VolumeId ?? "",
+      state: s.State ?? "pending",
+      ...(s.Tags?.find((t) => t.Key === TAG.device)?.Value ? { deviceName: s.Tags?.find((t) => t.Key === TAG.device)?.Value } : {}),
+      ...(s.StartTime ? { startTime: new Date(s.StartTime).toISOString() } : {}),
+    }));
+    const failed = records.filter((r) => r.state === "error");
+    if (incident.steps[SNAPSHOT_STEP]?.status === "waiting" && records.every((r) => r.state !== "pending")) {
+      await deps.store.finishStep(
+        incidentId,
+        SNAPSHOT_STEP,
+        failed.length ? "partial" : "ok",
+        `${records.length - failed.length} of ${records.length} snapshots completed`,
+        { set: { "evidence.snapshots": records } },
+      );
+    }
+    await maybeSeal(incidentId, deps);
+  }
+  return [...incidents];
+}
+
+/** Writes the manifest once both lanes are done and every snapshot has completed. Idempotent. */
+export async function maybeSeal(incidentId: string, deps: EvidenceDeps): Promise<boolean> {
+  let incident = await deps.store.get(incidentId);
+  const lanes = [SNAPSHOT_STEP, ARTIFACT_STEP].filter((s) =>
+    planned(incident, s === SNAPSHOT_STEP ? "capture-snapshots" : "collect-artifacts"),
+  );
+  if (!lanes.every((s) => DONE.includes(incident.steps[s]?.status as StepStatus))) return false;
+  if (incident.dryRun) return false;
+  if (!(await deps.store.claimStep(incidentId, MANIFEST_STEP))) return false;
+  incident = await deps.store.get(incidentId);
+  try {
+    const artifacts = (incident.evidence?.artifacts ?? []) as ArtifactRecord[];
+    const timeline = await archiveArtifact(deps.s3, {
+      bucket: deps.bucket,
+      incidentId,
+      name: "timeline.json",
+      body: `${JSON.stringify({ incidentId, steps: incident.steps, timeline: incident.timeline, actions: incident.actions }, null, 2)}\n`,
+      contentType: "application/json",
+      collector: "evidence",
+      sourceApiCall: "incident-responder:incident-record",
+      ...(deps.kmsKeyId ? { kmsKeyId: deps.kmsKeyId } : {}),
+    });
+    const snapshots = incident.evidence?.snapshots ?? [];
+    const manifest = buildManifest({
+      incidentId,
+      artifacts: [...artifacts, timeline],
+      snapshots: snapshots.map((s) => ({ ...s, tags: { [TAG.incident]: incidentId } })),
+      createdAt: nowIso(deps),
+    });
+    const written = await writeManifest(deps.s3, {
+      bucket: deps.bucket,
+      incidentId,
+      manifest,
+      ...(deps.kmsKeyId ? { kmsKeyId: deps.kmsKeyId } : {}),
+    });
+    await deps.store.finishStep(
+      incidentId,
+      MANIFEST_STEP,
+      "ok",
+      `manifest ${written.key}: ${manifest.artifacts.length} artifacts, ${snapshots.length} snapshots, sha256 ${written.manifestSha256}`,
+      { set: { "evidence.manifestKey": written.key, "evidence.manifestSha256": written.manifestSha256 } },
+    );
+    const updated = await deps.store.get(incidentId);
+    await notify(deps, {
+      stage: "evidence-preserved",
+      incident: updated,
+      summary: `Evidence preserved: ${snapshots.length} snapshots, ${manifest.artifacts.length} artifacts, manifest locked.`,
+      facts: {
+        Manifest: `s3://${deps.bucket}/${written.key}`,
+        "Manifest SHA-256": written.manifestSha256,
+        Snapshots: snapshots.map((s) => `${s.snapshotId} (${s.deviceName ?? s.volumeId})`).join(", ") || "none",
+      },
+    });
+    await deps.bus.emit("Evidence Preserved", { incidentId, account: incident.account, tier: incident.impact.tier });
+    return true;
+  } catch (err) {
+    await deps.store.finishStep(incidentId, MANIFEST_STEP, "failed", "manifest not written", { error: describeError(err) });
+    await notify(deps, {
+      stage: "failed",
+      incident: await deps.store.get(incidentId),
+      summary: "Evidence: the manifest could not be written.",
+      failed: [{ what: "manifest", error: describeError(err) }],
+      leftToDo: [`Retry: responder verify ${incidentId} shows what is archived`],
+    });
+    return false;
+  }
+}

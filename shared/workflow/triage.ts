@@ -1,0 +1,145 @@
+/**
+ * Triage: turns an incoming event into a finding, reads the affected resources, estimates
+ * the impact, chooses a plan, opens (or joins) the incident, alerts, and hands the plan's
+ * lanes to the other functions through the event bus.
+ */
+import type { Finding, Impact, Plan, ResourceContext } from "../domain/types.ts";
+import { describeError, InvalidEventError } from "../errors/index.ts";
+import { type IncidentRecord, findingRef, incidentIdFor } from "../incident/model.ts";
+import { normalizeEvent } from "../intake/index.ts";
+import { assessImpact, choosePlan } from "../triage/index.ts";
+import type { BaseDeps } from "./deps.ts";
+import { nowIso } from "./deps.ts";
+import { notify } from "./notify.ts";
+
+/** Reads what the account says about a finding's resources (read-only). */
+export type ContextResolver = (finding: Finding) => Promise<ResourceContext[]>;
+
+export interface TriageDeps extends BaseDeps {
+  resolve: ContextResolver;
+}
+
+export type TriageOutcome =
+  | { outcome: "ignored"; reason: string }
+  | { outcome: "created" | "duplicate" | "joined"; incidentId: string; impact?: Impact; plan?: Plan };
+
+/** Actions whose lanes run in other functions, started by `Incident Opened`. */
+export function runnableActions(plan: Plan): string[] {
+  return plan.actions.filter((a) => !a.requiresApproval).map((a) => a.name);
+}
+
+/** Pure: the decision for a finding, given what was read from the account. */
+export function decide(
+  finding: Finding,
+  contexts: ResourceContext[],
+  policy: BaseDeps["policy"],
+  containmentsInLastHour: number,
+): { impact: Impact; plan: Plan } {
+  const impact = assessImpact(finding, contexts, policy.settings.impact);
+  const plan = choosePlan({ finding, impact, contexts, policy, containmentsInLastHour });
+  return { impact, plan };
+}
+
+/** Handles one event end to end. Throws {@link InvalidEventError} for invalid input. */
+export async function triageEvent(event: unknown, deps: TriageDeps): Promise<TriageOutcome> {
+  const intake = normalizeEvent(event);
+  if (intake.kind === "ignored") {
+    deps.log.info("event ignored", { reason: intake.reason });
+    return { outcome: "ignored", reason: intake.reason };
+  }
+  const finding = intake.finding;
+  const since = new Date((deps.now?.() ?? new Date()).getTime() - 3600_000).toISOString();
+  const [contexts, recent] = await Promise.all([
+    deps.resolve(finding),
+    deps.store.countRecentContainments(finding.account, since),
+  ]);
+  const { impact, plan } = decide(finding, contexts, deps.policy, recent);
+  const at = nowIso(deps);
+  const primary = finding.resources[0];
+  const incident: IncidentRecord = {
+    incidentId: incidentIdFor(finding),
+    status: "open",
+    createdAt: at,
+    updatedAt: at,
+    account: finding.account,
+    region: finding.region,
+    resourceKey: `${finding.account}#${primary ? `${primary.kind}:${primary.id}` : `finding:${finding.id}`}`,
+    drill: finding.drill,
+    dryRun: deps.dryRun || deps.policy.settings.dryRun,
+    finding,
+    findings: [findingRef(finding)],
+    impact,
+    plan,
+    steps: { triage: { status: "ok", startedAt: at, endedAt: at, attempts: 1, detail: `${impact.tier} (${impact.score})` } },
+    timeline: [
+      { at: finding.time, step: "detection", status: "info", detail: `${finding.source} ${finding.type}: ${finding.title}` },
+      {
+        at,
+        step: "triage",
+        status: "ok",
+        detail: `impact ${impact.tier} (score ${impact.score}); playbook ${plan.playbook}: ${plan.actions.map((a) => a.name).join(", ") || "none"}`,
+      },
+    ],
+    actions: [],
+    alerts: [],
+    approvals: [],
+  };
+  const opened = await deps.store.open(incident);
+  if (opened.outcome !== "created") {
+    deps.log.info(`finding ${opened.outcome === "duplicate" ? "already handled" : "joined an open incident"}`, {
+      incidentId: opened.incidentId,
+      findingId: finding.id,
+    });
+    return { outcome: opened.outcome, incidentId: opened.incidentId };
+  }
+  const actions = runnableActions(plan);
+  const waiting = plan.actions.filter((a) => a.requiresApproval).map((a) => a.name);
+  // The lanes start first: containment must not wait for the alert.
+  await deps.bus.emit("Incident Opened", { incidentId: incident.incidentId, actions, account: incident.account });
+  await notify(deps, {
+    stage: "opened",
+    incident,
+    summary: `${finding.title} — impact ${impact.tier} (${impact.score}/100).`,
+    leftToDo: actions.map((a) => `${a}: started`),
+  });
+  if (waiting.length) {
+    await notify(deps, {
+      stage: "awaiting-approval",
+      incident,
+      summary: `Waiting for approval: ${waiting.join(", ")}. Approve with: responder approve ${incident.incidentId}`,
+      leftToDo: waiting,
+    });
+  }
+  return { outcome: "created", incidentId: incident.incidentId, impact, plan };
+}
+
+/** Records an event that could not be handled and alerts about it. Never throws. */
+export async function rejectEvent(event: unknown, err: unknown, deps: Pick<BaseDeps, "store" | "alerter" | "log" | "now">): Promise<void> {
+  const e = event as { id?: unknown; source?: unknown; "detail-type"?: unknown; account?: unknown } | null;
+  const at = nowIso(deps);
+  const id = typeof e?.id === "string" ? e.id.slice(0, 64) : `unknown-${Date.now()}`;
+  let serialised: string;
+  try {
+    serialised = JSON.stringify(event) ?? String(event);
+  } catch {
+    serialised = String(event);
+  }
+  const letter = {
+    id,
+    at,
+    error: describeError(err),
+    errorName: err instanceof Error ? err.name : "Error",
+    ...(err instanceof InvalidEventError && err.path ? { path: err.path } : {}),
+    ...(typeof e?.source === "string" ? { source: e.source.slice(0, 128) } : {}),
+    ...(typeof e?.["detail-type"] === "string" ? { detailType: e["detail-type"].slice(0, 128) } : {}),
+    event: serialised.slice(0, 32_000),
+  };
+  deps.log.error("event rejected", { error: letter.error, eventId: id });
+  await deps.store.deadLetter(letter).catch((x) => deps.log.error("dead letter not recorded", { error: describeError(x) }));
+  await notify(deps, {
+    stage: "rejected",
+    summary: `An event could not be handled and was set aside (dead letter ${at}#${id}): ${letter.error}`,
+    ...(typeof e?.account === "string" && /^\d{12}$/.test(e.account) ? { account: e.account } : {}),
+    facts: { "List dead letters": "responder deadletters" },
+  }).catch(() => undefined);
+}

@@ -1,0 +1,119 @@
+import { DescribeNetworkInterfacesCommand, DescribeSecurityGroupsCommand, DescribeSnapshotsCommand } from "@aws-sdk/client-ec2";
+import { GetObjectCommand, ListObjectsV2Command } from "@aws-sdk/client-s3";
+import { createHash } from "node:crypto";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { dynamoDocClient, ec2Client, eventsClient, iamClient, s3Client, snsClient, sqsClient } from "../../shared/aws/clients.ts";
+import { type DrillOutcome, runDrill, subscribeAlerts } from "../../shared/drill/run.ts";
+import { scenario } from "../../shared/drill/scenarios.ts";
+import { DynamoIncidentStore } from "../../shared/incident/store.ts";
+import { type DemoAccount, seedDemoAccount } from "../../shared/local/demo.ts";
+import { type LocalSession, startLocalSession } from "../../shared/local/session.ts";
+import { resetEmulator } from "../support/emulator.ts";
+
+describe("a local drill of a GuardDuty C&C finding", () => {
+  let session: LocalSession;
+  let demo: DemoAccount;
+  let outcome: DrillOutcome;
+
+  beforeAll(async () => {
+    await resetEmulator();
+    process.env.POWERTOOLS_LOG_LEVEL = "SILENT";
+    session = await startLocalSession({ maxAttempts: 1 });
+    const aws = session.aws;
+    demo = await seedDemoAccount(ec2Client(aws), iamClient(aws));
+    const clients = { ec2: ec2Client(aws), events: eventsClient(aws), s3: s3Client(aws), sqs: sqsClient(aws), sns: snsClient(aws) };
+    const alertQueueUrl = await subscribeAlerts(clients, session.local.resources.alertTopicArn, "test-alerts");
+    outcome = await runDrill(
+      scenario("c2"),
+      { instanceId: demo.instances.web.instanceId, account: session.local.context.accountId, region: aws.region },
+      {
+        clients,
+        store: new DynamoIncidentStore(dynamoDocClient(aws), session.local.resources.incidentTable),
+        resources: session.local.resources,
+        alertQueueUrl,
+        afterSettled: async () => {
+          await session.runner.idle(400, 20_000);
+        },
+      },
+    );
+  }, 120_000);
+
+  afterAll(async () => {
+    await session?.stop();
+  });
+
+  it("passes every expectation of the scenario", () => {
+    expect(outcome.checks.filter((c) => !c.pass)).toEqual([]);
+    expect(outcome.pass).toBe(true);
+  });
+
+  it("scores the production payments server critical with readable reasons", () => {
+    expect(outcome.incident?.impact.tier).toBe("critical");
+    expect(outcome.incident?.impact.reasons.map((r) => r.text)).toEqual(
+      expect.arrayContaining([expect.stringMatching(/DataClassification=restricted/), expect.stringMatching(/Environment=prod/)]),
+    );
+    expect(outcome.incident?.impact.owner).toBe("payments-team@example.com");
+  });
+
+  it("moves every network interface to one isolation group without rules", async () => {
+    const ec2 = ec2Client(session.aws);
+    const enis = await ec2.send(
+      new DescribeNetworkInterfacesCommand({ Filters: [{ Name: "attachment.instance-id", Values: [demo.instances.web.instanceId] }] }),
+    );
+    expect(enis.NetworkInterfaces).toHaveLength(2);
+    const groups = new Set(enis.NetworkInterfaces?.flatMap((n) => (n.Groups ?? []).map((g) => g.GroupId)));
+    expect(groups.size).toBe(1);
+    const sg = await ec2.send(new DescribeSecurityGroupsCommand({ GroupIds: [...groups] as string[] }));
+    expect(sg.SecurityGroups?.[0]?.IpPermissions ?? []).toEqual([]);
+    expect(sg.SecurityGroups?.[0]?.IpPermissionsEgress ?? []).toEqual([]);
+  });
+
+  it("snapshots all three volumes, tagged with the incident, instance and device", async () => {
+    const snaps = await ec2Client(session.aws).send(
+      new DescribeSnapshotsCommand({ Filters: [{ Name: "tag:incident-responder:incident-id", Values: [outcome.incidentId ?? ""] }] }),
+    );
+    expect(snaps.Snapshots).toHaveLength(3);
+    for (const s of snaps.Snapshots ?? []) {
+      const tags = Object.fromEntries((s.Tags ?? []).map((t) => [t.Key, t.Value]));
+      expect(tags["incident-responder:instance-id"]).toBe(demo.instances.web.instanceId);
+      expect(tags["incident-responder:device"]).toMatch(/^\/dev\//);
+      expect(tags["incident-responder:finding-type"]).toBe("Backdoor:EC2/C&CActivity.B!DNS");
+    }
+  });
+
+  it("archives the instance description and the triggering event with matching SHA-256 hashes", async () => {
+    const s3 = s3Client(session.aws);
+    const bucket = session.local.resources.evidenceBucket;
+    const listed = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: `incidents/${outcome.incidentId}/` }));
+    const keys = (listed.Contents ?? []).map((o) => o.Key);
+    expect(keys).toEqual(
+      expect.arrayContaining([
+        `incidents/${outcome.incidentId}/manifest.json`,
+        `incidents/${outcome.incidentId}/artifacts/triggering-event.json`,
+        `incidents/${outcome.incidentId}/artifacts/${demo.instances.web.instanceId}/instance-description.json`,
+      ]),
+    );
+    const manifestObj = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: `incidents/${outcome.incidentId}/manifest.json` }));
+    const manifest = JSON.parse(await manifestObj.Body!.transformToString()) as { artifacts: { key: string; sha256: string }[] };
+    for (const a of manifest.artifacts) {
+      const obj = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: a.key }));
+      const bytes = await obj.Body!.transformToByteArray();
+      expect(createHash("sha256").update(bytes).digest("hex"), a.key).toBe(a.sha256);
+    }
+  });
+
+  it("alerts a topic subscriber at each stage, with filterable attributes", () => {
+    const stages = outcome.alerts.map((a) => a.stage);
+    expect(stages).toEqual(expect.arrayContaining(["opened", "contained", "evidence-preserved"]));
+    for (const a of outcome.alerts) {
+      expect(a.subject.length).toBeLessThan(100);
+      expect(a.attributes.incidentId).toBe(outcome.incidentId);
+      expect(a.attributes.tier).toBe("critical");
+    }
+  });
+
+  it("records every step on the incident's timeline", () => {
+    const steps = Object.fromEntries(Object.entries(outcome.incident?.steps ?? {}).map(([k, v]) => [k, v.status]));
+    expect(steps).toMatchObject({ triage: "ok", contain: "verified", snapshots: "ok", artifacts: expect.stringMatching(/ok|partial/), manifest: "ok" });
+  });
+});

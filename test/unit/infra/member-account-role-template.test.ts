@@ -1,0 +1,282 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: "${…}" here is CloudFormation Fn::Sub syntax, not JavaScript.
+import { describe, expect, it } from "vitest";
+import { asArray, asObject, resourcesOfType } from "../../../shared/infra/cfn-yaml.ts";
+import {
+  inlineStatements,
+  loadTemplate,
+  props,
+  type Statement,
+  statements,
+  subText,
+} from "./template-helpers.ts";
+
+const template = loadTemplate("member-account-role.yaml");
+const resources = template.Resources;
+const parameters = template.Parameters ?? {};
+const member = inlineStatements(resources.MemberRole);
+const isolation = inlineStatements(resources.IsolationRole);
+
+/** Statements of the member role that allow `action`. */
+const allowing = (action: string): Statement[] =>
+  member.filter((st) => st.effect === "Allow" && st.actions.includes(action));
+
+const ACCOUNT = "${AWS::AccountId}";
+
+describe("member account template: trust", () => {
+  const trust = statements(props(resources.MemberRole).AssumeRolePolicyDocument);
+
+  it("trusts only the responder account's function roles, and only with the external id", () => {
+    expect(trust).toEqual([
+      {
+        sid: expect.any(String),
+        effect: "Allow",
+        actions: ["sts:AssumeRole"],
+        resources: [],
+        principal: { AWS: { "Fn::Sub": "arn:${AWS::Partition}:iam::${ResponderAccountId}:root" } },
+        condition: {
+          StringEquals: { "sts:ExternalId": { Ref: "ExternalId" } },
+          ArnLike: {
+            "aws:PrincipalArn": {
+              "Fn::Sub": "arn:${AWS::Partition}:iam::${ResponderAccountId}:role/${ResponderRoleNamePrefix}*",
+            },
+          },
+        },
+      },
+    ]);
+  });
+
+  it("names the role from the RoleName parameter, incident-responder-member by default", () => {
+    expect(props(resources.MemberRole).RoleName).toEqual({ Ref: "RoleName" });
+    expect(parameters.RoleName?.Default).toBe("incident-responder-member");
+  });
+
+  it("accepts only a 12-digit responder account id", () => {
+    const re = new RegExp(String(parameters.ResponderAccountId?.AllowedPattern));
+
+    expect(re.test("123456789012")).toBe(true);
+    expect(re.test("12345678901")).toBe(false);
+    expect(re.test("*")).toBe(false);
+  });
+});
+
+describe("member account template: permissions", () => {
+  it("allows no action wildcard but the read-only Describe families", () => {
+    const wildcards = member.flatMap((st) => st.actions).filter((a) => a.includes("*"));
+
+    expect(wildcards.sort()).toEqual([
+      "autoscaling:Describe*",
+      "ec2:Describe*",
+      "elasticloadbalancing:Describe*",
+    ]);
+  });
+
+  it("denies changing or stopping instances that carry the protected tag, and denies nothing else", () => {
+    const denies = member.filter((st) => st.effect === "Deny");
+
+    expect(denies).toEqual([
+      expect.objectContaining({
+        resources: [{ "Fn::Sub": "arn:${AWS::Partition}:ec2:*:${AWS::AccountId}:instance/*" }],
+        condition: { StringEquals: { "aws:ResourceTag/incident-responder:protected": "true" } },
+      }),
+    ]);
+    expect([...(denies[0]?.actions ?? [])].sort()).toEqual(
+      [
+        "ec2:AssociateIamInstanceProfile",
+        "ec2:DisassociateIamInstanceProfile",
+        "ec2:ModifyInstanceAttribute",
+        "ec2:ReplaceIamInstanceProfileAssociation",
+        "ec2:StopInstances",
+      ].sort(),
+    );
+  });
+
+  it('uses a "*" resource only for actions without resource-level permissions', () => {
+    const starred = member.filter((st) => st.resources.includes("*")).flatMap((st) => st.actions);
+
+    expect(starred.sort()).toEqual(
+      [
+        "autoscaling:Describe*",
+        "cloudtrail:LookupEvents",
+        "ec2:Describe*",
+        "elasticloadbalancing:Describe*",
+      ].sort(),
+    );
+  });
+
+  it("keeps every resource ARN inside this account (snapshots have no account in their ARN)", () => {
+    const arns = member.flatMap((st) => st.resources).filter((r) => r !== "*");
+
+    for (const r of arns) {
+      const text = subText(r);
+      if (text === undefined) {
+        expect(r, "only the isolation role may be referenced by GetAtt").toEqual({
+          "Fn::GetAtt": ["IsolationRole", "Arn"],
+        });
+        continue;
+      }
+      expect(text.includes(`:${ACCOUNT}:`) || text.includes("::snapshot/"), text).toBe(true);
+    }
+  });
+
+  it.each([
+    // reading
+    "ec2:DescribeInstances",
+    "autoscaling:DescribeAutoScalingInstances",
+    "elasticloadbalancing:DescribeTargetHealth",
+    "iam:GetInstanceProfile",
+    "iam:GetRole",
+    "cloudtrail:LookupEvents",
+    "ec2:GetConsoleOutput",
+    "ec2:GetConsoleScreenshot",
+    // containment
+    "ec2:ModifyInstanceAttribute",
+    "ec2:ModifyNetworkInterfaceAttribute",
+    "ec2:CreateSecurityGroup",
+    "ec2:AuthorizeSecurityGroupIngress",
+    "ec2:RevokeSecurityGroupEgress",
+    "ec2:CreateTags",
+    "ec2:DisassociateAddress",
+    "ec2:StopInstances",
+    "ec2:ReplaceIamInstanceProfileAssociation",
+    "ec2:AssociateIamInstanceProfile",
+    "ec2:DisassociateIamInstanceProfile",
+    "iam:PassRole",
+    "autoscaling:EnterStandby",
+    "autoscaling:ExitStandby",
+    "autoscaling:DetachInstances",
+    "elasticloadbalancing:DeregisterTargets",
+    "elasticloadbalancing:RegisterTargets",
+    // evidence
+    "ec2:CreateSnapshots",
+    "ec2:CreateSnapshot",
+    "ec2:LockSnapshot",
+    "ec2:ModifySnapshotTier",
+  ])("allows %s", (action) => {
+    const [service, name = ""] = action.split(":");
+    const covered = member.some(
+      (st) =>
+        st.effect === "Allow" &&
+        st.actions.some((a) => {
+          const [s, n = ""] = a.split(":");
+          return s === service && (n === name || (n.endsWith("*") && name.startsWith(n.slice(0, -1))));
+        }),
+    );
+
+    expect(covered).toBe(true);
+  });
+
+  it("grants nothing that deletes, terminates or edits IAM", () => {
+    const risky = member
+      .flatMap((st) => st.actions)
+      .filter((a) => /Delete|Terminate|^iam:(Put|Create|Attach|Update|Add)|^s3:|^kms:|^sts:/.test(a));
+
+    expect(risky).toEqual([]);
+  });
+
+  it("passes only the isolation role, and only to EC2", () => {
+    expect(allowing("iam:PassRole")).toEqual([
+      expect.objectContaining({
+        actions: ["iam:PassRole"],
+        resources: [{ "Fn::GetAtt": ["IsolationRole", "Arn"] }],
+        condition: { StringEquals: { "iam:PassedToService": "ec2.amazonaws.com" } },
+      }),
+    ]);
+  });
+
+  it("creates security groups only with the managed tag, and edits the rules of those groups only", () => {
+    const createOnGroups = allowing("ec2:CreateSecurityGroup").filter((st) =>
+      st.resources.some((r) => subText(r)?.includes(":security-group/")),
+    );
+    const ruleChanges = [
+      ...allowing("ec2:AuthorizeSecurityGroupIngress"),
+      ...allowing("ec2:RevokeSecurityGroupEgress"),
+    ];
+
+    expect(createOnGroups.map((st) => st.condition)).toEqual([
+      { StringEquals: { "aws:RequestTag/incident-responder:managed": "true" } },
+    ]);
+    expect(ruleChanges.length).toBeGreaterThan(0);
+    for (const st of ruleChanges) {
+      expect(st.condition).toEqual({
+        StringEquals: { "aws:ResourceTag/incident-responder:managed": "true" },
+      });
+    }
+  });
+
+  it("tags existing resources with the responder's own keys only; other tags only on create", () => {
+    for (const st of allowing("ec2:CreateTags")) {
+      const onlyOwnKeys = st.condition?.["ForAllValues:StringLike"];
+      const onCreate = st.condition?.StringEquals;
+      expect(onlyOwnKeys ?? onCreate, st.sid).toBeDefined();
+      if (onlyOwnKeys) expect(onlyOwnKeys).toEqual({ "aws:TagKeys": ["incident-responder:*"] });
+      if (onCreate) {
+        expect([...asArray(asObject(onCreate)["ec2:CreateAction"])].sort()).toEqual(
+          ["CreateSecurityGroup", "CreateSnapshot", "CreateSnapshots"].sort(),
+        );
+      }
+    }
+  });
+
+  it("creates only snapshots tagged with an incident id, and locks or archives only those", () => {
+    const snapshotStatements = member.filter(
+      (st) =>
+        st.resources.some((r) => subText(r)?.includes("::snapshot/")) &&
+        !st.actions.includes("ec2:CreateTags"),
+    );
+
+    expect(snapshotStatements.map((st) => [[...st.actions].sort(), st.condition])).toEqual([
+      [
+        ["ec2:CreateSnapshot", "ec2:CreateSnapshots"],
+        { Null: { "aws:RequestTag/incident-responder:incident-id": "false" } },
+      ],
+      [
+        ["ec2:LockSnapshot", "ec2:ModifySnapshotTier"],
+        { Null: { "aws:ResourceTag/incident-responder:incident-id": "false" } },
+      ],
+    ]);
+  });
+});
+
+describe("member account template: isolation role", () => {
+  it("denies every action and allows none", () => {
+    expect(isolation).toEqual([
+      expect.objectContaining({ effect: "Deny", actions: ["*"], resources: ["*"] }),
+    ]);
+  });
+
+  it('is the only place where the action "*" appears', () => {
+    const everyStatement = [
+      ...member,
+      ...isolation,
+      ...statements(props(resources.MemberRole).AssumeRolePolicyDocument),
+      ...statements(props(resources.IsolationRole).AssumeRolePolicyDocument),
+    ];
+
+    const star = everyStatement.filter((st) => st.actions.includes("*"));
+
+    expect(star).toHaveLength(1);
+    expect(star[0]?.effect).toBe("Deny");
+  });
+
+  it("has no managed policies and can be used by EC2 through its own instance profile", () => {
+    const profiles = resourcesOfType(template, "AWS::IAM::InstanceProfile").map(([, p]) => props(p));
+
+    expect(props(resources.IsolationRole).ManagedPolicyArns).toBeUndefined();
+    expect(statements(props(resources.IsolationRole).AssumeRolePolicyDocument)).toEqual([
+      expect.objectContaining({ effect: "Allow", principal: { Service: "ec2.amazonaws.com" } }),
+    ]);
+    expect(profiles).toEqual([
+      { InstanceProfileName: { Ref: "IsolationRoleName" }, Roles: [{ Ref: "IsolationRole" }] },
+    ]);
+    expect(parameters.IsolationRoleName?.Default).toBe("incident-responder-isolation");
+  });
+
+  it("outputs the member role, isolation role and isolation profile", () => {
+    expect(Object.keys(template.Outputs ?? {})).toEqual([
+      "MemberRoleArn",
+      "IsolationRoleArn",
+      "IsolationInstanceProfileName",
+      "IsolationInstanceProfileArn",
+    ]);
+  });
+});

@@ -1,0 +1,464 @@
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "vitest";
+import type { AffectedResource, FindingSource, Tier } from "../../../shared/domain/types.ts";
+import { parsePolicy } from "../../../shared/policy/load.ts";
+import { choosePlan, describeAwsCalls, NO_PLAYBOOK } from "../../../shared/triage/plan.ts";
+import { aFinding, anImpact, anInstance } from "./builders.ts";
+
+const defaultPolicyPath = fileURLToPath(new URL("../../../policy/default.yaml", import.meta.url));
+const policy = parsePolicy(readFileSync(defaultPolicyPath, "utf8"), "default.yaml");
+
+function policyFrom(yaml: string) {
+  return parsePolicy(yaml, "test.yaml");
+}
+
+describe("choosePlan", () => {
+  describe("selects the default policy's playbook by source, type and tier", () => {
+    const instance: AffectedResource = { kind: "ec2-instance", id: "i-0abc" };
+    const cases: {
+      source: FindingSource;
+      type: string;
+      tier: Tier;
+      resources: AffectedResource[];
+      playbook: string;
+      actions: string[];
+    }[] = [
+      {
+        source: "guardduty",
+        type: "Backdoor:EC2/C&CActivity.B!DNS",
+        tier: "critical",
+        resources: [instance],
+        playbook: "guardduty-ec2-critical-high",
+        actions: ["contain-instance", "capture-snapshots", "collect-artifacts", "launch-cleanroom", "notify"],
+      },
+      {
+        source: "guardduty",
+        type: "UnauthorizedAccess:EC2/SSHBruteForce",
+        tier: "high",
+        resources: [instance],
+        playbook: "guardduty-ec2-critical-high",
+        actions: ["contain-instance", "capture-snapshots", "collect-artifacts", "launch-cleanroom", "notify"],
+      },
+      {
+        source: "guardduty",
+        type: "UnauthorizedAccess:EC2/SSHBruteForce",
+        tier: "medium",
+        resources: [instance],
+        playbook: "guardduty-ec2-medium",
+        actions: ["contain-instance", "capture-snapshots", "collect-artifacts", "notify"],
+      },
+      {
+        source: "guardduty",
+        type: "Recon:EC2/PortProbeUnprotectedPort",
+        tier: "low",
+        resources: [instance],
+        playbook: "guardduty-ec2-low",
+        actions: ["capture-snapshots", "collect-artifacts", "notify"],
+      },
+      {
+        source: "guardduty",
+        type: "Stealth:IAMUser/LoggingConfigurationModified",
+        tier: "critical",
+        resources: [{ kind: "iam-user", id: "alice" }],
+        playbook: "guardduty-non-ec2-alert",
+        actions: ["notify"],
+      },
+      {
+        source: "guardduty",
+        type: "PenTest:S3/KaliLinux",
+        tier: "high",
+        resources: [{ kind: "s3-bucket", id: "bucket" }],
+        playbook: "guardduty-non-ec2-alert",
+        actions: ["notify"],
+      },
+      {
+        source: "securityhub",
+        type: "TTPs/Initial Access/UnauthorizedAccess:EC2-SSHBruteForce",
+        tier: "high",
+        resources: [instance],
+        playbook: "securityhub-ec2-high",
+        actions: ["contain-instance", "capture-snapshots", "collect-artifacts", "launch-cleanroom", "notify"],
+      },
+      {
+        source: "securityhub",
+        type: "TTPs/Initial Access/UnauthorizedAccess:EC2-SSHBruteForce",
+        tier: "medium",
+        resources: [instance],
+        playbook: "default-alert-only",
+        actions: ["notify"],
+      },
+      {
+        source: "cloudtrail",
+        type: "cloudtrail:AuthorizeSecurityGroupIngress",
+        tier: "high",
+        resources: [{ kind: "security-group", id: "sg-123" }],
+        playbook: "cloudtrail-risky-call",
+        actions: ["notify"],
+      },
+      {
+        source: "cloudtrail",
+        type: "cloudtrail:StopLogging",
+        tier: "critical",
+        resources: [{ kind: "cloudtrail-trail", id: "main" }],
+        playbook: "default-alert-only",
+        actions: ["notify"],
+      },
+      {
+        source: "config",
+        type: "config:ec2-instance-no-public-ip",
+        tier: "medium",
+        resources: [instance],
+        playbook: "config-noncompliant-instance",
+        actions: ["notify", "collect-artifacts"],
+      },
+      {
+        source: "alarm",
+        type: "alarm:HighCPU",
+        tier: "critical",
+        resources: [instance],
+        playbook: "default-alert-only",
+        actions: ["notify"],
+      },
+    ];
+
+    it.each(cases)(
+      "picks $playbook for $source $type at $tier",
+      ({ source, type, tier, resources, ...want }) => {
+        // Arrange
+        const finding = aFinding({ source, type, resources });
+        const contexts = resources.map((r) => anInstance({ id: r.id, resource: { kind: r.kind } }));
+
+        // Act
+        const plan = choosePlan({
+          finding,
+          impact: anImpact({ tier }),
+          contexts,
+          policy,
+          containmentsInLastHour: 0,
+        });
+
+        // Assert
+        expect(plan.playbook).toBe(want.playbook);
+        expect(plan.actions.map((a) => a.name)).toEqual(want.actions);
+        expect(plan.notes).toEqual([]);
+      },
+    );
+  });
+
+  it("does not contain a protected instance and says why", () => {
+    // Arrange
+    const ctx = anInstance({ tags: { "incident-responder:protected": "true" } });
+
+    // Act
+    const plan = choosePlan({
+      finding: aFinding(),
+      impact: anImpact({ tier: "critical" }),
+      contexts: [ctx],
+      policy,
+      containmentsInLastHour: 0,
+    });
+
+    // Assert
+    expect(plan.actions.map((a) => a.name)).toEqual([
+      "capture-snapshots",
+      "collect-artifacts",
+      "launch-cleanroom",
+      "notify",
+    ]);
+    expect(plan.notes).toEqual([
+      "i-0abc is protected (tag incident-responder:protected=true): not contained",
+      "contain-instance dropped: no instance left to contain",
+    ]);
+  });
+
+  it("neither contains nor stops a protected instance when the playbook stops instances", () => {
+    // Arrange
+    const stopping = policyFrom(`
+version: 1
+settings: { protectedIds: [i-0abc] }
+playbooks:
+  - name: stop-everything
+    actions:
+      - name: contain-instance
+        params: { stopInstance: true }
+`);
+
+    // Act
+    const plan = choosePlan({
+      finding: aFinding(),
+      impact: anImpact(),
+      contexts: [anInstance()],
+      policy: stopping,
+      containmentsInLastHour: 0,
+    });
+
+    // Assert
+    expect(plan.actions).toEqual([]);
+    expect(plan.notes[0]).toBe("i-0abc is protected (listed in protectedIds): not contained nor stopped");
+  });
+
+  it("requires approval for containment when the circuit is open", () => {
+    // Arrange
+    const input = {
+      finding: aFinding(),
+      impact: anImpact({ tier: "high" as const }),
+      contexts: [anInstance()],
+      policy,
+    };
+
+    // Act
+    const open = choosePlan({ ...input, containmentsInLastHour: 10 });
+    const closed = choosePlan({ ...input, containmentsInLastHour: 9 });
+
+    // Assert
+    expect(open.actions.find((a) => a.name === "contain-instance")?.requiresApproval).toBe(true);
+    expect(open.notes).toEqual([
+      "circuit open: 10 containment(s) in the last hour, cap 10: contain-instance requires approval",
+    ]);
+    expect(closed.actions.find((a) => a.name === "contain-instance")?.requiresApproval).toBe(false);
+    expect(closed.notes).toEqual([]);
+  });
+
+  it.each([
+    {
+      ctx: anInstance({ exists: false, state: undefined }),
+      note: "i-0abc not found (terminated or in another account): not contained",
+    },
+    { ctx: anInstance({ state: "terminated" }), note: "i-0abc is terminated: not contained" },
+  ])("drops containment of a missing or terminated instance: $note", ({ ctx, note }) => {
+    // Act
+    const plan = choosePlan({
+      finding: aFinding(),
+      impact: anImpact({ tier: "high" }),
+      contexts: [ctx],
+      policy,
+      containmentsInLastHour: 0,
+    });
+
+    // Assert
+    expect(plan.actions.map((a) => a.name)).not.toContain("contain-instance");
+    expect(plan.notes).toContain(note);
+  });
+
+  it("narrows containment to the instances that are not protected", () => {
+    // Arrange
+    const finding = aFinding({
+      resources: [
+        { kind: "ec2-instance", id: "i-1" },
+        { kind: "ec2-instance", id: "i-2" },
+      ],
+    });
+    const contexts = [
+      anInstance({ id: "i-1", tags: { "incident-responder:protected": "true" } }),
+      anInstance({ id: "i-2" }),
+    ];
+
+    // Act
+    const plan = choosePlan({
+      finding,
+      impact: anImpact({ tier: "high" }),
+      contexts,
+      policy,
+      containmentsInLastHour: 0,
+    });
+
+    // Assert
+    expect(plan.actions.find((a) => a.name === "contain-instance")?.targets).toEqual(["i-2"]);
+    expect(plan.notes).toEqual(["i-1 is protected (tag incident-responder:protected=true): not contained"]);
+  });
+
+  it("drops the clean room for a tier outside the clean-room tiers", () => {
+    // Arrange
+    const strict = policyFrom(`
+version: 1
+settings: { cleanroom: { tiers: [critical] } }
+playbooks:
+  - name: all
+    actions: [{ name: launch-cleanroom }, { name: notify }]
+`);
+
+    // Act
+    const plan = choosePlan({
+      finding: aFinding(),
+      impact: anImpact({ tier: "high" }),
+      contexts: [anInstance()],
+      policy: strict,
+      containmentsInLastHour: 0,
+    });
+
+    // Assert
+    expect(plan.actions.map((a) => a.name)).toEqual(["notify"]);
+    expect(plan.notes).toEqual([
+      "launch-cleanroom dropped: tier high is not among cleanroom tiers (critical)",
+    ]);
+  });
+
+  it("alerts only when no playbook matches", () => {
+    // Arrange
+    const narrow = policyFrom(`
+version: 1
+playbooks:
+  - name: config-only
+    match: { source: config }
+    actions: [{ name: notify }, { name: collect-artifacts }]
+`);
+
+    // Act
+    const plan = choosePlan({
+      finding: aFinding(),
+      impact: anImpact(),
+      contexts: [anInstance()],
+      policy: narrow,
+      containmentsInLastHour: 0,
+    });
+
+    // Assert
+    expect(plan).toEqual({
+      playbook: NO_PLAYBOOK,
+      actions: [{ name: "notify", params: {}, requiresApproval: false }],
+      notes: ["no playbook matched: alert only"],
+    });
+  });
+
+  it("matches playbooks on tags and minimum severity", () => {
+    // Arrange
+    const tagged = policyFrom(`
+version: 1
+playbooks:
+  - name: prod-severe
+    match: { tags: { Environment: [prod*, live] }, minSeverity: 7 }
+    actions: [{ name: contain-instance }]
+  - name: rest
+    actions: [{ name: notify }]
+`);
+    const prod = anInstance({ tags: { environment: "Production" } });
+
+    // Act
+    const severe = choosePlan({
+      finding: aFinding({ severity: 7 }),
+      impact: anImpact(),
+      contexts: [prod],
+      policy: tagged,
+      containmentsInLastHour: 0,
+    });
+    const mild = choosePlan({
+      finding: aFinding({ severity: 6.9 }),
+      impact: anImpact(),
+      contexts: [prod],
+      policy: tagged,
+      containmentsInLastHour: 0,
+    });
+
+    // Assert
+    expect(severe.playbook).toBe("prod-severe");
+    expect(mild.playbook).toBe("rest");
+  });
+
+  it("gives each plan its own copy of the action parameters", () => {
+    // Arrange
+    const input = {
+      finding: aFinding(),
+      impact: anImpact({ tier: "high" as const }),
+      contexts: [anInstance()],
+      policy,
+    };
+
+    // Act
+    const first = choosePlan({ ...input, containmentsInLastHour: 0 });
+    first.actions[0]!.params.stopInstance = true;
+    const second = choosePlan({ ...input, containmentsInLastHour: 0 });
+
+    // Assert
+    expect(second.actions[0]!.params.stopInstance).toBe(false);
+  });
+});
+
+describe("describeAwsCalls", () => {
+  it("lists containment calls per network interface", () => {
+    // Arrange
+    const ctx = anInstance({
+      vpcId: "vpc-1",
+      networkInterfaceIds: ["eni-1", "eni-2"],
+      volumeIds: ["vol-1", "vol-2"],
+      autoScalingGroup: "web-asg",
+      exposure: {
+        publicIps: ["54.1.2.3"],
+        openIngress: [],
+        instanceProfileArn: "arn:aws:iam::1:instance-profile/web",
+      },
+    });
+    const plan = choosePlan({
+      finding: aFinding(),
+      impact: anImpact({ tier: "critical" }),
+      contexts: [ctx],
+      policy,
+      containmentsInLastHour: 0,
+    });
+
+    // Act
+    const calls = describeAwsCalls(plan, [ctx]);
+
+    // Assert
+    expect(calls.map((c) => c.action)).toEqual(plan.actions.map((a) => a.name));
+    const contain = calls.find((c) => c.action === "contain-instance")!.calls;
+    expect(contain).toEqual(
+      expect.arrayContaining([
+        "ec2:ModifyInstanceAttribute i-0abc (DisableApiTermination=true)",
+        "ec2:ModifyInstanceAttribute i-0abc (BlockDeviceMappings DeleteOnTermination=false: vol-1, vol-2)",
+        "ec2:ModifyNetworkInterfaceAttribute eni-1 → untracking group",
+        "ec2:ModifyNetworkInterfaceAttribute eni-2 → untracking group",
+        "ec2:ModifyNetworkInterfaceAttribute eni-1 → isolation group",
+        "ec2:ModifyNetworkInterfaceAttribute eni-2 → isolation group",
+        "autoscaling:EnterStandby i-0abc in web-asg",
+        "ec2:ReplaceIamInstanceProfileAssociation i-0abc → deny-all profile (was arn:aws:iam::1:instance-profile/web)",
+        "ec2:DescribeNetworkInterfaces eni-1, eni-2 (verify isolation)",
+      ]),
+    );
+    // Every interface moves to the untracking group before any moves to the isolation group.
+    const lastUntrack = contain.lastIndexOf("ec2:ModifyNetworkInterfaceAttribute eni-2 → untracking group");
+    const firstIsolate = contain.indexOf("ec2:ModifyNetworkInterfaceAttribute eni-1 → isolation group");
+    expect(lastUntrack).toBeLessThan(firstIsolate);
+    expect(contain.some((c) => c.startsWith("ec2:StopInstances"))).toBe(false);
+    expect(calls.find((c) => c.action === "capture-snapshots")?.calls).toEqual([
+      "ec2:CreateSnapshots i-0abc (crash-consistent: vol-1, vol-2; tagged with the incident id)",
+    ]);
+    expect(calls.find((c) => c.action === "notify")?.calls).toEqual(["sns:Publish alert topic"]);
+  });
+
+  it("says every interface when the interfaces are unknown, and marks approval", () => {
+    // Arrange
+    const ctx = anInstance();
+    const plan = {
+      playbook: "p",
+      notes: [],
+      actions: [
+        {
+          name: "contain-instance",
+          params: { stopInstance: true, asgMode: "detach", stopProtection: false },
+          requiresApproval: true,
+        },
+        {
+          name: "capture-snapshots",
+          params: { lock: { mode: "compliance", days: 30 } },
+          requiresApproval: false,
+        },
+      ],
+    };
+
+    // Act
+    const calls = describeAwsCalls(plan, [ctx]);
+
+    // Assert
+    const contain = calls[0]!.calls;
+    expect(contain[0]).toBe("(waits for approval before any call)");
+    expect(contain).toContain(
+      "ec2:ModifyNetworkInterfaceAttribute (every network interface of i-0abc) → untracking group",
+    );
+    expect(contain).toContain("ec2:StopInstances i-0abc");
+    expect(calls[1]!.calls).toEqual([
+      "ec2:CreateSnapshots i-0abc (crash-consistent: every attached volume; tagged with the incident id)",
+      "ec2:LockSnapshot (each snapshot of i-0abc: compliance mode, 30 days)",
+    ]);
+  });
+});
