@@ -111,7 +111,9 @@ const ALREADY_DONE: Record<string, string[]> = {
 
 export function alreadyDone(operation: string, err: unknown): boolean {
   const code = errorCode(err);
-  return code !== undefined && (ALREADY_DONE[operation] ?? []).some((c) => code === c || code === `${c}Exception`);
+  return (
+    code !== undefined && (ALREADY_DONE[operation] ?? []).some((c) => code === c || code === `${c}Exception`)
+  );
 }
 
 /** Resolves a managed group reference to its id (or to why there is none). */

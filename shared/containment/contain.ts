@@ -57,7 +57,10 @@ export async function containInstance(
   const privateIps = subject.interfaces.flatMap((i) => i.privateIps);
   const health: Health[] = [];
   const readHealth: Task[] = candidateTargetGroups(subject).map((tg) => async (lane) => {
-    health.push({ targetGroup: tg, registrations: await readRegistrations(lane, clients.elbv2, tg, instanceId, privateIps) });
+    health.push({
+      targetGroup: tg,
+      registrations: await readRegistrations(lane, clients.elbv2, tg, instanceId, privateIps),
+    });
   });
 
   // The group of each VPC and role, as found in round 1 and then prepared.
@@ -107,11 +110,7 @@ export async function containInstance(
     return {
       instanceId,
       status: "dry-run",
-      steps: [
-        recordStep(instanceId, record),
-        ...groupSteps,
-        ...ordered(plan.steps, dereg, results),
-      ],
+      steps: [recordStep(instanceId, record), ...groupSteps, ...ordered(plan.steps, dereg, results)],
       ...(record.state ? { preIsolation: record.state } : {}),
       verification,
       rounds: tracker.rounds,
@@ -126,13 +125,20 @@ export async function containInstance(
     groupResults.push(r.result);
     groupIds.set(
       key(prep.vpcId, prep.role),
-      r.groupId ? known(r.groupId) : { ok: false, error: r.result.detail, unsupported: r.result.status === "unsupported" },
+      r.groupId
+        ? known(r.groupId)
+        : { ok: false, error: r.result.detail, unsupported: r.result.status === "unsupported" },
     );
   });
   const needsPreparation = plan.groups.length > 0;
 
   // Round 2: the untracking swap (unless groups must be prepared first) beside everything that needs nothing else.
-  await tracker.round([...run(phase("early")), ...prepare, ...readHealth, ...(needsPreparation ? [] : run(phase("untrack")))]);
+  await tracker.round([
+    ...run(phase("early")),
+    ...prepare,
+    ...readHealth,
+    ...(needsPreparation ? [] : run(phase("untrack"))),
+  ]);
   const dereg = planDeregistrations(subject, sortHealth(health));
   // Round 3: the isolation swap (or the untracking one, after preparation) beside the deregistrations.
   await tracker.round([...run(dereg), ...run(needsPreparation ? phase("untrack") : phase("isolate"))]);
@@ -177,19 +183,33 @@ export async function containInstance(
 
 /** The outcome when there is nothing to contain (or no way to know). */
 function earlyOutcome(subject: InstanceSubject, tracker: CallTracker): ContainmentOutcome | undefined {
-  const base = { instanceId: subject.instanceId, rounds: tracker.rounds, totalRounds: tracker.rounds, calls: tracker.calls };
+  const base = {
+    instanceId: subject.instanceId,
+    rounds: tracker.rounds,
+    totalRounds: tracker.rounds,
+    calls: tracker.calls,
+  };
   if (!subject.instance.ok)
     return {
       ...base,
       status: "failed",
-      steps: [blocked("observe:instance", subject.instanceId, "could not describe the instance", subject.instance)],
+      steps: [
+        blocked("observe:instance", subject.instanceId, "could not describe the instance", subject.instance),
+      ],
       verification: { ok: false, open: [`instance state unknown: ${subject.instance.error}`] },
     };
   if (!subject.instance.value.exists)
     return {
       ...base,
       status: "not-found",
-      steps: [{ name: "observe:instance", target: subject.instanceId, status: "skipped", detail: "instance not found" }],
+      steps: [
+        {
+          name: "observe:instance",
+          target: subject.instanceId,
+          status: "skipped",
+          detail: "instance not found",
+        },
+      ],
       verification: { ok: false, open: [] },
     };
   if (isGone(subject.state))
@@ -242,7 +262,11 @@ function isolationByVpc(
 }
 
 /** Results in plan order, the deregistrations after the Auto Scaling step. */
-function ordered(steps: PlannedStep[], dereg: PlannedStep[], results: Map<PlannedStep, ActionResult>): ActionResult[] {
+function ordered(
+  steps: PlannedStep[],
+  dereg: PlannedStep[],
+  results: Map<PlannedStep, ActionResult>,
+): ActionResult[] {
   const out: ActionResult[] = [];
   const push = (st: PlannedStep) => {
     const r = results.get(st);

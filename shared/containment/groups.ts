@@ -59,13 +59,18 @@ export interface PreparedGroup {
  * Prepares one group in a lane: creates it (or adopts the one a concurrent run created),
  * then makes its rules right, the rule changes in parallel. Throws the AWS error on failure.
  */
-export async function prepareGroup(lane: Lane, ec2: EC2Client, prep: GroupPreparation): Promise<PreparedGroup> {
+export async function prepareGroup(
+  lane: Lane,
+  ec2: EC2Client,
+  prep: GroupPreparation,
+): Promise<PreparedGroup> {
   let groupId = prep.groupId;
   let rules = prep.rules;
   let how: PreparedGroup["how"] = "existing";
   if (!groupId) {
     const create = prep.create;
-    if (!create) throw new Error(`group preparation of ${prep.role} in ${prep.vpcId} has neither id nor creation`);
+    if (!create)
+      throw new Error(`group preparation of ${prep.role} in ${prep.vpcId} has neither id nor creation`);
     try {
       const out = await lane.call(() => ec2.send(new CreateSecurityGroupCommand(create.input as never)));
       if (!out.GroupId) throw new Error("CreateSecurityGroup returned no GroupId");
@@ -88,7 +93,10 @@ export async function prepareGroup(lane: Lane, ec2: EC2Client, prep: GroupPrepar
       if (!g?.GroupId) throw err;
       groupId = g.GroupId;
       how = "adopted";
-      rules = ruleChanges(prep.role, groupId, { ingress: g.IpPermissions ?? [], egress: g.IpPermissionsEgress ?? [] });
+      rules = ruleChanges(prep.role, groupId, {
+        ingress: g.IpPermissions ?? [],
+        egress: g.IpPermissionsEgress ?? [],
+      });
       if (!toManagedGroup(g)) {
         // A group of that name not tagged as ours: tag it so that the next lookup finds it.
         const id = groupId;
@@ -110,7 +118,10 @@ export async function prepareGroup(lane: Lane, ec2: EC2Client, prep: GroupPrepar
     }
   }
   const id = groupId;
-  const resolved = rules.map((r) => ({ ...r, input: { ...r.input, ...("GroupId" in r.input ? { GroupId: id } : {}) } }));
+  const resolved = rules.map((r) => ({
+    ...r,
+    input: { ...r.input, ...("GroupId" in r.input ? { GroupId: id } : {}) },
+  }));
   await lane.all(resolved.map((r) => (sub: Lane) => applyRule(sub, ec2, r)));
   return {
     vpcId: prep.vpcId,
@@ -130,7 +141,8 @@ export async function prepareGroupStep(
   const name = `network:${prep.role}-group`;
   try {
     const g = await prepareGroup(lane, ec2, prep);
-    const verb = g.how === "created" ? "created" : g.how === "adopted" ? "adopted (created concurrently)" : "reused";
+    const verb =
+      g.how === "created" ? "created" : g.how === "adopted" ? "adopted (created concurrently)" : "reused";
     const rules = g.ruleChanges.length ? `; rules fixed: ${g.ruleChanges.join(", ")}` : "";
     return {
       result: {
@@ -143,7 +155,14 @@ export async function prepareGroupStep(
       groupId: g.groupId,
     };
   } catch (err) {
-    return { result: failure(name, prep.vpcId, prep.create && !prep.groupId ? "CreateSecurityGroup" : "security group rules", err) };
+    return {
+      result: failure(
+        name,
+        prep.vpcId,
+        prep.create && !prep.groupId ? "CreateSecurityGroup" : "security group rules",
+        err,
+      ),
+    };
   }
 }
 

@@ -3,7 +3,10 @@
  * instance id, made in parallel, turned into one plain description of the instance — the
  * {@link InstanceSubject} that the pure planner and verifier work on.
  */
-import { type AutoScalingInstanceDetails, DescribeAutoScalingInstancesCommand } from "@aws-sdk/client-auto-scaling";
+import {
+  type AutoScalingInstanceDetails,
+  DescribeAutoScalingInstancesCommand,
+} from "@aws-sdk/client-auto-scaling";
 import {
   type Address,
   DescribeAddressesCommand,
@@ -136,11 +139,21 @@ export interface RawObservation {
 export function toManagedGroup(g: SecurityGroup): ManagedGroup | undefined {
   const role = g.Tags?.find((t) => t.Key === TAG.role)?.Value;
   if (!g.GroupId || !g.VpcId || (role !== "untracking" && role !== "isolation")) return undefined;
-  return { groupId: g.GroupId, vpcId: g.VpcId, role, ingress: g.IpPermissions ?? [], egress: g.IpPermissionsEgress ?? [] };
+  return {
+    groupId: g.GroupId,
+    vpcId: g.VpcId,
+    role,
+    ingress: g.IpPermissions ?? [],
+    egress: g.IpPermissionsEgress ?? [],
+  };
 }
 
 /** Reads every responder-managed security group (of every VPC, or of the given ones). */
-export async function readManagedGroups(lane: Lane, ec2: EC2Client, vpcIds?: string[]): Promise<SecurityGroup[]> {
+export async function readManagedGroups(
+  lane: Lane,
+  ec2: EC2Client,
+  vpcIds?: string[],
+): Promise<SecurityGroup[]> {
   const filters = [{ Name: `tag:${TAG.managed}`, Values: ["true"] }];
   if (vpcIds) filters.push({ Name: "vpc-id", Values: vpcIds });
   return pages(lane, (NextToken) =>
@@ -157,7 +170,8 @@ export function interfacesOf(instance: Instance): SubjectInterface[] {
     .map((n) => {
       const publicIps = new Set<string>();
       if (n.Association?.PublicIp) publicIps.add(n.Association.PublicIp);
-      for (const p of n.PrivateIpAddresses ?? []) if (p.Association?.PublicIp) publicIps.add(p.Association.PublicIp);
+      for (const p of n.PrivateIpAddresses ?? [])
+        if (p.Association?.PublicIp) publicIps.add(p.Association.PublicIp);
       const privateIps = new Set<string>();
       if (n.PrivateIpAddress) privateIps.add(n.PrivateIpAddress);
       for (const p of n.PrivateIpAddresses ?? []) if (p.PrivateIpAddress) privateIps.add(p.PrivateIpAddress);
@@ -195,7 +209,8 @@ export function addressesOf(all: Address[], instanceId: string, interfaceIds: st
     .filter(
       (a): a is SubjectAddress =>
         a !== undefined &&
-        (a.instanceId === instanceId || (a.networkInterfaceId !== undefined && enis.has(a.networkInterfaceId))),
+        (a.instanceId === instanceId ||
+          (a.networkInterfaceId !== undefined && enis.has(a.networkInterfaceId))),
     );
 }
 
@@ -210,10 +225,16 @@ export function profileOf(associations: IamInstanceProfileAssociation[]): Subjec
   };
 }
 
-export function autoScalingOf(instances: AutoScalingInstanceDetails[], instanceId: string): SubjectAutoScaling {
+export function autoScalingOf(
+  instances: AutoScalingInstanceDetails[],
+  instanceId: string,
+): SubjectAutoScaling {
   const a = instances.find((x) => x.InstanceId === instanceId);
   if (!a?.AutoScalingGroupName) return {};
-  return { groupName: a.AutoScalingGroupName, ...(a.LifecycleState ? { lifecycleState: a.LifecycleState } : {}) };
+  return {
+    groupName: a.AutoScalingGroupName,
+    ...(a.LifecycleState ? { lifecycleState: a.LifecycleState } : {}),
+  };
 }
 
 export function targetGroupOf(t: TargetGroup): SubjectTargetGroup | undefined {
@@ -268,7 +289,9 @@ export function buildSubject(instanceId: string, raw: RawObservation): InstanceS
     targetGroups: mapKnown(raw.targetGroups, (tgs) =>
       tgs.map(targetGroupOf).filter((t): t is SubjectTargetGroup => t !== undefined),
     ),
-    groups: mapKnown(raw.groups, (gs) => gs.map(toManagedGroup).filter((g): g is ManagedGroup => g !== undefined)),
+    groups: mapKnown(raw.groups, (gs) =>
+      gs.map(toManagedGroup).filter((g): g is ManagedGroup => g !== undefined),
+    ),
   };
 }
 
@@ -291,7 +314,9 @@ export function registrationsOf(
 ): Registration[] {
   const ips = new Set(privateIps);
   return descriptions
-    .filter((d) => d.Target?.Id && (tg.targetType === "ip" ? ips.has(d.Target.Id) : d.Target.Id === instanceId))
+    .filter(
+      (d) => d.Target?.Id && (tg.targetType === "ip" ? ips.has(d.Target.Id) : d.Target.Id === instanceId),
+    )
     .map((d) => ({
       targetGroupArn: tg.arn,
       id: d.Target?.Id as string,
@@ -310,7 +335,9 @@ export async function readRegistrations(
   privateIps: string[],
 ): Promise<Known<Registration[]>> {
   const r = await read(lane, () => elbv2.send(new DescribeTargetHealthCommand({ TargetGroupArn: tg.arn })));
-  return r.ok ? known(registrationsOf(tg, r.value.TargetHealthDescriptions ?? [], instanceId, privateIps)) : r;
+  return r.ok
+    ? known(registrationsOf(tg, r.value.TargetHealthDescriptions ?? [], instanceId, privateIps))
+    : r;
 }
 
 /**
@@ -341,7 +368,8 @@ export async function observeInstance(
       );
       if (!r.ok) return;
       const v = r.value;
-      if (v.DisableApiTermination?.Value !== undefined) raw.protection.disableApiTermination = v.DisableApiTermination.Value;
+      if (v.DisableApiTermination?.Value !== undefined)
+        raw.protection.disableApiTermination = v.DisableApiTermination.Value;
       if (v.DisableApiStop?.Value !== undefined) raw.protection.disableApiStop = v.DisableApiStop.Value;
       if (v.InstanceInitiatedShutdownBehavior?.Value)
         raw.protection.shutdownBehavior = v.InstanceInitiatedShutdownBehavior.Value;
@@ -350,7 +378,9 @@ export async function observeInstance(
   await tracker.round([
     async (lane) => {
       try {
-        const out = await lane.call(() => ec2.send(new DescribeInstancesCommand({ InstanceIds: [instanceId] })));
+        const out = await lane.call(() =>
+          ec2.send(new DescribeInstancesCommand({ InstanceIds: [instanceId] })),
+        );
         raw.instance = known(
           (out.Reservations ?? []).flatMap((r) => r.Instances ?? []).find((i) => i.InstanceId === instanceId),
         );
@@ -367,7 +397,10 @@ export async function observeInstance(
     },
     async (lane) => {
       // Unfiltered: an address associated with a secondary interface may not carry the instance id.
-      raw.addresses = await read(lane, async () => (await ec2.send(new DescribeAddressesCommand({}))).Addresses ?? []);
+      raw.addresses = await read(
+        lane,
+        async () => (await ec2.send(new DescribeAddressesCommand({}))).Addresses ?? [],
+      );
     },
     async (lane) => {
       raw.associations = await readPages(lane, (NextToken) =>

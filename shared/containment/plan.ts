@@ -103,9 +103,13 @@ function revocable(p: IpPermission): IpPermission {
   if (p.ToPort !== undefined) out.ToPort = p.ToPort;
   if (p.IpRanges?.length) out.IpRanges = p.IpRanges.map((r) => ({ CidrIp: r.CidrIp }));
   if (p.Ipv6Ranges?.length) out.Ipv6Ranges = p.Ipv6Ranges.map((r) => ({ CidrIpv6: r.CidrIpv6 }));
-  if (p.PrefixListIds?.length) out.PrefixListIds = p.PrefixListIds.map((r) => ({ PrefixListId: r.PrefixListId }));
+  if (p.PrefixListIds?.length)
+    out.PrefixListIds = p.PrefixListIds.map((r) => ({ PrefixListId: r.PrefixListId }));
   if (p.UserIdGroupPairs?.length)
-    out.UserIdGroupPairs = p.UserIdGroupPairs.map((g) => ({ GroupId: g.GroupId, ...(g.UserId ? { UserId: g.UserId } : {}) }));
+    out.UserIdGroupPairs = p.UserIdGroupPairs.map((g) => ({
+      GroupId: g.GroupId,
+      ...(g.UserId ? { UserId: g.UserId } : {}),
+    }));
   return out;
 }
 
@@ -130,7 +134,8 @@ export function ruleChanges(
     const out = rules ? allTraffic(rules.egress) : { v4: true, v6: false };
     if (!inn.v4 || !inn.v6)
       calls.push(call("AuthorizeSecurityGroupIngress", [allTrafficPermission(!inn.v4, !inn.v6)]));
-    if (!out.v4 || !out.v6) calls.push(call("AuthorizeSecurityGroupEgress", [allTrafficPermission(!out.v4, !out.v6)]));
+    if (!out.v4 || !out.v6)
+      calls.push(call("AuthorizeSecurityGroupEgress", [allTrafficPermission(!out.v4, !out.v6)]));
     return calls;
   }
   if (!rules) return [call("RevokeSecurityGroupEgress", [allTrafficPermission(true, true)])];
@@ -171,7 +176,11 @@ export function vpcsOf(subject: InstanceSubject): string[] {
 }
 
 /** The managed group of a role in a VPC, when it exists (the first found, oldest name wins ties). */
-export function managedGroup(groups: ManagedGroup[], vpcId: string, role: GroupRole): ManagedGroup | undefined {
+export function managedGroup(
+  groups: ManagedGroup[],
+  vpcId: string,
+  role: GroupRole,
+): ManagedGroup | undefined {
   return groups
     .filter((g) => g.vpcId === vpcId && g.role === role)
     .sort((a, b) => a.groupId.localeCompare(b.groupId))[0];
@@ -188,7 +197,12 @@ export function planVpcGroups(vpcIds: string[], found: ManagedGroup[]): GroupPre
         if (rules.length) out.push({ vpcId, role, groupId: g.groupId, rules });
       } else {
         // Not found (or the lookup failed): create it; a duplicate is then found by name.
-        out.push({ vpcId, role, create: createGroupCall(vpcId, role), rules: ruleChanges(role, `<new ${role} group>`) });
+        out.push({
+          vpcId,
+          role,
+          create: createGroupCall(vpcId, role),
+          rules: ruleChanges(role, `<new ${role} group>`),
+        });
       }
     }
   }
@@ -200,7 +214,11 @@ export function planGroups(subject: InstanceSubject): GroupPreparation[] {
   return planVpcGroups(vpcsOf(subject), subject.groups.ok ? subject.groups.value : []);
 }
 
-const ec2Call = (operation: string, input: Record<string, unknown>): PlannedCall => ({ service: "ec2", operation, input });
+const ec2Call = (operation: string, input: Record<string, unknown>): PlannedCall => ({
+  service: "ec2",
+  operation,
+  input,
+});
 
 const skip = (name: string, target: string, phase: Phase, detail: string): PlannedStep => ({
   name,
@@ -216,7 +234,13 @@ const blockedStep = (
   phase: Phase,
   what: string,
   k: { error: string; unsupported: boolean },
-): PlannedStep => ({ name, target, phase, status: k.unsupported ? "unsupported" : "failed", detail: `${what}: ${k.error}` });
+): PlannedStep => ({
+  name,
+  target,
+  phase,
+  status: k.unsupported ? "unsupported" : "failed",
+  detail: `${what}: ${k.error}`,
+});
 
 function protectionSteps(s: InstanceSubject, opts: PlanOptions): PlannedStep[] {
   const id = s.instanceId;
@@ -228,7 +252,10 @@ function protectionSteps(s: InstanceSubject, opts: PlanOptions): PlannedStep[] {
           name: "protection:termination",
           target: id,
           phase: "early",
-          call: ec2Call("ModifyInstanceAttribute", { InstanceId: id, DisableApiTermination: { Value: true } }),
+          call: ec2Call("ModifyInstanceAttribute", {
+            InstanceId: id,
+            DisableApiTermination: { Value: true },
+          }),
         },
   );
   if (!opts.stopProtection) steps.push(skip("protection:stop", id, "early", "stop protection not requested"));
@@ -249,7 +276,10 @@ function protectionSteps(s: InstanceSubject, opts: PlanOptions): PlannedStep[] {
           name: "protection:shutdown-behavior",
           target: id,
           phase: "early",
-          call: ec2Call("ModifyInstanceAttribute", { InstanceId: id, InstanceInitiatedShutdownBehavior: { Value: "stop" } }),
+          call: ec2Call("ModifyInstanceAttribute", {
+            InstanceId: id,
+            InstanceInitiatedShutdownBehavior: { Value: "stop" },
+          }),
         },
   );
   for (const v of s.volumes) {
@@ -265,7 +295,12 @@ function protectionSteps(s: InstanceSubject, opts: PlanOptions): PlannedStep[] {
             }),
             data: { deviceName: v.deviceName },
           }
-        : skip("protection:delete-on-termination", v.volumeId, "early", `${v.deviceName}: DeleteOnTermination already false`),
+        : skip(
+            "protection:delete-on-termination",
+            v.volumeId,
+            "early",
+            `${v.deviceName}: DeleteOnTermination already false`,
+          ),
     );
   }
   return steps;
@@ -286,19 +321,30 @@ function networkSteps(s: InstanceSubject): PlannedStep[] {
     const swap = (role: GroupRole, groupId: string | undefined): PlannedCall => ({
       service: "ec2",
       operation: "ModifyNetworkInterfaceAttribute",
-      input: { NetworkInterfaceId: eni.networkInterfaceId, Groups: [groupId ?? `<${GROUP_NAME[role]} of ${vpcId}>`] },
+      input: {
+        NetworkInterfaceId: eni.networkInterfaceId,
+        Groups: [groupId ?? `<${GROUP_NAME[role]} of ${vpcId}>`],
+      },
       groupRef: { vpcId, role },
     });
     const data = { previousGroups: eni.groups, vpcId };
     if (only(iso)) {
-      steps.push(skip("network:untracking", eni.networkInterfaceId, "untrack", "already on the isolation group only"));
+      steps.push(
+        skip("network:untracking", eni.networkInterfaceId, "untrack", "already on the isolation group only"),
+      );
       steps.push(skip("network:isolation", eni.networkInterfaceId, "isolate", `already on ${iso} only`));
       continue;
     }
     steps.push(
       only(untr)
         ? skip("network:untracking", eni.networkInterfaceId, "untrack", `already on ${untr} only`)
-        : { name: "network:untracking", target: eni.networkInterfaceId, phase: "untrack", call: swap("untracking", untr), data },
+        : {
+            name: "network:untracking",
+            target: eni.networkInterfaceId,
+            phase: "untrack",
+            call: swap("untracking", untr),
+            data,
+          },
     );
     steps.push({
       name: "network:isolation",
@@ -309,7 +355,9 @@ function networkSteps(s: InstanceSubject): PlannedStep[] {
     });
   }
   if (!s.addresses.ok) {
-    steps.push(blockedStep("network:elastic-ip", s.instanceId, "early", "could not list Elastic IPs", s.addresses));
+    steps.push(
+      blockedStep("network:elastic-ip", s.instanceId, "early", "could not list Elastic IPs", s.addresses),
+    );
     return steps;
   }
   const eips = s.addresses.value.filter((a) => a.associationId);
@@ -321,7 +369,8 @@ function networkSteps(s: InstanceSubject): PlannedStep[] {
       call: ec2Call("DisassociateAddress", { AssociationId: a.associationId }),
       data: { publicIp: a.publicIp, networkInterfaceId: a.networkInterfaceId, privateIp: a.privateIp },
     });
-  if (eips.length === 0) steps.push(skip("network:elastic-ip", s.instanceId, "early", "no Elastic IP associated"));
+  if (eips.length === 0)
+    steps.push(skip("network:elastic-ip", s.instanceId, "early", "no Elastic IP associated"));
   // Public addresses that are not Elastic IPs were assigned at launch: only the primary interface has one.
   const eipIps = new Set(s.addresses.value.map((a) => a.publicIp));
   for (const eni of s.interfaces) {
@@ -345,17 +394,27 @@ function identityStep(s: InstanceSubject, opts: PlanOptions): PlannedStep {
   const name = "identity:instance-profile";
   const id = s.instanceId;
   if (!opts.isolationProfileArn)
-    return skip(name, id, "early", "no isolation instance profile configured (ISOLATION_PROFILE_ARN): identity left as is");
-  if (!s.profile.ok) return blockedStep(name, id, "early", "could not read the profile association", s.profile);
+    return skip(
+      name,
+      id,
+      "early",
+      "no isolation instance profile configured (ISOLATION_PROFILE_ARN): identity left as is",
+    );
+  if (!s.profile.ok)
+    return blockedStep(name, id, "early", "could not read the profile association", s.profile);
   const current = s.profile.value;
-  if (current.arn === opts.isolationProfileArn) return skip(name, id, "early", "already on the isolation profile");
+  if (current.arn === opts.isolationProfileArn)
+    return skip(name, id, "early", "already on the isolation profile");
   const arn = { Arn: opts.isolationProfileArn };
   return {
     name,
     target: id,
     phase: "early",
     call: current.associationId
-      ? ec2Call("ReplaceIamInstanceProfileAssociation", { AssociationId: current.associationId, IamInstanceProfile: arn })
+      ? ec2Call("ReplaceIamInstanceProfileAssociation", {
+          AssociationId: current.associationId,
+          IamInstanceProfile: arn,
+        })
       : ec2Call("AssociateIamInstanceProfile", { InstanceId: id, IamInstanceProfile: arn }),
     data: { previousProfileArn: current.arn ?? null },
   };
@@ -367,10 +426,20 @@ export const OUT_OF_SERVICE_STATES = new Set(["Standby", "EnteringStandby", "Det
 function fleetStep(s: InstanceSubject, opts: PlanOptions): PlannedStep {
   const name = "fleet:auto-scaling";
   if (!s.autoScaling.ok)
-    return blockedStep(name, s.instanceId, "early", "could not read the Auto Scaling membership", s.autoScaling);
+    return blockedStep(
+      name,
+      s.instanceId,
+      "early",
+      "could not read the Auto Scaling membership",
+      s.autoScaling,
+    );
   const { groupName, lifecycleState } = s.autoScaling.value;
   if (!groupName) return skip(name, s.instanceId, "early", "not in an Auto Scaling group");
-  const input = { AutoScalingGroupName: groupName, InstanceIds: [s.instanceId], ShouldDecrementDesiredCapacity: true };
+  const input = {
+    AutoScalingGroupName: groupName,
+    InstanceIds: [s.instanceId],
+    ShouldDecrementDesiredCapacity: true,
+  };
   const call = (operation: string): PlannedStep => ({
     name,
     target: groupName,
@@ -415,7 +484,8 @@ function tagStep(s: InstanceSubject, opts: PlanOptions): PlannedStep {
 }
 
 function stopStep(s: InstanceSubject, opts: PlanOptions): PlannedStep {
-  if (!opts.stopInstance) return skip("instance:stop", s.instanceId, "stop", "not requested: memory evidence kept");
+  if (!opts.stopInstance)
+    return skip("instance:stop", s.instanceId, "stop", "not requested: memory evidence kept");
   if (isStopped(s.state)) return skip("instance:stop", s.instanceId, "stop", `already ${s.state}`);
   return {
     name: "instance:stop",
@@ -429,18 +499,26 @@ function stopStep(s: InstanceSubject, opts: PlanOptions): PlannedStep {
  * Pure: the last tag, once verification has spoken: `isolated` only when verified. Left
  * alone when another incident holds the instance.
  */
-export function finalTagStep(subject: InstanceSubject, opts: Pick<PlanOptions, "incidentId">, verified: boolean): PlannedStep {
+export function finalTagStep(
+  subject: InstanceSubject,
+  opts: Pick<PlanOptions, "incidentId">,
+  verified: boolean,
+): PlannedStep {
   const name = "tags:state";
   const held = subject.tags[TAG.incidentId];
   if (held && held !== opts.incidentId)
     return skip(name, subject.instanceId, "final", `already tagged by incident ${held}: tags left unchanged`);
   const value = verified ? "isolated" : "isolation-incomplete";
-  if (subject.tags[TAG.state] === value) return skip(name, subject.instanceId, "final", `already tagged ${value}`);
+  if (subject.tags[TAG.state] === value)
+    return skip(name, subject.instanceId, "final", `already tagged ${value}`);
   return {
     name,
     target: subject.instanceId,
     phase: "final",
-    call: ec2Call("CreateTags", { Resources: [subject.instanceId], Tags: [{ Key: TAG.state, Value: value }] }),
+    call: ec2Call("CreateTags", {
+      Resources: [subject.instanceId],
+      Tags: [{ Key: TAG.state, Value: value }],
+    }),
   };
 }
 
@@ -469,11 +547,21 @@ export function planDeregistrations(
 ): PlannedStep[] {
   const name = "fleet:target-group";
   if (!subject.targetGroups.ok)
-    return [blockedStep(name, subject.instanceId, "deregister", "could not list target groups", subject.targetGroups)];
+    return [
+      blockedStep(
+        name,
+        subject.instanceId,
+        "deregister",
+        "could not list target groups",
+        subject.targetGroups,
+      ),
+    ];
   const steps: PlannedStep[] = [];
   for (const { targetGroup, registrations } of health) {
     if (!registrations.ok) {
-      steps.push(blockedStep(name, targetGroup.arn, "deregister", "could not read target health", registrations));
+      steps.push(
+        blockedStep(name, targetGroup.arn, "deregister", "could not read target health", registrations),
+      );
       continue;
     }
     const live = registrations.value.filter((r) => r.state !== "draining");
@@ -501,7 +589,8 @@ export function planDeregistrations(
       data: { states: live.map((r) => `${r.id}:${r.port ?? ""} ${r.state}`) },
     });
   }
-  if (steps.length === 0) steps.push(skip(name, subject.instanceId, "deregister", "not registered in any target group"));
+  if (steps.length === 0)
+    steps.push(skip(name, subject.instanceId, "deregister", "not registered in any target group"));
   return steps;
 }
 
@@ -588,7 +677,9 @@ export function recordPreIsolation(
     interfaces: subject.interfaces
       .filter((i) => !touched.includes(i))
       .map((i) => {
-        const eips = subject.addresses.ok ? new Set(subject.addresses.value.map((a) => a.publicIp)) : new Set();
+        const eips = subject.addresses.ok
+          ? new Set(subject.addresses.value.map((a) => a.publicIp))
+          : new Set();
         const auto = i.publicIps.find((ip) => !eips.has(ip));
         return {
           networkInterfaceId: i.networkInterfaceId,
@@ -598,10 +689,14 @@ export function recordPreIsolation(
           ...(auto ? { publicIp: auto } : {}),
         };
       }),
-    ...(subject.profile.ok && subject.profile.value.arn && subject.profile.value.arn !== opts.isolationProfileArn
+    ...(subject.profile.ok &&
+    subject.profile.value.arn &&
+    subject.profile.value.arn !== opts.isolationProfileArn
       ? { instanceProfileArn: subject.profile.value.arn }
       : {}),
-    ...(subject.profile.ok && subject.profile.value.associationId && subject.profile.value.arn !== opts.isolationProfileArn
+    ...(subject.profile.ok &&
+    subject.profile.value.associationId &&
+    subject.profile.value.arn !== opts.isolationProfileArn
       ? { iamAssociationId: subject.profile.value.associationId }
       : {}),
     elasticIps: subject.addresses.ok
@@ -633,7 +728,9 @@ export function recordPreIsolation(
       ),
     protection: {
       disableApiTermination: subject.protection.disableApiTermination ?? false,
-      ...(subject.protection.disableApiStop !== undefined ? { disableApiStop: subject.protection.disableApiStop } : {}),
+      ...(subject.protection.disableApiStop !== undefined
+        ? { disableApiStop: subject.protection.disableApiStop }
+        : {}),
       shutdownBehavior: subject.protection.shutdownBehavior ?? "stop",
     },
     volumesDeleteOnTermination: subject.volumes.map((v) => ({ ...v })),
@@ -657,7 +754,9 @@ export function recordPreIsolation(
     const tgKey = (t: TargetRecord) => `${t.targetGroupArn}|${t.targetId ?? ""}|${t.port ?? ""}`;
     const added = {
       interfaces: fresh.interfaces.filter((i) => !has(prev.interfaces, eniKey, i)),
-      volumes: fresh.volumesDeleteOnTermination.filter((v) => !has(prev.volumesDeleteOnTermination, volKey, v)),
+      volumes: fresh.volumesDeleteOnTermination.filter(
+        (v) => !has(prev.volumesDeleteOnTermination, volKey, v),
+      ),
       eips: fresh.elasticIps.filter((e) => !has(prev.elasticIps, eipKey, e)),
       targets: fresh.targetGroups.filter((t) => !has(prev.targetGroups, tgKey, t)),
     };
@@ -667,17 +766,20 @@ export function recordPreIsolation(
       volumesDeleteOnTermination: [...prev.volumesDeleteOnTermination, ...added.volumes],
       elasticIps: [...prev.elasticIps, ...added.eips],
       targetGroups: [...prev.targetGroups, ...added.targets],
-      ...(prev.autoScalingGroup || !fresh.autoScalingGroup ? {} : { autoScalingGroup: fresh.autoScalingGroup }),
+      ...(prev.autoScalingGroup || !fresh.autoScalingGroup
+        ? {}
+        : { autoScalingGroup: fresh.autoScalingGroup }),
     };
-    const n =
-      added.interfaces.length + added.volumes.length + added.eips.length + added.targets.length;
+    const n = added.interfaces.length + added.volumes.length + added.eips.length + added.targets.length;
     return {
       state,
       note: `kept the state recorded at ${prev.capturedAt}${n ? `; added ${n} item(s) that appeared since` : ""}`,
     };
   }
   const signs = [
-    touched.length ? `interfaces on responder groups: ${touched.map((i) => i.networkInterfaceId).join(", ")}` : "",
+    touched.length
+      ? `interfaces on responder groups: ${touched.map((i) => i.networkInterfaceId).join(", ")}`
+      : "",
     opts.isolationProfileArn && subject.profile.ok && subject.profile.value.arn === opts.isolationProfileArn
       ? "already on the isolation profile"
       : "",

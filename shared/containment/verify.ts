@@ -31,7 +31,7 @@ import {
 } from "./observe.ts";
 import { OUT_OF_SERVICE_STATES } from "./plan.ts";
 import type { ContainmentClients, Verification } from "./schema.ts";
-import { type Known, known, type Task, read, readPages } from "./tracker.ts";
+import { type Known, known, read, readPages, type Task } from "./tracker.ts";
 
 /** One interface as read back. */
 export interface InterfaceState {
@@ -63,7 +63,8 @@ export function interfaceStateOf(n: NetworkInterface): InterfaceState | undefine
   if (!n.NetworkInterfaceId) return undefined;
   const publicIps = new Set<string>();
   if (n.Association?.PublicIp) publicIps.add(n.Association.PublicIp);
-  for (const p of n.PrivateIpAddresses ?? []) if (p.Association?.PublicIp) publicIps.add(p.Association.PublicIp);
+  for (const p of n.PrivateIpAddresses ?? [])
+    if (p.Association?.PublicIp) publicIps.add(p.Association.PublicIp);
   return {
     networkInterfaceId: n.NetworkInterfaceId,
     ...(n.VpcId ? { vpcId: n.VpcId } : {}),
@@ -90,16 +91,20 @@ export function evaluateIsolation(rb: Readback, ex: Expectations): Verification 
     for (const eni of rb.interfaces.value) {
       const id = eni.networkInterfaceId;
       const iso = eni.vpcId ? ex.isolationGroups[eni.vpcId] : undefined;
-      if (!iso || !iso.ok) open.push(`${id}: no isolation group for ${eni.vpcId ?? "its VPC"}${iso ? ` (${iso.error})` : ""}`);
+      if (!iso) open.push(`${id}: no isolation group for ${eni.vpcId ?? "its VPC"}`);
+      else if (!iso.ok) open.push(`${id}: no isolation group for ${eni.vpcId} (${iso.error})`);
       else if (eni.groups.length !== 1 || eni.groups[0] !== iso.value)
         open.push(`${id}: security groups ${eni.groups.join(", ") || "none"} (expected only ${iso.value})`);
-      for (const ip of eni.publicIps.filter((x) => !eipIps.has(x))) open.push(`${id}: public IP ${ip} still assigned`);
+      for (const ip of eni.publicIps.filter((x) => !eipIps.has(x)))
+        open.push(`${id}: public IP ${ip} still assigned`);
     }
   if (!rb.isolationGroups.ok) open.push(cannot("isolation group rules", rb.isolationGroups));
   else
     for (const g of rb.isolationGroups.value)
       if (g.ingress.length || g.egress.length)
-        open.push(`${g.groupId}: isolation group has ${g.ingress.length} ingress and ${g.egress.length} egress rule(s)`);
+        open.push(
+          `${g.groupId}: isolation group has ${g.ingress.length} ingress and ${g.egress.length} egress rule(s)`,
+        );
   if (!rb.addresses.ok) open.push(cannot("Elastic IPs", rb.addresses));
   else
     for (const a of rb.addresses.value.filter((x) => x.associationId || x.networkInterfaceId))
@@ -187,7 +192,9 @@ export function verificationReads(
     },
     async (lane) => {
       if (isolationGroupIds.length === 0) return;
-      const r = await read(lane, () => ec2.send(new DescribeSecurityGroupsCommand({ GroupIds: isolationGroupIds })));
+      const r = await read(lane, () =>
+        ec2.send(new DescribeSecurityGroupsCommand({ GroupIds: isolationGroupIds })),
+      );
       isolationGroups = r.ok
         ? known(
             (r.value.SecurityGroups ?? []).map((g) => ({
@@ -211,7 +218,10 @@ export function verificationReads(
       );
     },
     async (lane) => {
-      addresses = await read(lane, async () => (await ec2.send(new DescribeAddressesCommand({}))).Addresses ?? []);
+      addresses = await read(
+        lane,
+        async () => (await ec2.send(new DescribeAddressesCommand({}))).Addresses ?? [],
+      );
     },
     async (lane) => {
       asg = await read(
@@ -222,7 +232,10 @@ export function verificationReads(
       );
     },
     ...targetGroups.map((tg) => async (lane: Parameters<Task>[0]) => {
-      targets.push({ targetGroup: tg, registrations: await readRegistrations(lane, elbv2, tg, instanceId, privateIps) });
+      targets.push({
+        targetGroup: tg,
+        registrations: await readRegistrations(lane, elbv2, tg, instanceId, privateIps),
+      });
     }),
   ];
   return {
