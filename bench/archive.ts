@@ -6,16 +6,23 @@
  *
  *   node --import tsx bench/archive.ts [sizeMiB]
  *
- * Uses AWS_ENDPOINT_URL when set (the emulator the caller runs); otherwise starts its own
- * `moto_server` on a free port and stops it afterwards. It never runs against AWS itself.
+ * Uses AWS_ENDPOINT_URL when set (the emulator the caller runs); otherwise starts moto with
+ * the project's launcher (`shared/local/emulator.ts`) and stops it afterwards. It never runs
+ * against AWS itself.
+ *
+ * RSS is a whole-process figure, so by default the measurement runs in a child process of its
+ * own, from an esbuild bundle of this file (as the Lambda functions are deployed): neither the
+ * caller's other work nor the tsx loader (about 30 MiB) is counted. `isolate: false` measures
+ * in the calling process instead.
  */
-import { type ChildProcess, execFile, spawn } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import { createCipheriv, createHash } from "node:crypto";
-import { createServer } from "node:net";
-import { cpus, totalmem } from "node:os";
+import { mkdtemp, rm } from "node:fs/promises";
+import { cpus, tmpdir, totalmem } from "node:os";
+import { join } from "node:path";
 import { Readable, Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { pathToFileURL } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { promisify } from "node:util";
 import { CreateKeyCommand, KMSClient } from "@aws-sdk/client-kms";
 import {
@@ -24,11 +31,11 @@ import {
   PutObjectLockConfigurationCommand,
   S3Client,
 } from "@aws-sdk/client-s3";
-import { EmulatorError } from "../shared/errors/index.ts";
 import { archiveArtifact } from "../shared/evidence/archive.ts";
 import { Sha256Transform } from "../shared/evidence/hashing.ts";
 import { buildManifest, writeManifest } from "../shared/evidence/manifest.ts";
 import { verifyIncident } from "../shared/evidence/verify.ts";
+import { emulatorEnv, startEmulator } from "../shared/local/emulator.ts";
 
 const MiB = 1024 * 1024;
 
@@ -47,6 +54,8 @@ export interface ArchiveBenchOptions {
   verify?: boolean;
   /** Also time generating + hashing alone, without S3 (the local ceiling). Default true. */
   hashOnly?: boolean;
+  /** Measure in a child process running an esbuild bundle of this file. Default true. */
+  isolate?: boolean;
   /** Progress lines; default silent. */
   log?: (line: string) => void;
 }
@@ -84,6 +93,8 @@ export interface ArchiveBenchResult {
     cores: number;
     totalMemMiB: number;
     platform: string;
+    /** How the measured process ran: bundled child process, or in the caller's process. */
+    runtime: string;
     emulator: string;
     endpoint: string;
   };
@@ -131,70 +142,6 @@ class RssSampler {
 const toMiB = (bytes: number): number => Math.round((bytes / MiB) * 10) / 10;
 const round = (n: number, digits = 1): number => Math.round(n * 10 ** digits) / 10 ** digits;
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      const port = typeof address === "object" && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-/** Starts moto_server on a free port; resolves once it answers. */
-async function startMoto(): Promise<{ endpoint: string; stop: () => Promise<void> }> {
-  const port = await freePort();
-  const child: ChildProcess = spawn("moto_server", ["-H", "127.0.0.1", "-p", String(port)], {
-    stdio: ["ignore", "ignore", "pipe"],
-  });
-  let stderr = "";
-  child.stderr?.on("data", (d: Buffer) => {
-    stderr = (stderr + d.toString()).slice(-2000);
-  });
-  const spawnError = new Promise<never>((_, reject) => {
-    child.once("error", (err: NodeJS.ErrnoException) => {
-      reject(
-        new EmulatorError(
-          err.code === "ENOENT"
-            ? 'moto_server not found on PATH: install it with pip install "moto[server]"'
-            : `moto_server could not start: ${err.message}`,
-          { cause: err },
-        ),
-      );
-    });
-  });
-  const endpoint = `http://127.0.0.1:${port}`;
-  const stop = async (): Promise<void> => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-    child.kill("SIGTERM");
-    await Promise.race([exited, new Promise((r) => setTimeout(r, 3000).unref())]);
-  };
-  const ready = (async () => {
-    const deadline = Date.now() + 20_000;
-    while (Date.now() < deadline) {
-      if (child.exitCode !== null) throw new EmulatorError(`moto_server exited: ${stderr}`);
-      try {
-        const res = await fetch(`${endpoint}/moto-api/`);
-        if (res.ok) return;
-      } catch {
-        // not listening yet
-      }
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    throw new EmulatorError(`moto_server did not answer on ${endpoint} within 20 s`);
-  })();
-  try {
-    await Promise.race([ready, spawnError]);
-  } catch (err) {
-    await stop();
-    throw err;
-  }
-  return { endpoint, stop };
-}
-
 async function motoVersion(): Promise<string> {
   try {
     const { stdout } = await promisify(execFile)("python3", ["-c", "import moto; print(moto.__version__)"], {
@@ -208,35 +155,101 @@ async function motoVersion(): Promise<string> {
 
 /** Runs the benchmark and returns its figures. */
 export async function runArchiveBench(opts: ArchiveBenchOptions = {}): Promise<ArchiveBenchResult> {
+  const log = opts.log ?? (() => {});
+  // The project's one emulator launcher: borrows AWS_ENDPOINT_URL when set, else starts moto.
+  const emulator = opts.endpoint
+    ? { endpoint: opts.endpoint, owned: false, stop: async () => {} }
+    : await startEmulator();
+  if (emulator.owned) log(`started moto_server at ${emulator.endpoint}`);
+  const endpoint = emulator.endpoint;
+  const env = emulatorEnv(endpoint);
+  const credentials = {
+    accessKeyId: env.AWS_ACCESS_KEY_ID ?? "testing",
+    secretAccessKey: env.AWS_SECRET_ACCESS_KEY ?? "testing",
+  };
+  try {
+    const figures =
+      (opts.isolate ?? true)
+        ? await measureInChild({ ...opts, endpoint }, credentials, log)
+        : await measure({ ...opts, endpoint }, credentials, log, "in-process");
+    const name = `${await motoVersion()}${emulator.owned ? " (started by the bench)" : ""}`;
+    return { ...figures, environment: { ...figures.environment, emulator: name } };
+  } finally {
+    await emulator.stop();
+  }
+}
+
+/** Bundles this file with esbuild and runs the measurement in a child `node` process. */
+async function measureInChild(
+  opts: ArchiveBenchOptions & { endpoint: string },
+  credentials: { accessKeyId: string; secretAccessKey: string },
+  log: (line: string) => void,
+): Promise<ArchiveBenchResult> {
+  const dir = await mkdtemp(join(tmpdir(), "archive-bench-"));
+  try {
+    const outfile = join(dir, "archive-bench.mjs");
+    const esbuild = await import("esbuild");
+    await esbuild.build({
+      entryPoints: [fileURLToPath(import.meta.url)],
+      outfile,
+      bundle: true,
+      platform: "node",
+      format: "esm",
+      target: "node20",
+      mainFields: ["module", "main"],
+      external: ["esbuild"],
+      banner: {
+        js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
+      },
+      logLevel: "silent",
+    });
+    const { log: _log, isolate: _isolate, ...childOpts } = opts;
+    const child = spawn(process.execPath, [outfile, "--child", JSON.stringify(childOpts)], {
+      stdio: ["ignore", "pipe", "pipe"],
+      env: {
+        ...process.env,
+        AWS_ACCESS_KEY_ID: credentials.accessKeyId,
+        AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
+        AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
+      },
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout?.on("data", (d: Buffer) => {
+      stdout += d.toString();
+    });
+    child.stderr?.on("data", (d: Buffer) => {
+      const text = d.toString();
+      stderr = (stderr + text).slice(-4000);
+      for (const line of text.split("\n")) if (line.trim()) log(line);
+    });
+    const code = await new Promise<number | null>((resolve, reject) => {
+      child.once("error", reject);
+      child.once("close", resolve);
+    });
+    if (code !== 0) throw new Error(`bench child exited with ${code}: ${stderr}`);
+    return JSON.parse(stdout) as ArchiveBenchResult;
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** The measurement itself, in this process. */
+async function measure(
+  opts: ArchiveBenchOptions & { endpoint: string },
+  credentials: { accessKeyId: string; secretAccessKey: string },
+  log: (line: string) => void,
+  runtime: string,
+): Promise<ArchiveBenchResult> {
   const sizeMiB = opts.sizeMiB ?? 1024;
   const partSizeMiB = opts.partSizeMiB ?? 8;
   const queueSize = opts.queueSize ?? 2;
   const sampleMs = opts.sampleMs ?? 50;
-  const log = opts.log ?? (() => {});
   const bytes = sizeMiB * MiB;
-
-  let endpoint = opts.endpoint ?? process.env.AWS_ENDPOINT_URL;
-  let stopMoto: (() => Promise<void>) | undefined;
-  if (!endpoint) {
-    log("starting moto_server…");
-    const moto = await startMoto();
-    endpoint = moto.endpoint;
-    stopMoto = moto.stop;
-  }
-  // Credentials from the environment when the caller runs the emulator, dummy ones otherwise.
-  const credentials =
-    process.env.AWS_ACCESS_KEY_ID && process.env.AWS_SECRET_ACCESS_KEY && !stopMoto
-      ? undefined
-      : { accessKeyId: "test", secretAccessKey: "test" };
+  const { endpoint } = opts;
   const region = process.env.AWS_REGION ?? "us-east-1";
-  const s3 = new S3Client({
-    endpoint,
-    region,
-    forcePathStyle: true,
-    maxAttempts: 1,
-    ...(credentials ? { credentials } : {}),
-  });
-  const kms = new KMSClient({ endpoint, region, maxAttempts: 1, ...(credentials ? { credentials } : {}) });
+  const s3 = new S3Client({ endpoint, region, forcePathStyle: true, maxAttempts: 1, credentials });
+  const kms = new KMSClient({ endpoint, region, maxAttempts: 1, credentials });
 
   try {
     const bucket = `bench-evidence-${Date.now()}`;
@@ -244,7 +257,9 @@ export async function runArchiveBench(opts: ArchiveBenchOptions = {}): Promise<A
     const key = await kms.send(new CreateKeyCommand({ Description: "archive bench" }));
     const kmsKeyId = key.KeyMetadata?.KeyId;
     await s3.send(new CreateBucketCommand({ Bucket: bucket, ObjectLockEnabledForBucket: true }));
-    await s3.send(new PutBucketVersioningCommand({ Bucket: bucket, VersioningConfiguration: { Status: "Enabled" } }));
+    await s3.send(
+      new PutBucketVersioningCommand({ Bucket: bucket, VersioningConfiguration: { Status: "Enabled" } }),
+    );
     await s3.send(
       new PutObjectLockConfigurationCommand({
         Bucket: bucket,
@@ -281,7 +296,12 @@ export async function runArchiveBench(opts: ArchiveBenchOptions = {}): Promise<A
 
     let verify: ArchiveBenchResult["verify"];
     if (opts.verify ?? true) {
-      const manifest = buildManifest({ incidentId, artifacts: [record], snapshots: [], createdAt: new Date() });
+      const manifest = buildManifest({
+        incidentId,
+        artifacts: [record],
+        snapshots: [],
+        createdAt: new Date(),
+      });
       await writeManifest(s3, { bucket, incidentId, manifest, retention: { days: 1 } });
       const vSampler = new RssSampler();
       vSampler.start(sampleMs);
@@ -311,7 +331,8 @@ export async function runArchiveBench(opts: ArchiveBenchOptions = {}): Promise<A
         }),
       );
       const seconds = (performance.now() - h0) / 1000;
-      if (hasher.result().sha256 !== record.sha256) throw new Error("hash-only run disagrees with the archive");
+      if (hasher.result().sha256 !== record.sha256)
+        throw new Error("hash-only run disagrees with the archive");
       hashOnly = { seconds: round(seconds, 2), mibPerSec: round(sizeMiB / seconds) };
     }
 
@@ -336,22 +357,42 @@ export async function runArchiveBench(opts: ArchiveBenchOptions = {}): Promise<A
         cores: cpus().length,
         totalMemMiB: Math.round(totalmem() / MiB),
         platform: `${process.platform}/${process.arch}`,
-        emulator: `${await motoVersion()}${stopMoto ? " (started by the bench)" : ""}`,
+        runtime,
+        emulator: "moto",
         endpoint,
       },
     };
   } finally {
     s3.destroy();
     kms.destroy();
-    await stopMoto?.();
   }
 }
 
-const invokedDirectly = process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href;
-if (invokedDirectly) {
+const invokedDirectly =
+  process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href;
+if (invokedDirectly && process.argv[2] === "--child") {
+  // The isolated measurement: figures as JSON on stdout, progress on stderr.
+  const childOpts = JSON.parse(process.argv[3] ?? "{}") as ArchiveBenchOptions & { endpoint: string };
+  const credentials = {
+    accessKeyId: process.env.AWS_ACCESS_KEY_ID ?? "test",
+    secretAccessKey: process.env.AWS_SECRET_ACCESS_KEY ?? "test",
+  };
+  measure(
+    childOpts,
+    credentials,
+    (l) => console.error(l),
+    "child process, esbuild bundle (as deployed), no tsx",
+  )
+    .then((result) => console.log(JSON.stringify(result)))
+    .catch((err: unknown) => {
+      console.error(err);
+      process.exitCode = 1;
+    });
+} else if (invokedDirectly) {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
   const sizeArg = process.argv[2] ? Number(process.argv[2]) : undefined;
-  runArchiveBench({ ...(sizeArg ? { sizeMiB: sizeArg } : {}), log: (l) => console.error(l) })
+  const isolate = !process.argv.includes("--in-process");
+  runArchiveBench({ ...(sizeArg ? { sizeMiB: sizeArg } : {}), isolate, log: (l) => console.error(l) })
     .then((result) => {
       console.log(JSON.stringify(result, null, 2));
       if (!result.withinLimit) {

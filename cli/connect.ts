@@ -4,7 +4,7 @@
  * AWS, they are read from the deployed stack's outputs.
  */
 import { DescribeStacksCommand } from "@aws-sdk/client-cloudformation";
-import { cfnClient, dynamoDocClient, type ClientOptions } from "../shared/aws/clients.ts";
+import { type ClientOptions, cfnClient, dynamoDocClient } from "../shared/aws/clients.ts";
 import { loadAwsConfig, type ResponderResources } from "../shared/config/index.ts";
 import { ConfigError } from "../shared/errors/index.ts";
 import { DynamoIncidentStore } from "../shared/incident/store.ts";
@@ -34,10 +34,20 @@ export async function connect(stage = "dev"): Promise<Connection> {
   const stackName = `incident-responder-${stage}`;
   const cfn = cfnClient(aws);
   const out = await cfn.send(new DescribeStacksCommand({ StackName: stackName })).catch((err) => {
-    throw new ConfigError(`cannot read stack ${stackName} in ${aws.region}: ${(err as Error).message}. Deploy first, or set AWS_ENDPOINT_URL for a local emulator.`);
+    throw new ConfigError(
+      `cannot read stack ${stackName} in ${aws.region}: ${(err as Error).message}. Deploy first, or set AWS_ENDPOINT_URL for a local emulator.`,
+    );
   });
-  const outputs = Object.fromEntries((out.Stacks?.[0]?.Outputs ?? []).map((o) => [o.OutputKey ?? "", o.OutputValue ?? ""]));
+  const outputs = Object.fromEntries(
+    (out.Stacks?.[0]?.Outputs ?? []).map((o) => [o.OutputKey ?? "", o.OutputValue ?? ""]),
+  );
   const resources = resourcesFromOutputs(outputs);
   const account = out.Stacks?.[0]?.StackId?.split(":")[4] ?? "";
-  return { aws, resources, store: new DynamoIncidentStore(dynamoDocClient(aws), resources.incidentTable), account, local: false };
+  return {
+    aws,
+    resources,
+    store: new DynamoIncidentStore(dynamoDocClient(aws), resources.incidentTable),
+    account,
+    local: false,
+  };
 }

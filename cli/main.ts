@@ -6,6 +6,7 @@ import { describeError, ResponderError } from "../shared/errors/index.ts";
 import { drillCommand } from "./commands/drill.ts";
 import { ingestCommand, UsageError } from "./commands/ingest.ts";
 import { localUpCommand } from "./commands/local.ts";
+import { planCommand } from "./commands/plan.ts";
 import { deadLettersCommand, statusCommand } from "./commands/status.ts";
 
 const USAGE = `Usage: responder <command> [options]
@@ -14,6 +15,7 @@ Commands:
   drill [--scenario NAME | --all] [--json]   run a local drill end to end (the default job)
   local up [--port N] [--json]               start the local responder; prints one JSON line when ready
   ingest <file|-> [--json] [--timeout S]     put an EventBridge event on the bus and wait for the incident
+  plan <file|-> [--json] [--offline]         what the responder would do with an event (dry run)
   status [incidentId] [--json]               list open incidents, or show one incident's timeline
   deadletters [--json]                       list events that could not be handled
 
@@ -27,13 +29,16 @@ const OPTIONS = {
   timeout: { type: "string" },
   stage: { type: "string" },
   force: { type: "boolean", default: false },
+  offline: { type: "boolean", default: false },
+  policy: { type: "string" },
   help: { type: "boolean", short: "h", default: false },
 } as const;
 
 function port(value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 1 || n > 65535) throw new UsageError(`--port must be a port number, not ${value}`);
+  if (!Number.isInteger(n) || n < 1 || n > 65535)
+    throw new UsageError(`--port must be a port number, not ${value}`);
   return n;
 }
 
@@ -46,7 +51,10 @@ export async function main(argv: string[]): Promise<number> {
     console.error(`${(err as Error).message}\n\n${USAGE}`);
     return 2;
   }
-  const { values: v, positionals: [command, ...rest] } = parsed;
+  const {
+    values: v,
+    positionals: [command, ...rest],
+  } = parsed;
   if (v.help || !command) {
     console.log(USAGE);
     return command || v.help ? 0 : 2;
@@ -54,7 +62,12 @@ export async function main(argv: string[]): Promise<number> {
   try {
     switch (command) {
       case "drill":
-        return await drillCommand({ ...(v.scenario ? { scenario: v.scenario } : {}), all: v.all, json: v.json, ...(port(v.port) ? { port: port(v.port) } : {}) });
+        return await drillCommand({
+          ...(v.scenario ? { scenario: v.scenario } : {}),
+          all: v.all,
+          json: v.json,
+          ...(port(v.port) ? { port: port(v.port) } : {}),
+        });
       case "local":
         if (rest[0] !== "up") throw new UsageError("usage: responder local up [--port N] [--json]");
         return await localUpCommand({ json: v.json, ...(port(v.port) ? { port: port(v.port) } : {}) });
@@ -65,8 +78,19 @@ export async function main(argv: string[]): Promise<number> {
           timeoutSeconds: v.timeout ? Number(v.timeout) : 60,
           ...(v.stage ? { stage: v.stage } : {}),
         });
+      case "plan":
+        return await planCommand({
+          ...(rest[0] ? { file: rest[0] } : {}),
+          json: v.json,
+          offline: v.offline,
+          ...(v.policy ? { policy: v.policy } : {}),
+        });
       case "status":
-        return await statusCommand({ ...(rest[0] ? { incidentId: rest[0] } : {}), json: v.json, ...(v.stage ? { stage: v.stage } : {}) });
+        return await statusCommand({
+          ...(rest[0] ? { incidentId: rest[0] } : {}),
+          json: v.json,
+          ...(v.stage ? { stage: v.stage } : {}),
+        });
       case "deadletters":
         return await deadLettersCommand({ json: v.json, ...(v.stage ? { stage: v.stage } : {}) });
       default:

@@ -24,11 +24,15 @@ export const progress = (line: string) => process.stderr.write(`${line}\n`);
 export function table(rows: string[][]): string {
   const strip = (s: string) => s.replace(/\x1b\[[0-9;]*m/g, "");
   const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => strip(r[i] ?? "").length))) ?? [];
-  return rows.map((r) => r.map((c, i) => c + " ".repeat((widths[i] ?? 0) - strip(c).length)).join("  ")).join("\n");
+  return rows
+    .map((r) => r.map((c, i) => c + " ".repeat((widths[i] ?? 0) - strip(c).length)).join("  "))
+    .join("\n");
 }
 
 export function actionLines(actions: ActionResult[]): string {
-  return table(actions.map((a) => [`  ${a.name}`, a.target, statusColour(a.status), dim(a.detail.slice(0, 100))]));
+  return table(
+    actions.map((a) => [`  ${a.name}`, a.target, statusColour(a.status), dim(a.detail.slice(0, 100))]),
+  );
 }
 
 /** The machine-readable summary of an incident (the `responder ingest --json` shape). */
@@ -45,17 +49,41 @@ export function incidentJson(incident: IncidentRecord) {
       severity: incident.finding.severity,
       resources: incident.finding.resources,
     },
-    impact: { score: incident.impact.score, tier: incident.impact.tier, reasons: incident.impact.reasons.map((r) => r.text), owner: incident.impact.owner, workQueue: incident.impact.workQueue },
-    plan: { playbook: incident.plan.playbook, actions: incident.plan.actions.map((a) => a.name), notes: incident.plan.notes },
-    steps: Object.fromEntries(Object.entries(incident.steps).map(([k, v]) => [k, { status: v.status, detail: v.detail, error: v.error }])),
-    actions: incident.actions.map((a) => ({ name: a.name, target: a.target, status: a.status, detail: a.detail })),
+    impact: {
+      score: incident.impact.score,
+      tier: incident.impact.tier,
+      reasons: incident.impact.reasons.map((r) => r.text),
+      owner: incident.impact.owner,
+      workQueue: incident.impact.workQueue,
+    },
+    plan: {
+      playbook: incident.plan.playbook,
+      actions: incident.plan.actions.map((a) => a.name),
+      notes: incident.plan.notes,
+    },
+    steps: Object.fromEntries(
+      Object.entries(incident.steps).map(([k, v]) => [
+        k,
+        { status: v.status, detail: v.detail, error: v.error },
+      ]),
+    ),
+    actions: incident.actions.map((a) => ({
+      name: a.name,
+      target: a.target,
+      status: a.status,
+      detail: a.detail,
+    })),
     alerts: incident.alerts.map((a) => ({ stage: a.stage, subject: a.subject, at: a.at })),
     evidence: incident.evidence
       ? {
           manifestKey: incident.evidence.manifestKey,
           manifestSha256: incident.evidence.manifestSha256,
           snapshots: incident.evidence.snapshots?.map((s) => s.snapshotId),
-          artifacts: incident.evidence.artifacts?.map((a) => ({ name: a.name, sha256: a.sha256, size: a.size })),
+          artifacts: incident.evidence.artifacts?.map((a) => ({
+            name: a.name,
+            sha256: a.sha256,
+            size: a.size,
+          })),
         }
       : undefined,
   };
@@ -72,7 +100,12 @@ export function incidentText(incident: IncidentRecord): string {
     ...incident.plan.notes.map((n) => `           ${dim("note:")} ${n}`),
     bold("Steps"),
     table(
-      Object.entries(incident.steps).map(([k, v]) => [`  ${k}`, statusColour(v.status), dim((v.detail ?? "").slice(0, 110)), v.error ? red(v.error.slice(0, 80)) : ""]),
+      Object.entries(incident.steps).map(([k, v]) => [
+        `  ${k}`,
+        statusColour(v.status),
+        dim((v.detail ?? "").slice(0, 110)),
+        v.error ? red(v.error.slice(0, 80)) : "",
+      ]),
     ),
   ];
   return lines.join("\n");

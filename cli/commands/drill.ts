@@ -4,12 +4,19 @@
  * sends a real-format finding as a drill, follows the incident stage by stage, and checks
  * the outcome against the scenario's expectations.
  */
-import { ec2Client, eventsClient, iamClient, s3Client, snsClient, sqsClient } from "../../shared/aws/clients.ts";
+import {
+  dynamoDocClient,
+  ec2Client,
+  eventsClient,
+  iamClient,
+  s3Client,
+  snsClient,
+  sqsClient,
+} from "../../shared/aws/clients.ts";
 import { type CallRecord, setCallRecorder } from "../../shared/aws/instrument.ts";
-import { DynamoIncidentStore } from "../../shared/incident/store.ts";
-import { dynamoDocClient } from "../../shared/aws/clients.ts";
 import { type DrillOutcome, runDrill, subscribeAlerts } from "../../shared/drill/run.ts";
-import { SCENARIOS, scenario as findScenario, type Scenario } from "../../shared/drill/scenarios.ts";
+import { scenario as findScenario, SCENARIOS, type Scenario } from "../../shared/drill/scenarios.ts";
+import { DynamoIncidentStore } from "../../shared/incident/store.ts";
 import { seedDemoAccount } from "../../shared/local/demo.ts";
 import { startLocalSession } from "../../shared/local/session.ts";
 import { bold, dim, green, progress, red, seconds, statusColour, table } from "../output.ts";
@@ -28,7 +35,8 @@ interface CallStats {
 
 function callStats(calls: CallRecord[]): CallStats {
   const byOperation: Record<string, number> = {};
-  for (const c of calls) byOperation[`${c.service}:${c.operation}`] = (byOperation[`${c.service}:${c.operation}`] ?? 0) + 1;
+  for (const c of calls)
+    byOperation[`${c.service}:${c.operation}`] = (byOperation[`${c.service}:${c.operation}`] ?? 0) + 1;
   return { total: calls.length, byOperation };
 }
 
@@ -54,29 +62,49 @@ export async function drillCommand(args: DrillArgs): Promise<number> {
         .map((i) => `${i.name} ${dim(i.instanceId)}`)
         .join(", ")} ${dim(`(${seconds(Date.now() - tSeed)})`)}`,
     );
-    const clients = { ec2, events: eventsClient(aws), s3: s3Client(aws), sqs: sqsClient(aws), sns: snsClient(aws) };
-    const alertQueueUrl = await subscribeAlerts(clients, local.resources.alertTopicArn, "drill-alert-subscriber");
+    const clients = {
+      ec2,
+      events: eventsClient(aws),
+      s3: s3Client(aws),
+      sqs: sqsClient(aws),
+      sns: snsClient(aws),
+    };
+    const alertQueueUrl = await subscribeAlerts(
+      clients,
+      local.resources.alertTopicArn,
+      "drill-alert-subscriber",
+    );
     const store = new DynamoIncidentStore(dynamoDocClient(aws), local.resources.incidentTable);
     for (const s of scenarios) {
       const target = demo.instances[s.demoTarget];
       progress("");
       progress(`${bold(`Scenario ${s.name}`)}: ${s.description}`);
-      progress(dim(`  target ${target.name} (${target.instanceId}): ${target.interfaces} interfaces, ${target.volumes} volumes`));
+      progress(
+        dim(
+          `  target ${target.name} (${target.instanceId}): ${target.interfaces} interfaces, ${target.volumes} volumes`,
+        ),
+      );
       const calls: CallRecord[] = [];
       setCallRecorder((c) => {
         if (c.scope) calls.push(c);
       });
-      const outcome = await runDrill(s, { instanceId: target.instanceId, account: local.context.accountId, region: aws.region }, {
-        clients,
-        store,
-        resources: local.resources,
-        alertQueueUrl,
-        onEntry: (e, ms) =>
-          progress(`  ${dim(`+${(ms / 1000).toFixed(2)} s`.padStart(9))}  ${e.step.padEnd(10)} ${statusColour(e.status)}  ${e.detail.slice(0, 110)}`),
-        afterSettled: async () => {
-          await session.runner.idle(400, 20_000);
+      const outcome = await runDrill(
+        s,
+        { instanceId: target.instanceId, account: local.context.accountId, region: aws.region },
+        {
+          clients,
+          store,
+          resources: local.resources,
+          alertQueueUrl,
+          onEntry: (e, ms) =>
+            progress(
+              `  ${dim(`+${(ms / 1000).toFixed(2)} s`.padStart(9))}  ${e.step.padEnd(10)} ${statusColour(e.status)}  ${e.detail.slice(0, 110)}`,
+            ),
+          afterSettled: async () => {
+            await session.runner.idle(400, 20_000);
+          },
         },
-      });
+      );
       setCallRecorder(undefined);
       outcomes.push({ ...outcome, calls: callStats(calls) });
     }
@@ -100,8 +128,19 @@ export async function drillCommand(args: DrillArgs): Promise<number> {
             timeToContainMs: o.timeToContainMs,
             timeToEvidenceMs: o.timeToEvidenceMs,
             awsCalls: o.calls,
-            impact: o.incident ? { score: o.incident.impact.score, tier: o.incident.impact.tier, reasons: o.incident.impact.reasons.map((r) => r.text) } : undefined,
-            actions: o.incident?.actions.map((a) => ({ name: a.name, target: a.target, status: a.status, detail: a.detail })),
+            impact: o.incident
+              ? {
+                  score: o.incident.impact.score,
+                  tier: o.incident.impact.tier,
+                  reasons: o.incident.impact.reasons.map((r) => r.text),
+                }
+              : undefined,
+            actions: o.incident?.actions.map((a) => ({
+              name: a.name,
+              target: a.target,
+              status: a.status,
+              detail: a.detail,
+            })),
             alerts: o.alerts.map((a) => ({ stage: a.stage, subject: a.subject })),
             checks: o.checks,
           })),
@@ -131,7 +170,9 @@ export async function drillCommand(args: DrillArgs): Promise<number> {
     );
   }
   console.log("");
-  console.log(`${pass ? green("Drill passed") : red("Drill FAILED")} in ${seconds(wallMs)} (emulator start included).`);
+  console.log(
+    `${pass ? green("Drill passed") : red("Drill FAILED")} in ${seconds(wallMs)} (emulator start included).`,
+  );
   return pass ? 0 : 1;
 }
 
@@ -148,11 +189,21 @@ function printSummary(o: DrillOutcome & { calls: CallStats }): void {
     console.log(`  time to evidence ${seconds(o.timeToEvidenceMs)} (event on the bus → manifest written)`);
     console.log(`  AWS calls       ${o.calls.total} by the responder's functions`);
     console.log(bold("  actions"));
-    console.log(table(inc.actions.map((a) => [`    ${a.name}`, a.target, statusColour(a.status), dim(a.detail.slice(0, 90))])));
+    console.log(
+      table(
+        inc.actions.map((a) => [
+          `    ${a.name}`,
+          a.target,
+          statusColour(a.status),
+          dim(a.detail.slice(0, 90)),
+        ]),
+      ),
+    );
   }
   console.log(bold("  alerts received by a subscriber on the topic"));
   for (const a of o.alerts) console.log(`    ${a.stage.padEnd(20)} ${a.subject}`);
   if (!o.alerts.length) console.log("    (none)");
   console.log(bold("  scorecard"));
-  for (const c of o.checks) console.log(`    ${c.pass ? green("pass") : red("FAIL")}  ${c.expectation} ${dim(`— ${c.detail}`)}`);
+  for (const c of o.checks)
+    console.log(`    ${c.pass ? green("pass") : red("FAIL")}  ${c.expectation} ${dim(`— ${c.detail}`)}`);
 }

@@ -22,15 +22,28 @@ async function readInput(file: string): Promise<string> {
   return readFileSync(file, "utf8");
 }
 
-export async function ingestCommand(args: { file?: string; json: boolean; timeoutSeconds: number; stage?: string }): Promise<number> {
-  if (!args.file) throw new UsageError("ingest needs a file name, or - for standard input");
-  const text = await readInput(args.file);
-  let event: unknown;
+/** Reads an event from a file or stdin; undefined (after saying why) when it is not JSON. */
+export async function readEvent(file: string | undefined, json: boolean): Promise<unknown> {
+  if (!file) throw new UsageError("a file name, or - for standard input, is needed");
+  const text = await readInput(file).catch((err: Error) => {
+    throw new UsageError(`cannot read ${file}: ${err.message}`);
+  });
   try {
-    event = JSON.parse(text);
+    return JSON.parse(text);
   } catch (err) {
-    return invalid(args.json, new InvalidEventError(`not JSON: ${(err as Error).message}`));
+    invalid(json, new InvalidEventError(`not JSON: ${(err as Error).message}`));
+    return undefined;
   }
+}
+
+export async function ingestCommand(args: {
+  file?: string;
+  json: boolean;
+  timeoutSeconds: number;
+  stage?: string;
+}): Promise<number> {
+  const event = await readEvent(args.file, args.json);
+  if (event === undefined) return 2;
   // Validate before anything touches the account: invalid input changes nothing.
   let intake: ReturnType<typeof normalizeEvent>;
   try {
@@ -49,9 +62,15 @@ export async function ingestCommand(args: { file?: string; json: boolean; timeou
     return 0;
   }
   const f = intake.finding;
-  if (!args.json) progress(`event sent: ${f.source} ${f.type} on ${f.resources.map((r) => r.id).join(", ")}; waiting for the incident…`);
+  if (!args.json)
+    progress(
+      `event sent: ${f.source} ${f.type} on ${f.resources.map((r) => r.id).join(", ")}; waiting for the incident…`,
+    );
   const timeoutMs = args.timeoutSeconds * 1000;
-  const incidentId = await waitForIncidentOf(() => conn.store.incidentOfFinding(f.account, f.source, f.id), timeoutMs);
+  const incidentId = await waitForIncidentOf(
+    () => conn.store.incidentOfFinding(f.account, f.source, f.id),
+    timeoutMs,
+  );
   if (!incidentId) {
     const msg = `no incident after ${args.timeoutSeconds} s: is the responder running (responder local up) on ${conn.aws.endpoint ?? conn.aws.region}?`;
     if (args.json) process.stdout.write(`${JSON.stringify({ status: "timeout", error: msg })}\n`);
@@ -60,7 +79,12 @@ export async function ingestCommand(args: { file?: string; json: boolean; timeou
   }
   const { incident, settled } = await waitForSettled(conn.store, incidentId, {
     timeoutMs,
-    ...(args.json ? {} : { onEntry: (t) => progress(`  ${t.step.padEnd(10)} ${statusColour(t.status)}  ${t.detail.slice(0, 110)}`) }),
+    ...(args.json
+      ? {}
+      : {
+          onEntry: (t) =>
+            progress(`  ${t.step.padEnd(10)} ${statusColour(t.status)}  ${t.detail.slice(0, 110)}`),
+        }),
   });
   // Alerts of the last stage are published right after the step ends: give them a moment.
   await new Promise((r) => setTimeout(r, 300));
@@ -72,7 +96,8 @@ export async function ingestCommand(args: { file?: string; json: boolean; timeou
 }
 
 function invalid(json: boolean, err: InvalidEventError): number {
-  if (json) process.stdout.write(`${JSON.stringify({ status: "invalid", error: err.message, path: err.path })}\n`);
+  if (json)
+    process.stdout.write(`${JSON.stringify({ status: "invalid", error: err.message, path: err.path })}\n`);
   else console.error(`invalid event: ${err.message}\nNothing was sent; nothing changed in the account.`);
   return 2;
 }

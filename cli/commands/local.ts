@@ -12,7 +12,11 @@ export async function localUpCommand(args: { port?: number; json: boolean }): Pr
     onInvocation: (inv) => {
       const ev = inv.event as { "detail-type"?: string; detail?: { incidentId?: string } };
       const result = inv.error ? `error: ${inv.error}` : JSON.stringify(inv.result)?.slice(0, 120);
-      progress(dim(`${new Date().toISOString()} ${inv.functionName} ← ${ev?.["detail-type"] ?? "?"} (${inv.ms} ms, attempt ${inv.attempt}): ${result}`));
+      progress(
+        dim(
+          `${new Date().toISOString()} ${inv.functionName} ← ${ev?.["detail-type"] ?? "?"} (${inv.ms} ms, attempt ${inv.attempt}): ${result}`,
+        ),
+      );
     },
   });
   const ready = {

@@ -4,8 +4,13 @@ import { connect } from "../connect.ts";
 import { bold, dim, incidentJson, incidentText, statusColour, table } from "../output.ts";
 import { UsageError } from "./ingest.ts";
 
-export async function statusCommand(args: { incidentId?: string; json: boolean; stage?: string }): Promise<number> {
-  if (args.incidentId && !INCIDENT_ID_PATTERN.test(args.incidentId)) throw new UsageError(`not an incident id: ${args.incidentId}`);
+export async function statusCommand(args: {
+  incidentId?: string;
+  json: boolean;
+  stage?: string;
+}): Promise<number> {
+  if (args.incidentId && !INCIDENT_ID_PATTERN.test(args.incidentId))
+    throw new UsageError(`not an incident id: ${args.incidentId}`);
   const conn = await connect(args.stage);
   if (args.incidentId) {
     const incident = await conn.store.get(args.incidentId);
@@ -16,7 +21,15 @@ export async function statusCommand(args: { incidentId?: string; json: boolean; 
     console.log(incidentText(incident));
     console.log(bold("Timeline"));
     console.log(
-      table(incident.timeline.map((t) => [`  ${t.at}`, t.step, statusColour(t.status), dim(t.detail.slice(0, 100)), t.error ? t.error.slice(0, 60) : ""])),
+      table(
+        incident.timeline.map((t) => [
+          `  ${t.at}`,
+          t.step,
+          statusColour(t.status),
+          dim(t.detail.slice(0, 100)),
+          t.error ? t.error.slice(0, 60) : "",
+        ]),
+      ),
     );
     return 0;
   }
@@ -57,6 +70,11 @@ export async function deadLettersCommand(args: { json: boolean; stage?: string }
     console.log("No dead letters.");
     return 0;
   }
-  console.log(table([["at", "source", "detail-type", "error"].map(bold), ...letters.map((l) => [l.at, l.source ?? "?", l.detailType ?? "?", l.error.slice(0, 100)])]));
+  console.log(
+    table([
+      ["at", "source", "detail-type", "error"].map(bold),
+      ...letters.map((l) => [l.at, l.source ?? "?", l.detailType ?? "?", l.error.slice(0, 100)]),
+    ]),
+  );
   return 0;
 }

@@ -15,6 +15,7 @@ export type AlertStage =
   | "protected"
   | "failed"
   | "released"
+  | "denied"
   | "closed"
   | "rejected";
 
@@ -50,6 +51,7 @@ const STAGE_WORD: Record<AlertStage, string> = {
   protected: "protected: left alone",
   failed: "FAILED",
   released: "released",
+  denied: "action denied",
   closed: "closed",
   rejected: "event rejected",
 };
@@ -65,7 +67,10 @@ function shorten(s: string, max: number): string {
 
 /** Strips characters that mail subjects cannot carry (SNS: ASCII printable, no newlines). */
 function subjectSafe(s: string): string {
-  return s.replace(/[^\x20-\x7E…—]/g, "").replace(/\s+/g, " ").trim();
+  return s
+    .replace(/[^\x20-\x7E…—]/g, "")
+    .replace(/\s+/g, " ")
+    .trim();
 }
 
 /** Builds the subject: `[HIGH] i-0abc… contained — Type — where`. Always under 100 characters. */

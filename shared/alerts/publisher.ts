@@ -23,7 +23,15 @@ export class SnsAlerter implements Alerter {
         TopicArn: this.topicArn,
         Subject: alert.subject,
         MessageStructure: "json",
-        Message: JSON.stringify({ default: alert.text, email: alert.text, "email-json": json, sqs: json, lambda: json, http: json, https: json }),
+        Message: JSON.stringify({
+          default: alert.text,
+          email: alert.text,
+          "email-json": json,
+          sqs: json,
+          lambda: json,
+          http: json,
+          https: json,
+        }),
         MessageAttributes: Object.fromEntries(
           Object.entries(alert.attributes).map(([k, v]) => [k, { DataType: "String", StringValue: v }]),
         ),

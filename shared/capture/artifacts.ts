@@ -3,7 +3,11 @@
  * returns its content for the archive. A collector the endpoint cannot serve is reported
  * `unsupported`; one that finds nothing is `skipped`; neither stops the others.
  */
-import { DescribeAutoScalingInstancesCommand, DescribeAutoScalingGroupsCommand, type AutoScalingClient } from "@aws-sdk/client-auto-scaling";
+import {
+  type AutoScalingClient,
+  DescribeAutoScalingGroupsCommand,
+  DescribeAutoScalingInstancesCommand,
+} from "@aws-sdk/client-auto-scaling";
 import { type CloudTrailClient, LookupEventsCommand } from "@aws-sdk/client-cloudtrail";
 import {
   DescribeAddressesCommand,
@@ -21,7 +25,13 @@ import {
   DescribeTargetHealthCommand,
   type ElasticLoadBalancingV2Client,
 } from "@aws-sdk/client-elastic-load-balancing-v2";
-import { GetInstanceProfileCommand, GetRolePolicyCommand, type IAMClient, ListAttachedRolePoliciesCommand, ListRolePoliciesCommand } from "@aws-sdk/client-iam";
+import {
+  GetInstanceProfileCommand,
+  GetRolePolicyCommand,
+  type IAMClient,
+  ListAttachedRolePoliciesCommand,
+  ListRolePoliciesCommand,
+} from "@aws-sdk/client-iam";
 
 export interface ArtifactClients {
   ec2: EC2Client;
@@ -57,10 +67,18 @@ function strip<T extends { $metadata?: unknown }>(out: T): Omit<T, "$metadata"> 
 }
 
 /** The collectors for one instance. `instance` is the DescribeInstances answer already read. */
-export function instanceCollectors(instance: Instance, c: ArtifactClients, opts: { lookbackHours: number; now: Date }): Collector[] {
+export function instanceCollectors(
+  instance: Instance,
+  c: ArtifactClients,
+  opts: { lookbackHours: number; now: Date },
+): Collector[] {
   const instanceId = instance.InstanceId ?? "";
-  const enis = (instance.NetworkInterfaces ?? []).map((n) => n.NetworkInterfaceId).filter(Boolean) as string[];
-  const volumes = (instance.BlockDeviceMappings ?? []).map((b) => b.Ebs?.VolumeId).filter(Boolean) as string[];
+  const enis = (instance.NetworkInterfaces ?? [])
+    .map((n) => n.NetworkInterfaceId)
+    .filter(Boolean) as string[];
+  const volumes = (instance.BlockDeviceMappings ?? [])
+    .map((b) => b.Ebs?.VolumeId)
+    .filter(Boolean) as string[];
   const p = (n: string) => `${instanceId}/${n}`;
   return [
     {
@@ -82,7 +100,11 @@ export function instanceCollectors(instance: Instance, c: ArtifactClients, opts:
       collect: async () => {
         if (!enis.length) return { kind: "none", reason: "no network interfaces" };
         const ifs = await c.ec2.send(new DescribeNetworkInterfacesCommand({ NetworkInterfaceIds: enis }));
-        const ids = [...new Set((ifs.NetworkInterfaces ?? []).flatMap((n) => (n.Groups ?? []).map((g) => g.GroupId ?? "")))].filter(Boolean);
+        const ids = [
+          ...new Set(
+            (ifs.NetworkInterfaces ?? []).flatMap((n) => (n.Groups ?? []).map((g) => g.GroupId ?? "")),
+          ),
+        ].filter(Boolean);
         return ids.length
           ? json(strip(await c.ec2.send(new DescribeSecurityGroupsCommand({ GroupIds: ids }))))
           : { kind: "none", reason: "no security groups" };
@@ -91,22 +113,36 @@ export function instanceCollectors(instance: Instance, c: ArtifactClients, opts:
     {
       name: p("elastic-ips.json"),
       sourceApiCall: "ec2:DescribeAddresses",
-      collect: async () => json(strip(await c.ec2.send(new DescribeAddressesCommand({ Filters: [{ Name: "instance-id", Values: [instanceId] }] })))),
+      collect: async () =>
+        json(
+          strip(
+            await c.ec2.send(
+              new DescribeAddressesCommand({ Filters: [{ Name: "instance-id", Values: [instanceId] }] }),
+            ),
+          ),
+        ),
     },
     {
       name: p("volumes.json"),
       sourceApiCall: "ec2:DescribeVolumes",
       collect: async () =>
-        volumes.length ? json(strip(await c.ec2.send(new DescribeVolumesCommand({ VolumeIds: volumes })))) : { kind: "none", reason: "no EBS volumes" },
+        volumes.length
+          ? json(strip(await c.ec2.send(new DescribeVolumesCommand({ VolumeIds: volumes }))))
+          : { kind: "none", reason: "no EBS volumes" },
     },
     {
       name: p("instance-profile.json"),
-      sourceApiCall: "ec2:DescribeIamInstanceProfileAssociations + iam:GetInstanceProfile + iam:ListRolePolicies/GetRolePolicy/ListAttachedRolePolicies",
+      sourceApiCall:
+        "ec2:DescribeIamInstanceProfileAssociations + iam:GetInstanceProfile + iam:ListRolePolicies/GetRolePolicy/ListAttachedRolePolicies",
       collect: async () => {
         const assoc = await c.ec2.send(
-          new DescribeIamInstanceProfileAssociationsCommand({ Filters: [{ Name: "instance-id", Values: [instanceId] }] }),
+          new DescribeIamInstanceProfileAssociationsCommand({
+            Filters: [{ Name: "instance-id", Values: [instanceId] }],
+          }),
         );
-        const arn = assoc.IamInstanceProfileAssociations?.[0]?.IamInstanceProfile?.Arn ?? instance.IamInstanceProfile?.Arn;
+        const arn =
+          assoc.IamInstanceProfileAssociations?.[0]?.IamInstanceProfile?.Arn ??
+          instance.IamInstanceProfile?.Arn;
         if (!arn) return { kind: "none", reason: "no instance profile" };
         const name = arn.split("/").pop() ?? "";
         const profile = await c.iam.send(new GetInstanceProfileCommand({ InstanceProfileName: name }));
@@ -126,26 +162,43 @@ export function instanceCollectors(instance: Instance, c: ArtifactClients, opts:
             return { role, inlinePolicies: policies, attachedPolicies: attached.AttachedPolicies ?? [] };
           }),
         );
-        return json({ associations: assoc.IamInstanceProfileAssociations, instanceProfile: profile.InstanceProfile, roles });
+        return json({
+          associations: assoc.IamInstanceProfileAssociations,
+          instanceProfile: profile.InstanceProfile,
+          roles,
+        });
       },
     },
     {
       name: p("fleet.json"),
-      sourceApiCall: "autoscaling:DescribeAutoScalingInstances/Groups + elasticloadbalancing:DescribeTargetGroups/TargetHealth",
+      sourceApiCall:
+        "autoscaling:DescribeAutoScalingInstances/Groups + elasticloadbalancing:DescribeTargetGroups/TargetHealth",
       collect: async () => {
-        const asgi = await c.autoScaling.send(new DescribeAutoScalingInstancesCommand({ InstanceIds: [instanceId] }));
+        const asgi = await c.autoScaling.send(
+          new DescribeAutoScalingInstancesCommand({ InstanceIds: [instanceId] }),
+        );
         const groupName = asgi.AutoScalingInstances?.[0]?.AutoScalingGroupName;
         const group = groupName
-          ? (await c.autoScaling.send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [groupName] }))).AutoScalingGroups?.[0]
+          ? (
+              await c.autoScaling.send(
+                new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [groupName] }),
+              )
+            ).AutoScalingGroups?.[0]
           : undefined;
         const tgs = await c.elbv2.send(new DescribeTargetGroupsCommand({}));
         const holding = [];
         for (const tg of tgs.TargetGroups ?? []) {
-          const health = await c.elbv2.send(new DescribeTargetHealthCommand({ TargetGroupArn: tg.TargetGroupArn }));
+          const health = await c.elbv2.send(
+            new DescribeTargetHealthCommand({ TargetGroupArn: tg.TargetGroupArn }),
+          );
           const mine = (health.TargetHealthDescriptions ?? []).filter((d) => d.Target?.Id === instanceId);
           if (mine.length) holding.push({ targetGroup: tg, targets: mine });
         }
-        return json({ autoScalingInstance: asgi.AutoScalingInstances?.[0], autoScalingGroup: group, targetGroups: holding });
+        return json({
+          autoScalingInstance: asgi.AutoScalingInstances?.[0],
+          autoScalingGroup: group,
+          targetGroups: holding,
+        });
       },
     },
     {
@@ -161,7 +214,9 @@ export function instanceCollectors(instance: Instance, c: ArtifactClients, opts:
       name: p("console-screenshot.jpg"),
       sourceApiCall: "ec2:GetConsoleScreenshot",
       collect: async () => {
-        const out = await c.ec2.send(new GetConsoleScreenshotCommand({ InstanceId: instanceId, WakeUp: false }));
+        const out = await c.ec2.send(
+          new GetConsoleScreenshotCommand({ InstanceId: instanceId, WakeUp: false }),
+        );
         if (!out.ImageData) return { kind: "none", reason: "no screenshot available" };
         return { kind: "content", body: Buffer.from(out.ImageData, "base64"), contentType: "image/jpeg" };
       },

@@ -15,9 +15,9 @@ import {
   type Snapshot,
   type Tag,
 } from "@aws-sdk/client-ec2";
+import { isNotImplemented } from "../aws/errors.ts";
 import type { ActionResult } from "../domain/types.ts";
 import { describeError } from "../errors/index.ts";
-import { isNotImplemented } from "../aws/errors.ts";
 import type { SnapshotRecord } from "../incident/model.ts";
 
 export const TAG = {
@@ -73,7 +73,11 @@ function baseTags(target: SnapshotTarget, opts: SnapshotOptions): Tag[] {
 }
 
 /** Snapshots already taken for an incident (optionally for one instance). */
-export async function findIncidentSnapshots(ec2: EC2Client, incidentId: string, instanceId?: string): Promise<Snapshot[]> {
+export async function findIncidentSnapshots(
+  ec2: EC2Client,
+  incidentId: string,
+  instanceId?: string,
+): Promise<Snapshot[]> {
   const out = await ec2.send(
     new DescribeSnapshotsCommand({
       OwnerIds: ["self"],
@@ -87,7 +91,11 @@ export async function findIncidentSnapshots(ec2: EC2Client, incidentId: string, 
 }
 
 /** Takes (or finds) the snapshots of every volume of an instance for an incident. */
-export async function captureSnapshots(ec2: EC2Client, target: SnapshotTarget, opts: SnapshotOptions): Promise<SnapshotCapture> {
+export async function captureSnapshots(
+  ec2: EC2Client,
+  target: SnapshotTarget,
+  opts: SnapshotOptions,
+): Promise<SnapshotCapture> {
   const deviceByVolume = new Map(target.volumes.map((v) => [v.volumeId, v.deviceName]));
   const existing = await findIncidentSnapshots(ec2, opts.incidentId, target.instanceId);
   if (existing.length) {
@@ -145,7 +153,8 @@ export async function captureSnapshots(ec2: EC2Client, target: SnapshotTarget, o
         ec2.send(
           new CreateSnapshotCommand({
             VolumeId: v.volumeId,
-            Description: `Incident Responder ${opts.incidentId}: ${target.instanceId} ${v.deviceName ?? ""}`.trim(),
+            Description:
+              `Incident Responder ${opts.incidentId}: ${target.instanceId} ${v.deviceName ?? ""}`.trim(),
             TagSpecifications: [{ ResourceType: "snapshot", Tags: tags }],
           }),
         ),
@@ -154,17 +163,31 @@ export async function captureSnapshots(ec2: EC2Client, target: SnapshotTarget, o
     how = `CreateSnapshot per volume (CreateSnapshots refused: ${describeError(err)})`;
   }
   // Device names differ per snapshot: tag each explicitly (copying tags is not relied upon).
-  await Promise.all(
-    created.map((s) => {
+  // Read the states back at the same time: a snapshot that has already completed lets the
+  // evidence lane go on at once instead of waiting for the EBS event.
+  const [current] = await Promise.all([
+    ec2
+      .send(new DescribeSnapshotsCommand({ SnapshotIds: created.map((s) => s.SnapshotId ?? "") }))
+      .then((o) => o.Snapshots ?? [])
+      .catch(() => [] as Snapshot[]),
+    ...created.map((s) => {
       const device = deviceByVolume.get(s.VolumeId ?? "");
       return ec2.send(
         new CreateTagsCommand({
           Resources: [s.SnapshotId ?? ""],
-          Tags: [{ Key: TAG.device, Value: device ?? "unknown" }, { Key: "incident-responder:volume-id", Value: s.VolumeId ?? "" }],
+          Tags: [
+            { Key: TAG.device, Value: device ?? "unknown" },
+            { Key: "incident-responder:volume-id", Value: s.VolumeId ?? "" },
+          ],
         }),
       );
     }),
-  );
+  ]);
+  for (const s of created) {
+    const now = current.find((c) => c.SnapshotId === s.SnapshotId);
+    if (now?.State) s.State = now.State;
+    if (now?.Progress) s.Progress = now.Progress;
+  }
   return {
     snapshots: created.map((s) => toRecord(s, deviceByVolume)),
     results: created.map((s) => ({
@@ -194,10 +217,20 @@ export async function lockSnapshots(
     snapshotIds.map(async (SnapshotId): Promise<ActionResult> => {
       try {
         await ec2.send(new LockSnapshotCommand({ SnapshotId, LockMode: lock.mode, LockDuration: lock.days }));
-        return { name: "snapshot-lock", target: SnapshotId, status: "ok", detail: `${lock.mode} lock for ${lock.days} days` };
+        return {
+          name: "snapshot-lock",
+          target: SnapshotId,
+          status: "ok",
+          detail: `${lock.mode} lock for ${lock.days} days`,
+        };
       } catch (err) {
         return isNotImplemented(err)
-          ? { name: "snapshot-lock", target: SnapshotId, status: "unsupported", detail: "LockSnapshot is not supported by this endpoint" }
+          ? {
+              name: "snapshot-lock",
+              target: SnapshotId,
+              status: "unsupported",
+              detail: "LockSnapshot is not supported by this endpoint",
+            }
           : { name: "snapshot-lock", target: SnapshotId, status: "failed", detail: describeError(err) };
       }
     }),
@@ -210,7 +243,12 @@ export async function archiveSnapshots(ec2: EC2Client, snapshotIds: string[]): P
     snapshotIds.map(async (SnapshotId): Promise<ActionResult> => {
       try {
         await ec2.send(new ModifySnapshotTierCommand({ SnapshotId, StorageTier: "archive" }));
-        return { name: "snapshot-archive-tier", target: SnapshotId, status: "ok", detail: "moving to the archive tier" };
+        return {
+          name: "snapshot-archive-tier",
+          target: SnapshotId,
+          status: "ok",
+          detail: "moving to the archive tier",
+        };
       } catch (err) {
         return isNotImplemented(err)
           ? {
@@ -219,7 +257,12 @@ export async function archiveSnapshots(ec2: EC2Client, snapshotIds: string[]): P
               status: "unsupported",
               detail: "ModifySnapshotTier is not supported by this endpoint",
             }
-          : { name: "snapshot-archive-tier", target: SnapshotId, status: "failed", detail: describeError(err) };
+          : {
+              name: "snapshot-archive-tier",
+              target: SnapshotId,
+              status: "failed",
+              detail: describeError(err),
+            };
       }
     }),
   );

@@ -103,9 +103,9 @@ export function resourcesToEnv(r: ResponderResources): Record<string, string> {
 }
 
 const AWS_ENV_NAMES: Record<string, string> = {
-  "region": "AWS_REGION",
-  "endpoint": "AWS_ENDPOINT_URL",
-  "maxAttempts": "AWS_MAX_ATTEMPTS",
+  region: "AWS_REGION",
+  endpoint: "AWS_ENDPOINT_URL",
+  maxAttempts: "AWS_MAX_ATTEMPTS",
 };
 const ENV_NAMES: Record<string, string> = {
   "aws.region": "AWS_REGION",

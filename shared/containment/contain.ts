@@ -120,9 +120,9 @@ export async function containInstance(
   }
 
   const groupResults: ActionResult[] = [];
-  const prepare: Task[] = plan.groups.map((prep) => async (lane) => {
+  const prepare: Task[] = plan.groups.map((prep, i) => async (lane) => {
     const r = await prepareGroupStep(lane, clients.ec2, prep);
-    groupResults.push(r.result);
+    groupResults[i] = r.result;
     groupIds.set(
       key(prep.vpcId, prep.role),
       r.groupId
@@ -137,7 +137,7 @@ export async function containInstance(
     ...run(phase("early")),
     ...prepare,
     ...readHealth,
-    ...(needsPreparation ? [] : run(phase("untrack"))),
+    ...(needsPreparation ? [] : run(phase("isolate"))),
   ]);
   const dereg = planDeregistrations(subject, sortHealth(health));
   // Round 3: the isolation swap (or the untracking one, after preparation) beside the deregistrations.
@@ -154,10 +154,16 @@ export async function containInstance(
     .map((h) => h.targetGroup);
   const verify = verificationReads(clients, instanceId, isolationIds, tgsToCheck, privateIps);
   await tracker.round([...verify.tasks, ...run(phase("stop"))]);
-  const verification = evaluateIsolation(verify.readback(), {
-    isolationGroups: isolationByVpc(subject, groupIds, key),
-    ...(opts.isolationProfileArn ? { isolationProfileArn: opts.isolationProfileArn } : {}),
-  });
+  const verification = evaluateIsolation(
+    {
+      ...verify.readback(),
+      ...(subject.targetGroups.ok ? {} : { targetGroupListing: subject.targetGroups }),
+    },
+    {
+      isolationGroups: isolationByVpc(subject, groupIds, key),
+      ...(opts.isolationProfileArn ? { isolationProfileArn: opts.isolationProfileArn } : {}),
+    },
+  );
 
   // Final round: the state tag says what verification found; stop protection after the stop.
   const finalTag = finalTagStep(subject, opts, verification.ok);
@@ -169,7 +175,7 @@ export async function containInstance(
     status: verification.ok ? "verified" : "failed",
     steps: [
       recordStep(instanceId, record),
-      ...groupResults.sort((a, b) => `${a.target}${a.name}`.localeCompare(`${b.target}${b.name}`)),
+      ...groupResults,
       ...ordered(plan.steps, dereg, results),
       ...(results.get(finalTag) ? [results.get(finalTag) as ActionResult] : []),
     ],

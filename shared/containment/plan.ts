@@ -643,6 +643,9 @@ export function describeContainmentCalls(
       else if (!st.status && st.detail) lines.push(st.detail);
     }
   }
+  const tag = finalTagStep(subject, opts, true);
+  if (tag.call)
+    lines.push(`${formatCall(tag.call)} (after verification; isolation-incomplete when it fails)`);
   return lines;
 }
 

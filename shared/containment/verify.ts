@@ -50,6 +50,8 @@ export interface Readback {
   addresses: Known<SubjectAddress[]>;
   autoScaling: Known<SubjectAutoScaling>;
   targets: { targetGroup: SubjectTargetGroup; registrations: Known<Registration[]> }[];
+  /** Set when the target groups themselves could not be listed. */
+  targetGroupListing?: { error: string; unsupported: boolean };
 }
 
 export interface Expectations {
@@ -116,16 +118,21 @@ export function evaluateIsolation(rb: Readback, ex: Expectations): Verification 
     else if (rb.profile.value.arn !== ex.isolationProfileArn)
       open.push(`instance profile ${rb.profile.value.arn ?? "none"} (expected ${ex.isolationProfileArn})`);
   }
-  if (!rb.autoScaling.ok) open.push(cannot("Auto Scaling membership", rb.autoScaling));
-  else {
+  // An endpoint without Auto Scaling or ELBv2 cannot have the instance in a group: not open.
+  if (!rb.autoScaling.ok) {
+    if (!rb.autoScaling.unsupported) open.push(cannot("Auto Scaling membership", rb.autoScaling));
+  } else {
     const { groupName, lifecycleState } = rb.autoScaling.value;
     if (groupName && !(lifecycleState && OUT_OF_SERVICE_STATES.has(lifecycleState)))
       open.push(`Auto Scaling group ${groupName}: instance ${lifecycleState ?? "in an unknown state"}`);
   }
+  if (rb.targetGroupListing && !rb.targetGroupListing.unsupported)
+    open.push(cannot("target groups", rb.targetGroupListing));
   for (const { targetGroup, registrations } of rb.targets) {
     const tg = targetGroup.name ?? targetGroup.arn;
-    if (!registrations.ok) open.push(cannot(`target group ${tg}`, registrations));
-    else
+    if (!registrations.ok) {
+      if (!registrations.unsupported) open.push(cannot(`target group ${tg}`, registrations));
+    } else
       for (const r of registrations.value.filter((x) => x.state !== "draining"))
         open.push(`target group ${tg}: ${r.id}${r.port !== undefined ? `:${r.port}` : ""} ${r.state}`);
   }
@@ -155,6 +162,7 @@ export function readbackFromSubject(
     addresses: subject.addresses,
     autoScaling: subject.autoScaling,
     targets,
+    ...(subject.targetGroups.ok ? {} : { targetGroupListing: subject.targetGroups }),
   };
 }
 

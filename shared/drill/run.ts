@@ -3,11 +3,22 @@
  * follows the incident until it settles, checks the outcome against the scenario's
  * expectations by reading the account back, and collects the alerts a subscriber received.
  */
-import { DescribeInstancesCommand, DescribeNetworkInterfacesCommand, DescribeSnapshotsCommand, type EC2Client } from "@aws-sdk/client-ec2";
+import {
+  DescribeInstancesCommand,
+  DescribeNetworkInterfacesCommand,
+  DescribeSnapshotsCommand,
+  type EC2Client,
+} from "@aws-sdk/client-ec2";
 import { type EventBridgeClient, PutEventsCommand } from "@aws-sdk/client-eventbridge";
 import { HeadObjectCommand, type S3Client } from "@aws-sdk/client-s3";
-import { CreateQueueCommand, DeleteMessageBatchCommand, GetQueueAttributesCommand, ReceiveMessageCommand, type SQSClient } from "@aws-sdk/client-sqs";
 import { type SNSClient, SubscribeCommand } from "@aws-sdk/client-sns";
+import {
+  CreateQueueCommand,
+  DeleteMessageBatchCommand,
+  GetQueueAttributesCommand,
+  ReceiveMessageCommand,
+  type SQSClient,
+} from "@aws-sdk/client-sqs";
 import type { ResponderResources } from "../config/index.ts";
 import type { IncidentRecord, TimelineEntry } from "../incident/model.ts";
 import type { IncidentStore } from "../incident/store.ts";
@@ -53,10 +64,18 @@ export interface DrillOutcome {
 }
 
 /** Subscribes a fresh SQS queue to the alert topic, as an on-call tool would. */
-export async function subscribeAlerts(c: Pick<DrillClients, "sqs" | "sns">, topicArn: string, name: string): Promise<string> {
+export async function subscribeAlerts(
+  c: Pick<DrillClients, "sqs" | "sns">,
+  topicArn: string,
+  name: string,
+): Promise<string> {
   const q = await c.sqs.send(new CreateQueueCommand({ QueueName: name }));
-  const attrs = await c.sqs.send(new GetQueueAttributesCommand({ QueueUrl: q.QueueUrl, AttributeNames: ["QueueArn"] }));
-  await c.sns.send(new SubscribeCommand({ TopicArn: topicArn, Protocol: "sqs", Endpoint: attrs.Attributes?.QueueArn }));
+  const attrs = await c.sqs.send(
+    new GetQueueAttributesCommand({ QueueUrl: q.QueueUrl, AttributeNames: ["QueueArn"] }),
+  );
+  await c.sns.send(
+    new SubscribeCommand({ TopicArn: topicArn, Protocol: "sqs", Endpoint: attrs.Attributes?.QueueArn }),
+  );
   return q.QueueUrl ?? "";
 }
 
@@ -64,18 +83,26 @@ export async function subscribeAlerts(c: Pick<DrillClients, "sqs" | "sns">, topi
 export async function drainAlerts(sqs: SQSClient, queueUrl: string): Promise<ReceivedAlert[]> {
   const out: ReceivedAlert[] = [];
   for (;;) {
-    const r = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0 }));
+    const r = await sqs.send(
+      new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0 }),
+    );
     const msgs = r.Messages ?? [];
     if (!msgs.length) break;
     for (const m of msgs) {
-      const env = JSON.parse(m.Body ?? "{}") as { Subject?: string; Message?: string; MessageAttributes?: Record<string, { Value: string }> };
+      const env = JSON.parse(m.Body ?? "{}") as {
+        Subject?: string;
+        Message?: string;
+        MessageAttributes?: Record<string, { Value: string }>;
+      };
       let body: Record<string, unknown> = {};
       try {
         body = JSON.parse(env.Message ?? "{}");
       } catch {
         body = { text: env.Message };
       }
-      const attributes = Object.fromEntries(Object.entries(env.MessageAttributes ?? {}).map(([k, v]) => [k, v.Value]));
+      const attributes = Object.fromEntries(
+        Object.entries(env.MessageAttributes ?? {}).map(([k, v]) => [k, v.Value]),
+      );
       out.push({
         subject: env.Subject ?? "",
         stage: attributes.stage ?? String(body.stage ?? ""),
@@ -95,7 +122,11 @@ export async function drainAlerts(sqs: SQSClient, queueUrl: string): Promise<Rec
 }
 
 /** Puts an event on the default bus (where AWS services deliver theirs). */
-export async function putEvent(events: EventBridgeClient, event: Record<string, unknown>, busName = "default"): Promise<void> {
+export async function putEvent(
+  events: EventBridgeClient,
+  event: Record<string, unknown>,
+  busName = "default",
+): Promise<void> {
   const out = await events.send(
     new PutEventsCommand({
       Entries: [
@@ -105,12 +136,17 @@ export async function putEvent(events: EventBridgeClient, event: Record<string, 
           DetailType: String(event["detail-type"]),
           Detail: JSON.stringify(event.detail),
           Resources: Array.isArray(event.resources) ? (event.resources as string[]) : [],
-          ...(typeof event.time === "string" && !Number.isNaN(Date.parse(event.time)) ? { Time: new Date(event.time) } : {}),
+          ...(typeof event.time === "string" && !Number.isNaN(Date.parse(event.time))
+            ? { Time: new Date(event.time) }
+            : {}),
         },
       ],
     }),
   );
-  if (out.FailedEntryCount) throw new Error(`PutEvents refused the event: ${out.Entries?.[0]?.ErrorCode} ${out.Entries?.[0]?.ErrorMessage}`);
+  if (out.FailedEntryCount)
+    throw new Error(
+      `PutEvents refused the event: ${out.Entries?.[0]?.ErrorCode} ${out.Entries?.[0]?.ErrorMessage}`,
+    );
 }
 
 /** Runs a scenario; `afterSettled` lets the caller wait for in-flight alerts (e.g. runner idle). */
@@ -138,9 +174,21 @@ export async function runDrill(
     () => ctx.store.incidentOfFinding(target.account, source, findingId),
     ctx.timeoutMs ?? 30_000,
   );
-  const outcome: DrillOutcome = { scenario: scenario.name, target: target.instanceId, settled: false, eventPutAt, alerts: [], checks: [], pass: false };
+  const outcome: DrillOutcome = {
+    scenario: scenario.name,
+    target: target.instanceId,
+    settled: false,
+    eventPutAt,
+    alerts: [],
+    checks: [],
+    pass: false,
+  };
   if (!incidentId) {
-    outcome.checks.push({ expectation: "incident opened", pass: false, detail: "no incident within the time limit" });
+    outcome.checks.push({
+      expectation: "incident opened",
+      pass: false,
+      detail: "no incident within the time limit",
+    });
     return outcome;
   }
   outcome.incidentId = incidentId;
@@ -156,10 +204,23 @@ export async function runDrill(
     outcome.timeToContainMs = Date.parse(contain.endedAt) - eventPutAt;
   }
   const manifest = outcome.incident.steps.manifest;
-  if (manifest?.endedAt && manifest.status === "ok") outcome.timeToEvidenceMs = Date.parse(manifest.endedAt) - eventPutAt;
-  outcome.alerts = (await drainAlerts(ctx.clients.sqs, ctx.alertQueueUrl)).filter((a) => a.incidentId === incidentId);
-  outcome.checks = await checkExpectations(scenario, target, outcome.incident ?? incident, outcome.alerts, ctx);
-  outcome.checks.unshift({ expectation: "incident settled", pass: settled, detail: settled ? "every lane ended" : "timed out" });
+  if (manifest?.endedAt && manifest.status === "ok")
+    outcome.timeToEvidenceMs = Date.parse(manifest.endedAt) - eventPutAt;
+  outcome.alerts = (await drainAlerts(ctx.clients.sqs, ctx.alertQueueUrl)).filter(
+    (a) => a.incidentId === incidentId,
+  );
+  outcome.checks = await checkExpectations(
+    scenario,
+    target,
+    outcome.incident ?? incident,
+    outcome.alerts,
+    ctx,
+  );
+  outcome.checks.unshift({
+    expectation: "incident settled",
+    pass: settled,
+    detail: settled ? "every lane ended" : "timed out",
+  });
   outcome.pass = outcome.checks.every((c) => c.pass);
   return outcome;
 }
@@ -173,20 +234,36 @@ async function checkExpectations(
 ): Promise<Check[]> {
   const checks: Check[] = [];
   const { ec2, s3 } = ctx.clients;
-  const inst = (await ec2.send(new DescribeInstancesCommand({ InstanceIds: [target.instanceId] }))).Reservations?.[0]?.Instances?.[0];
+  const inst = (await ec2.send(new DescribeInstancesCommand({ InstanceIds: [target.instanceId] })))
+    .Reservations?.[0]?.Instances?.[0];
   const eniIds = (inst?.NetworkInterfaces ?? []).map((n) => n.NetworkInterfaceId ?? "");
-  const enis = eniIds.length ? (await ec2.send(new DescribeNetworkInterfacesCommand({ NetworkInterfaceIds: eniIds }))).NetworkInterfaces ?? [] : [];
-  const isolated = enis.length > 0 && enis.every((n) => (n.Groups ?? []).length === 1 && /incident-responder-isolation/.test(n.Groups?.[0]?.GroupName ?? ""));
-  const groups = enis.map((n) => `${n.NetworkInterfaceId}: ${(n.Groups ?? []).map((g) => g.GroupName).join("+")}`).join("; ");
+  const enis = eniIds.length
+    ? ((await ec2.send(new DescribeNetworkInterfacesCommand({ NetworkInterfaceIds: eniIds })))
+        .NetworkInterfaces ?? [])
+    : [];
+  const isolated =
+    enis.length > 0 &&
+    enis.every(
+      (n) =>
+        (n.Groups ?? []).length === 1 && /incident-responder-isolation/.test(n.Groups?.[0]?.GroupName ?? ""),
+    );
+  const groups = enis
+    .map((n) => `${n.NetworkInterfaceId}: ${(n.Groups ?? []).map((g) => g.GroupName).join("+")}`)
+    .join("; ");
   checks.push({
-    expectation: scenario.expect.contained ? "instance isolated on every interface" : "instance left alone (not isolated)",
+    expectation: scenario.expect.contained
+      ? "instance isolated on every interface"
+      : "instance left alone (not isolated)",
     pass: scenario.expect.contained === isolated,
     detail: groups || "no interfaces",
   });
   const snaps =
     (
       await ec2.send(
-        new DescribeSnapshotsCommand({ OwnerIds: ["self"], Filters: [{ Name: "tag:incident-responder:incident-id", Values: [incident.incidentId] }] }),
+        new DescribeSnapshotsCommand({
+          OwnerIds: ["self"],
+          Filters: [{ Name: "tag:incident-responder:incident-id", Values: [incident.incidentId] }],
+        }),
       )
     ).Snapshots ?? [];
   const volumes = (inst?.BlockDeviceMappings ?? []).length;
@@ -198,21 +275,27 @@ async function checkExpectations(
   let manifestThere = false;
   if (incident.evidence?.manifestKey) {
     manifestThere = await s3
-      .send(new HeadObjectCommand({ Bucket: ctx.resources.evidenceBucket, Key: incident.evidence.manifestKey }))
+      .send(
+        new HeadObjectCommand({ Bucket: ctx.resources.evidenceBucket, Key: incident.evidence.manifestKey }),
+      )
       .then(() => true)
       .catch(() => false);
   }
   checks.push({
     expectation: scenario.expect.archived ? "evidence archived with a manifest" : "nothing archived",
     pass: scenario.expect.archived === manifestThere,
-    detail: manifestThere ? `s3://${ctx.resources.evidenceBucket}/${incident.evidence?.manifestKey}` : "no manifest",
+    detail: manifestThere
+      ? `s3://${ctx.resources.evidenceBucket}/${incident.evidence?.manifestKey}`
+      : "no manifest",
   });
   const stages = new Set(alerts.map((a) => a.stage));
   const missing = scenario.expect.alerts.filter((s) => !stages.has(s));
   checks.push({
     expectation: `alerts received: ${scenario.expect.alerts.join(", ")}`,
     pass: missing.length === 0,
-    detail: missing.length ? `missing: ${missing.join(", ")}; received: ${[...stages].join(", ") || "none"}` : `received: ${[...stages].join(", ")}`,
+    detail: missing.length
+      ? `missing: ${missing.join(", ")}; received: ${[...stages].join(", ") || "none"}`
+      : `received: ${[...stages].join(", ")}`,
   });
   return checks;
 }

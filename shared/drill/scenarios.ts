@@ -36,7 +36,9 @@ export interface Scenario {
 type Json = any;
 
 function fixture(name: string): Json {
-  return JSON.parse(readFileSync(fileURLToPath(new URL(`../../drills/events/${name}`, import.meta.url)), "utf8"));
+  return JSON.parse(
+    readFileSync(fileURLToPath(new URL(`../../drills/events/${name}`, import.meta.url)), "utf8"),
+  );
 }
 
 const hex = (n: number) => randomBytes(n).toString("hex");
@@ -59,7 +61,13 @@ function guardDuty(file: string, change: { type?: string; title?: string; severi
     d.resource.instanceDetails.instanceId = t.instanceId;
     d.title = (change.title ?? d.title).replaceAll("i-99999999", t.instanceId);
     d.description = String(d.description ?? "").replaceAll("i-99999999", t.instanceId);
-    return { ...e, id: `${hex(4)}-${hex(2)}-${hex(2)}-${hex(2)}-${hex(6)}`, account: t.account, region: t.region, time: now };
+    return {
+      ...e,
+      id: `${hex(4)}-${hex(2)}-${hex(2)}-${hex(2)}-${hex(6)}`,
+      account: t.account,
+      region: t.region,
+      time: now,
+    };
   };
 }
 
@@ -79,7 +87,8 @@ export const SCENARIOS: Scenario[] = [
     demoTarget: "batch",
     build: guardDuty("guardduty-c2.json", {
       type: "CryptoCurrency:EC2/BitcoinTool.B!DNS",
-      title: "EC2 instance i-99999999 is querying a domain name that is associated with Bitcoin-related activity.",
+      title:
+        "EC2 instance i-99999999 is querying a domain name that is associated with Bitcoin-related activity.",
       severity: 8,
     }),
     expect: { contained: true, snapshots: true, archived: true, alerts: EC2_ALERTS },

@@ -39,7 +39,8 @@ export async function waitForSettled(
   for (;;) {
     for (const e of incident.timeline.slice(seen)) opts.onEntry?.(e);
     seen = incident.timeline.length;
-    const manifestBlocked = incident.steps.snapshots?.status === "failed" && incident.steps.manifest === undefined;
+    const manifestBlocked =
+      incident.steps.snapshots?.status === "failed" && incident.steps.manifest === undefined;
     const expected = expectedSteps(incident).filter((s) => !(manifestBlocked && s === "manifest"));
     if (isSettled(incident, expected)) return { incident, settled: true };
     if (Date.now() > deadline) return { incident, settled: false };

@@ -31,7 +31,14 @@ export class EventBridgePublisher implements EventPublisher {
   async emit(detailType: ResponderEventType, detail: Record<string, unknown>): Promise<void> {
     const out = await this.events.send(
       new PutEventsCommand({
-        Entries: [{ EventBusName: this.busName, Source: RESPONDER_SOURCE, DetailType: detailType, Detail: JSON.stringify(detail) }],
+        Entries: [
+          {
+            EventBusName: this.busName,
+            Source: RESPONDER_SOURCE,
+            DetailType: detailType,
+            Detail: JSON.stringify(detail),
+          },
+        ],
       }),
     );
     if (out.FailedEntryCount) {

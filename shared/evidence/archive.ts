@@ -33,7 +33,14 @@ import { Upload } from "@aws-sdk/lib-storage";
 import { isNotFound, toAwsError } from "../aws/errors.ts";
 import { UnsupportedError } from "../errors/index.ts";
 import { EvidenceIntegrityError, InvalidEvidenceInputError } from "./errors.ts";
-import { expectedS3Checksum, type HashResult, hashBuffer, hexToBase64, Sha256Transform } from "./hashing.ts";
+import {
+  expectedS3Checksum,
+  type HashResult,
+  hashBuffer,
+  hexToBase64,
+  Sha256Transform,
+  sameS3Checksum,
+} from "./hashing.ts";
 import { artifactKey, validateIncidentId } from "./keys.ts";
 import {
   type ArchiveStorageClass,
@@ -303,24 +310,6 @@ function checkAcknowledged(key: string, hash: HashResult, acknowledged: string |
       true,
     );
   }
-}
-
-/**
- * Compares two S3 SHA-256 checksums, tolerating a missing `-N` part-count suffix on one side
- * (the emulator omits it in some answers).
- */
-export function sameS3Checksum(a: string, b: string): boolean {
-  const [aHash, aParts] = splitS3Checksum(a);
-  const [bHash, bParts] = splitS3Checksum(b);
-  if (aHash !== bHash) return false;
-  return aParts === undefined || bParts === undefined || aParts === bParts;
-}
-
-/** `abc=-3` → [`abc=`, 3]; `abc=` → [`abc=`, undefined]. */
-export function splitS3Checksum(checksum: string): [string, number | undefined] {
-  const match = /^(.*)-(\d{1,5})$/.exec(checksum);
-  if (match?.[1] && match[2]) return [match[1], Number(match[2])];
-  return [checksum, undefined];
 }
 
 function buildRecord(

@@ -198,3 +198,21 @@ export function expectedS3Checksum(result: HashResult): string {
 export function isChecksumMismatch(err: unknown): boolean {
   return err instanceof Error && err.message.startsWith("Checksum mismatch");
 }
+
+/**
+ * Compares two S3 SHA-256 checksums, tolerating a missing `-N` part-count suffix on one side
+ * (the emulator omits it in some answers).
+ */
+export function sameS3Checksum(a: string, b: string): boolean {
+  const [aHash, aParts] = splitS3Checksum(a);
+  const [bHash, bParts] = splitS3Checksum(b);
+  if (aHash !== bHash) return false;
+  return aParts === undefined || bParts === undefined || aParts === bParts;
+}
+
+/** `abc=-3` → [`abc=`, 3]; `abc=` → [`abc=`, undefined]. */
+export function splitS3Checksum(checksum: string): [string, number | undefined] {
+  const match = /^(.*)-(\d{1,5})$/.exec(checksum);
+  if (match?.[1] && match[2]) return [match[1], Number(match[2])];
+  return [checksum, undefined];
+}

@@ -27,9 +27,15 @@ import {
 } from "@aws-sdk/client-s3";
 import { errorCode, isNotFound, isNotImplemented, toAwsError } from "../aws/errors.ts";
 import { describeError } from "../errors/index.ts";
-import { sameS3Checksum, splitS3Checksum } from "./archive.ts";
 import { InvalidEvidenceInputError } from "./errors.ts";
-import { type HashResult, hashStream, hexToBase64, isChecksumMismatch } from "./hashing.ts";
+import {
+  type HashResult,
+  hashStream,
+  hexToBase64,
+  isChecksumMismatch,
+  sameS3Checksum,
+  splitS3Checksum,
+} from "./hashing.ts";
 import { incidentPrefix, manifestKey, validateIncidentId } from "./keys.ts";
 import { MANIFEST_SHA256_METADATA, readManifest } from "./manifest.ts";
 import { ARCHIVED_STORAGE_CLASSES, type ArtifactRecord } from "./schema.ts";

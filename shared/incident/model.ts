@@ -80,21 +80,37 @@ export interface IncidentRecord {
   actions: ActionResult[];
   alerts: { stage: string; at: string; messageId?: string; subject: string }[];
   containment?: Record<string, unknown>;
-  evidence?: { snapshots?: SnapshotRecord[]; artifacts?: ArtifactRef[]; manifestKey?: string; manifestSha256?: string };
+  evidence?: {
+    snapshots?: SnapshotRecord[];
+    artifacts?: ArtifactRef[];
+    manifestKey?: string;
+    manifestSha256?: string;
+  };
   cleanroom?: Record<string, unknown>;
   approvals?: { at: string; by: string; decision: "approved" | "denied"; reason?: string }[];
 }
 
 /** Step names whose outcome decides whether an incident has settled. */
-export const TERMINAL_STATUSES: StepStatus[] = ["ok", "skipped", "unsupported", "failed", "partial", "verified"];
+export const TERMINAL_STATUSES: StepStatus[] = [
+  "ok",
+  "skipped",
+  "unsupported",
+  "failed",
+  "partial",
+  "verified",
+];
 
 /**
  * A deterministic incident id for a finding: `ir-YYYYMMDD-<8 hex>`, so that a retried or
  * duplicated event maps to the same id.
  */
 export function incidentIdFor(finding: Pick<Finding, "account" | "id" | "source" | "time">): string {
-  const day = /^\d{4}-\d{2}-\d{2}/.test(finding.time) ? finding.time.slice(0, 10).replaceAll("-", "") : "00000000";
-  const hash = createHash("sha256").update(`${finding.account}|${finding.source}|${finding.id}`).digest("hex");
+  const day = /^\d{4}-\d{2}-\d{2}/.test(finding.time)
+    ? finding.time.slice(0, 10).replaceAll("-", "")
+    : "00000000";
+  const hash = createHash("sha256")
+    .update(`${finding.account}|${finding.source}|${finding.id}`)
+    .digest("hex");
   return `ir-${day}-${hash.slice(0, 8)}`;
 }
 

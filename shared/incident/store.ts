@@ -14,7 +14,7 @@ import {
 } from "@aws-sdk/lib-dynamodb";
 import type { ActionResult, Finding, StepStatus } from "../domain/types.ts";
 import { NotFoundError } from "../errors/index.ts";
-import { type IncidentRecord, type StepRecord, type TimelineEntry, findingRef } from "./model.ts";
+import { findingRef, type IncidentRecord, type StepRecord, type TimelineEntry } from "./model.ts";
 
 const incidentKey = (id: string) => ({ pk: `INCIDENT#${id}`, sk: "RECORD" });
 const findingKey = (account: string, source: string, id: string) => ({
@@ -109,12 +109,19 @@ export class DynamoIncidentStore implements IncidentStore {
       );
       return { outcome: "created", incident };
     } catch (err) {
-      if (!(err instanceof TransactionCanceledException) && (err as Error).name !== "TransactionCanceledException") {
+      if (
+        !(err instanceof TransactionCanceledException) &&
+        (err as Error).name !== "TransactionCanceledException"
+      ) {
         throw err;
       }
     }
     const dup = await this.ddb.send(
-      new GetCommand({ TableName: this.table, Key: findingKey(f.account, f.source, f.id), ConsistentRead: true }),
+      new GetCommand({
+        TableName: this.table,
+        Key: findingKey(f.account, f.source, f.id),
+        ConsistentRead: true,
+      }),
     );
     if (dup.Item) return { outcome: "duplicate", incidentId: String(dup.Item.incidentId) };
     const open = await this.ddb.send(
@@ -140,7 +147,8 @@ export class DynamoIncidentStore implements IncidentStore {
       new UpdateCommand({
         TableName: this.table,
         Key: incidentKey(incidentId),
-        UpdateExpression: "SET findings = list_append(findings, :f), timeline = list_append(timeline, :t), updatedAt = :now",
+        UpdateExpression:
+          "SET findings = list_append(findings, :f), timeline = list_append(timeline, :t), updatedAt = :now",
         ExpressionAttributeValues: {
           ":f": [findingRef(f)],
           ":t": [
@@ -168,7 +176,11 @@ export class DynamoIncidentStore implements IncidentStore {
 
   async incidentOfFinding(account: string, source: string, findingId: string): Promise<string | undefined> {
     const out = await this.ddb.send(
-      new GetCommand({ TableName: this.table, Key: findingKey(account, source, findingId), ConsistentRead: true }),
+      new GetCommand({
+        TableName: this.table,
+        Key: findingKey(account, source, findingId),
+        ConsistentRead: true,
+      }),
     );
     return out.Item ? String(out.Item.incidentId) : undefined;
   }
@@ -181,7 +193,12 @@ export class DynamoIncidentStore implements IncidentStore {
 
   async claimStep(incidentId: string, step: string, leaseMs = 5 * 60_000): Promise<boolean> {
     const at = Date.now();
-    const record: StepRecord = { status: "running", startedAt: new Date(at).toISOString(), attempts: 1, leaseUntil: at + leaseMs };
+    const record: StepRecord = {
+      status: "running",
+      startedAt: new Date(at).toISOString(),
+      attempts: 1,
+      leaseUntil: at + leaseMs,
+    };
     try {
       await this.ddb.send(
         new UpdateCommand({
@@ -191,7 +208,13 @@ export class DynamoIncidentStore implements IncidentStore {
           ConditionExpression:
             "attribute_exists(pk) AND (attribute_not_exists(steps.#s) OR steps.#s.#st = :failed OR (steps.#s.#st = :running AND steps.#s.leaseUntil < :at))",
           ExpressionAttributeNames: { "#s": step, "#st": "status" },
-          ExpressionAttributeValues: { ":r": record, ":failed": "failed", ":running": "running", ":at": at, ":now": record.startedAt },
+          ExpressionAttributeValues: {
+            ":r": record,
+            ":failed": "failed",
+            ":running": "running",
+            ":at": at,
+            ":now": record.startedAt,
+          },
         }),
       );
       return true;
@@ -230,7 +253,11 @@ export class DynamoIncidentStore implements IncidentStore {
     await this.update(incidentId, { [`steps.${step}`]: record, ...extra.set }, [entry], extra.actions);
   }
 
-  async note(incidentId: string, entry: Omit<TimelineEntry, "at">, set: Record<string, unknown> = {}): Promise<void> {
+  async note(
+    incidentId: string,
+    entry: Omit<TimelineEntry, "at">,
+    set: Record<string, unknown> = {},
+  ): Promise<void> {
     await this.update(incidentId, set, [{ at: now(), ...entry }]);
   }
 
@@ -287,7 +314,8 @@ export class DynamoIncidentStore implements IncidentStore {
             Update: {
               TableName: this.table,
               Key: incidentKey(incidentId),
-              UpdateExpression: "SET #st = :closed, timeline = list_append(timeline, :t), updatedAt = :now REMOVE listKey",
+              UpdateExpression:
+                "SET #st = :closed, timeline = list_append(timeline, :t), updatedAt = :now REMOVE listKey",
               ExpressionAttributeNames: { "#st": "status" },
               ExpressionAttributeValues: {
                 ":closed": "closed",
@@ -353,7 +381,12 @@ export class DynamoIncidentStore implements IncidentStore {
     await this.ddb.send(
       new PutCommand({
         TableName: this.table,
-        Item: { pk: "DEADLETTER", sk: `${letter.at}#${letter.id}`, ...letter, expiresAt: Math.floor(Date.now() / 1000) + 90 * 86400 },
+        Item: {
+          pk: "DEADLETTER",
+          sk: `${letter.at}#${letter.id}`,
+          ...letter,
+          expiresAt: Math.floor(Date.now() / 1000) + 90 * 86400,
+        },
       }),
     );
   }

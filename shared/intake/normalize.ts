@@ -13,7 +13,7 @@ import { checkLimits } from "./limits.ts";
 import { DrillDetailSchema, DrillEnvelopeSchema } from "./schemas/drill.ts";
 import { EnvelopeSchema } from "./schemas/envelope.ts";
 import { normalizeSecurityHub, SECURITYHUB_FINDING_DETAIL_TYPES, SECURITYHUB_SOURCE } from "./securityhub.ts";
-import { quote } from "./text.ts";
+import { quote, sanitizeText } from "./text.ts";
 import { invalid, parseOrThrow } from "./validate.ts";
 import { isObject } from "./walk.ts";
 
@@ -79,6 +79,16 @@ function detailHint(value: unknown) {
       : undefined;
 }
 
+/** Source and detail-type as echoed in an `ignored` verdict: sanitised for logs. */
+function clean(value: string): string {
+  return sanitizeText(value, 256);
+}
+
+function kindOf(value: unknown): string {
+  if (value === null) return "null";
+  return Array.isArray(value) ? "an array" : typeof value;
+}
+
 interface Judged {
   result: SourceResult;
   source: string;
@@ -88,10 +98,7 @@ interface Judged {
 /** Validates one envelope (at `prefix`) and hands it to its source's handler. */
 function judgeEnvelope(value: unknown, prefix: string, drill: boolean, options: ResolvedOptions): Judged {
   if (!isObject(value)) {
-    invalid(
-      `must be an EventBridge event object, got ${value === null ? "null" : Array.isArray(value) ? "an array" : typeof value}`,
-      prefix.replace(/\.$/, ""),
-    );
+    invalid(`must be an EventBridge event object, got ${kindOf(value)}`, prefix.replace(/\.$/, ""));
   }
   if (drill && value.source === DRILL_SOURCE) invalid("drills cannot be nested", `${prefix}source`);
   const envelope = parseOrThrow(EnvelopeSchema, value, prefix, detailHint(value));
@@ -103,19 +110,16 @@ function judgeEnvelope(value: unknown, prefix: string, drill: boolean, options: 
     const reason = handled
       ? `detail-type ${quote(detailType)} of ${quote(source)} is not handled (only ${handled.map((d) => quote(d)).join(", ")})`
       : `no intake for source ${quote(source)} with detail-type ${quote(detailType)}`;
-    return { result: { kind: "ignored", reason }, source, detailType };
+    return { result: { kind: "ignored", reason }, source: clean(source), detailType: clean(detailType) };
   }
   const ctx: IntakeContext = { envelope, prefix, drill, options };
-  return { result: route.handle(ctx), source, detailType };
+  return { result: route.handle(ctx), source: clean(source), detailType: clean(detailType) };
 }
 
 function normalizeUnchecked(event: unknown, options: ResolvedOptions): IntakeResult {
   checkLimits(event);
   if (!isObject(event)) {
-    invalid(
-      `must be an EventBridge event object, got ${event === null ? "null" : Array.isArray(event) ? "an array" : typeof event}`,
-      "",
-    );
+    invalid(`must be an EventBridge event object, got ${kindOf(event)}`, "");
   }
 
   let judged: Judged;
@@ -127,7 +131,7 @@ function normalizeUnchecked(event: unknown, options: ResolvedOptions): IntakeRes
         kind: "ignored",
         reason: `detail-type ${quote(outer["detail-type"])} of ${quote(DRILL_SOURCE)} is not handled (only ${quote(DRILL_DETAIL_TYPE)})`,
         source: DRILL_SOURCE,
-        detailType: outer["detail-type"],
+        detailType: clean(outer["detail-type"]),
       };
     }
     const detail = parseOrThrow(DrillDetailSchema, outer.detail, "detail.");
@@ -173,7 +177,8 @@ function normalizeUnchecked(event: unknown, options: ResolvedOptions): IntakeRes
  *
  * @param event the event as received (any value).
  * @param options severity floor and CloudTrail failed-call handling.
- * @returns `{kind: "finding", finding}` or `{kind: "ignored", reason, source, detailType}`.
+ * @returns `{kind: "finding", finding}` or `{kind: "ignored", reason, source, detailType}`
+ * (for a drill, `source` and `detailType` are those of the wrapped event).
  * @throws InvalidEventError for anything that is not a valid event (with `path` naming the
  * offending field); never any other error.
  */

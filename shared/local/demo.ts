@@ -17,7 +17,12 @@ import {
   RunInstancesCommand,
   type Tag,
 } from "@aws-sdk/client-ec2";
-import { AddRoleToInstanceProfileCommand, CreateInstanceProfileCommand, CreateRoleCommand, type IAMClient } from "@aws-sdk/client-iam";
+import {
+  AddRoleToInstanceProfileCommand,
+  CreateInstanceProfileCommand,
+  CreateRoleCommand,
+  type IAMClient,
+} from "@aws-sdk/client-iam";
 
 export interface DemoInstance {
   key: "web" | "batch" | "dev" | "bastion";
@@ -109,7 +114,10 @@ const SPECS: Spec[] = [
 /** Creates the demo account's network and instances in the emulator. */
 export async function seedDemoAccount(ec2: EC2Client, iam: IAMClient): Promise<DemoAccount> {
   const vpc = await ec2.send(
-    new CreateVpcCommand({ CidrBlock: "10.20.0.0/16", TagSpecifications: [{ ResourceType: "vpc", Tags: tags({ Name: "demo-prod" }) }] }),
+    new CreateVpcCommand({
+      CidrBlock: "10.20.0.0/16",
+      TagSpecifications: [{ ResourceType: "vpc", Tags: tags({ Name: "demo-prod" }) }],
+    }),
   );
   const vpcId = vpc.Vpc?.VpcId ?? "";
   const subnets = await Promise.all(
@@ -118,21 +126,32 @@ export async function seedDemoAccount(ec2: EC2Client, iam: IAMClient): Promise<D
     ),
   );
   const subnetIds = subnets.map((s) => s.Subnet?.SubnetId ?? "");
-  const web = await ec2.send(new CreateSecurityGroupCommand({ GroupName: "demo-web", Description: "web tier", VpcId: vpcId }));
-  const app = await ec2.send(new CreateSecurityGroupCommand({ GroupName: "demo-app", Description: "app tier", VpcId: vpcId }));
+  const web = await ec2.send(
+    new CreateSecurityGroupCommand({ GroupName: "demo-web", Description: "web tier", VpcId: vpcId }),
+  );
+  const app = await ec2.send(
+    new CreateSecurityGroupCommand({ GroupName: "demo-app", Description: "app tier", VpcId: vpcId }),
+  );
   await ec2.send(
     new AuthorizeSecurityGroupIngressCommand({
       GroupId: web.GroupId,
       IpPermissions: [
         { IpProtocol: "tcp", FromPort: 443, ToPort: 443, IpRanges: [{ CidrIp: "0.0.0.0/0" }] },
-        { IpProtocol: "tcp", FromPort: 22, ToPort: 22, IpRanges: [{ CidrIp: "0.0.0.0/0", Description: "temporary: vendor access" }] },
+        {
+          IpProtocol: "tcp",
+          FromPort: 22,
+          ToPort: 22,
+          IpRanges: [{ CidrIp: "0.0.0.0/0", Description: "temporary: vendor access" }],
+        },
       ],
     }),
   );
   await ec2.send(
     new AuthorizeSecurityGroupIngressCommand({
       GroupId: app.GroupId,
-      IpPermissions: [{ IpProtocol: "tcp", FromPort: 8080, ToPort: 8080, IpRanges: [{ CidrIp: "10.20.0.0/16" }] }],
+      IpPermissions: [
+        { IpProtocol: "tcp", FromPort: 8080, ToPort: 8080, IpRanges: [{ CidrIp: "10.20.0.0/16" }] },
+      ],
     }),
   );
   await iam.send(
@@ -140,28 +159,44 @@ export async function seedDemoAccount(ec2: EC2Client, iam: IAMClient): Promise<D
       RoleName: "demo-web-role",
       AssumeRolePolicyDocument: JSON.stringify({
         Version: "2012-10-17",
-        Statement: [{ Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole" }],
+        Statement: [
+          { Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole" },
+        ],
       }),
     }),
   );
-  const profile = await iam.send(new CreateInstanceProfileCommand({ InstanceProfileName: "demo-web-profile" }));
-  await iam.send(new AddRoleToInstanceProfileCommand({ InstanceProfileName: "demo-web-profile", RoleName: "demo-web-role" }));
+  const profile = await iam.send(
+    new CreateInstanceProfileCommand({ InstanceProfileName: "demo-web-profile" }),
+  );
+  await iam.send(
+    new AddRoleToInstanceProfileCommand({
+      InstanceProfileName: "demo-web-profile",
+      RoleName: "demo-web-role",
+    }),
+  );
   const images = await ec2.send(new DescribeImagesCommand({}));
   const imageId = images.Images?.[0]?.ImageId ?? "ami-12c6146b";
 
   const instances = {} as DemoAccount["instances"];
   for (const spec of SPECS) {
-    const groups = [spec.key === "web" || spec.key === "bastion" ? web.GroupId : app.GroupId].filter(Boolean) as string[];
+    const groups = [spec.key === "web" || spec.key === "bastion" ? web.GroupId : app.GroupId].filter(
+      Boolean,
+    ) as string[];
     const run = await ec2.send(
       new RunInstancesCommand({
         ImageId: imageId,
         InstanceType: "t3.micro",
         MinCount: 1,
         MaxCount: 1,
-        NetworkInterfaces: [{ DeviceIndex: 0, SubnetId: subnetIds[0], Groups: groups, AssociatePublicIpAddress: spec.publicIp }],
+        NetworkInterfaces: [
+          { DeviceIndex: 0, SubnetId: subnetIds[0], Groups: groups, AssociatePublicIpAddress: spec.publicIp },
+        ],
         BlockDeviceMappings: [
           { DeviceName: "/dev/xvda", Ebs: { VolumeSize: 8, DeleteOnTermination: true } },
-          ...spec.dataVolumes.map((v) => ({ DeviceName: v.device, Ebs: { VolumeSize: v.size, DeleteOnTermination: true } })),
+          ...spec.dataVolumes.map((v) => ({
+            DeviceName: v.device,
+            Ebs: { VolumeSize: v.size, DeleteOnTermination: true },
+          })),
         ],
         ...(spec.profile ? { IamInstanceProfile: { Arn: profile.InstanceProfile?.Arn } } : {}),
         TagSpecifications: [
@@ -178,7 +213,9 @@ export async function seedDemoAccount(ec2: EC2Client, iam: IAMClient): Promise<D
           SubnetId: subnetIds[1],
           Groups: [app.GroupId ?? ""],
           Description: `${spec.tags.Name} backend`,
-          TagSpecifications: [{ ResourceType: "network-interface", Tags: tags({ Name: `${spec.tags.Name}-backend` }) }],
+          TagSpecifications: [
+            { ResourceType: "network-interface", Tags: tags({ Name: `${spec.tags.Name}-backend` }) },
+          ],
         }),
       );
       await ec2.send(
@@ -193,7 +230,9 @@ export async function seedDemoAccount(ec2: EC2Client, iam: IAMClient): Promise<D
     for (const v of spec.dataVolumes.filter((d) => d.tags)) {
       const mapping = inst?.BlockDeviceMappings?.find((b) => b.DeviceName === v.device);
       if (mapping?.Ebs?.VolumeId) {
-        await ec2.send(new CreateTagsCommand({ Resources: [mapping.Ebs.VolumeId], Tags: tags(v.tags ?? {}) }));
+        await ec2.send(
+          new CreateTagsCommand({ Resources: [mapping.Ebs.VolumeId], Tags: tags(v.tags ?? {}) }),
+        );
       }
     }
     instances[spec.key] = {

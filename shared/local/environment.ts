@@ -2,10 +2,12 @@
  * The local responder: the responder's resources and event routes created in the emulator
  * from serverless.yml, and the environment its handlers run with.
  */
-import { GetCallerIdentityCommand } from "@aws-sdk/client-sts";
+
 import { PutRuleCommand, PutTargetsCommand } from "@aws-sdk/client-eventbridge";
 import { CreateQueueCommand, GetQueueAttributesCommand } from "@aws-sdk/client-sqs";
+import { GetCallerIdentityCommand } from "@aws-sdk/client-sts";
 import {
+  type ClientOptions,
   dynamoClient,
   eventsClient,
   iamClient,
@@ -14,13 +16,12 @@ import {
   snsClient,
   sqsClient,
   stsClient,
-  type ClientOptions,
 } from "../aws/clients.ts";
-import { resourcesToEnv, type ResponderResources } from "../config/index.ts";
+import { type ResponderResources, resourcesToEnv } from "../config/index.ts";
 import { ConfigError } from "../errors/index.ts";
-import { provision, type ProvisionResult, type StackContext } from "./provision.ts";
-import { eventRoutes, type EventRoute } from "./routes.ts";
-import { loadServerless, stackName, type Json } from "./serverless.ts";
+import { type ProvisionResult, provision, type StackContext } from "./provision.ts";
+import { type EventRoute, eventRoutes } from "./routes.ts";
+import { type Json, loadServerless, stackName } from "./serverless.ts";
 
 export const LOCAL_STAGE = "local";
 
@@ -59,6 +60,7 @@ export async function provisionLocal(aws: ClientOptions, stage = LOCAL_STAGE): P
   const identity = await stsClient(aws).send(new GetCallerIdentityCommand({}));
   const context: StackContext = {
     stackName: stackName(doc, stage),
+    plainHttp: (aws.endpoint ?? "").startsWith("http:"),
     accountId: identity.Account ?? "123456789012",
     region: aws.region,
     partition: "aws",
@@ -83,7 +85,10 @@ export async function provisionLocal(aws: ClientOptions, stage = LOCAL_STAGE): P
  * Builds one EventBridge rule per function event, from the function's own pattern, with an
  * SQS queue per function as its target. Idempotent.
  */
-export async function createRoutes(aws: ClientOptions, local: LocalResponder): Promise<Map<string, RouteQueue[]>> {
+export async function createRoutes(
+  aws: ClientOptions,
+  local: LocalResponder,
+): Promise<Map<string, RouteQueue[]>> {
   const sqs = sqsClient(aws);
   const events = eventsClient(aws);
   const byFunction = new Map<string, RouteQueue[]>();
@@ -91,17 +96,35 @@ export async function createRoutes(aws: ClientOptions, local: LocalResponder): P
   const queues = new Map<string, { url: string; arn: string }>();
   for (const fn of new Set(routes.map((r) => r.functionName))) {
     const q = await sqs.send(
-      new CreateQueueCommand({ QueueName: `${local.context.stackName}-${fn}`, Attributes: { VisibilityTimeout: "30" } }),
+      new CreateQueueCommand({
+        QueueName: `${local.context.stackName}-${fn}`,
+        Attributes: { VisibilityTimeout: "30" },
+      }),
     );
-    const attrs = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: q.QueueUrl, AttributeNames: ["QueueArn"] }));
+    const attrs = await sqs.send(
+      new GetQueueAttributesCommand({ QueueUrl: q.QueueUrl, AttributeNames: ["QueueArn"] }),
+    );
     queues.set(fn, { url: q.QueueUrl ?? "", arn: attrs.Attributes?.QueueArn ?? "" });
   }
   for (const route of routes) {
     const q = queues.get(route.functionName);
     if (!q) continue;
     const name = `${local.context.stackName}-${route.functionName}-${route.index}`;
-    await events.send(new PutRuleCommand({ Name: name, EventBusName: route.busName, EventPattern: JSON.stringify(route.pattern), State: "ENABLED" }));
-    await events.send(new PutTargetsCommand({ Rule: name, EventBusName: route.busName, Targets: [{ Id: "local-runner", Arn: q.arn }] }));
+    await events.send(
+      new PutRuleCommand({
+        Name: name,
+        EventBusName: route.busName,
+        EventPattern: JSON.stringify(route.pattern),
+        State: "ENABLED",
+      }),
+    );
+    await events.send(
+      new PutTargetsCommand({
+        Rule: name,
+        EventBusName: route.busName,
+        Targets: [{ Id: "local-runner", Arn: q.arn }],
+      }),
+    );
     const list = byFunction.get(route.functionName) ?? [];
     list.push({ route, queueUrl: q.url });
     byFunction.set(route.functionName, list);
@@ -110,7 +133,11 @@ export async function createRoutes(aws: ClientOptions, local: LocalResponder): P
 }
 
 /** The environment a handler runs with locally: the same variables the deployment sets. */
-export function handlerEnv(aws: ClientOptions, resources: ResponderResources, stage = LOCAL_STAGE): Record<string, string> {
+export function handlerEnv(
+  aws: ClientOptions,
+  resources: ResponderResources,
+  stage = LOCAL_STAGE,
+): Record<string, string> {
   return {
     ...resourcesToEnv(resources),
     AWS_REGION: aws.region,

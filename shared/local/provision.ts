@@ -51,6 +51,8 @@ export interface ProvisionClients {
 }
 
 export interface StackContext {
+  /** True when the endpoint is plain HTTP (the emulator): TLS-only policy statements cannot hold. */
+  plainHttp?: boolean;
   stackName: string;
   accountId: string;
   region: string;
@@ -153,7 +155,7 @@ function dependencies(value: Json, out = new Set<string>()): Set<string> {
   } else if (value && typeof value === "object") {
     for (const [k, v] of Object.entries(value)) {
       if (k === "Ref" && typeof v === "string" && !v.startsWith("AWS::")) out.add(v);
-      else if (k === "Fn::GetAtt") out.add(Array.isArray(v) ? String(v[0]) : String(v).split(".")[0] ?? "");
+      else if (k === "Fn::GetAtt") out.add(Array.isArray(v) ? String(v[0]) : (String(v).split(".")[0] ?? ""));
       else if (k === "Fn::Sub") {
         const template = Array.isArray(v) ? v[0] : v;
         for (const m of String(template).matchAll(/\$\{([^}.!]+)[^}]*\}/g)) {
@@ -188,7 +190,9 @@ export function creationOrder(resources: Record<string, Json>): string[] {
 function known(props: Json, allowed: string[], where: string): void {
   for (const key of Object.keys(props ?? {})) {
     if (!allowed.includes(key)) {
-      throw new ConfigError(`${where}: property ${key} has no local provisioner; add it to shared/local/provision.ts`);
+      throw new ConfigError(
+        `${where}: property ${key} has no local provisioner; add it to shared/local/provision.ts`,
+      );
     }
   }
 }
@@ -225,13 +229,18 @@ const creators: Record<string, Creator> = {
       await c.kms.send(new CreateAliasCommand({ AliasName: alias, TargetKeyId: meta?.KeyId }));
       if (p.EnableKeyRotation) await c.kms.send(new EnableKeyRotationCommand({ KeyId: meta?.KeyId }));
     }
-    return { type: "AWS::KMS::Key", ref: meta?.KeyId ?? "", attrs: { Arn: meta?.Arn ?? "", KeyId: meta?.KeyId ?? "" } };
+    return {
+      type: "AWS::KMS::Key",
+      ref: meta?.KeyId ?? "",
+      attrs: { Arn: meta?.Arn ?? "", KeyId: meta?.KeyId ?? "" },
+    };
   },
   "AWS::KMS::Alias": async (id, p, c) => {
     known(p, ["AliasName", "TargetKeyId"], id);
-    await ignoreExists(c.kms.send(new CreateAliasCommand({ AliasName: p.AliasName, TargetKeyId: p.TargetKeyId })), [
-      "AlreadyExistsException",
-    ]);
+    await ignoreExists(
+      c.kms.send(new CreateAliasCommand({ AliasName: p.AliasName, TargetKeyId: p.TargetKeyId })),
+      ["AlreadyExistsException"],
+    );
     return { type: "AWS::KMS::Alias", ref: p.AliasName, attrs: {} };
   },
   "AWS::S3::Bucket": async (id, p, c, ctx) => {
@@ -264,7 +273,9 @@ const creators: Record<string, Creator> = {
       ["BucketAlreadyOwnedByYou"],
     );
     if (p.VersioningConfiguration) {
-      await c.s3.send(new PutBucketVersioningCommand({ Bucket, VersioningConfiguration: p.VersioningConfiguration }));
+      await c.s3.send(
+        new PutBucketVersioningCommand({ Bucket, VersioningConfiguration: p.VersioningConfiguration }),
+      );
     }
     if (p.ObjectLockConfiguration) {
       await c.s3.send(
@@ -282,7 +293,10 @@ const creators: Record<string, Creator> = {
     }
     if (p.PublicAccessBlockConfiguration) {
       await c.s3.send(
-        new PutPublicAccessBlockCommand({ Bucket, PublicAccessBlockConfiguration: p.PublicAccessBlockConfiguration }),
+        new PutPublicAccessBlockCommand({
+          Bucket,
+          PublicAccessBlockConfiguration: p.PublicAccessBlockConfiguration,
+        }),
       );
     }
     // OwnershipControls (BucketOwnerEnforced) only disables ACLs, which nothing here uses.
@@ -291,9 +305,14 @@ const creators: Record<string, Creator> = {
         ID: r.Id,
         Status: r.Status,
         Filter: { Prefix: r.Prefix ?? "" },
-        Transitions: r.Transitions?.map((t: Json) => ({ StorageClass: t.StorageClass, Days: t.TransitionInDays })),
+        Transitions: r.Transitions?.map((t: Json) => ({
+          StorageClass: t.StorageClass,
+          Days: t.TransitionInDays,
+        })),
       }));
-      await c.s3.send(new PutBucketLifecycleConfigurationCommand({ Bucket, LifecycleConfiguration: { Rules } }));
+      await c.s3.send(
+        new PutBucketLifecycleConfigurationCommand({ Bucket, LifecycleConfiguration: { Rules } }),
+      );
     }
     return {
       type: "AWS::S3::Bucket",
@@ -301,9 +320,16 @@ const creators: Record<string, Creator> = {
       attrs: { Arn: `arn:${ctx.partition}:s3:::${Bucket}`, BucketName: Bucket },
     };
   },
-  "AWS::S3::BucketPolicy": async (id, p, c) => {
+  "AWS::S3::BucketPolicy": async (id, p, c, ctx) => {
     known(p, ["Bucket", "PolicyDocument"], id);
-    await c.s3.send(new PutBucketPolicyCommand({ Bucket: p.Bucket, Policy: JSON.stringify(p.PolicyDocument) }));
+    const doc = { ...p.PolicyDocument };
+    if (ctx.plainHttp) {
+      // Over the emulator's plain HTTP a deny-unless-TLS statement would refuse every call.
+      doc.Statement = doc.Statement.filter(
+        (st: Json) => st.Condition?.Bool?.["aws:SecureTransport"] !== "false",
+      );
+    }
+    await c.s3.send(new PutBucketPolicyCommand({ Bucket: p.Bucket, Policy: JSON.stringify(doc) }));
     return { type: "AWS::S3::BucketPolicy", ref: p.Bucket, attrs: {} };
   },
   "AWS::DynamoDB::Table": async (id, p, c, ctx) => {
@@ -332,7 +358,11 @@ const creators: Record<string, Creator> = {
           KeySchema: p.KeySchema,
           GlobalSecondaryIndexes: p.GlobalSecondaryIndexes,
           SSESpecification: p.SSESpecification
-            ? { Enabled: p.SSESpecification.SSEEnabled, SSEType: p.SSESpecification.SSEType, KMSMasterKeyId: p.SSESpecification.KMSMasterKeyId }
+            ? {
+                Enabled: p.SSESpecification.SSEEnabled,
+                SSEType: p.SSESpecification.SSEType,
+                KMSMasterKeyId: p.SSESpecification.KMSMasterKeyId,
+              }
             : undefined,
         }),
       );
@@ -350,11 +380,28 @@ const creators: Record<string, Creator> = {
     const Attributes: Record<string, string> = {};
     if (p.DisplayName) Attributes.DisplayName = p.DisplayName;
     if (p.KmsMasterKeyId) Attributes.KmsMasterKeyId = p.KmsMasterKeyId;
-    const out = await c.sns.send(new CreateTopicCommand({ Name: p.TopicName ?? `${ctx.stackName}-${id}`, Attributes }));
-    return { type: "AWS::SNS::Topic", ref: out.TopicArn ?? "", attrs: { TopicArn: out.TopicArn ?? "", TopicName: p.TopicName } };
+    const out = await c.sns.send(
+      new CreateTopicCommand({ Name: p.TopicName ?? `${ctx.stackName}-${id}`, Attributes }),
+    );
+    return {
+      type: "AWS::SNS::Topic",
+      ref: out.TopicArn ?? "",
+      attrs: { TopicArn: out.TopicArn ?? "", TopicName: p.TopicName },
+    };
   },
   "AWS::SQS::Queue": async (id, p, c, ctx) => {
-    known(p, ["QueueName", "KmsMasterKeyId", "MessageRetentionPeriod", "VisibilityTimeout", "SqsManagedSseEnabled", "RedrivePolicy"], id);
+    known(
+      p,
+      [
+        "QueueName",
+        "KmsMasterKeyId",
+        "MessageRetentionPeriod",
+        "VisibilityTimeout",
+        "SqsManagedSseEnabled",
+        "RedrivePolicy",
+      ],
+      id,
+    );
     const QueueName = String(p.QueueName ?? `${ctx.stackName}-${id}`);
     const Attributes: Record<string, string> = {};
     if (p.KmsMasterKeyId) Attributes.KmsMasterKeyId = p.KmsMasterKeyId;
@@ -362,7 +409,9 @@ const creators: Record<string, Creator> = {
     if (p.VisibilityTimeout) Attributes.VisibilityTimeout = String(p.VisibilityTimeout);
     if (p.RedrivePolicy) Attributes.RedrivePolicy = JSON.stringify(p.RedrivePolicy);
     const out = await c.sqs.send(new CreateQueueCommand({ QueueName, Attributes }));
-    const attrs = await c.sqs.send(new GetQueueAttributesCommand({ QueueUrl: out.QueueUrl, AttributeNames: ["QueueArn"] }));
+    const attrs = await c.sqs.send(
+      new GetQueueAttributesCommand({ QueueUrl: out.QueueUrl, AttributeNames: ["QueueArn"] }),
+    );
     return {
       type: "AWS::SQS::Queue",
       ref: out.QueueUrl ?? "",
@@ -371,15 +420,32 @@ const creators: Record<string, Creator> = {
   },
   "AWS::Events::EventBus": async (id, p, c, ctx) => {
     known(p, ["Name", "Tags"], id);
-    await ignoreExists(c.events.send(new CreateEventBusCommand({ Name: p.Name })), ["ResourceAlreadyExistsException"]);
+    await ignoreExists(c.events.send(new CreateEventBusCommand({ Name: p.Name })), [
+      "ResourceAlreadyExistsException",
+    ]);
     return {
       type: "AWS::Events::EventBus",
       ref: p.Name,
-      attrs: { Arn: `arn:${ctx.partition}:events:${ctx.region}:${ctx.accountId}:event-bus/${p.Name}`, Name: p.Name },
+      attrs: {
+        Arn: `arn:${ctx.partition}:events:${ctx.region}:${ctx.accountId}:event-bus/${p.Name}`,
+        Name: p.Name,
+      },
     };
   },
   "AWS::IAM::Role": async (id, p, c, ctx) => {
-    known(p, ["RoleName", "Description", "AssumeRolePolicyDocument", "Policies", "ManagedPolicyArns", "Tags", "Path"], id);
+    known(
+      p,
+      [
+        "RoleName",
+        "Description",
+        "AssumeRolePolicyDocument",
+        "Policies",
+        "ManagedPolicyArns",
+        "Tags",
+        "Path",
+      ],
+      id,
+    );
     const RoleName = String(p.RoleName ?? `${ctx.stackName}-${id}`).slice(0, 64);
     await ignoreExists(
       c.iam.send(
@@ -395,23 +461,31 @@ const creators: Record<string, Creator> = {
     );
     for (const pol of p.Policies ?? []) {
       await c.iam.send(
-        new PutRolePolicyCommand({ RoleName, PolicyName: pol.PolicyName, PolicyDocument: JSON.stringify(pol.PolicyDocument) }),
+        new PutRolePolicyCommand({
+          RoleName,
+          PolicyName: pol.PolicyName,
+          PolicyDocument: JSON.stringify(pol.PolicyDocument),
+        }),
       );
     }
     const role = await c.iam.send(new GetRoleCommand({ RoleName }));
-    return { type: "AWS::IAM::Role", ref: RoleName, attrs: { Arn: role.Role?.Arn ?? "", RoleId: role.Role?.RoleId ?? "" } };
+    return {
+      type: "AWS::IAM::Role",
+      ref: RoleName,
+      attrs: { Arn: role.Role?.Arn ?? "", RoleId: role.Role?.RoleId ?? "" },
+    };
   },
   "AWS::IAM::InstanceProfile": async (id, p, c, ctx) => {
     known(p, ["InstanceProfileName", "Roles", "Path"], id);
     const InstanceProfileName = String(p.InstanceProfileName ?? `${ctx.stackName}-${id}`);
-    await ignoreExists(
-      c.iam.send(new CreateInstanceProfileCommand({ InstanceProfileName, Path: p.Path })),
-      ["EntityAlreadyExistsException"],
-    );
+    await ignoreExists(c.iam.send(new CreateInstanceProfileCommand({ InstanceProfileName, Path: p.Path })), [
+      "EntityAlreadyExistsException",
+    ]);
     const existing = await c.iam.send(new GetInstanceProfileCommand({ InstanceProfileName }));
     const have = new Set(existing.InstanceProfile?.Roles?.map((r) => r.RoleName));
     for (const RoleName of p.Roles ?? []) {
-      if (!have.has(RoleName)) await c.iam.send(new AddRoleToInstanceProfileCommand({ InstanceProfileName, RoleName }));
+      if (!have.has(RoleName))
+        await c.iam.send(new AddRoleToInstanceProfileCommand({ InstanceProfileName, RoleName }));
     }
     return {
       type: "AWS::IAM::InstanceProfile",
@@ -446,9 +520,12 @@ export async function provision(
       physical[id] = await create(id, evaluate(res.Properties ?? {}, ctx, physical), clients, ctx);
     } catch (err) {
       if (err instanceof ConfigError) throw err;
-      throw new ConfigError(`resource ${id} (${type}) could not be created locally: ${(err as Error).message}`, {
-        cause: err,
-      });
+      throw new ConfigError(
+        `resource ${id} (${type}) could not be created locally: ${(err as Error).message}`,
+        {
+          cause: err,
+        },
+      );
     }
   }
   const outputs: Record<string, string> = {};

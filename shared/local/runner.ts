@@ -33,7 +33,8 @@ export async function loadHandler(functionName: string): Promise<Handler> {
   if (!/^[a-z][a-z0-9-]*$/.test(functionName)) throw new Error(`bad function name ${functionName}`);
   const path = fileURLToPath(new URL(`../../functions/${functionName}/handler.ts`, import.meta.url));
   const mod = (await import(path)) as { handler?: Handler };
-  if (typeof mod.handler !== "function") throw new Error(`functions/${functionName}/handler.ts exports no handler`);
+  if (typeof mod.handler !== "function")
+    throw new Error(`functions/${functionName}/handler.ts exports no handler`);
   return mod.handler;
 }
 
@@ -81,6 +82,9 @@ export class LocalRunner {
   start(): void {
     this.running = true;
     for (const [functionName, routes] of this.queues) {
+      // Load every handler now, as a warm Lambda container would have it: the first event
+      // should not pay for module loading.
+      this.handler(functionName).catch(() => undefined);
       const queueUrl = routes[0]?.queueUrl;
       if (queueUrl) this.loops.push(this.loop(functionName, queueUrl));
     }
@@ -152,7 +156,9 @@ export class LocalRunner {
     const inv: Invocation = { functionName, event, attempt, ms: 0 };
     try {
       const handler = await this.handler(functionName);
-      inv.result = await withCallScope(functionName, () => handler(event, lambdaContext(functionName, 120_000)));
+      inv.result = await withCallScope(functionName, () =>
+        handler(event, lambdaContext(functionName, 120_000)),
+      );
     } catch (err) {
       inv.error = describeError(err);
     } finally {
@@ -163,11 +169,19 @@ export class LocalRunner {
     this.options.onInvocation?.(inv);
     if (!inv.error || attempt >= maxAttempts) {
       if (inv.error) this.failedDeliveries.push(inv);
-      await this.sqs.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: m.ReceiptHandle })).catch(() => undefined);
+      await this.sqs
+        .send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: m.ReceiptHandle }))
+        .catch(() => undefined);
     } else {
       // Retry later, with a growing delay, like Lambda's asynchronous retries.
       await this.sqs
-        .send(new ChangeMessageVisibilityCommand({ QueueUrl: queueUrl, ReceiptHandle: m.ReceiptHandle, VisibilityTimeout: attempt }))
+        .send(
+          new ChangeMessageVisibilityCommand({
+            QueueUrl: queueUrl,
+            ReceiptHandle: m.ReceiptHandle,
+            VisibilityTimeout: attempt,
+          }),
+        )
         .catch(() => undefined);
     }
   }

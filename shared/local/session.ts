@@ -42,7 +42,9 @@ export async function startLocalSession(options: SessionOptions = {}): Promise<L
     const t2 = Date.now();
     const queues = await createRoutes(aws, local);
     const t3 = Date.now();
-    Object.assign(process.env, handlerEnv(aws, local.resources), { AWS_MAX_ATTEMPTS: String(aws.maxAttempts) });
+    Object.assign(process.env, handlerEnv(aws, local.resources), {
+      AWS_MAX_ATTEMPTS: String(aws.maxAttempts),
+    });
     const runner = new LocalRunner(sqsClient(aws), queues, options);
     runner.start();
     return {

@@ -32,7 +32,10 @@ export function openIngress(groups: SecurityGroup[]): OpenIngress[] {
   const out: OpenIngress[] = [];
   for (const g of groups) {
     for (const p of g.IpPermissions ?? []) {
-      const cidrs = [...(p.IpRanges ?? []).map((r) => r.CidrIp), ...(p.Ipv6Ranges ?? []).map((r) => r.CidrIpv6)];
+      const cidrs = [
+        ...(p.IpRanges ?? []).map((r) => r.CidrIp),
+        ...(p.Ipv6Ranges ?? []).map((r) => r.CidrIpv6),
+      ];
       for (const cidr of cidrs) {
         if (!cidr || !WORLD.has(cidr)) continue;
         const ports =
@@ -50,11 +53,18 @@ export function openIngress(groups: SecurityGroup[]): OpenIngress[] {
 
 function instanceContext(resource: AffectedResource, inst: Instance | undefined): ResourceContext {
   if (!inst) {
-    return { resource, exists: false, tags: resource.tags ?? {}, relatedTags: [], exposure: { publicIps: [], openIngress: [] } };
+    return {
+      resource,
+      exists: false,
+      tags: resource.tags ?? {},
+      relatedTags: [],
+      exposure: { publicIps: [], openIngress: [] },
+    };
   }
   const publicIps = new Set<string>();
   if (inst.PublicIpAddress) publicIps.add(inst.PublicIpAddress);
-  for (const eni of inst.NetworkInterfaces ?? []) if (eni.Association?.PublicIp) publicIps.add(eni.Association.PublicIp);
+  for (const eni of inst.NetworkInterfaces ?? [])
+    if (eni.Association?.PublicIp) publicIps.add(eni.Association.PublicIp);
   return {
     resource,
     exists: true,
@@ -85,7 +95,13 @@ export async function resolveContexts(
   const contexts = await Promise.all(
     resources.map(async (r) => {
       if (r.kind !== "ec2-instance") {
-        return { resource: r, exists: true, tags: r.tags ?? {}, relatedTags: [], exposure: { publicIps: [], openIngress: [] } };
+        return {
+          resource: r,
+          exists: true,
+          tags: r.tags ?? {},
+          relatedTags: [],
+          exposure: { publicIps: [], openIngress: [] },
+        };
       }
       const inst = instances[r.id];
       const ctx = instanceContext(r, inst);
@@ -113,21 +129,26 @@ async function enrichInstance(ctx: ResourceContext, inst: Instance, clients: Con
   const eniIds = (inst.NetworkInterfaces ?? []).map((n) => n.NetworkInterfaceId).filter(Boolean) as string[];
   const [volumes, enis] = await Promise.all([
     volumeIds.length ? clients.ec2.send(new DescribeVolumesCommand({ VolumeIds: volumeIds })) : undefined,
-    eniIds.length ? clients.ec2.send(new DescribeNetworkInterfacesCommand({ NetworkInterfaceIds: eniIds })) : undefined,
+    eniIds.length
+      ? clients.ec2.send(new DescribeNetworkInterfacesCommand({ NetworkInterfaceIds: eniIds }))
+      : undefined,
   ]);
   const asgName = ctx.tags["aws:autoscaling:groupName"];
-  const groupIds = [...new Set((enis?.NetworkInterfaces ?? []).flatMap((n) => (n.Groups ?? []).map((g) => g.GroupId)))].filter(
-    Boolean,
-  ) as string[];
+  const groupIds = [
+    ...new Set((enis?.NetworkInterfaces ?? []).flatMap((n) => (n.Groups ?? []).map((g) => g.GroupId))),
+  ].filter(Boolean) as string[];
   const [groups, asg] = await Promise.all([
     groupIds.length ? clients.ec2.send(new DescribeSecurityGroupsCommand({ GroupIds: groupIds })) : undefined,
-    asgName ? clients.autoScaling.send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [asgName] })) : undefined,
+    asgName
+      ? clients.autoScaling.send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [asgName] }))
+      : undefined,
   ]);
   for (const v of volumes?.Volumes ?? []) {
     if (v.Tags?.length) ctx.relatedTags.push({ source: `volume ${v.VolumeId}`, tags: tagMap(v.Tags) });
   }
   for (const n of enis?.NetworkInterfaces ?? []) {
-    if (n.TagSet?.length) ctx.relatedTags.push({ source: `interface ${n.NetworkInterfaceId}`, tags: tagMap(n.TagSet) });
+    if (n.TagSet?.length)
+      ctx.relatedTags.push({ source: `interface ${n.NetworkInterfaceId}`, tags: tagMap(n.TagSet) });
   }
   const group = asg?.AutoScalingGroups?.[0];
   if (group) {

@@ -31,7 +31,8 @@ export class AccountSessions {
   /** Client options for acting in `account` on behalf of `incidentId`. */
   async optionsFor(account: string, incidentId: string): Promise<ClientOptions> {
     if (!this.cfg.memberRoleName) return this.base;
-    if (!/^\d{12}$/.test(account)) throw new RefusedError(`not an account id: ${JSON.stringify(account).slice(0, 40)}`);
+    if (!/^\d{12}$/.test(account))
+      throw new RefusedError(`not an account id: ${JSON.stringify(account).slice(0, 40)}`);
     if (account === (await this.ownAccount())) return this.base;
     const hit = this.cache.get(account);
     if (hit && hit.until > Date.now() + 60_000) return { ...this.base, credentials: hit.creds };
@@ -44,14 +45,18 @@ export class AccountSessions {
       }),
     );
     const c = out.Credentials;
-    if (!c?.AccessKeyId || !c.SecretAccessKey) throw new RefusedError(`no credentials from AssumeRole in ${account}`);
+    if (!c?.AccessKeyId || !c.SecretAccessKey)
+      throw new RefusedError(`no credentials from AssumeRole in ${account}`);
     const creds: AwsCredentialIdentity = {
       accessKeyId: c.AccessKeyId,
       secretAccessKey: c.SecretAccessKey,
       ...(c.SessionToken ? { sessionToken: c.SessionToken } : {}),
       ...(c.Expiration ? { expiration: new Date(c.Expiration) } : {}),
     };
-    this.cache.set(account, { creds, until: c.Expiration ? new Date(c.Expiration).getTime() : Date.now() + SESSION_SECONDS * 1000 });
+    this.cache.set(account, {
+      creds,
+      until: c.Expiration ? new Date(c.Expiration).getTime() : Date.now() + SESSION_SECONDS * 1000,
+    });
     return { ...this.base, credentials: creds };
   }
 }

@@ -3,8 +3,8 @@
  * incident store, alerts, event bus, account sessions.
  */
 import { Logger } from "@aws-lambda-powertools/logger";
-import { dynamoDocClient, eventsClient, snsClient, stsClient, type ClientOptions } from "../aws/clients.ts";
 import { SnsAlerter } from "../alerts/publisher.ts";
+import { type ClientOptions, dynamoDocClient, eventsClient, snsClient, stsClient } from "../aws/clients.ts";
 import { loadConfig, type ResponderConfig } from "../config/index.ts";
 import { EventBridgePublisher } from "../events/bus.ts";
 import { DynamoIncidentStore } from "../incident/store.ts";
@@ -21,7 +21,10 @@ export interface Runtime {
 }
 
 /** Builds the shared runtime from the environment. Fails fast on bad configuration or policy. */
-export async function createRuntime(serviceName: string, env: NodeJS.ProcessEnv = process.env): Promise<Runtime> {
+export async function createRuntime(
+  serviceName: string,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<Runtime> {
   const config = loadConfig(env);
   const logger = new Logger({ serviceName });
   const aws: ClientOptions = config.aws;

@@ -12,11 +12,11 @@ import {
 } from "../aws/clients.ts";
 import { InvalidEventError } from "../errors/index.ts";
 import { resolveContexts } from "../resolve/context.ts";
-import type { Runtime } from "./base.ts";
-import { MetricUnit, type Logic } from "./lambda.ts";
 import { runContainment } from "../workflow/contain.ts";
 import { onSnapshotEvent, runEvidence } from "../workflow/evidence.ts";
-import { rejectEvent, triageEvent, type TriageOutcome } from "../workflow/triage.ts";
+import { rejectEvent, type TriageOutcome, triageEvent } from "../workflow/triage.ts";
+import type { Runtime } from "./base.ts";
+import { type Logic, MetricUnit } from "./lambda.ts";
 
 type AnyEvent = { source?: string; "detail-type"?: string; detail?: Record<string, unknown> };
 
@@ -30,7 +30,8 @@ export function triageLogic(rt: Runtime): Logic<unknown> {
     try {
       const out = await triageEvent(event, {
         ...rt.deps,
-        resolve: async (finding) => (await resolveContexts(finding.resources, await clientsFor(finding.account, "triage"))).contexts,
+        resolve: async (finding) =>
+          (await resolveContexts(finding.resources, await clientsFor(finding.account, "triage"))).contexts,
       });
       if (out.outcome === "created" && out.impact) {
         metrics.addDimension("tier", out.impact.tier);
@@ -53,7 +54,9 @@ export function containLogic(rt: Runtime): Logic<AnyEvent> {
     const started = Date.now();
     const outcomes = await runContainment(incidentId, {
       ...rt.deps,
-      ...(rt.config.resources.isolationProfileArn ? { isolationProfileArn: rt.config.resources.isolationProfileArn } : {}),
+      ...(rt.config.resources.isolationProfileArn
+        ? { isolationProfileArn: rt.config.resources.isolationProfileArn }
+        : {}),
       clientsFor: async (account, id) => {
         const o = await rt.sessions.optionsFor(account, id);
         return { ec2: ec2Client(o), autoScaling: autoScalingClient(o), elbv2: elbv2Client(o) };
@@ -79,7 +82,13 @@ export function evidenceLogic(rt: Runtime): Logic<AnyEvent> {
     ...(rt.config.resources.evidenceKmsKeyArn ? { kmsKeyId: rt.config.resources.evidenceKmsKeyArn } : {}),
     clientsFor: async (account: string, id: string) => {
       const o = await rt.sessions.optionsFor(account, id);
-      return { ec2: ec2Client(o), iam: iamClient(o), autoScaling: autoScalingClient(o), elbv2: elbv2Client(o), cloudTrail: cloudTrailClient(o) };
+      return {
+        ec2: ec2Client(o),
+        iam: iamClient(o),
+        autoScaling: autoScalingClient(o),
+        elbv2: elbv2Client(o),
+        cloudTrail: cloudTrailClient(o),
+      };
     },
   };
   return async (event) => {

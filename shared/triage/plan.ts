@@ -206,9 +206,7 @@ function containCalls(ctx: ResourceContext, params: ContainInstanceParams): stri
   }
   if (ctx.exposure.instanceProfileArn) {
     calls.push(
-      `iam:CreateRole + iam:PutRolePolicy (deny-all role for ${id} only)`,
-      `iam:CreateInstanceProfile + iam:AddRoleToInstanceProfile (deny-all profile for ${id})`,
-      `ec2:ReplaceIamInstanceProfileAssociation ${id} → deny-all profile (was ${ctx.exposure.instanceProfileArn})`,
+      `ec2:ReplaceIamInstanceProfileAssociation ${id} → the responder's deny-all isolation profile (was ${ctx.exposure.instanceProfileArn}; no role or profile is edited)`,
     );
   }
   if (ctx.autoScalingGroup) {

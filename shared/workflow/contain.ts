@@ -2,14 +2,21 @@
  * Containment lane: isolates every instance the plan names, records the pre-isolation state
  * (for release), verification, and alerts. Idempotent through the incident's step map.
  */
-import type { ActionResult } from "../domain/types.ts";
+
+import type {
+  ContainmentClients,
+  ContainmentOutcome,
+  ContainOptions,
+  PreIsolationState,
+} from "../containment/index.ts";
+import { containInstance } from "../containment/index.ts";
+import type { ActionResult, PlannedAction } from "../domain/types.ts";
 import { describeError } from "../errors/index.ts";
 import type { IncidentRecord } from "../incident/model.ts";
-import type { ContainmentClients, ContainmentOutcome, ContainOptions, PreIsolationState } from "../containment/index.ts";
-import { containInstance } from "../containment/index.ts";
 import type { BaseDeps } from "./deps.ts";
 import { nowIso } from "./deps.ts";
 import { notify } from "./notify.ts";
+import { claimed } from "./steps.ts";
 
 export const CONTAIN_STEP = "contain";
 
@@ -31,22 +38,41 @@ function approved(incident: IncidentRecord): boolean {
 }
 
 /** Runs the containment lane for an incident. Returns the outcomes, or undefined when there was nothing to do. */
-export async function runContainment(incidentId: string, deps: ContainDeps): Promise<ContainmentOutcome[] | undefined> {
-  let incident = await deps.store.get(incidentId);
+export async function runContainment(
+  incidentId: string,
+  deps: ContainDeps,
+): Promise<ContainmentOutcome[] | undefined> {
+  const incident = await deps.store.get(incidentId);
   const action = incident.plan.actions.find((a) => a.name === "contain-instance");
   if (!action) return undefined;
   if (action.requiresApproval && !approved(incident)) {
     deps.log.info("containment waits for approval", { incidentId });
     return undefined;
   }
-  if (!(await deps.store.claimStep(incidentId, CONTAIN_STEP))) {
-    deps.log.info("containment already done or in progress", { incidentId, step: incident.steps[CONTAIN_STEP]?.status });
+  const ran = await claimed(deps.store, incidentId, CONTAIN_STEP, () => contain(incidentId, action, deps));
+  if (!ran) {
+    deps.log.info("containment already done or in progress", {
+      incidentId,
+      step: incident.steps[CONTAIN_STEP]?.status,
+    });
     await resendMissingAlert(incident, deps);
     return undefined;
   }
-  incident = await deps.store.get(incidentId);
+  return ran.value;
+}
+
+async function contain(
+  incidentId: string,
+  action: PlannedAction,
+  deps: ContainDeps,
+): Promise<ContainmentOutcome[]> {
+  const incident = await deps.store.get(incidentId);
   const dryRun = incident.dryRun;
-  const params = action.params as { stopInstance?: boolean; asgMode?: "standby" | "detach"; stopProtection?: boolean };
+  const params = action.params as {
+    stopInstance?: boolean;
+    asgMode?: "standby" | "detach";
+    stopProtection?: boolean;
+  };
   const previous = (incident.containment?.preIsolation ?? {}) as Record<string, PreIsolationState>;
   const outcomes: ContainmentOutcome[] = [];
   const failures: { what: string; error: string }[] = [];
@@ -76,16 +102,30 @@ export async function runContainment(incidentId: string, deps: ContainDeps): Pro
   }
   const actions: ActionResult[] = outcomes.flatMap((o) => o.steps);
   for (const o of outcomes) {
-    if (o.status === "failed") failures.push({ what: `verify ${o.instanceId}`, error: `still open: ${o.verification.open.join("; ")}` });
-    for (const s of o.steps.filter((s) => s.status === "failed")) failures.push({ what: `${s.name} ${s.target}`, error: s.detail });
+    if (o.status === "failed")
+      failures.push({
+        what: `verify ${o.instanceId}`,
+        error: `still open: ${o.verification.open.join("; ")}`,
+      });
+    for (const s of o.steps.filter((s) => s.status === "failed"))
+      failures.push({ what: `${s.name} ${s.target}`, error: s.detail });
   }
   const pre: Record<string, unknown> = { ...previous };
   for (const o of outcomes) if (o.preIsolation) pre[o.instanceId] = o.preIsolation;
-  const allVerified = outcomes.length > 0 && outcomes.every((o) => o.status === "verified" || o.status === "terminated");
-  const status = dryRun ? "skipped" : failures.length === 0 && allVerified ? "verified" : outcomes.some((o) => o.status === "verified") ? "partial" : "failed";
+  const allVerified =
+    outcomes.length > 0 && outcomes.every((o) => o.status === "verified" || o.status === "terminated");
+  const status = dryRun
+    ? "skipped"
+    : failures.length === 0 && allVerified
+      ? "verified"
+      : outcomes.some((o) => o.status === "verified")
+        ? "partial"
+        : "failed";
   const detail = dryRun
     ? "dry run: no change made"
-    : outcomes.map((o) => `${o.instanceId}: ${o.status} in ${o.rounds} rounds, ${o.calls} calls`).join("; ") || "no instance contained";
+    : outcomes
+        .map((o) => `${o.instanceId}: ${o.status} in ${o.rounds} rounds, ${o.calls} calls`)
+        .join("; ") || "no instance contained";
   await deps.store.finishStep(incidentId, CONTAIN_STEP, status, detail, {
     actions,
     ...(failures.length ? { error: failures.map((f) => `${f.what}: ${f.error}`).join("; ") } : {}),
@@ -113,7 +153,9 @@ export async function runContainment(incidentId: string, deps: ContainDeps): Pro
           : `Containment is ${status}: ${detail}.`,
     done: actions.filter((a) => a.status === "ok"),
     failed: failures,
-    leftToDo: failures.length ? ["Investigate what is still open and contain by hand", `responder status ${incidentId}`] : [],
+    leftToDo: failures.length
+      ? ["Investigate what is still open and contain by hand", `responder status ${incidentId}`]
+      : [],
   });
   return outcomes;
 }

@@ -4,11 +4,22 @@
  * lane that finds its snapshots complete seals at once; otherwise the EBS completion event
  * brings it back (`onSnapshotEvent`).
  */
-import { DescribeInstancesCommand, DescribeSnapshotsCommand, type EC2Client, type Instance } from "@aws-sdk/client-ec2";
+import {
+  DescribeInstancesCommand,
+  DescribeSnapshotsCommand,
+  type EC2Client,
+  type Instance,
+} from "@aws-sdk/client-ec2";
 import type { S3Client } from "@aws-sdk/client-s3";
-import { type ArtifactClients, type Collector, instanceCollectors } from "../capture/artifacts.ts";
-import { archiveSnapshots, captureSnapshots, findIncidentSnapshots, lockSnapshots, TAG } from "../capture/snapshots.ts";
 import { isNotImplemented } from "../aws/errors.ts";
+import { type ArtifactClients, type Collector, instanceCollectors } from "../capture/artifacts.ts";
+import {
+  archiveSnapshots,
+  captureSnapshots,
+  findIncidentSnapshots,
+  lockSnapshots,
+  TAG,
+} from "../capture/snapshots.ts";
 import type { ActionResult, StepStatus } from "../domain/types.ts";
 import { describeError } from "../errors/index.ts";
 import { archiveArtifact } from "../evidence/archive.ts";
@@ -18,6 +29,7 @@ import type { IncidentRecord, SnapshotRecord } from "../incident/model.ts";
 import type { BaseDeps } from "./deps.ts";
 import { nowIso } from "./deps.ts";
 import { notify } from "./notify.ts";
+import { claimed } from "./steps.ts";
 
 export const SNAPSHOT_STEP = "snapshots";
 export const ARTIFACT_STEP = "artifacts";
@@ -73,14 +85,30 @@ async function snapshotLane(
   deps: EvidenceDeps,
   params: Record<string, unknown>,
 ): Promise<void> {
+  await claimed(deps.store, incident.incidentId, SNAPSHOT_STEP, () =>
+    takeSnapshots(incident, instances, ec2, deps, params),
+  );
+}
+
+async function takeSnapshots(
+  incident: IncidentRecord,
+  instances: Instance[],
+  ec2: EC2Client,
+  deps: EvidenceDeps,
+  params: Record<string, unknown>,
+): Promise<void> {
   const id = incident.incidentId;
-  if (!(await deps.store.claimStep(id, SNAPSHOT_STEP))) return;
   const results: ActionResult[] = [];
   const snapshots: SnapshotRecord[] = [];
   const errors: string[] = [];
   for (const r of incident.finding.resources.filter((x) => x.kind === "ec2-instance")) {
     if (!instances.some((i) => i.InstanceId === r.id)) {
-      results.push({ name: "snapshot", target: r.id, status: "skipped", detail: "instance not found: nothing to snapshot" });
+      results.push({
+        name: "snapshot",
+        target: r.id,
+        status: "skipped",
+        detail: "instance not found: nothing to snapshot",
+      });
     }
   }
   await Promise.all(
@@ -92,20 +120,40 @@ async function snapshotLane(
             instanceId: inst.InstanceId ?? "",
             volumes: (inst.BlockDeviceMappings ?? [])
               .filter((b) => b.Ebs?.VolumeId)
-              .map((b) => ({ volumeId: b.Ebs?.VolumeId ?? "", ...(b.DeviceName ? { deviceName: b.DeviceName } : {}) })),
+              .map((b) => ({
+                volumeId: b.Ebs?.VolumeId ?? "",
+                ...(b.DeviceName ? { deviceName: b.DeviceName } : {}),
+              })),
           },
-          { incidentId: id, findingType: incident.finding.type, capturedAt: nowIso(deps), dryRun: incident.dryRun },
+          {
+            incidentId: id,
+            findingType: incident.finding.type,
+            capturedAt: nowIso(deps),
+            dryRun: incident.dryRun,
+          },
         );
         results.push(...capture.results);
         snapshots.push(...capture.snapshots);
       } catch (err) {
         errors.push(`${inst.InstanceId}: ${describeError(err)}`);
-        results.push({ name: "snapshot", target: inst.InstanceId ?? "", status: "failed", detail: describeError(err) });
+        results.push({
+          name: "snapshot",
+          target: inst.InstanceId ?? "",
+          status: "failed",
+          detail: describeError(err),
+        });
       }
     }),
   );
   const lock = params.lock as { mode: "compliance" | "governance"; days: number } | undefined;
-  if (lock && snapshots.length) results.push(...(await lockSnapshots(ec2, snapshots.map((s) => s.snapshotId), lock)));
+  if (lock && snapshots.length)
+    results.push(
+      ...(await lockSnapshots(
+        ec2,
+        snapshots.map((s) => s.snapshotId),
+        lock,
+      )),
+    );
   const complete = snapshots.length > 0 && snapshots.every((s) => s.state === "completed");
   const status: StepStatus = incident.dryRun
     ? "skipped"
@@ -133,12 +181,17 @@ async function snapshotLane(
       incident: await deps.store.get(id),
       summary: `Evidence: snapshots ${status}. Containment is not affected.`,
       failed: errors.map((e) => ({ what: "snapshot", error: e })),
-      leftToDo: ["Take the missing snapshots by hand (ec2:CreateSnapshots) and tag them with the incident id"],
+      leftToDo: [
+        "Take the missing snapshots by hand (ec2:CreateSnapshots) and tag them with the incident id",
+      ],
     });
   }
   if (complete && params.archiveTier) {
     await deps.store.note(id, { step: "snapshot-archive-tier", status: "info", detail: "requested" });
-    const tier = await archiveSnapshots(ec2, snapshots.map((s) => s.snapshotId));
+    const tier = await archiveSnapshots(
+      ec2,
+      snapshots.map((s) => s.snapshotId),
+    );
     await deps.store.note(id, {
       step: "snapshot-archive-tier",
       status: tier.every((t) => t.status === "ok") ? "ok" : (tier[0]?.status ?? "skipped"),
@@ -154,15 +207,35 @@ async function artifactLane(
   deps: EvidenceDeps,
   params: Record<string, unknown>,
 ): Promise<void> {
+  await claimed(deps.store, incident.incidentId, ARTIFACT_STEP, () =>
+    collectArtifacts(incident, instances, clients, deps, params),
+  );
+}
+
+async function collectArtifacts(
+  incident: IncidentRecord,
+  instances: Instance[],
+  clients: ArtifactClients,
+  deps: EvidenceDeps,
+  params: Record<string, unknown>,
+): Promise<void> {
   const id = incident.incidentId;
-  if (!(await deps.store.claimStep(id, ARTIFACT_STEP))) return;
-  const storageClass = params.storageClass as "STANDARD" | "GLACIER" | "DEEP_ARCHIVE" | "GLACIER_IR" | undefined;
+  const storageClass = params.storageClass as
+    | "STANDARD"
+    | "GLACIER"
+    | "DEEP_ARCHIVE"
+    | "GLACIER_IR"
+    | undefined;
   const now = deps.now?.() ?? new Date();
   const collectors: Collector[] = [
     {
       name: "triggering-event.json",
       sourceApiCall: "events:(the EventBridge event delivered to triage)",
-      collect: async () => ({ kind: "content", body: `${JSON.stringify(incident.finding.raw, null, 2)}\n`, contentType: "application/json" }),
+      collect: async () => ({
+        kind: "content",
+        body: `${JSON.stringify(incident.finding.raw, null, 2)}\n`,
+        contentType: "application/json",
+      }),
     },
     {
       name: "triage.json",
@@ -186,7 +259,12 @@ async function artifactLane(
           return;
         }
         if (incident.dryRun) {
-          results.push({ name: "artifact", target: c.name, status: "skipped", detail: "dry run: not archived" });
+          results.push({
+            name: "artifact",
+            target: c.name,
+            status: "skipped",
+            detail: "dry run: not archived",
+          });
           return;
         }
         const record = await archiveArtifact(deps.s3, {
@@ -201,11 +279,21 @@ async function artifactLane(
           ...(deps.kmsKeyId ? { kmsKeyId: deps.kmsKeyId } : {}),
         });
         artifacts.push(record);
-        results.push({ name: "artifact", target: c.name, status: "ok", detail: `sha256 ${record.sha256} (${record.size} bytes)` });
+        results.push({
+          name: "artifact",
+          target: c.name,
+          status: "ok",
+          detail: `sha256 ${record.sha256} (${record.size} bytes)`,
+        });
       } catch (err) {
         results.push(
           isNotImplemented(err)
-            ? { name: "artifact", target: c.name, status: "unsupported", detail: `${c.sourceApiCall} is not supported by this endpoint` }
+            ? {
+                name: "artifact",
+                target: c.name,
+                status: "unsupported",
+                detail: `${c.sourceApiCall} is not supported by this endpoint`,
+              }
             : { name: "artifact", target: c.name, status: "failed", detail: describeError(err) },
         );
       }
@@ -213,7 +301,13 @@ async function artifactLane(
   );
   artifacts.sort((a, b) => a.name.localeCompare(b.name));
   const failed = results.filter((r) => r.status === "failed");
-  const status: StepStatus = incident.dryRun ? "skipped" : failed.length ? (artifacts.length ? "partial" : "failed") : "ok";
+  const status: StepStatus = incident.dryRun
+    ? "skipped"
+    : failed.length
+      ? artifacts.length
+        ? "partial"
+        : "failed"
+      : "ok";
   await deps.store.finishStep(
     id,
     ARTIFACT_STEP,
@@ -249,7 +343,9 @@ export async function onSnapshotEvent(event: unknown, deps: EvidenceDeps): Promi
   const clients = await deps.clientsFor(e.account, "snapshot-event");
   const out = await clients.ec2.send(new DescribeSnapshotsCommand({ SnapshotIds: ids }));
   const incidents = new Set(
-    (out.Snapshots ?? []).map((s) => s.Tags?.find((t) => t.Key === TAG.incident)?.Value).filter((v): v is string => Boolean(v)),
+    (out.Snapshots ?? [])
+      .map((s) => s.Tags?.find((t) => t.Key === TAG.incident)?.Value)
+      .filter((v): v is string => Boolean(v)),
   );
   for (const incidentId of incidents) {
     const incident = await deps.store.find(incidentId);
@@ -259,7 +355,9 @@ export async function onSnapshotEvent(event: unknown, deps: EvidenceDeps): Promi
       snapshotId: s.SnapshotId ?? "",
       volumeId: s.VolumeId ?? "",
       state: s.State ?? "pending",
-      ...(s.Tags?.find((t) => t.Key === TAG.device)?.Value ? { deviceName: s.Tags?.find((t) => t.Key === TAG.device)?.Value } : {}),
+      ...(s.Tags?.find((t) => t.Key === TAG.device)?.Value
+        ? { deviceName: s.Tags?.find((t) => t.Key === TAG.device)?.Value }
+        : {}),
       ...(s.StartTime ? { startTime: new Date(s.StartTime).toISOString() } : {}),
     }));
     const failed = records.filter((r) => r.state === "error");
@@ -327,13 +425,20 @@ export async function maybeSeal(incidentId: string, deps: EvidenceDeps): Promise
       facts: {
         Manifest: `s3://${deps.bucket}/${written.key}`,
         "Manifest SHA-256": written.manifestSha256,
-        Snapshots: snapshots.map((s) => `${s.snapshotId} (${s.deviceName ?? s.volumeId})`).join(", ") || "none",
+        Snapshots:
+          snapshots.map((s) => `${s.snapshotId} (${s.deviceName ?? s.volumeId})`).join(", ") || "none",
       },
     });
-    await deps.bus.emit("Evidence Preserved", { incidentId, account: incident.account, tier: incident.impact.tier });
+    await deps.bus.emit("Evidence Preserved", {
+      incidentId,
+      account: incident.account,
+      tier: incident.impact.tier,
+    });
     return true;
   } catch (err) {
-    await deps.store.finishStep(incidentId, MANIFEST_STEP, "failed", "manifest not written", { error: describeError(err) });
+    await deps.store.finishStep(incidentId, MANIFEST_STEP, "failed", "manifest not written", {
+      error: describeError(err),
+    });
     await notify(deps, {
       stage: "failed",
       incident: await deps.store.get(incidentId),

@@ -8,19 +8,36 @@ import type { BaseDeps } from "./deps.ts";
 import { nowIso } from "./deps.ts";
 
 /** Publishes an alert for a stage; records it on the incident when there is one. */
-export async function notify(deps: Pick<BaseDeps, "alerter" | "store" | "log" | "now">, input: AlertInput): Promise<void> {
+export async function notify(
+  deps: Pick<BaseDeps, "alerter" | "store" | "log" | "now">,
+  input: AlertInput,
+): Promise<void> {
   const alert = buildAlert(input);
   const incidentId = input.incident?.incidentId;
   try {
     const { messageId } = await deps.alerter.publish(alert);
     if (incidentId) {
-      await deps.store.recordAlert(incidentId, { stage: alert.stage, at: nowIso(deps), subject: alert.subject, ...(messageId ? { messageId } : {}) });
+      await deps.store.recordAlert(incidentId, {
+        stage: alert.stage,
+        at: nowIso(deps),
+        subject: alert.subject,
+        ...(messageId ? { messageId } : {}),
+      });
     }
   } catch (err) {
-    deps.log.error("alert could not be published", { incidentId, stage: alert.stage, error: describeError(err) });
+    deps.log.error("alert could not be published", {
+      incidentId,
+      stage: alert.stage,
+      error: describeError(err),
+    });
     if (incidentId) {
       await deps.store
-        .note(incidentId, { step: "alert", status: "failed", detail: `alert "${alert.subject}" not sent`, error: describeError(err) })
+        .note(incidentId, {
+          step: "alert",
+          status: "failed",
+          detail: `alert "${alert.subject}" not sent`,
+          error: describeError(err),
+        })
         .catch(() => undefined);
     }
     throw err;

@@ -5,7 +5,7 @@
  */
 import type { Finding, Impact, Plan, ResourceContext } from "../domain/types.ts";
 import { describeError, InvalidEventError } from "../errors/index.ts";
-import { type IncidentRecord, findingRef, incidentIdFor } from "../incident/model.ts";
+import { findingRef, type IncidentRecord, incidentIdFor } from "../incident/model.ts";
 import { normalizeEvent } from "../intake/index.ts";
 import { assessImpact, choosePlan } from "../triage/index.ts";
 import type { BaseDeps } from "./deps.ts";
@@ -70,9 +70,22 @@ export async function triageEvent(event: unknown, deps: TriageDeps): Promise<Tri
     findings: [findingRef(finding)],
     impact,
     plan,
-    steps: { triage: { status: "ok", startedAt: at, endedAt: at, attempts: 1, detail: `${impact.tier} (${impact.score})` } },
+    steps: {
+      triage: {
+        status: "ok",
+        startedAt: at,
+        endedAt: at,
+        attempts: 1,
+        detail: `${impact.tier} (${impact.score})`,
+      },
+    },
     timeline: [
-      { at: finding.time, step: "detection", status: "info", detail: `${finding.source} ${finding.type}: ${finding.title}` },
+      {
+        at: finding.time,
+        step: "detection",
+        status: "info",
+        detail: `${finding.source} ${finding.type}: ${finding.title}`,
+      },
       {
         at,
         step: "triage",
@@ -83,19 +96,27 @@ export async function triageEvent(event: unknown, deps: TriageDeps): Promise<Tri
     actions: [],
     alerts: [],
     approvals: [],
+    evidence: {},
   };
   const opened = await deps.store.open(incident);
   if (opened.outcome !== "created") {
-    deps.log.info(`finding ${opened.outcome === "duplicate" ? "already handled" : "joined an open incident"}`, {
-      incidentId: opened.incidentId,
-      findingId: finding.id,
-    });
+    deps.log.info(
+      `finding ${opened.outcome === "duplicate" ? "already handled" : "joined an open incident"}`,
+      {
+        incidentId: opened.incidentId,
+        findingId: finding.id,
+      },
+    );
     return { outcome: opened.outcome, incidentId: opened.incidentId };
   }
   const actions = runnableActions(plan);
   const waiting = plan.actions.filter((a) => a.requiresApproval).map((a) => a.name);
   // The lanes start first: containment must not wait for the alert.
-  await deps.bus.emit("Incident Opened", { incidentId: incident.incidentId, actions, account: incident.account });
+  await deps.bus.emit("Incident Opened", {
+    incidentId: incident.incidentId,
+    actions,
+    account: incident.account,
+  });
   await notify(deps, {
     stage: "opened",
     incident,
@@ -114,7 +135,11 @@ export async function triageEvent(event: unknown, deps: TriageDeps): Promise<Tri
 }
 
 /** Records an event that could not be handled and alerts about it. Never throws. */
-export async function rejectEvent(event: unknown, err: unknown, deps: Pick<BaseDeps, "store" | "alerter" | "log" | "now">): Promise<void> {
+export async function rejectEvent(
+  event: unknown,
+  err: unknown,
+  deps: Pick<BaseDeps, "store" | "alerter" | "log" | "now">,
+): Promise<void> {
   const e = event as { id?: unknown; source?: unknown; "detail-type"?: unknown; account?: unknown } | null;
   const at = nowIso(deps);
   const id = typeof e?.id === "string" ? e.id.slice(0, 64) : `unknown-${Date.now()}`;
@@ -135,7 +160,9 @@ export async function rejectEvent(event: unknown, err: unknown, deps: Pick<BaseD
     event: serialised.slice(0, 32_000),
   };
   deps.log.error("event rejected", { error: letter.error, eventId: id });
-  await deps.store.deadLetter(letter).catch((x) => deps.log.error("dead letter not recorded", { error: describeError(x) }));
+  await deps.store
+    .deadLetter(letter)
+    .catch((x) => deps.log.error("dead letter not recorded", { error: describeError(x) }));
   await notify(deps, {
     stage: "rejected",
     summary: `An event could not be handled and was set aside (dead letter ${at}#${id}): ${letter.error}`,

@@ -1,8 +1,20 @@
-import { DescribeNetworkInterfacesCommand, DescribeSecurityGroupsCommand, DescribeSnapshotsCommand } from "@aws-sdk/client-ec2";
-import { GetObjectCommand, ListObjectsV2Command } from "@aws-sdk/client-s3";
 import { createHash } from "node:crypto";
+import {
+  DescribeNetworkInterfacesCommand,
+  DescribeSecurityGroupsCommand,
+  DescribeSnapshotsCommand,
+} from "@aws-sdk/client-ec2";
+import { GetObjectCommand, ListObjectsV2Command } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { dynamoDocClient, ec2Client, eventsClient, iamClient, s3Client, snsClient, sqsClient } from "../../shared/aws/clients.ts";
+import {
+  dynamoDocClient,
+  ec2Client,
+  eventsClient,
+  iamClient,
+  s3Client,
+  snsClient,
+  sqsClient,
+} from "../../shared/aws/clients.ts";
 import { type DrillOutcome, runDrill, subscribeAlerts } from "../../shared/drill/run.ts";
 import { scenario } from "../../shared/drill/scenarios.ts";
 import { DynamoIncidentStore } from "../../shared/incident/store.ts";
@@ -21,11 +33,25 @@ describe("a local drill of a GuardDuty C&C finding", () => {
     session = await startLocalSession({ maxAttempts: 1 });
     const aws = session.aws;
     demo = await seedDemoAccount(ec2Client(aws), iamClient(aws));
-    const clients = { ec2: ec2Client(aws), events: eventsClient(aws), s3: s3Client(aws), sqs: sqsClient(aws), sns: snsClient(aws) };
-    const alertQueueUrl = await subscribeAlerts(clients, session.local.resources.alertTopicArn, "test-alerts");
+    const clients = {
+      ec2: ec2Client(aws),
+      events: eventsClient(aws),
+      s3: s3Client(aws),
+      sqs: sqsClient(aws),
+      sns: snsClient(aws),
+    };
+    const alertQueueUrl = await subscribeAlerts(
+      clients,
+      session.local.resources.alertTopicArn,
+      "test-alerts",
+    );
     outcome = await runDrill(
       scenario("c2"),
-      { instanceId: demo.instances.web.instanceId, account: session.local.context.accountId, region: aws.region },
+      {
+        instanceId: demo.instances.web.instanceId,
+        account: session.local.context.accountId,
+        region: aws.region,
+      },
       {
         clients,
         store: new DynamoIncidentStore(dynamoDocClient(aws), session.local.resources.incidentTable),
@@ -50,7 +76,10 @@ describe("a local drill of a GuardDuty C&C finding", () => {
   it("scores the production payments server critical with readable reasons", () => {
     expect(outcome.incident?.impact.tier).toBe("critical");
     expect(outcome.incident?.impact.reasons.map((r) => r.text)).toEqual(
-      expect.arrayContaining([expect.stringMatching(/DataClassification=restricted/), expect.stringMatching(/Environment=prod/)]),
+      expect.arrayContaining([
+        expect.stringMatching(/DataClassification=restricted/),
+        expect.stringMatching(/Environment=prod/),
+      ]),
     );
     expect(outcome.incident?.impact.owner).toBe("payments-team@example.com");
   });
@@ -58,7 +87,9 @@ describe("a local drill of a GuardDuty C&C finding", () => {
   it("moves every network interface to one isolation group without rules", async () => {
     const ec2 = ec2Client(session.aws);
     const enis = await ec2.send(
-      new DescribeNetworkInterfacesCommand({ Filters: [{ Name: "attachment.instance-id", Values: [demo.instances.web.instanceId] }] }),
+      new DescribeNetworkInterfacesCommand({
+        Filters: [{ Name: "attachment.instance-id", Values: [demo.instances.web.instanceId] }],
+      }),
     );
     expect(enis.NetworkInterfaces).toHaveLength(2);
     const groups = new Set(enis.NetworkInterfaces?.flatMap((n) => (n.Groups ?? []).map((g) => g.GroupId)));
@@ -70,7 +101,9 @@ describe("a local drill of a GuardDuty C&C finding", () => {
 
   it("snapshots all three volumes, tagged with the incident, instance and device", async () => {
     const snaps = await ec2Client(session.aws).send(
-      new DescribeSnapshotsCommand({ Filters: [{ Name: "tag:incident-responder:incident-id", Values: [outcome.incidentId ?? ""] }] }),
+      new DescribeSnapshotsCommand({
+        Filters: [{ Name: "tag:incident-responder:incident-id", Values: [outcome.incidentId ?? ""] }],
+      }),
     );
     expect(snaps.Snapshots).toHaveLength(3);
     for (const s of snaps.Snapshots ?? []) {
@@ -84,7 +117,9 @@ describe("a local drill of a GuardDuty C&C finding", () => {
   it("archives the instance description and the triggering event with matching SHA-256 hashes", async () => {
     const s3 = s3Client(session.aws);
     const bucket = session.local.resources.evidenceBucket;
-    const listed = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: `incidents/${outcome.incidentId}/` }));
+    const listed = await s3.send(
+      new ListObjectsV2Command({ Bucket: bucket, Prefix: `incidents/${outcome.incidentId}/` }),
+    );
     const keys = (listed.Contents ?? []).map((o) => o.Key);
     expect(keys).toEqual(
       expect.arrayContaining([
@@ -93,8 +128,12 @@ describe("a local drill of a GuardDuty C&C finding", () => {
         `incidents/${outcome.incidentId}/artifacts/${demo.instances.web.instanceId}/instance-description.json`,
       ]),
     );
-    const manifestObj = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: `incidents/${outcome.incidentId}/manifest.json` }));
-    const manifest = JSON.parse(await manifestObj.Body!.transformToString()) as { artifacts: { key: string; sha256: string }[] };
+    const manifestObj = await s3.send(
+      new GetObjectCommand({ Bucket: bucket, Key: `incidents/${outcome.incidentId}/manifest.json` }),
+    );
+    const manifest = JSON.parse(await manifestObj.Body!.transformToString()) as {
+      artifacts: { key: string; sha256: string }[];
+    };
     for (const a of manifest.artifacts) {
       const obj = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: a.key }));
       const bytes = await obj.Body!.transformToByteArray();
@@ -113,7 +152,15 @@ describe("a local drill of a GuardDuty C&C finding", () => {
   });
 
   it("records every step on the incident's timeline", () => {
-    const steps = Object.fromEntries(Object.entries(outcome.incident?.steps ?? {}).map(([k, v]) => [k, v.status]));
-    expect(steps).toMatchObject({ triage: "ok", contain: "verified", snapshots: "ok", artifacts: expect.stringMatching(/ok|partial/), manifest: "ok" });
+    const steps = Object.fromEntries(
+      Object.entries(outcome.incident?.steps ?? {}).map(([k, v]) => [k, v.status]),
+    );
+    expect(steps).toMatchObject({
+      triage: "ok",
+      contain: "verified",
+      snapshots: "ok",
+      artifacts: expect.stringMatching(/ok|partial/),
+      manifest: "ok",
+    });
   });
 });

@@ -34,7 +34,9 @@ const MiB = 1024 * 1024;
 function clients(): { s3: S3Client; kms: KMSClient } {
   const endpoint = process.env.AWS_ENDPOINT_URL;
   if (!endpoint) {
-    throw new Error("AWS_ENDPOINT_URL is not set: the integration tests run only against the emulator (moto)");
+    throw new Error(
+      "AWS_ENDPOINT_URL is not set: the integration tests run only against the emulator (moto)",
+    );
   }
   const region = process.env.AWS_REGION ?? "us-east-1";
   return {
@@ -84,7 +86,9 @@ describe("evidence archive against the emulator", () => {
     kmsKeyId = key.KeyMetadata?.KeyId ?? "";
     bucket = `evidence-it-${Date.now()}`;
     await s3.send(new CreateBucketCommand({ Bucket: bucket, ObjectLockEnabledForBucket: true }));
-    await s3.send(new PutBucketVersioningCommand({ Bucket: bucket, VersioningConfiguration: { Status: "Enabled" } }));
+    await s3.send(
+      new PutBucketVersioningCommand({ Bucket: bucket, VersioningConfiguration: { Status: "Enabled" } }),
+    );
     await s3.send(
       new PutObjectLockConfigurationCommand({
         Bucket: bucket,
@@ -98,7 +102,9 @@ describe("evidence archive against the emulator", () => {
       new PutBucketEncryptionCommand({
         Bucket: bucket,
         ServerSideEncryptionConfiguration: {
-          Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: "aws:kms", KMSMasterKeyID: kmsKeyId } }],
+          Rules: [
+            { ApplyServerSideEncryptionByDefault: { SSEAlgorithm: "aws:kms", KMSMasterKeyID: kmsKeyId } },
+          ],
         },
       }),
     );
@@ -157,7 +163,12 @@ describe("evidence archive against the emulator", () => {
 
   it("hashes while streaming, multipart included, and records every witness", async () => {
     const records = await archiveIncident("inc-records");
-    const [small, , multipart, glacier] = records as [ArtifactRecord, ArtifactRecord, ArtifactRecord, ArtifactRecord];
+    const [small, , multipart, glacier] = records as [
+      ArtifactRecord,
+      ArtifactRecord,
+      ArtifactRecord,
+      ArtifactRecord,
+    ];
 
     expect(small.sha256).toBe(
       createHash("sha256")
@@ -195,7 +206,12 @@ describe("evidence archive against the emulator", () => {
       collector: "t",
       sourceApiCall: "s3:none",
     });
-    const manifest = buildManifest({ incidentId, artifacts: [record], snapshots: [], createdAt: "2026-01-01T00:00:00Z" });
+    const manifest = buildManifest({
+      incidentId,
+      artifacts: [record],
+      snapshots: [],
+      createdAt: "2026-01-01T00:00:00Z",
+    });
     const first = await writeManifest(s3, { bucket, incidentId, manifest, kmsKeyId, retention: { days: 3 } });
     const again = await writeManifest(s3, { bucket, incidentId, manifest, kmsKeyId, retention: { days: 3 } });
 
@@ -220,9 +236,16 @@ describe("evidence archive against the emulator", () => {
       collector: "t",
       sourceApiCall: "none",
     };
-    const manifest = buildManifest({ incidentId, artifacts: [phantom], snapshots: [], createdAt: new Date() });
+    const manifest = buildManifest({
+      incidentId,
+      artifacts: [phantom],
+      snapshots: [],
+      createdAt: new Date(),
+    });
 
-    await expect(writeManifest(s3, { bucket, incidentId, manifest })).rejects.toBeInstanceOf(EvidenceIntegrityError);
+    await expect(writeManifest(s3, { bucket, incidentId, manifest })).rejects.toBeInstanceOf(
+      EvidenceIntegrityError,
+    );
   });
 
   it("does not write an identical in-memory artifact twice", async () => {
@@ -235,8 +258,14 @@ describe("evidence archive against the emulator", () => {
       sourceApiCall: "ec2:DescribeSecurityGroups",
     };
     const first = await archiveArtifactWithOutcome(s3, input);
-    const second = await archiveArtifactWithOutcome(s3, { ...input, collectedAt: new Date(Date.now() + 60_000) });
-    const changed = await archiveArtifactWithOutcome(s3, { ...input, body: Buffer.from('{"GroupId":"sg-2"}') });
+    const second = await archiveArtifactWithOutcome(s3, {
+      ...input,
+      collectedAt: new Date(Date.now() + 60_000),
+    });
+    const changed = await archiveArtifactWithOutcome(s3, {
+      ...input,
+      body: Buffer.from('{"GroupId":"sg-2"}'),
+    });
 
     expect(first.outcome).toBe("written");
     expect(second.outcome).toBe("reused");
@@ -256,7 +285,13 @@ describe("evidence archive against the emulator", () => {
 
     expect(before.ok).toBe(false);
     expect(byName(before.items, "console-output.txt").status).toBe("awaiting-restore");
-    expect(before.counts).toMatchObject({ ok: 4, "awaiting-restore": 1, mismatch: 0, missing: 0, unexpected: 0 });
+    expect(before.counts).toMatchObject({
+      ok: 4,
+      "awaiting-restore": 1,
+      mismatch: 0,
+      missing: 0,
+      unexpected: 0,
+    });
     expect(byName(requested.items, "console-output.txt").status).toBe("restore-requested");
     expect(requested.ok).toBe(false);
     expect(after.ok).toBe(true);
@@ -272,7 +307,12 @@ describe("evidence archive against the emulator", () => {
     const [small, network] = records as [ArtifactRecord, ArtifactRecord];
     // Object Lock keeps every version; a new version is what GetObject returns by default.
     await s3.send(
-      new PutObjectCommand({ Bucket: bucket, Key: small.key, Body: '{"State":"forged"}', ChecksumAlgorithm: "SHA256" }),
+      new PutObjectCommand({
+        Bucket: bucket,
+        Key: small.key,
+        Body: '{"State":"forged"}',
+        ChecksumAlgorithm: "SHA256",
+      }),
     );
     await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: network.key }));
     await s3.send(
@@ -332,7 +372,14 @@ describe("evidence archive against the emulator", () => {
 
   it("reports a missing manifest and lists what is there as unexpected", async () => {
     const incidentId = "inc-no-manifest";
-    await archiveArtifact(s3, { bucket, incidentId, name: "a.json", body: "{}", collector: "t", sourceApiCall: "none" });
+    await archiveArtifact(s3, {
+      bucket,
+      incidentId,
+      name: "a.json",
+      body: "{}",
+      collector: "t",
+      sourceApiCall: "none",
+    });
 
     const report = await verifyIncident(s3, { bucket, incidentId });
 

@@ -12,11 +12,7 @@ import {
 import { mockClient } from "aws-sdk-client-mock";
 import { beforeEach, describe, expect, it } from "vitest";
 import { AwsCallError } from "../../../shared/errors/index.ts";
-import {
-  archiveArtifact,
-  archiveArtifactWithOutcome,
-  sameS3Checksum,
-} from "../../../shared/evidence/archive.ts";
+import { archiveArtifact, archiveArtifactWithOutcome } from "../../../shared/evidence/archive.ts";
 import { EvidenceIntegrityError, InvalidEvidenceInputError } from "../../../shared/evidence/errors.ts";
 import { hashBuffer } from "../../../shared/evidence/hashing.ts";
 import { INCIDENT, sdkError, sha256B64, sha256Hex } from "./builders.ts";
@@ -245,13 +241,11 @@ describe("archiveArtifact with a stream", () => {
 
   it("records no witness when the endpoint cannot tag objects", async () => {
     s3Mock.on(PutObjectCommand).resolves({ VersionId: "v1" });
-    s3Mock
-      .on(PutObjectTaggingCommand)
-      .rejects(
-        Object.assign(new Error("XML parse error. Deserialization error: …"), {
-          $metadata: { httpStatusCode: 500 },
-        }),
-      );
+    s3Mock.on(PutObjectTaggingCommand).rejects(
+      Object.assign(new Error("XML parse error. Deserialization error: …"), {
+        $metadata: { httpStatusCode: 500 },
+      }),
+    );
 
     const record = await archiveArtifact(s3, { ...base, body: Readable.from(["small ", "stream"]) });
 
@@ -321,14 +315,5 @@ describe("archiveArtifact input checks", () => {
     await expect(archiveArtifact(s3, { ...base, body: "x" }, { partSize: MiB })).rejects.toThrow(/partSize/);
     await expect(archiveArtifact(s3, { ...base, collector: "", body: "x" })).rejects.toThrow(/collector/);
     expect(s3Mock.calls()).toHaveLength(0);
-  });
-});
-
-describe("sameS3Checksum", () => {
-  it("tolerates a missing part-count suffix but not a different one", () => {
-    expect(sameS3Checksum("abc=-3", "abc=")).toBe(true);
-    expect(sameS3Checksum("abc=-3", "abc=-3")).toBe(true);
-    expect(sameS3Checksum("abc=-3", "abc=-2")).toBe(false);
-    expect(sameS3Checksum("abc=", "abd=")).toBe(false);
   });
 });

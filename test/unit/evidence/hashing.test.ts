@@ -10,6 +10,7 @@ import {
   hashStream,
   hexToBase64,
   Sha256Transform,
+  sameS3Checksum,
 } from "../../../shared/evidence/hashing.ts";
 
 const sha256 = (data: Uint8Array | string): string => createHash("sha256").update(data).digest("hex");
@@ -153,5 +154,14 @@ describe("expectedS3Checksum", () => {
     const hex = sha256("x");
 
     expect(base64ToHex(hexToBase64(hex))).toBe(hex);
+  });
+});
+
+describe("sameS3Checksum", () => {
+  it("tolerates a missing part-count suffix but not a different one", () => {
+    expect(sameS3Checksum("abc=-3", "abc=")).toBe(true);
+    expect(sameS3Checksum("abc=-3", "abc=-3")).toBe(true);
+    expect(sameS3Checksum("abc=-3", "abc=-2")).toBe(false);
+    expect(sameS3Checksum("abc=", "abd=")).toBe(false);
   });
 });

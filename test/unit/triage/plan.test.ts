@@ -411,7 +411,7 @@ describe("describeAwsCalls", () => {
         "ec2:ModifyNetworkInterfaceAttribute eni-1 → isolation group",
         "ec2:ModifyNetworkInterfaceAttribute eni-2 → isolation group",
         "autoscaling:EnterStandby i-0abc in web-asg",
-        "ec2:ReplaceIamInstanceProfileAssociation i-0abc → deny-all profile (was arn:aws:iam::1:instance-profile/web)",
+        "ec2:ReplaceIamInstanceProfileAssociation i-0abc → the responder's deny-all isolation profile (was arn:aws:iam::1:instance-profile/web; no role or profile is edited)",
         "ec2:DescribeNetworkInterfaces eni-1, eni-2 (verify isolation)",
       ]),
     );

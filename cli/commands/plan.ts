@@ -1,0 +1,83 @@
+/**
+ * `responder plan <file|->` — what the responder would do with an event, changing nothing:
+ * the finding, the impact and its reasons, the playbook, and the AWS calls of each action.
+ * Reads the affected resources from the account (read-only calls) when it can.
+ */
+import { autoScalingClient, ec2Client } from "../../shared/aws/clients.ts";
+import { defaultPolicyFile, loadAwsConfig } from "../../shared/config/index.ts";
+import type { ResourceContext } from "../../shared/domain/types.ts";
+import { describeError, InvalidEventError } from "../../shared/errors/index.ts";
+import { normalizeEvent } from "../../shared/intake/index.ts";
+import { loadPolicy } from "../../shared/policy/index.ts";
+import { resolveContexts } from "../../shared/resolve/context.ts";
+import { describeAwsCalls } from "../../shared/triage/index.ts";
+import { decide } from "../../shared/workflow/triage.ts";
+import { bold, dim, progress } from "../output.ts";
+import { readEvent } from "./ingest.ts";
+
+export async function planCommand(args: {
+  file?: string;
+  json: boolean;
+  policy?: string;
+  offline: boolean;
+}): Promise<number> {
+  const event = await readEvent(args.file, args.json);
+  if (event === undefined) return 2;
+  let intake: ReturnType<typeof normalizeEvent>;
+  try {
+    intake = normalizeEvent(event);
+  } catch (err) {
+    if (!(err instanceof InvalidEventError)) throw err;
+    if (args.json)
+      process.stdout.write(`${JSON.stringify({ status: "invalid", error: err.message, path: err.path })}\n`);
+    else console.error(`invalid event: ${err.message}`);
+    return 2;
+  }
+  if (intake.kind === "ignored") {
+    if (args.json) process.stdout.write(`${JSON.stringify({ status: "ignored", reason: intake.reason })}\n`);
+    else console.log(`ignored: ${intake.reason}`);
+    return 0;
+  }
+  const finding = intake.finding;
+  const policy = loadPolicy(args.policy ?? defaultPolicyFile());
+  let contexts: ResourceContext[];
+  let readNote = "read from the account (read-only calls)";
+  try {
+    if (args.offline) throw new Error("--offline");
+    const aws = loadAwsConfig();
+    contexts = (
+      await resolveContexts(finding.resources, { ec2: ec2Client(aws), autoScaling: autoScalingClient(aws) })
+    ).contexts;
+  } catch (err) {
+    readNote = `not read from the account (${describeError(err)}): tags from the event only`;
+    contexts = finding.resources.map((resource) => ({
+      resource,
+      exists: true,
+      tags: resource.tags ?? {},
+      relatedTags: [],
+      exposure: { publicIps: [], openIngress: [] },
+    }));
+  }
+  const { impact, plan } = decide(finding, contexts, policy, 0);
+  const calls = describeAwsCalls(plan, contexts);
+  if (args.json) {
+    process.stdout.write(
+      `${JSON.stringify({ status: "planned", dryRun: true, finding: { ...finding, raw: undefined }, resources: readNote, impact, plan, calls })}\n`,
+    );
+    return 0;
+  }
+  progress(dim(`resources ${readNote}`));
+  console.log(
+    `${bold("Finding")}  ${finding.source} ${finding.type} (severity ${finding.severity}) on ${finding.resources.map((r) => `${r.kind} ${r.id}`).join(", ")}`,
+  );
+  console.log(`${bold("Impact")}   ${impact.tier.toUpperCase()} — ${impact.score}/100`);
+  for (const r of impact.reasons) console.log(`           · ${r.text}`);
+  console.log(`${bold("Playbook")} ${plan.playbook}`);
+  for (const n of plan.notes) console.log(`           note: ${n}`);
+  for (const c of calls) {
+    console.log(`${bold(c.action)}`);
+    for (const call of c.calls) console.log(`   ${call}`);
+  }
+  console.log(dim("Dry run: nothing was changed."));
+  return 0;
+}

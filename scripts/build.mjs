@@ -1,0 +1,117 @@
+#!/usr/bin/env node
+/**
+ * Builds one small ESM bundle per function listed in serverless.yml and zips it as the
+ * function's deployment artifact:
+ *
+ *   functions/<name>/handler.ts ──esbuild──▶ dist/<name>/index.mjs (+ index.mjs.map)
+ *   policy/default.yaml ──────────copy─────▶ dist/<name>/policy.yaml
+ *   dist/<name>/* ─────────────────zip─────▶ dist/<name>.zip   (index.mjs at the root)
+ *
+ * serverless.yml must say `handler: index.handler` and `package.artifact: dist/<name>.zip`
+ * for every function; the build refuses anything else, so the two cannot drift apart.
+ * A bundle's metafile (dist/<name>.meta.json) records what went into it.
+ *
+ * Usage: node scripts/build.mjs [function ...]   (default: every function)
+ */
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { dirname, join, relative } from "node:path";
+import { fileURLToPath } from "node:url";
+import { gzipSync } from "node:zlib";
+import { build } from "esbuild";
+import { parse } from "yaml";
+import { zipEntries } from "./zip.mjs";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+const dist = join(root, "dist");
+
+/** Options every bundle is built with (see docs/deploy.md, "Bundles"). */
+export const ESBUILD_OPTIONS = {
+  bundle: true,
+  platform: "node",
+  target: "node20",
+  format: "esm",
+  // The SDK's ESM builds tree-shake far better than its CommonJS ones.
+  mainFields: ["module", "main"],
+  minify: true,
+  sourcemap: "linked",
+  sourcesContent: false,
+  legalComments: "eof",
+  metafile: true,
+  logLevel: "warning",
+  // CommonJS dependencies bundled into ESM still call require() for Node built-ins.
+  banner: { js: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);" },
+};
+
+/** The functions serverless.yml declares, by name, with their definitions. */
+export function functionsOf(serverlessFile = join(root, "serverless.yml")) {
+  const doc = parse(readFileSync(serverlessFile, "utf8"));
+  const functions = doc.functions ?? {};
+  if (!Object.keys(functions).length) throw new Error("serverless.yml declares no functions");
+  return functions;
+}
+
+/** What is wrong with a function's definition, against the layout the build produces. */
+export function layoutProblems(name, fn) {
+  const problems = [];
+  if (!/^[a-z][a-z0-9-]*$/.test(name))
+    problems.push(`${name}: function names are lower-case words and dashes`);
+  if (fn.handler !== "index.handler")
+    problems.push(`${name}: handler must be index.handler, is ${fn.handler}`);
+  if (fn.package?.artifact !== `dist/${name}.zip`) {
+    problems.push(`${name}: package.artifact must be dist/${name}.zip, is ${fn.package?.artifact}`);
+  }
+  if (!existsSync(join(root, "functions", name, "handler.ts"))) {
+    problems.push(`${name}: functions/${name}/handler.ts does not exist`);
+  }
+  return problems;
+}
+
+const kb = (n) => `${(n / 1024).toFixed(1)} KiB`.padStart(10);
+
+/** Bundles and zips one function; returns its sizes. */
+export async function buildFunction(name) {
+  const outDir = join(dist, name);
+  rmSync(outDir, { recursive: true, force: true });
+  mkdirSync(outDir, { recursive: true });
+  const result = await build({
+    ...ESBUILD_OPTIONS,
+    absWorkingDir: root,
+    entryPoints: [join(root, "functions", name, "handler.ts")],
+    outfile: join(outDir, "index.mjs"),
+  });
+  writeFileSync(join(dist, `${name}.meta.json`), JSON.stringify(result.metafile));
+  copyFileSync(join(root, "policy", "default.yaml"), join(outDir, "policy.yaml"));
+
+  const files = ["index.mjs", "index.mjs.map", "policy.yaml"];
+  const zip = zipEntries(files.map((f) => ({ name: f, data: readFileSync(join(outDir, f)) })));
+  writeFileSync(join(dist, `${name}.zip`), zip);
+  const code = readFileSync(join(outDir, "index.mjs"));
+  return { name, raw: code.length, gzip: gzipSync(code, { level: 9 }).length, zip: zip.length };
+}
+
+async function main() {
+  const functions = functionsOf();
+  const all = Object.keys(functions);
+  const wanted = process.argv.slice(2);
+  const unknown = wanted.filter((w) => !all.includes(w));
+  if (unknown.length)
+    throw new Error(`not in serverless.yml: ${unknown.join(", ")} (functions: ${all.join(", ")})`);
+  const names = wanted.length ? wanted : all;
+  const problems = names.flatMap((n) => layoutProblems(n, functions[n]));
+  if (problems.length) throw new Error(`serverless.yml and functions/ disagree:\n  ${problems.join("\n  ")}`);
+  mkdirSync(dist, { recursive: true });
+  const started = Date.now();
+  const sizes = await Promise.all(names.map(buildFunction));
+  console.log(`${"function".padEnd(12)}${"bundle".padStart(10)}${"gzip".padStart(10)}${"zip".padStart(10)}`);
+  for (const s of sizes) console.log(`${s.name.padEnd(12)}${kb(s.raw)}${kb(s.gzip)}${kb(s.zip)}`);
+  console.log(
+    `built ${names.length} functions into ${relative(process.cwd(), dist) || "."} in ${Date.now() - started} ms`,
+  );
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  main().catch((err) => {
+    console.error(`build failed: ${err.message}`);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,347 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { type ContainOptions, containInstance } from "../../../shared/containment/index.ts";
+import {
+  awsError,
+  ISOLATION_PROFILE,
+  type Mocked,
+  MUTATING,
+  mockWorld,
+  notImplemented,
+  sampleWorld,
+} from "./world.ts";
+
+const NOW = new Date("2025-01-02T03:04:05.000Z");
+
+function options(over: Partial<ContainOptions> = {}): ContainOptions {
+  return {
+    incidentId: "ir-20250102-00000001",
+    isolationProfileArn: ISOLATION_PROFILE,
+    dryRun: false,
+    stopInstance: false,
+    asgMode: "standby",
+    stopProtection: false,
+    now: () => NOW,
+    ...over,
+  };
+}
+
+let mocked: Mocked | undefined;
+afterEach(() => {
+  mocked?.ec2.restore();
+  mocked?.autoScaling.restore();
+  mocked?.elbv2.restore();
+  mocked = undefined;
+});
+
+const stepsNamed = (out: { steps: { name: string }[] }, name: string) =>
+  out.steps.filter((s) => s.name === name);
+
+describe("containInstance", () => {
+  it("isolates every interface within 3 rounds when the groups exist", async () => {
+    mocked = mockWorld(sampleWorld());
+
+    const out = await containInstance("i-0abc", mocked.clients, options());
+
+    expect(out.status).toBe("verified");
+    expect(out.verification).toEqual({ ok: true, open: [] });
+    expect(out.rounds).toBe(3);
+    expect(out.rounds).toBeLessThanOrEqual(4);
+    expect(out.totalRounds).toBe(5);
+    expect(out.calls).toBe(mocked.operations().length);
+    for (const e of mocked.world.instance?.enis ?? []) expect(e.groups).toEqual(["sg-iso"]);
+    expect(mocked.world.addresses[0]?.associationId).toBeUndefined();
+    expect(mocked.world.profile?.arn).toBe(ISOLATION_PROFILE);
+    expect(mocked.world.asg?.state).toBe("Standby");
+    expect(mocked.world.targets[0]?.state).toBe("draining");
+    expect(mocked.world.instance).toMatchObject({ disableApiTermination: true, shutdownBehavior: "stop" });
+    expect(mocked.world.instance?.volumes.every((v) => !v.deleteOnTermination)).toBe(true);
+    expect(mocked.world.instance?.tags).toMatchObject({
+      "incident-responder:incident-id": "ir-20250102-00000001",
+      "incident-responder:state": "isolated",
+      "incident-responder:isolated-at": NOW.toISOString(),
+    });
+  });
+
+  it("swaps each interface to the untracking group before the isolation group", async () => {
+    mocked = mockWorld(sampleWorld());
+
+    await containInstance("i-0abc", mocked.clients, options());
+
+    const swaps = mocked.ec2
+      .calls()
+      .map((c) => c.args[0].input as { NetworkInterfaceId?: string; Groups?: string[] })
+      .filter((i) => i.Groups);
+    for (const eni of ["eni-1", "eni-2"])
+      expect(swaps.filter((s) => s.NetworkInterfaceId === eni).map((s) => s.Groups)).toEqual([
+        ["sg-untr"],
+        ["sg-iso"],
+      ]);
+  });
+
+  it("records the pre-isolation state", async () => {
+    mocked = mockWorld(sampleWorld());
+
+    const out = await containInstance("i-0abc", mocked.clients, options());
+
+    expect(out.preIsolation).toEqual({
+      instanceId: "i-0abc",
+      capturedAt: NOW.toISOString(),
+      interfaces: [
+        {
+          networkInterfaceId: "eni-1",
+          groups: ["sg-app", "sg-db"],
+          attachmentId: "eni-attach-0",
+          deviceIndex: 0,
+        },
+        { networkInterfaceId: "eni-2", groups: ["sg-db"], attachmentId: "eni-attach-1", deviceIndex: 1 },
+      ],
+      instanceProfileArn: "arn:aws:iam::123456789012:instance-profile/app",
+      iamAssociationId: "iip-assoc-1",
+      elasticIps: [
+        {
+          allocationId: "eipalloc-1",
+          publicIp: "54.0.0.1",
+          networkInterfaceId: "eni-2",
+          privateIp: "10.0.0.11",
+          associationId: "eipassoc-1",
+        },
+      ],
+      autoScalingGroup: { name: "web", mode: "standby" },
+      targetGroups: [
+        { targetGroupArn: "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/web/1", port: 80 },
+      ],
+      protection: { disableApiTermination: false, disableApiStop: false, shutdownBehavior: "terminate" },
+      volumesDeleteOnTermination: [
+        { deviceName: "/dev/xvda", volumeId: "vol-1", deleteOnTermination: true },
+        { deviceName: "/dev/xvdb", volumeId: "vol-2", deleteOnTermination: true },
+      ],
+      state: "running",
+    });
+  });
+
+  it("runs the other sub-steps when some calls are throttled, and says which failed", async () => {
+    mocked = mockWorld(sampleWorld(), {
+      ModifyInstanceAttribute: (i) =>
+        i.DisableApiTermination ? awsError("RequestLimitExceeded", "Request limit exceeded.") : undefined,
+      EnterStandby: () => awsError("Throttling", "Rate exceeded"),
+    });
+
+    const out = await containInstance("i-0abc", mocked.clients, options());
+
+    const termination = stepsNamed(out, "protection:termination")[0];
+    expect(termination?.status).toBe("failed");
+    expect(termination?.detail).toMatch(/RequestLimitExceeded.*throttled/);
+    expect(termination?.data).toMatchObject({ throttled: true, operation: "ModifyInstanceAttribute" });
+    expect(stepsNamed(out, "fleet:auto-scaling")[0]).toMatchObject({ status: "failed", target: "web" });
+    expect(stepsNamed(out, "network:isolation").map((s) => s.status)).toEqual(["ok", "ok"]);
+    expect(stepsNamed(out, "protection:shutdown-behavior")[0]?.status).toBe("ok");
+    expect(stepsNamed(out, "fleet:target-group")[0]?.status).toBe("ok");
+    expect(out.status).toBe("failed");
+    expect(out.verification.open).toEqual(["Auto Scaling group web: instance InService"]);
+  });
+
+  it("goes on when a sub-step fails for good, and verification has the last word", async () => {
+    mocked = mockWorld(sampleWorld(), {
+      ModifyInstanceAttribute: () =>
+        awsError("UnauthorizedOperation", "You are not authorized to perform this operation."),
+    });
+
+    const out = await containInstance("i-0abc", mocked.clients, options());
+
+    const protection = out.steps.filter((s) => s.name.startsWith("protection:") && s.status !== "skipped");
+    expect(protection.map((s) => s.status)).toEqual(["failed", "failed", "failed", "failed"]);
+    expect(protection[0]?.detail).toMatch(/^ModifyInstanceAttribute failed: UnauthorizedOperation/);
+    expect(stepsNamed(out, "network:isolation").every((s) => s.status === "ok")).toBe(true);
+    expect(stepsNamed(out, "identity:instance-profile")[0]?.status).toBe("ok");
+    expect(out.status).toBe("verified");
+  });
+
+  it("fails verification, naming the interface, when an interface keeps an old group", async () => {
+    mocked = mockWorld(sampleWorld(), {}, { stickyGroups: ["eni-2"] });
+
+    const out = await containInstance("i-0abc", mocked.clients, options());
+
+    expect(out.status).toBe("failed");
+    expect(out.verification.ok).toBe(false);
+    expect(out.verification.open).toEqual(["eni-2: security groups sg-db (expected only sg-iso)"]);
+    expect(mocked.world.instance?.tags["incident-responder:state"]).toBe("isolation-incomplete");
+  });
+
+  it("makes no modifying call in a dry run and reports the calls it would make", async () => {
+    mocked = mockWorld(sampleWorld());
+
+    const out = await containInstance(
+      "i-0abc",
+      mocked.clients,
+      options({ dryRun: true, stopInstance: true }),
+    );
+
+    expect(mocked.operations().filter((op) => MUTATING.has(op))).toEqual([]);
+    expect(out.status).toBe("dry-run");
+    const planned = out.steps.filter((s) => s.detail.startsWith("dry run: "));
+    expect(planned.every((s) => s.status === "skipped")).toBe(true);
+    expect(planned.map((s) => s.detail)).toEqual(
+      expect.arrayContaining([
+        "dry run: ec2:ModifyNetworkInterfaceAttribute NetworkInterfaceId=eni-1 Groups=[sg-untr]",
+        "dry run: ec2:ModifyNetworkInterfaceAttribute NetworkInterfaceId=eni-1 Groups=[sg-iso]",
+        "dry run: ec2:DisassociateAddress AssociationId=eipassoc-1",
+        `dry run: ec2:ReplaceIamInstanceProfileAssociation AssociationId=iip-assoc-1 IamInstanceProfile={"Arn":"${ISOLATION_PROFILE}"}`,
+        "dry run: autoscaling:EnterStandby AutoScalingGroupName=web InstanceIds=[i-0abc] ShouldDecrementDesiredCapacity=true",
+        'dry run: elasticloadbalancing:DeregisterTargets TargetGroupArn=arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/web/1 Targets=[{"Id":"i-0abc","Port":80}]',
+        "dry run: ec2:StopInstances InstanceIds=[i-0abc]",
+      ]),
+    );
+    expect(out.verification.ok).toBe(false);
+    expect(out.verification.open).toContain("eni-1: security groups sg-app, sg-db (expected only sg-iso)");
+  });
+
+  it("makes no modifying call for what is done already", async () => {
+    mocked = mockWorld(sampleWorld());
+    const first = await containInstance("i-0abc", mocked.clients, options());
+    mocked.ec2.resetHistory();
+    const before = mocked.operations().length;
+
+    const again = await containInstance("i-0abc", mocked.clients, options({ previous: first.preIsolation }));
+
+    expect(again.status).toBe("verified");
+    expect(
+      mocked
+        .operations()
+        .slice(before)
+        .filter((op) => MUTATING.has(op)),
+    ).toEqual([]);
+    expect(again.preIsolation).toEqual(first.preIsolation);
+  });
+
+  it("creates the groups of a VPC that has none, and counts the extra rounds", async () => {
+    const world = sampleWorld();
+    world.groups = [];
+    mocked = mockWorld(world);
+
+    const out = await containInstance("i-0abc", mocked.clients, options());
+
+    expect(out.status).toBe("verified");
+    expect(out.rounds).toBe(5);
+    expect(mocked.world.groups.map((g) => g.name).sort()).toEqual([
+      "incident-responder-isolation",
+      "incident-responder-untracking",
+    ]);
+    expect(mocked.world.groups.find((g) => g.role === "isolation")?.egress).toEqual([]);
+    expect(stepsNamed(out, "network:untracking-group")[0]?.detail).toMatch(/^created sg-new/);
+  });
+
+  it("adopts the group another containment created at the same time", async () => {
+    const world = sampleWorld();
+    // Created by a concurrent run but not yet tagged or stripped of its default egress rule.
+    world.groups = [
+      {
+        id: "sg-other",
+        vpcId: "vpc-1",
+        name: "incident-responder-isolation",
+        ingress: [],
+        egress: [{ IpProtocol: "-1", IpRanges: [{ CidrIp: "0.0.0.0/0" }] }],
+      },
+    ];
+    mocked = mockWorld(world);
+
+    const out = await containInstance("i-0abc", mocked.clients, options());
+
+    expect(out.status, out.verification.open.join("; ")).toBe("verified");
+    expect(mocked.world.groups.filter((g) => g.name === "incident-responder-isolation")).toHaveLength(1);
+    expect(mocked.world.groups.find((g) => g.id === "sg-other")?.egress).toEqual([]);
+    for (const e of mocked.world.instance?.enis ?? []) expect(e.groups).toEqual(["sg-other"]);
+    expect(stepsNamed(out, "network:isolation-group")[0]?.detail).toMatch(/adopted/);
+  });
+
+  it("reports an API the endpoint does not implement as unsupported", async () => {
+    mocked = mockWorld(sampleWorld(), {
+      DescribeTargetGroups: () => notImplemented(),
+      DescribeAutoScalingInstances: () => notImplemented(),
+    });
+
+    const out = await containInstance("i-0abc", mocked.clients, options());
+
+    expect(stepsNamed(out, "fleet:target-group")[0]?.status).toBe("unsupported");
+    expect(stepsNamed(out, "fleet:auto-scaling")[0]?.status).toBe("unsupported");
+    expect(out.status).toBe("verified");
+  });
+
+  it("does not call it verified when the target groups could not be listed", async () => {
+    mocked = mockWorld(sampleWorld(), {
+      DescribeTargetGroups: () => awsError("AccessDenied", "not allowed"),
+    });
+
+    const out = await containInstance("i-0abc", mocked.clients, options());
+
+    expect(out.status).toBe("failed");
+    expect(out.verification.open).toEqual(["could not verify target groups: AccessDenied: not allowed"]);
+  });
+
+  it("reports a missing instance as not found and a terminated one as terminated, changing nothing", async () => {
+    const world = sampleWorld();
+    delete world.instance;
+    mocked = mockWorld(world);
+    expect((await containInstance("i-0abc", mocked.clients, options())).status).toBe("not-found");
+
+    const gone = sampleWorld();
+    if (gone.instance) gone.instance.state = "terminated";
+    mocked.ec2.restore();
+    mocked = mockWorld(gone);
+    const out = await containInstance("i-0abc", mocked.clients, options());
+    expect(out.status).toBe("terminated");
+    expect(mocked.operations().filter((op) => MUTATING.has(op))).toEqual([]);
+  });
+
+  it("fails, without throwing, when the instance cannot be described", async () => {
+    mocked = mockWorld(sampleWorld(), {
+      DescribeInstances: () => awsError("RequestLimitExceeded", "Request limit exceeded."),
+    });
+
+    const out = await containInstance("i-0abc", mocked.clients, options());
+
+    expect(out.status).toBe("failed");
+    expect(out.verification.open[0]).toMatch(/^instance state unknown: RequestLimitExceeded/);
+    expect(mocked.operations().filter((op) => MUTATING.has(op))).toEqual([]);
+  });
+
+  it("skips the identity swap, saying why, when no isolation profile is configured", async () => {
+    mocked = mockWorld(sampleWorld());
+
+    const out = await containInstance("i-0abc", mocked.clients, options({ isolationProfileArn: undefined }));
+
+    expect(stepsNamed(out, "identity:instance-profile")[0]).toMatchObject({ status: "skipped" });
+    expect(mocked.world.profile?.arn).toBe("arn:aws:iam::123456789012:instance-profile/app");
+    expect(out.status).toBe("verified");
+  });
+
+  it("removes an auto-assigned public address from the primary interface", async () => {
+    const world = sampleWorld();
+    if (world.instance?.enis[0]) world.instance.enis[0].publicIp = "3.3.3.3";
+    mocked = mockWorld(world);
+
+    const out = await containInstance("i-0abc", mocked.clients, options());
+
+    expect(stepsNamed(out, "network:public-ip")[0]).toMatchObject({ status: "ok", target: "eni-1" });
+    expect(out.preIsolation?.interfaces[0]?.publicIp).toBe("3.3.3.3");
+    expect(out.status).toBe("verified");
+  });
+
+  it("stops the instance when asked, and enables stop protection only after the stop", async () => {
+    mocked = mockWorld(sampleWorld());
+
+    const out = await containInstance(
+      "i-0abc",
+      mocked.clients,
+      options({ stopInstance: true, stopProtection: true }),
+    );
+
+    const ops = mocked.operations();
+    const stop = ops.indexOf("StopInstances");
+    const inputs = mocked.ec2.calls().map((c) => c.args[0].input as { DisableApiStop?: unknown });
+    expect(stop).toBeGreaterThan(-1);
+    expect(inputs.some((i) => i.DisableApiStop)).toBe(true);
+    expect(ops.lastIndexOf("ModifyInstanceAttribute")).toBeGreaterThan(stop);
+    expect(mocked.world.instance?.disableApiStop).toBe(true);
+    expect(out.status).toBe("verified");
+  });
+});
