@@ -24,13 +24,13 @@ import { Readable, Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { promisify } from "node:util";
-import { CreateKeyCommand, KMSClient } from "@aws-sdk/client-kms";
+import { CreateKeyCommand } from "@aws-sdk/client-kms";
 import {
   CreateBucketCommand,
   PutBucketVersioningCommand,
   PutObjectLockConfigurationCommand,
-  S3Client,
 } from "@aws-sdk/client-s3";
+import { kmsClient, s3Client } from "../shared/aws/clients.ts";
 import { archiveArtifact } from "../shared/evidence/archive.ts";
 import { Sha256Transform } from "../shared/evidence/hashing.ts";
 import { buildManifest, writeManifest } from "../shared/evidence/manifest.ts";
@@ -248,8 +248,9 @@ async function measure(
   const bytes = sizeMiB * MiB;
   const { endpoint } = opts;
   const region = process.env.AWS_REGION ?? "us-east-1";
-  const s3 = new S3Client({ endpoint, region, forcePathStyle: true, maxAttempts: 1, credentials });
-  const kms = new KMSClient({ endpoint, region, maxAttempts: 1, credentials });
+  // The project's client factories (path-style addressing when an endpoint is given).
+  const s3 = s3Client({ endpoint, region, maxAttempts: 1, credentials });
+  const kms = kmsClient({ endpoint, region, maxAttempts: 1, credentials });
 
   try {
     const bucket = `bench-evidence-${Date.now()}`;

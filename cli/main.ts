@@ -8,6 +8,7 @@ import { ingestCommand, UsageError } from "./commands/ingest.ts";
 import { localUpCommand } from "./commands/local.ts";
 import { planCommand } from "./commands/plan.ts";
 import { deadLettersCommand, statusCommand } from "./commands/status.ts";
+import { verifyCommand } from "./commands/verify.ts";
 
 const USAGE = `Usage: responder <command> [options]
 
@@ -17,6 +18,7 @@ Commands:
   ingest <file|-> [--json] [--timeout S]     put an EventBridge event on the bus and wait for the incident
   plan <file|-> [--json] [--offline]         what the responder would do with an event (dry run)
   status [incidentId] [--json]               list open incidents, or show one incident's timeline
+  verify <incidentId> [--restore] [--json]   re-hash every archived artifact against the manifest
   deadletters [--json]                       list events that could not be handled
 
 Environment: AWS_ENDPOINT_URL (a local emulator), AWS_REGION, AWS_PROFILE.`;
@@ -30,6 +32,7 @@ const OPTIONS = {
   stage: { type: "string" },
   force: { type: "boolean", default: false },
   offline: { type: "boolean", default: false },
+  restore: { type: "boolean", default: false },
   policy: { type: "string" },
   help: { type: "boolean", short: "h", default: false },
 } as const;
@@ -88,6 +91,13 @@ export async function main(argv: string[]): Promise<number> {
       case "status":
         return await statusCommand({
           ...(rest[0] ? { incidentId: rest[0] } : {}),
+          json: v.json,
+          ...(v.stage ? { stage: v.stage } : {}),
+        });
+      case "verify":
+        return await verifyCommand({
+          ...(rest[0] ? { incidentId: rest[0] } : {}),
+          restore: v.restore,
           json: v.json,
           ...(v.stage ? { stage: v.stage } : {}),
         });

@@ -22,6 +22,7 @@ export const seconds = (ms: number | undefined) => (ms === undefined ? "—" : `
 export const progress = (line: string) => process.stderr.write(`${line}\n`);
 
 export function table(rows: string[][]): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: removes ANSI colour codes
   const strip = (s: string) => s.replace(/\x1b\[[0-9;]*m/g, "");
   const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => strip(r[i] ?? "").length))) ?? [];
   return rows

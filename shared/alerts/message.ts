@@ -11,6 +11,7 @@ export type AlertStage =
   | "containment-failed"
   | "evidence-preserved"
   | "cleanroom-ready"
+  | "cleanroom-destroyed"
   | "awaiting-approval"
   | "protected"
   | "failed"
@@ -47,6 +48,7 @@ const STAGE_WORD: Record<AlertStage, string> = {
   "containment-failed": "CONTAINMENT FAILED",
   "evidence-preserved": "evidence preserved",
   "cleanroom-ready": "clean room ready",
+  "cleanroom-destroyed": "clean room destroyed",
   "awaiting-approval": "awaiting approval",
   protected: "protected: left alone",
   failed: "FAILED",

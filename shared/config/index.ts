@@ -2,6 +2,7 @@
  * The one module that reads the environment. Everything else receives a typed config.
  * Fails fast with a {@link ConfigError} naming every missing or invalid variable.
  */
+import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { z } from "zod";
 import { ConfigError } from "../errors/index.ts";
@@ -37,6 +38,8 @@ export const ConfigSchema = z.object({
   stage: z.string().default("dev"),
   /** Path of the YAML policy file. */
   policyFile: z.string().min(1),
+  /** Path of the clean-room CloudFormation template (used unless `resources.cleanroomTemplateUrl` is set). */
+  cleanroomTemplateFile: z.string().min(1),
   /** When true, every mutating action is planned and recorded, never executed. */
   dryRun: z.boolean(),
   /** Role assumed in member accounts; unset means act in the responder's own account only. */
@@ -48,6 +51,15 @@ export type ResponderConfig = z.infer<typeof ConfigSchema>;
 /** The policy shipped with the project, next to this source tree or the bundle. */
 export function defaultPolicyFile(): string {
   return fileURLToPath(new URL("../../policy/default.yaml", import.meta.url));
+}
+
+/**
+ * The clean-room template shipped with the project: infra/cleanroom.yaml in the source tree,
+ * or, in a bundle (where that path does not exist), `cleanroom.yaml` next to index.mjs.
+ */
+export function defaultCleanroomTemplateFile(): string {
+  const source = fileURLToPath(new URL("../../infra/cleanroom.yaml", import.meta.url));
+  return existsSync(source) ? source : fileURLToPath(new URL("./cleanroom.yaml", import.meta.url));
 }
 
 /** Reads only the AWS connection settings (used by the CLI before resources exist). */
@@ -80,6 +92,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ResponderConfi
     },
     stage: env.STAGE || undefined,
     policyFile: env.POLICY_FILE || defaultPolicyFile(),
+    cleanroomTemplateFile: env.CLEANROOM_TEMPLATE_FILE || defaultCleanroomTemplateFile(),
     dryRun: boolString.parse(env.DRY_RUN ?? ""),
     memberRoleName: env.MEMBER_ROLE_NAME || undefined,
     memberExternalId: env.MEMBER_EXTERNAL_ID || undefined,
@@ -116,6 +129,7 @@ const ENV_NAMES: Record<string, string> = {
   "resources.alertTopicArn": "ALERT_TOPIC_ARN",
   "resources.eventBusName": "EVENT_BUS_NAME",
   policyFile: "POLICY_FILE",
+  cleanroomTemplateFile: "CLEANROOM_TEMPLATE_FILE",
   dryRun: "DRY_RUN",
 };
 

@@ -68,6 +68,24 @@ export const MUTATING_ACTIONS: string[] = Object.entries(COMMANDS).flatMap(([ser
   Object.keys(ops).map((op) => `${service}:${op}`),
 );
 
+/**
+ * Every IAM action containment and release need: the reads, the modifying calls, and
+ * `iam:PassRole` (associating an instance profile passes its role).
+ */
+export const CONTAINMENT_PERMISSIONS: string[] = [
+  "ec2:DescribeInstances",
+  "ec2:DescribeInstanceAttribute",
+  "ec2:DescribeNetworkInterfaces",
+  "ec2:DescribeSecurityGroups",
+  "ec2:DescribeAddresses",
+  "ec2:DescribeIamInstanceProfileAssociations",
+  "autoscaling:DescribeAutoScalingInstances",
+  "elasticloadbalancing:DescribeTargetGroups",
+  "elasticloadbalancing:DescribeTargetHealth",
+  ...MUTATING_ACTIONS,
+  "iam:PassRole",
+];
+
 /** Sends one planned call with the right client. */
 export async function send(clients: Partial<ContainmentClients>, call: PlannedCall): Promise<unknown> {
   const Ctor = COMMANDS[call.service][call.operation];

@@ -95,13 +95,8 @@ export async function containInstance(
       }`,
     }));
     const record = recordPreIsolation(subject, registrationsOf(health), opts, now().toISOString());
-    const isoIds = [...groupIds.entries()].filter(([k, v]) => k.endsWith("|isolation") && v.ok);
     const verification = evaluateIsolation(
-      readbackFromSubject(
-        subject,
-        sortHealth(health),
-        isoIds.map(([, v]) => (v.ok ? v.value : "")),
-      ),
+      readbackFromSubject(subject, sortHealth(health), isolationIds(groupIds)),
       {
         isolationGroups: isolationByVpc(subject, groupIds, key),
         ...(opts.isolationProfileArn ? { isolationProfileArn: opts.isolationProfileArn } : {}),
@@ -137,22 +132,20 @@ export async function containInstance(
     ...run(phase("early")),
     ...prepare,
     ...readHealth,
-    ...(needsPreparation ? [] : run(phase("isolate"))),
+    ...(needsPreparation ? [] : run(phase("untrack"))),
   ]);
   const dereg = planDeregistrations(subject, sortHealth(health));
   // Round 3: the isolation swap (or the untracking one, after preparation) beside the deregistrations.
   await tracker.round([...run(dereg), ...run(needsPreparation ? phase("untrack") : phase("isolate"))]);
   if (needsPreparation) await tracker.round(run(phase("isolate")));
+  await repairStranded(tracker, clients, plan.steps, results, resolve);
   const rounds = tracker.rounds;
 
   // Verification reads, beside StopInstances when asked.
-  const isolationIds = [...groupIds.entries()]
-    .filter(([k, v]) => k.endsWith("|isolation") && v.ok)
-    .map(([, v]) => (v.ok ? v.value : ""));
   const tgsToCheck = sortHealth(health)
     .filter((h) => !h.registrations.ok || h.registrations.value.length > 0)
     .map((h) => h.targetGroup);
-  const verify = verificationReads(clients, instanceId, isolationIds, tgsToCheck, privateIps);
+  const verify = verificationReads(clients, instanceId, isolationIds(groupIds), tgsToCheck, privateIps);
   await tracker.round([...verify.tasks, ...run(phase("stop"))]);
   const verification = evaluateIsolation(
     {
@@ -185,6 +178,62 @@ export async function containInstance(
     totalRounds: tracker.rounds,
     calls: tracker.calls,
   };
+}
+
+/**
+ * An interface moved to the all-open untracking group whose isolation swap then failed is
+ * more exposed than before: one more attempt, and failing that, back to its own groups.
+ */
+async function repairStranded(
+  tracker: CallTracker,
+  clients: ContainmentClients,
+  steps: PlannedStep[],
+  results: Map<PlannedStep, ActionResult>,
+  resolve: GroupResolver,
+): Promise<void> {
+  const untracked = new Set(
+    steps
+      .filter((st) => st.name === "network:untracking" && results.get(st)?.status === "ok")
+      .map((st) => st.target),
+  );
+  const stranded = steps.filter(
+    (st) => st.name === "network:isolation" && untracked.has(st.target) && results.get(st)?.status !== "ok",
+  );
+  if (stranded.length === 0) return;
+  await tracker.round(
+    stranded.map((st) => async (lane) => {
+      const first = results.get(st) as ActionResult;
+      const again = await execute(lane, clients, st, resolve, false);
+      if (again.status === "ok") {
+        results.set(st, { ...again, detail: `${again.detail} (second attempt; first: ${first.detail})` });
+        return;
+      }
+      const previous = (st.data?.previousGroups ?? []) as string[];
+      const revert: PlannedStep = {
+        name: "network:revert",
+        target: st.target,
+        phase: "isolate",
+        call: {
+          service: "ec2",
+          operation: "ModifyNetworkInterfaceAttribute",
+          input: { NetworkInterfaceId: st.target, Groups: previous },
+        },
+      };
+      const back =
+        previous.length > 0
+          ? await execute(lane, clients, revert, resolve, false)
+          : { status: "failed", detail: "its previous groups are unknown" };
+      results.set(st, {
+        ...again,
+        detail: `${again.detail}; failed twice, so the interface was ${
+          back.status === "ok"
+            ? `put back on its own groups ${previous.join(", ")}`
+            : `left on the untracking group (revert failed: ${back.detail})`
+        }`,
+        data: { ...again.data, reverted: back.status === "ok" },
+      });
+    }),
+  );
 }
 
 /** The outcome when there is nothing to contain (or no way to know). */
@@ -250,6 +299,11 @@ function sortHealth(health: Health[]): Health[] {
 
 function registrationsOf(health: Health[]): Registration[] {
   return sortHealth(health).flatMap((h) => (h.registrations.ok ? h.registrations.value : []));
+}
+
+/** The isolation groups found or prepared. */
+function isolationIds(groupIds: Map<string, Known<string>>): string[] {
+  return [...groupIds.entries()].flatMap(([k, v]) => (k.endsWith("|isolation") && v.ok ? [v.value] : []));
 }
 
 function isolationByVpc(

@@ -8,7 +8,7 @@
  * - {@link ensureIsolationGroups}: the responder's security groups of a VPC.
  * - {@link describeContainmentCalls}: the exact calls a containment would make (pure).
  */
-export { MUTATING_ACTIONS } from "./calls.ts";
+export { CONTAINMENT_PERMISSIONS, MUTATING_ACTIONS } from "./calls.ts";
 export { containInstance } from "./contain.ts";
 export { ensureIsolationGroups } from "./groups.ts";
 export type { InstanceSubject, RawObservation } from "./observe.ts";

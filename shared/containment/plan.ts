@@ -674,15 +674,13 @@ export function recordPreIsolation(
 ): { state?: PreIsolationState; note: string } {
   const ours = responderGroupIds(subject);
   const touched = subject.interfaces.filter((i) => i.groups.some((g) => ours.has(g)));
+  const eips = new Set(subject.addresses.ok ? subject.addresses.value.map((a) => a.publicIp) : []);
   const fresh: PreIsolationState = {
     instanceId: subject.instanceId,
     capturedAt,
     interfaces: subject.interfaces
       .filter((i) => !touched.includes(i))
       .map((i) => {
-        const eips = subject.addresses.ok
-          ? new Set(subject.addresses.value.map((a) => a.publicIp))
-          : new Set();
         const auto = i.publicIps.find((ip) => !eips.has(ip));
         return {
           networkInterfaceId: i.networkInterfaceId,

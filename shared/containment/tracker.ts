@@ -111,30 +111,6 @@ export function failure(name: string, target: string, operation: string, err: un
   };
 }
 
-/** What a successful step reports. */
-export interface StepSuccess {
-  detail: string;
-  data?: Record<string, unknown>;
-}
-
-/**
- * Runs one step's calls in a lane and reports it: `ok` with the detail `fn` returns, or
- * `failed`/`unsupported` with the error of `operation`. Never throws an AWS error.
- */
-export async function step(
-  name: string,
-  target: string,
-  operation: string,
-  fn: () => Promise<StepSuccess>,
-): Promise<ActionResult> {
-  try {
-    const r = await fn();
-    return { name, target, status: "ok", detail: r.detail, ...(r.data ? { data: r.data } : {}) };
-  } catch (err) {
-    return failure(name, target, operation, err);
-  }
-}
-
 /** Reads every page of a paginated API in one lane (each page is one more sequential call). */
 export async function pages<T>(
   lane: Lane,

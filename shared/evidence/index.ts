@@ -21,6 +21,7 @@ export {
   hashBuffer,
   hashStream,
   Sha256Transform,
+  sameS3Checksum,
   sha256Hex,
 } from "./hashing.ts";
 export {
@@ -36,6 +37,7 @@ export {
   canonicalJson,
   DEFAULT_MANIFEST_RETENTION_DAYS,
   isManifestIntact,
+  MANIFEST_SHA256_METADATA,
   type ManifestRetention,
   manifestDigest,
   type ReadManifestResult,
@@ -59,6 +61,7 @@ export {
   assessArtifact,
   type ObservedArtifact,
   parseRestoreHeader,
+  VERIFY_STATUSES,
   type VerifyIncidentInput,
   type VerifyItem,
   type VerifyReport,

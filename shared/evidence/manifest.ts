@@ -344,19 +344,21 @@ export type ReadManifestResult =
 export const MAX_MANIFEST_BYTES = 32 * 1024 * 1024;
 
 /**
- * Reads and strictly parses the manifest. A missing manifest and one that does not parse
- * are results, not errors; S3 failures throw (AwsCallError / UnsupportedError).
+ * Reads and strictly parses the manifest (the current version, or `versionId`). A missing
+ * manifest and one that does not parse are results, not errors; S3 failures throw
+ * (AwsCallError / UnsupportedError).
  */
 export async function readManifest(
   s3: S3Client,
   bucket: string,
   incidentId: string,
+  versionId?: string,
 ): Promise<ReadManifestResult> {
   const key = manifestKey(incidentId);
   let text: string;
   let answer: Awaited<ReturnType<typeof getObject>>;
   try {
-    answer = await getObject(s3, bucket, key);
+    answer = await getObject(s3, bucket, key, versionId);
     const chunks: Buffer[] = [];
     let total = 0;
     for await (const chunk of (answer.Body ?? []) as AsyncIterable<Uint8Array>) {
@@ -374,7 +376,7 @@ export async function readManifest(
     if (isChecksumMismatch(err)) return { kind: "invalid", key, reason: (err as Error).message };
     throw toAwsError("S3:GetObject", err);
   }
-  const versionId = answer.VersionId;
+  const readVersion = answer.VersionId;
   let raw: unknown;
   try {
     raw = JSON.parse(text);
@@ -382,7 +384,7 @@ export async function readManifest(
     return {
       kind: "invalid",
       key,
-      ...(versionId ? { versionId } : {}),
+      ...(readVersion ? { versionId: readVersion } : {}),
       reason: `not JSON: ${(err as Error).message}`,
     };
   }
@@ -392,13 +394,13 @@ export async function readManifest(
       .slice(0, 5)
       .map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`)
       .join("; ");
-    return { kind: "invalid", key, ...(versionId ? { versionId } : {}), reason, raw };
+    return { kind: "invalid", key, ...(readVersion ? { versionId: readVersion } : {}), reason, raw };
   }
   const metadataSha256 = answer.Metadata?.[MANIFEST_SHA256_METADATA];
   return {
     kind: "found",
     key,
-    ...(versionId ? { versionId } : {}),
+    ...(readVersion ? { versionId: readVersion } : {}),
     manifest: parsed.data,
     intact: isManifestIntact(parsed.data),
     ...(metadataSha256 ? { metadataSha256 } : {}),
@@ -415,8 +417,15 @@ export async function readManifest(
   };
 }
 
-function getObject(s3: S3Client, bucket: string, key: string) {
-  return s3.send(new GetObjectCommand({ Bucket: bucket, Key: key, ChecksumMode: "ENABLED" }));
+function getObject(s3: S3Client, bucket: string, key: string, versionId?: string) {
+  return s3.send(
+    new GetObjectCommand({
+      Bucket: bucket,
+      Key: key,
+      ChecksumMode: "ENABLED",
+      ...(versionId ? { VersionId: versionId } : {}),
+    }),
+  );
 }
 
 async function head(s3: S3Client, bucket: string, key: string): Promise<HeadObjectCommandOutput | undefined> {

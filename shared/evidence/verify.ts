@@ -21,6 +21,8 @@ import {
   type HeadObjectCommandOutput,
   ListObjectsV2Command,
   type ListObjectsV2CommandOutput,
+  ListObjectVersionsCommand,
+  type ListObjectVersionsCommandOutput,
   RestoreObjectCommand,
   type S3Client,
   type Tier,
@@ -95,6 +97,8 @@ export interface VerifyReport {
     createdAt?: string;
     artifacts: number;
     snapshots: number;
+    /** How many versions the manifest key has (a new one is written whenever the evidence changes). */
+    versions?: number;
     retention?: { mode?: string; retainUntil?: string };
   };
   items: VerifyItem[];
@@ -117,6 +121,8 @@ export interface VerifyIncidentInput {
    * a newer version written over an artifact is then reported as a mismatch.
    */
   pinVersions?: boolean;
+  /** Verify against this version of the manifest instead of the current one. */
+  manifestVersionId?: string;
   /** Artifacts verified at once. Default 2. */
   concurrency?: number;
   /** Clock, for tests. */
@@ -142,7 +148,7 @@ export async function verifyIncident(s3: S3Client, input: VerifyIncidentInput): 
   const warnings: string[] = [];
   const mKey = manifestKey(incidentId);
 
-  const read = await readManifest(s3, input.bucket, incidentId);
+  const read = await readManifest(s3, input.bucket, incidentId, input.manifestVersionId);
   let manifestOk = false;
   let artifacts: ArtifactRecord[] = [];
   let manifestInfo: VerifyReport["manifest"];
@@ -182,6 +188,15 @@ export async function verifyIncident(s3: S3Client, input: VerifyIncidentInput): 
     }
     manifestOk = problems.length === 0;
     if (!read.retention?.mode) warnings.push(`manifest ${mKey} is not under Object Lock retention`);
+    const versions = await countVersions(s3, input.bucket, mKey);
+    if (typeof versions === "string") warnings.push(`could not count the manifest's versions: ${versions}`);
+    else manifestInfo.versions = versions;
+    if (typeof versions === "number" && versions > 1) {
+      warnings.push(
+        `manifest has ${versions} versions; verified ${input.manifestVersionId ? "version" : "the current one"} ` +
+          `${read.versionId ?? ""} (earlier ones stay locked; pass manifestVersionId to verify another)`.trim(),
+      );
+    }
     items.push({
       name: MANIFEST_ITEM_NAME,
       key: mKey,
@@ -477,6 +492,32 @@ function errorItem(
   err: unknown,
 ): VerifyItem {
   return { ...described, status: "error", detail: describeError(toAwsError(operation, err)) };
+}
+
+/** Number of versions (delete markers excluded) of one key, or why they could not be listed. */
+async function countVersions(s3: S3Client, bucket: string, key: string): Promise<number | string> {
+  try {
+    let count = 0;
+    let keyMarker: string | undefined;
+    let versionMarker: string | undefined;
+    do {
+      const page: ListObjectVersionsCommandOutput = await s3.send(
+        new ListObjectVersionsCommand({
+          Bucket: bucket,
+          Prefix: key,
+          ...(keyMarker ? { KeyMarker: keyMarker } : {}),
+          ...(versionMarker ? { VersionIdMarker: versionMarker } : {}),
+        }),
+      );
+      count += (page.Versions ?? []).filter((v) => v.Key === key).length;
+      keyMarker = page.IsTruncated ? page.NextKeyMarker : undefined;
+      versionMarker = page.IsTruncated ? page.NextVersionIdMarker : undefined;
+    } while (keyMarker);
+    return count;
+  } catch (err) {
+    // Informational (needs s3:ListBucketVersions): reported as a warning, not in the verdict.
+    return describeError(toAwsError("S3:ListObjectVersions", err));
+  }
 }
 
 async function listUnexpected(

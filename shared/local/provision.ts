@@ -87,6 +87,19 @@ const NOT_NEEDED_LOCALLY: Record<string, string> = {
   "AWS::IAM::ManagedPolicy": "functions run with the local credentials",
 };
 
+/**
+ * Resources of a type the emulator supports that only the deployed functions use: their
+ * execution roles (locally the handlers run in-process, with the local credentials).
+ */
+function notNeededLocally(type: string, props: Json): string | undefined {
+  if (type !== "AWS::IAM::Role") return undefined;
+  const trust = props?.AssumeRolePolicyDocument?.Statement;
+  const principals = (Array.isArray(trust) ? trust : [trust]).flatMap((st: Json) => [st?.Principal?.Service ?? []].flat());
+  return principals.length > 0 && principals.every((p: Json) => p === "lambda.amazonaws.com")
+    ? "a Lambda execution role: functions run in-process with the local credentials"
+    : undefined;
+}
+
 /** Evaluates CloudFormation intrinsic functions against what has been created so far. */
 export function evaluate(value: Json, ctx: StackContext, physical: Record<string, Physical>): Json {
   if (Array.isArray(value)) return value.map((v) => evaluate(v, ctx, physical));
@@ -510,6 +523,11 @@ export async function provision(
     const res = template.Resources[id];
     const type = String(res.Type);
     const create = creators[type];
+    const deploymentOnly = notNeededLocally(type, res.Properties);
+    if (deploymentOnly) {
+      skipped.push({ logicalId: id, type, reason: deploymentOnly });
+      continue;
+    }
     if (!create) {
       const reason = NOT_NEEDED_LOCALLY[type];
       if (!reason) throw new ConfigError(`resource ${id}: type ${type} has no local provisioner`);

@@ -586,6 +586,39 @@ describe("containInstance against the emulator", () => {
   });
 });
 
+describe("ensureIsolationGroups against the emulator", () => {
+  it("creates the pair once, with the right rules, and finds it again", async () => {
+    const net = await network();
+
+    const first = await ensureIsolationGroups(ec2, net.vpcId);
+    const again = await ensureIsolationGroups(ec2, net.vpcId);
+
+    expect(again).toEqual(first);
+    const groups = await ec2.send(
+      new DescribeSecurityGroupsCommand({ GroupIds: [first.untrackingGroupId, first.isolationGroupId] }),
+    );
+    const byId = new Map((groups.SecurityGroups ?? []).map((g) => [g.GroupId, g]));
+    const iso = byId.get(first.isolationGroupId);
+    expect(iso?.GroupName).toBe(GROUP_NAME.isolation);
+    expect(iso?.IpPermissions).toEqual([]);
+    expect(iso?.IpPermissionsEgress).toEqual([]);
+    const untracking = byId.get(first.untrackingGroupId);
+    for (const rules of [untracking?.IpPermissions, untracking?.IpPermissionsEgress]) {
+      expect(rules).toEqual([
+        expect.objectContaining({
+          IpProtocol: "-1",
+          IpRanges: [{ CidrIp: "0.0.0.0/0" }],
+          Ipv6Ranges: [{ CidrIpv6: "::/0" }],
+        }),
+      ]);
+    }
+    expect(Object.fromEntries((iso?.Tags ?? []).map((t) => [t.Key, t.Value]))).toMatchObject({
+      [TAG.role]: "isolation",
+      [TAG.managed]: "true",
+    });
+  });
+});
+
 describe("releaseInstance against the emulator", () => {
   async function isolatedFleetInstance() {
     const net = await network();
@@ -639,7 +672,17 @@ describe("releaseInstance against the emulator", () => {
       options({ isolationProfileArn: isolation, stopProtection: true }),
     );
     expect(contained.status, JSON.stringify(contained.verification)).toBe("verified");
-    return { net, id, tg, appProfile, isolation, alloc, before, pre: contained.preIsolation! };
+    return {
+      net,
+      id,
+      tg,
+      appProfile,
+      isolation,
+      alloc,
+      eniId: eni?.NetworkInterfaceId,
+      before,
+      pre: contained.preIsolation!,
+    };
   }
 
   it("restores groups, profile, Elastic IP, Auto Scaling, targets and protection", async () => {
@@ -659,9 +702,10 @@ describe("releaseInstance against the emulator", () => {
     const addr = (
       await ec2.send(new DescribeAddressesCommand({ AllocationIds: [s.alloc.AllocationId as string] }))
     ).Addresses?.[0];
-    expect(addr?.NetworkInterfaceId).toBe(
-      s.before.find(() => true) && s.pre.elasticIps[0]?.networkInterfaceId,
-    );
+    expect(s.pre.elasticIps).toEqual([
+      expect.objectContaining({ allocationId: s.alloc.AllocationId, networkInterfaceId: s.eniId }),
+    ]);
+    expect(addr?.NetworkInterfaceId).toBe(s.eniId);
     const member = (
       await clients.autoScaling.send(new DescribeAutoScalingInstancesCommand({ InstanceIds: [s.id] }))
     ).AutoScalingInstances?.[0];

@@ -352,7 +352,7 @@ describe("evidence archive against the emulator", () => {
       sourceApiCall: "none",
     });
     const manifest = buildManifest({ incidentId, artifacts: [record], snapshots: [], createdAt: new Date() });
-    await writeManifest(s3, { bucket, incidentId, manifest });
+    const original = await writeManifest(s3, { bucket, incidentId, manifest });
     const forged = { ...manifest, artifacts: [{ ...record, sha256: "f".repeat(64) }] };
     await s3.send(
       new PutObjectCommand({
@@ -364,10 +364,18 @@ describe("evidence archive against the emulator", () => {
     );
 
     const report = await verifyIncident(s3, { bucket, incidentId });
+    const againstOriginal = await verifyIncident(s3, {
+      bucket,
+      incidentId,
+      manifestVersionId: original.versionId,
+    });
 
     expect(report.ok).toBe(false);
     expect(byName(report.items, "manifest.json").status).toBe("mismatch");
     expect(byName(report.items, "a.json").status).toBe("mismatch");
+    expect(report.warnings.join(" ")).toContain("manifest has 2 versions");
+    // The original manifest version is still there, locked, and still vouches for the evidence.
+    expect(againstOriginal.ok).toBe(true);
   });
 
   it("reports a missing manifest and lists what is there as unexpected", async () => {

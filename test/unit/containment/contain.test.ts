@@ -1,5 +1,9 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { type ContainOptions, containInstance } from "../../../shared/containment/index.ts";
+import {
+  type ContainmentOutcome,
+  type ContainOptions,
+  containInstance,
+} from "../../../shared/containment/index.ts";
 import {
   awsError,
   ISOLATION_PROFILE,
@@ -33,8 +37,7 @@ afterEach(() => {
   mocked = undefined;
 });
 
-const stepsNamed = (out: { steps: { name: string }[] }, name: string) =>
-  out.steps.filter((s) => s.name === name);
+const stepsNamed = (out: ContainmentOutcome, name: string) => out.steps.filter((s) => s.name === name);
 
 describe("containInstance", () => {
   it("isolates every interface within 3 rounds when the groups exist", async () => {
@@ -165,6 +168,26 @@ describe("containInstance", () => {
     expect(out.verification.ok).toBe(false);
     expect(out.verification.open).toEqual(["eni-2: security groups sg-db (expected only sg-iso)"]);
     expect(mocked.world.instance?.tags["incident-responder:state"]).toBe("isolation-incomplete");
+  });
+
+  it("puts an interface back on its own groups when it cannot leave the all-open untracking group", async () => {
+    mocked = mockWorld(sampleWorld(), {
+      ModifyNetworkInterfaceAttribute: (i) =>
+        i.NetworkInterfaceId === "eni-2" && (i.Groups as string[] | undefined)?.[0] === "sg-iso"
+          ? awsError("RequestLimitExceeded", "Request limit exceeded.")
+          : undefined,
+    });
+
+    const out = await containInstance("i-0abc", mocked.clients, options());
+
+    expect(mocked.world.instance?.enis.map((e) => e.groups)).toEqual([["sg-iso"], ["sg-db"]]);
+    const eni2 = stepsNamed(out, "network:isolation").find((s) => s.target === "eni-2");
+    expect(eni2?.status).toBe("failed");
+    expect(eni2?.detail).toMatch(/failed twice, so the interface was put back on its own groups sg-db$/);
+    expect(out.status).toBe("failed");
+    expect(out.verification.open).toEqual(["eni-2: security groups sg-db (expected only sg-iso)"]);
+    // The repair round: one more isolation attempt, then the revert.
+    expect(out.rounds).toBe(5);
   });
 
   it("makes no modifying call in a dry run and reports the calls it would make", async () => {

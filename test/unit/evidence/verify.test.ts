@@ -4,6 +4,7 @@ import {
   GetObjectTaggingCommand,
   HeadObjectCommand,
   ListObjectsV2Command,
+  ListObjectVersionsCommand,
   RestoreObjectCommand,
   S3Client,
 } from "@aws-sdk/client-s3";
@@ -80,6 +81,7 @@ describe("verifyIncident", () => {
     s3Mock.on(HeadObjectCommand).rejects(sdkError("NotFound", 404));
     s3Mock.on(GetObjectCommand).rejects(sdkError("NoSuchKey", 404));
     listing([]);
+    s3Mock.on(ListObjectVersionsCommand).resolves({ Versions: [{ Key: MANIFEST_KEY, VersionId: "mv1" }] });
   });
 
   it("is ok when every artifact reads back with the manifest's hash", async () => {
@@ -339,6 +341,26 @@ describe("verifyIncident", () => {
 
     expect(report.ok).toBe(true);
     expect(report.warnings).toEqual([`manifest ${MANIFEST_KEY} is not under Object Lock retention`]);
+  });
+
+  it("warns when the manifest has several versions, and verifies the one asked for", async () => {
+    serveManifest(manifestOf([a]));
+    serveArtifact(a, "AAA");
+    s3Mock.on(ListObjectVersionsCommand).resolves({
+      Versions: [
+        { Key: MANIFEST_KEY, VersionId: "mv2" },
+        { Key: MANIFEST_KEY, VersionId: "mv1" },
+      ],
+    });
+
+    const report = await verifyIncident(s3, { bucket: "ev", incidentId: INCIDENT, manifestVersionId: "mv1" });
+
+    expect(report.ok).toBe(true);
+    expect(report.manifest?.versions).toBe(2);
+    expect(report.warnings[0]).toMatch(/manifest has 2 versions/);
+    expect(s3Mock.commandCalls(GetObjectCommand, { Key: MANIFEST_KEY })[0]?.args[0].input.VersionId).toBe(
+      "mv1",
+    );
   });
 
   it("reads the recorded versions when pinned", async () => {

@@ -1,0 +1,390 @@
+/**
+ * The IAM permissions of the responder, declared once: which actions each module of the code
+ * needs, and which modules each Lambda function runs. The function roles in serverless.yml
+ * must grant exactly these actions (test/unit/iam/permissions.test.ts), and every AWS SDK
+ * command the product code sends must be accounted for by a module that lists its file —
+ * so a new SDK call without a permission fails the tests, and so does a permission that no
+ * code needs any more.
+ *
+ * Derived by reading the code: the `XxxCommand` imports of each file (and, for containment,
+ * the operations its planner names), mapped to IAM actions by {@link iamActionsFor}. Actions
+ * that no SDK command shows (KMS behind S3/SNS/DynamoDB/SQS, logs, tracing, PassRole) are
+ * listed under `implicit`, each with the reason.
+ */
+
+/**
+ * Where a module's calls land. `responder`: the responder's own resources (table, bucket,
+ * topic, bus, key, queues). `target`: the account of the affected resource — the responder's
+ * own account with the function's role, or a member account through the member role, which
+ * must then grant the same actions (infra/member-account-role.yaml).
+ */
+export type Scope = "responder" | "target";
+
+/** One module of the code and the IAM actions its AWS calls need. */
+export interface ModulePermissions {
+  summary: string;
+  scope: Scope;
+  /** Repository-relative source files whose SDK calls this module accounts for. */
+  files: readonly string[];
+  /** Every IAM action the module needs, sorted. */
+  actions: readonly string[];
+  /** Actions in `actions` that no SDK command in `files` shows, with the reason. */
+  implicit?: Readonly<Record<string, string>>;
+  /** Services through which the module uses the responder's KMS key (kms:ViaService). */
+  kmsVia?: readonly ("dynamodb" | "s3" | "sns" | "sqs")[];
+}
+
+const KMS_ENVELOPE = {
+  "kms:GenerateDataKey": "the resource is encrypted with the responder's key: writing needs a data key",
+  "kms:Decrypt": "the resource is encrypted with the responder's key: reading (and multipart or queued writes) decrypt the data key",
+} as const;
+
+/** The modules, by name. */
+export const MODULES = {
+  runtime: {
+    summary: "Lambda runtime: CloudWatch Logs (the function's own log group) and X-Ray tracing",
+    scope: "responder",
+    files: [],
+    actions: ["logs:CreateLogStream", "logs:PutLogEvents", "xray:PutTelemetryRecords", "xray:PutTraceSegments"],
+    implicit: {
+      "logs:CreateLogStream": "Lambda writes the function's logs with its role (the log group is created by the stack)",
+      "logs:PutLogEvents": "Lambda writes the function's logs with its role",
+      "xray:PutTraceSegments": "tracing is active (provider.tracing.lambda)",
+      "xray:PutTelemetryRecords": "tracing is active (provider.tracing.lambda)",
+    },
+  },
+  deadLetters: {
+    summary: "asynchronous invocations that fail every retry go to the function's own dead-letter queue",
+    scope: "responder",
+    files: [],
+    actions: ["kms:Decrypt", "kms:GenerateDataKey", "sqs:SendMessage"],
+    implicit: {
+      "sqs:SendMessage": "Lambda sends on-failure destinations with the function's role",
+      ...KMS_ENVELOPE,
+    },
+    kmsVia: ["sqs"],
+  },
+  accounts: {
+    summary: "sessions in member accounts: assumes the member role (GetCallerIdentity needs no permission)",
+    scope: "responder",
+    files: ["shared/runtime/accounts.ts"],
+    actions: ["sts:AssumeRole"],
+  },
+  store: {
+    summary: "the incident table and its byList index",
+    scope: "responder",
+    files: ["shared/incident/store.ts"],
+    actions: [
+      "dynamodb:DeleteItem",
+      "dynamodb:GetItem",
+      "dynamodb:PutItem",
+      "dynamodb:Query",
+      "dynamodb:UpdateItem",
+      "kms:Decrypt",
+      "kms:Encrypt",
+      "kms:GenerateDataKey",
+    ],
+    implicit: {
+      "kms:Decrypt": "the table is encrypted with the responder's key: every item read and write decrypts the table key",
+      "kms:Encrypt": "the table is encrypted with the responder's key",
+      "kms:GenerateDataKey": "the table is encrypted with the responder's key",
+    },
+    kmsVia: ["dynamodb"],
+  },
+  alerts: {
+    summary: "SNS alerts on the responder's (encrypted) topic",
+    scope: "responder",
+    files: ["shared/alerts/publisher.ts"],
+    actions: ["kms:Decrypt", "kms:GenerateDataKey", "sns:Publish"],
+    implicit: KMS_ENVELOPE,
+    kmsVia: ["sns"],
+  },
+  bus: {
+    summary: "the responder's own events on its event bus",
+    scope: "responder",
+    files: ["shared/events/bus.ts"],
+    actions: ["events:PutEvents"],
+  },
+  resolve: {
+    summary: "triage: tags and exposure of the affected resources",
+    scope: "target",
+    files: ["shared/resolve/context.ts"],
+    actions: [
+      "autoscaling:DescribeAutoScalingGroups",
+      "ec2:DescribeInstances",
+      "ec2:DescribeNetworkInterfaces",
+      "ec2:DescribeSecurityGroups",
+      "ec2:DescribeVolumes",
+    ],
+  },
+  containment: {
+    summary: "EC2 isolation: protection, both group swaps, Elastic IPs, deny-all profile, Auto Scaling, target groups, tags",
+    scope: "target",
+    files: [
+      "shared/containment/contain.ts",
+      "shared/containment/groups.ts",
+      "shared/containment/observe.ts",
+      "shared/containment/plan.ts",
+      "shared/containment/verify.ts",
+    ],
+    actions: [
+      "autoscaling:DescribeAutoScalingInstances",
+      "autoscaling:DetachInstances",
+      "autoscaling:EnterStandby",
+      "ec2:AssociateIamInstanceProfile",
+      "ec2:AuthorizeSecurityGroupEgress",
+      "ec2:AuthorizeSecurityGroupIngress",
+      "ec2:CreateSecurityGroup",
+      "ec2:CreateTags",
+      "ec2:DescribeAddresses",
+      "ec2:DescribeIamInstanceProfileAssociations",
+      "ec2:DescribeInstanceAttribute",
+      "ec2:DescribeInstances",
+      "ec2:DescribeNetworkInterfaces",
+      "ec2:DescribeSecurityGroups",
+      "ec2:DisassociateAddress",
+      "ec2:ModifyInstanceAttribute",
+      "ec2:ModifyNetworkInterfaceAttribute",
+      "ec2:ReplaceIamInstanceProfileAssociation",
+      "ec2:RevokeSecurityGroupEgress",
+      "ec2:RevokeSecurityGroupIngress",
+      "ec2:StopInstances",
+      "elasticloadbalancing:DeregisterTargets",
+      "elasticloadbalancing:DescribeTargetGroups",
+      "elasticloadbalancing:DescribeTargetHealth",
+      "iam:PassRole",
+    ],
+    implicit: {
+      "iam:PassRole": "AssociateIamInstanceProfile/ReplaceIamInstanceProfileAssociation pass the deny-all isolation role",
+    },
+  },
+  release: {
+    summary: "putting a contained instance back (run by people from the CLI; no function runs it yet)",
+    scope: "target",
+    files: ["shared/containment/release.ts"],
+    actions: [
+      "autoscaling:AttachInstances",
+      "autoscaling:ExitStandby",
+      "ec2:AssociateAddress",
+      "ec2:AssociateIamInstanceProfile",
+      "ec2:CreateTags",
+      "ec2:DisassociateIamInstanceProfile",
+      "ec2:ModifyInstanceAttribute",
+      "ec2:ModifyNetworkInterfaceAttribute",
+      "ec2:ReplaceIamInstanceProfileAssociation",
+      "elasticloadbalancing:RegisterTargets",
+    ],
+  },
+  snapshots: {
+    summary: "crash-consistent EBS snapshots tagged with the incident, locked and archived",
+    scope: "target",
+    files: ["shared/capture/snapshots.ts", "shared/workflow/evidence.ts"],
+    actions: [
+      "ec2:CreateSnapshot",
+      "ec2:CreateSnapshots",
+      "ec2:CreateTags",
+      "ec2:DescribeInstances",
+      "ec2:DescribeSnapshots",
+      "ec2:LockSnapshot",
+      "ec2:ModifySnapshotTier",
+    ],
+  },
+  artifacts: {
+    summary: "volatile and configuration artifacts of an instance (read-only calls)",
+    scope: "target",
+    files: ["shared/capture/artifacts.ts"],
+    actions: [
+      "autoscaling:DescribeAutoScalingGroups",
+      "autoscaling:DescribeAutoScalingInstances",
+      "cloudtrail:LookupEvents",
+      "ec2:DescribeAddresses",
+      "ec2:DescribeIamInstanceProfileAssociations",
+      "ec2:DescribeNetworkInterfaces",
+      "ec2:DescribeSecurityGroups",
+      "ec2:DescribeVolumes",
+      "ec2:GetConsoleOutput",
+      "ec2:GetConsoleScreenshot",
+      "elasticloadbalancing:DescribeTargetGroups",
+      "elasticloadbalancing:DescribeTargetHealth",
+      "iam:GetInstanceProfile",
+      "iam:GetRolePolicy",
+      "iam:ListAttachedRolePolicies",
+      "iam:ListRolePolicies",
+    ],
+  },
+  archive: {
+    summary: "evidence objects and the manifest in the evidence bucket (Object Lock, KMS)",
+    scope: "responder",
+    files: ["shared/evidence/archive.ts", "shared/evidence/manifest.ts"],
+    actions: [
+      "kms:Decrypt",
+      "kms:GenerateDataKey",
+      "s3:AbortMultipartUpload",
+      "s3:GetObject",
+      "s3:ListBucket",
+      "s3:PutObject",
+      "s3:PutObjectRetention",
+      "s3:PutObjectTagging",
+      "s3:PutObjectVersionTagging",
+    ],
+    implicit: {
+      "s3:ListBucket": "HeadObject answers 404 for a missing object only to a caller allowed to list the bucket (403 otherwise)",
+      "s3:PutObjectRetention": "the manifest is written with ObjectLockMode and ObjectLockRetainUntilDate",
+      "s3:PutObjectVersionTagging": "the hash tag is put on the version just written (VersionId)",
+      ...KMS_ENVELOPE,
+    },
+    kmsVia: ["s3"],
+  },
+  evidenceVerify: {
+    summary: "verifying archived evidence (run by people from the CLI, with their own credentials)",
+    scope: "responder",
+    files: ["shared/evidence/verify.ts"],
+    actions: ["s3:GetObject", "s3:GetObjectTagging", "s3:RestoreObject"],
+  },
+} as const satisfies Record<string, ModulePermissions>;
+
+export type ModuleName = keyof typeof MODULES;
+
+/** Files whose SDK commands are a registry sent on behalf of other modules. */
+export const REGISTRIES: Readonly<Record<string, readonly ModuleName[]>> = {
+  "shared/containment/calls.ts": ["containment", "release"],
+};
+
+/**
+ * Files that make AWS calls but never run inside a Lambda function: the CLI and the local
+ * emulator run them with the operator's own credentials.
+ */
+export const OPERATOR_FILES: readonly string[] = ["shared/drill/", "shared/local/"];
+
+/** A Lambda function: its role's logical id in serverless.yml and the modules it runs. */
+export interface FunctionPermissions {
+  role: string;
+  modules: readonly ModuleName[];
+}
+
+/**
+ * What each function runs (shared/runtime/functions.ts wires them): every function logs,
+ * traces, has a dead-letter queue, records in the incident table and alerts.
+ */
+export const FUNCTIONS: Readonly<Record<string, FunctionPermissions>> = {
+  triage: {
+    role: "TriageRole",
+    modules: ["runtime", "deadLetters", "accounts", "store", "alerts", "bus", "resolve"],
+  },
+  contain: {
+    role: "ContainRole",
+    modules: ["runtime", "deadLetters", "accounts", "store", "alerts", "containment"],
+  },
+  evidence: {
+    role: "EvidenceRole",
+    modules: ["runtime", "deadLetters", "accounts", "store", "alerts", "bus", "snapshots", "artifacts", "archive"],
+  },
+  // Its clean-room code has not landed yet: when it does, its SDK calls fail the coverage test
+  // until a module declares them and the role grants them.
+  cleanroom: {
+    role: "CleanroomRole",
+    modules: ["runtime", "deadLetters", "store", "alerts", "bus"],
+  },
+};
+
+/** Actions that take no resource ARN: the only ones allowed on `Resource: "*"`. */
+export function isUnscopedAction(action: string): boolean {
+  return (
+    /^(ec2|autoscaling|elasticloadbalancing):Describe[A-Za-z]+$/.test(action) ||
+    ["cloudtrail:LookupEvents", "xray:PutTraceSegments", "xray:PutTelemetryRecords"].includes(action)
+  );
+}
+
+/** Every IAM action a function needs, sorted and without duplicates. */
+export function functionActions(name: string): string[] {
+  const fn = FUNCTIONS[name];
+  if (!fn) throw new Error(`no permissions declared for function ${name}`);
+  return [...new Set(fn.modules.flatMap((m) => MODULES[m].actions))].sort();
+}
+
+/** The services through which a function uses the responder's KMS key. */
+export function functionKmsVia(name: string): string[] {
+  const fn = FUNCTIONS[name];
+  if (!fn) throw new Error(`no permissions declared for function ${name}`);
+  const via = fn.modules.flatMap((m) => ((MODULES[m] as ModulePermissions).kmsVia ?? []) as string[]);
+  return [...new Set(via)].sort();
+}
+
+/** Every action some module performs in the affected resource's account (what the member role grants). */
+export function targetActions(modules: readonly ModuleName[] = Object.keys(MODULES) as ModuleName[]): string[] {
+  return [...new Set(modules.filter((m) => MODULES[m].scope === "target").flatMap((m) => MODULES[m].actions))].sort();
+}
+
+/** IAM service prefix of each SDK client package. */
+const SERVICE_OF_PACKAGE: Readonly<Record<string, string>> = {
+  "client-auto-scaling": "autoscaling",
+  "client-cloudformation": "cloudformation",
+  "client-cloudtrail": "cloudtrail",
+  "client-dynamodb": "dynamodb",
+  "client-ec2": "ec2",
+  "client-elastic-load-balancing-v2": "elasticloadbalancing",
+  "client-eventbridge": "events",
+  "client-iam": "iam",
+  "client-kms": "kms",
+  "client-s3": "s3",
+  "client-sns": "sns",
+  "client-sqs": "sqs",
+  "client-ssm": "ssm",
+  "client-sts": "sts",
+};
+
+/** SDK operations whose IAM action is not `<service>:<operation>`. */
+const ACTION_OVERRIDES: Readonly<Record<string, readonly string[]>> = {
+  "sts:GetCallerIdentity": [],
+  "s3:HeadObject": ["s3:GetObject"],
+  "s3:HeadBucket": ["s3:ListBucket"],
+  "s3:ListObjectsV2": ["s3:ListBucket"],
+  "s3:CreateMultipartUpload": ["s3:PutObject"],
+  "s3:UploadPart": ["s3:PutObject"],
+  "s3:CompleteMultipartUpload": ["s3:PutObject"],
+};
+
+/** lib-dynamodb document commands, by the low-level action they make. */
+const DOCUMENT_COMMANDS: Readonly<Record<string, readonly string[]>> = {
+  Get: ["dynamodb:GetItem"],
+  Put: ["dynamodb:PutItem"],
+  Update: ["dynamodb:UpdateItem"],
+  Delete: ["dynamodb:DeleteItem"],
+  Query: ["dynamodb:Query"],
+  Scan: ["dynamodb:Scan"],
+  BatchGet: ["dynamodb:BatchGetItem"],
+  BatchWrite: ["dynamodb:BatchWriteItem"],
+  TransactGet: ["dynamodb:GetItem"],
+};
+
+/** What each kind of item in a TransactWriteItems request is authorised as. */
+const TRANSACT_ITEM_ACTIONS: Readonly<Record<string, string>> = {
+  Put: "dynamodb:PutItem",
+  Update: "dynamodb:UpdateItem",
+  Delete: "dynamodb:DeleteItem",
+  ConditionCheck: "dynamodb:ConditionCheckItem",
+};
+
+/**
+ * The IAM actions an SDK command needs.
+ * @param pkg the package it is imported from, e.g. `@aws-sdk/client-ec2`
+ * @param name the imported name, e.g. `DescribeInstancesCommand` (or `Upload` of lib-storage)
+ * @param source the importing file's text: a transaction is authorised per item kind it writes
+ */
+export function iamActionsFor(pkg: string, name: string, source = ""): string[] {
+  const bare = pkg.replace(/^@aws-sdk\//, "");
+  if (bare === "lib-storage" && name === "Upload") return ["s3:PutObject", "s3:AbortMultipartUpload"];
+  const op = name.replace(/Command$/, "");
+  if (bare === "lib-dynamodb" || (bare === "client-dynamodb" && /^Transact/.test(op))) {
+    if (op === "TransactWrite" || op === "TransactWriteItems") {
+      const kinds = [...source.matchAll(/\b(Put|Update|Delete|ConditionCheck)\s*:\s*\{/g)].map((m) => m[1] ?? "");
+      return [...new Set(kinds.map((k) => TRANSACT_ITEM_ACTIONS[k] ?? ""))].filter(Boolean).sort();
+    }
+    const doc = DOCUMENT_COMMANDS[op];
+    if (doc) return [...doc];
+  }
+  const service = SERVICE_OF_PACKAGE[bare];
+  if (!service) throw new Error(`no IAM service known for package ${pkg}`);
+  const action = `${service}:${op}`;
+  return [...(ACTION_OVERRIDES[action] ?? [action])];
+}
