@@ -3,6 +3,7 @@
  */
 import { parseArgs } from "node:util";
 import { describeError, ResponderError } from "../shared/errors/index.ts";
+import { cleanroomCommand } from "./commands/cleanroom.ts";
 import { drillCommand } from "./commands/drill.ts";
 import { ingestCommand, UsageError } from "./commands/ingest.ts";
 import { localUpCommand } from "./commands/local.ts";
@@ -20,6 +21,10 @@ Commands:
   status [incidentId] [--json]               list open incidents, or show one incident's timeline
   verify <incidentId> [--restore] [--json]   re-hash every archived artifact against the manifest
   deadletters [--json]                       list events that could not be handled
+  cleanroom create <incidentId> [--timeout S] [--json]
+                                             launch the incident's clean room and wait until it is ready
+  cleanroom destroy <incidentId> [--timeout S] [--json]
+                                             delete the incident's clean room and wait until it is gone
 
 Environment: AWS_ENDPOINT_URL (a local emulator), AWS_REGION, AWS_PROFILE.`;
 
@@ -64,6 +69,14 @@ export async function main(argv: string[]): Promise<number> {
   }
   try {
     switch (command) {
+      case "cleanroom":
+        return await cleanroomCommand({
+          ...(rest[0] ? { action: rest[0] } : {}),
+          ...(rest[1] ? { incidentId: rest[1] } : {}),
+          json: v.json,
+          timeoutSeconds: v.timeout ? Number(v.timeout) : 600,
+          ...(v.stage ? { stage: v.stage } : {}),
+        });
       case "drill":
         return await drillCommand({
           ...(v.scenario ? { scenario: v.scenario } : {}),

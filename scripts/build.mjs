@@ -4,7 +4,7 @@
  * function's deployment artifact:
  *
  *   functions/<name>/handler.ts ──esbuild──▶ dist/<name>/index.mjs (+ index.mjs.map)
- *   policy/default.yaml ──────────copy─────▶ dist/<name>/policy.yaml
+ *   policy/default.yaml ──────────copy─────▶ dist/<name>/policy.yaml   (and other ASSETS)
  *   dist/<name>/* ─────────────────zip─────▶ dist/<name>.zip   (index.mjs at the root)
  *
  * serverless.yml must say `handler: index.handler` and `package.artifact: dist/<name>.zip`
@@ -66,6 +66,21 @@ export function layoutProblems(name, fn) {
   return problems;
 }
 
+/**
+ * Files a bundle carries next to index.mjs, by name in the bundle → source in the repository.
+ * Every function reads the policy (POLICY_FILE=/var/task/policy.yaml); the clean room also
+ * reads its template (CLEANROOM_TEMPLATE_FILE=/var/task/cleanroom.yaml).
+ */
+export const ASSETS = {
+  "*": { "policy.yaml": "policy/default.yaml" },
+  cleanroom: { "cleanroom.yaml": "infra/cleanroom.yaml" },
+};
+
+/** The assets of one function's bundle. */
+export function assetsOf(name) {
+  return { ...ASSETS["*"], ...(ASSETS[name] ?? {}) };
+}
+
 const kb = (n) => `${(n / 1024).toFixed(1)} KiB`.padStart(10);
 
 /** Bundles and zips one function; returns its sizes. */
@@ -80,9 +95,10 @@ export async function buildFunction(name) {
     outfile: join(outDir, "index.mjs"),
   });
   writeFileSync(join(dist, `${name}.meta.json`), JSON.stringify(result.metafile));
-  copyFileSync(join(root, "policy", "default.yaml"), join(outDir, "policy.yaml"));
+  const assets = assetsOf(name);
+  for (const [target, from] of Object.entries(assets)) copyFileSync(join(root, from), join(outDir, target));
 
-  const files = ["index.mjs", "index.mjs.map", "policy.yaml"];
+  const files = ["index.mjs", "index.mjs.map", ...Object.keys(assets)];
   const zip = zipEntries(files.map((f) => ({ name: f, data: readFileSync(join(outDir, f)) })));
   writeFileSync(join(dist, `${name}.zip`), zip);
   const code = readFileSync(join(outDir, "index.mjs"));

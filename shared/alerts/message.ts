@@ -1,6 +1,9 @@
 /**
  * Alert messages: a short subject that says what and where, a readable body, a JSON form
  * for machines, and message attributes for subscription filter policies. Pure.
+ *
+ * Subjects follow SNS's rules (UTF-8, no line breaks or control characters, fewer than 100
+ * characters) and keep, whatever has to be shortened, the tier, the stage word and the where.
  */
 import type { ActionResult } from "../domain/types.ts";
 import type { IncidentRecord } from "../incident/model.ts";
@@ -20,11 +23,31 @@ export type AlertStage =
   | "closed"
   | "rejected";
 
+/** Every stage, in the order an incident usually goes through them. */
+export const ALERT_STAGES: readonly AlertStage[] = [
+  "opened",
+  "awaiting-approval",
+  "protected",
+  "contained",
+  "containment-failed",
+  "evidence-preserved",
+  "cleanroom-ready",
+  "cleanroom-destroyed",
+  "failed",
+  "denied",
+  "released",
+  "closed",
+  "rejected",
+];
+
 export interface AlertMessage {
   stage: AlertStage;
   subject: string;
+  /** Plain text for e-mail (and the default for every other protocol). */
   text: string;
+  /** The same facts for machines (SQS, Lambda, HTTP(S), email-json subscribers). */
   json: Record<string, unknown>;
+  /** SNS message attributes: non-empty strings, at most 10, for filter policies. */
   attributes: Record<string, string>;
 }
 
@@ -40,9 +63,16 @@ export interface AlertInput {
   facts?: Record<string, string>;
   /** For alerts without an incident (rejected events). */
   account?: string;
+  /** For alerts without an incident: what it is about (e.g. the event's source and detail-type). */
+  about?: string;
+  /** The evidence bucket, so that the body names the real evidence location. */
+  evidenceBucket?: string;
+  /** When the alert was built (ISO-8601); the JSON form carries it. */
+  at?: string;
 }
 
-const STAGE_WORD: Record<AlertStage, string> = {
+/** The word(s) of the subject that say what happened. */
+export const STAGE_WORD: Record<AlertStage, string> = {
   opened: "incident opened",
   contained: "contained",
   "containment-failed": "CONTAINMENT FAILED",
@@ -58,116 +88,362 @@ const STAGE_WORD: Record<AlertStage, string> = {
   rejected: "event rejected",
 };
 
-const MAX_SUBJECT = 99;
+/** SNS: "less than 100 characters". Counted in UTF-16 units, which is never fewer than code points. */
+export const MAX_SUBJECT = 99;
+/** SNS message attributes per message (SQS accepts at most 10 on delivery). */
+export const MAX_ATTRIBUTES = 10;
+const MAX_ATTRIBUTE_VALUE = 256;
+const MAX_DETAIL = 400;
+const MAX_LIST = 60;
 
-/** Shortens long ids in the middle: `i-0123456789abcdef0` → `i-0123…def0` when space runs out. */
-function shorten(s: string, max: number): string {
-  if (s.length <= max) return s;
-  if (max < 6) return s.slice(0, max);
-  return `${s.slice(0, max - 1)}…`;
+// Bidirectional overrides and isolates, zero-width space, word joiner and BOM: characters
+// that can make a subject read differently from what it says. ZWJ/ZWNJ stay (emoji, scripts).
+const INVISIBLE = /[\u061C\u200B\u200E\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]/g;
+// biome-ignore lint/suspicious/noControlCharactersInRegex: removes control characters on purpose
+const CONTROL = /[\u0000-\u001F\u007F-\u009F\u2028\u2029]/g;
+// biome-ignore lint/suspicious/noControlCharactersInRegex: keeps tab and newline in bodies
+const CONTROL_BUT_NEWLINE = /[\u0000-\u0008\u000B-\u001F\u007F-\u009F]/g;
+
+/** One line of untrusted text for a subject: NFC, no controls, no invisible characters, single spaces. */
+export function subjectSafe(s: string): string {
+  return s.normalize("NFC").replace(INVISIBLE, "").replace(CONTROL, " ").replace(/\s+/g, " ").trim();
 }
 
-/** Strips characters that mail subjects cannot carry (SNS: ASCII printable, no newlines). */
-function subjectSafe(s: string): string {
-  return s
-    .replace(/[^\x20-\x7E…—]/g, "")
-    .replace(/\s+/g, " ")
-    .trim();
+/** Untrusted text for a body: controls removed (newlines kept), length capped. */
+function bodySafe(s: string, max = MAX_DETAIL): string {
+  const clean = s
+    .normalize("NFC")
+    .replace(INVISIBLE, "")
+    .replace(/\r\n?/g, "\n")
+    .replace(CONTROL_BUT_NEWLINE, " ")
+    .replace(/[\u2028\u2029]/g, "\n");
+  return truncate(clean, max);
+}
+
+const segmenter = new Intl.Segmenter("en", { granularity: "grapheme" });
+
+/** Truncates to at most `max` UTF-16 units at a grapheme boundary, ending with "…" when cut. */
+export function truncate(s: string, max: number): string {
+  if (s.length <= max) return s;
+  if (max <= 0) return "";
+  let out = "";
+  for (const { segment } of segmenter.segment(s)) {
+    if (out.length + segment.length > max - 1) break;
+    out += segment;
+  }
+  return `${out.trimEnd()}…`;
+}
+
+/**
+ * Shortens an AWS id in the middle, keeping what people recognise: `i-0123456789abcdef0` →
+ * `i-0123…def0`. Ids that are already short, and other text, come back as they are.
+ */
+export function shortId(id: string): string {
+  const m = /^([a-z]{1,8}-)([0-9a-f]{12,})$/.exec(id);
+  if (!m?.[1] || !m[2]) return id;
+  return `${m[1]}${m[2].slice(0, 4)}…${m[2].slice(-4)}`;
+}
+
+/**
+ * A compact finding type: the resource part of a GuardDuty type goes
+ * (`CryptoCurrency:EC2/BitcoinTool.B!DNS` → `CryptoCurrency:BitcoinTool.B!DNS`).
+ */
+export function compactType(type: string): string {
+  const m = /^([^:/]+):[^/:]+\/(.+)$/.exec(type);
+  return m ? `${m[1]}:${m[2]}` : type;
+}
+
+/** Where the incident is, for people: the Name tag, else the owner, else the account. */
+export function whereOf(incident: IncidentRecord): string {
+  const name = incident.impact.tags.Name ?? incident.impact.tags.name;
+  if (name?.trim()) return name;
+  if (incident.impact.owner?.trim()) return incident.impact.owner;
+  return `account ${incident.account}`;
 }
 
 /** Builds the subject: `[HIGH] i-0abc… contained — Type — where`. Always under 100 characters. */
 export function buildSubject(input: AlertInput): string {
   const inc = input.incident;
   const tier = inc ? inc.impact.tier.toUpperCase() : "INFO";
-  const target = inc ? (inc.finding.resources[0]?.id ?? inc.finding.account) : (input.account ?? "");
-  const where = inc ? (inc.impact.tags.Name ?? inc.impact.owner ?? inc.account) : "";
-  const type = inc?.finding.type ?? "";
   const drill = inc?.drill ? "[DRILL] " : "";
-  const head = `${drill}[${tier}] ${target} ${STAGE_WORD[input.stage]}`;
-  let subject = subjectSafe([head, type, where].filter(Boolean).join(" — "));
-  if (subject.length > MAX_SUBJECT) {
-    const room = MAX_SUBJECT - subjectSafe([head, where].filter(Boolean).join(" —  — ")).length;
-    subject = subjectSafe([head, shorten(type, Math.max(room, 8)), where].filter(Boolean).join(" — "));
+  const target = subjectSafe(
+    inc ? (inc.finding.resources[0]?.id ?? inc.finding.account) : (input.about ?? "event"),
+  );
+  const type = subjectSafe(inc?.finding.type ?? "");
+  const where = subjectSafe(inc ? whereOf(inc) : input.account ? `account ${input.account}` : "");
+  const word = STAGE_WORD[input.stage];
+  const compose = (t: string, ty: string, w: string) =>
+    [`${drill}[${tier}] ${t} ${word}`, ty, w].filter(Boolean).join(" — ");
+  const fits = (s: string) => s.length <= MAX_SUBJECT;
+
+  // Shorten in order: the id, the type's resource part, the type, the where; never the stage.
+  const shortTarget = shortId(target);
+  const steps: [string, string, string][] = [
+    [target, type, where],
+    [shortTarget, type, where],
+    [shortTarget, compactType(type), where],
+  ];
+  for (const [t, ty, w] of steps) {
+    const s = compose(t, ty, w);
+    if (fits(s)) return s;
   }
-  return shorten(subject, MAX_SUBJECT);
+  const tgt = truncate(shortTarget, 24);
+  const whereShort = truncate(where, 32);
+  const base = compose(tgt, "", whereShort);
+  const room = MAX_SUBJECT - base.length - 3;
+  if (type && room >= 12) return compose(tgt, truncate(compactType(type), room), whereShort);
+  if (fits(base)) return base;
+  return truncate(base, MAX_SUBJECT);
 }
 
-function list(items: string[]): string {
-  return items.length ? items.map((i) => `  - ${i}`).join("\n") : "  (none)";
+function list(items: string[]): string[] {
+  const shown = items.slice(0, MAX_LIST).map((i) => `  - ${i}`);
+  if (items.length > MAX_LIST) shown.push(`  … and ${items.length - MAX_LIST} more`);
+  return shown.length ? shown : ["  (none)"];
+}
+
+/** The evidence location of an incident: the real bucket when known. */
+export function evidenceLocation(incidentId: string, bucket?: string): string {
+  return `s3://${bucket ?? "<evidence bucket>"}/incidents/${incidentId}/`;
+}
+
+const LABEL_WIDTH = 11;
+const field = (label: string, value: string) => `${label.padEnd(LABEL_WIDTH)}${value}`;
+
+/** The next steps a person can take at this stage, as commands. */
+function nextSteps(input: AlertInput, inc: IncidentRecord): string[] {
+  const id = inc.incidentId;
+  const lines: string[] = [];
+  const contained = ["verified", "partial"].includes(inc.steps.contain?.status ?? "");
+  switch (input.stage) {
+    case "awaiting-approval":
+      lines.push(
+        field("Approve:", `responder approve ${id} --reason "…"`),
+        field("Deny:", `responder deny ${id} --reason "…"`),
+      );
+      break;
+    case "containment-failed":
+      lines.push(field("Contain:", "by hand: see what is still open below, then check again"));
+      break;
+    default:
+      break;
+  }
+  lines.push(field("Status:", `responder status ${id}`));
+  if (contained && input.stage !== "released" && inc.status !== "closed")
+    lines.push(field("Release:", `responder release ${id}  (restores the recorded pre-isolation state)`));
+  lines.push(field("Report:", `responder report ${id}`));
+  if (inc.status !== "closed") lines.push(field("Close:", `responder close ${id}`));
+  return lines;
+}
+
+function stepLine(inc: IncidentRecord): string {
+  const order = ["triage", "contain", "snapshots", "artifacts", "manifest", "cleanroom"];
+  const names = [
+    ...order.filter((s) => inc.steps[s]),
+    ...Object.keys(inc.steps).filter((s) => !order.includes(s)),
+  ];
+  return names.map((s) => `${s} ${inc.steps[s]?.status}`).join(" · ") || "(none yet)";
+}
+
+function impactLines(inc: IncidentRecord): string[] {
+  const reasons = inc.impact.reasons.map((r) => bodySafe(r.text, 200));
+  return [
+    field("Impact:", `${inc.impact.tier.toUpperCase()}, score ${inc.impact.score}/100${reasons.length ? ", because:" : ""}`),
+    ...reasons.slice(0, MAX_LIST).map((r) => `${" ".repeat(LABEL_WIDTH)}- ${r}`),
+  ];
 }
 
 /** Builds the complete alert for a stage of an incident. */
 export function buildAlert(input: AlertInput): AlertMessage {
   const inc = input.incident;
   const subject = buildSubject(input);
-  const lines: string[] = [subject, "", input.summary, ""];
+  const summary = bodySafe(input.summary, 1000);
+  const lines: string[] = [subject, "", summary, ""];
+  const evidence = inc ? evidenceLocation(inc.incidentId, input.evidenceBucket) : undefined;
   if (inc) {
+    const f = inc.finding;
+    const resources = f.resources.map((r) => `${r.kind} ${bodySafe(r.id, 200)}`).join(", ") || "(none)";
     lines.push(
-      `Incident:  ${inc.incidentId}${inc.drill ? " (drill)" : ""}${inc.dryRun ? " (dry run: nothing changed)" : ""}`,
-      `Finding:   ${inc.finding.type} (${inc.finding.source}, severity ${inc.finding.severity})`,
-      `Resource:  ${inc.finding.resources.map((r) => `${r.kind} ${r.id}`).join(", ") || "(none)"}`,
-      `Account:   ${inc.account} ${inc.region}`,
-      `Impact:    ${inc.impact.tier} (score ${inc.impact.score}/100)`,
-      `Owner:     ${inc.impact.owner ?? "unknown (no Owner tag)"}`,
-      `Queue:     ${inc.impact.workQueue ?? "unknown (no work-queue tag)"}`,
-      "",
-      "Why this impact:",
-      list(inc.impact.reasons.map((r) => r.text)),
-      "",
-      `Plan (${inc.plan.playbook}): ${inc.plan.actions.map((a) => a.name + (a.requiresApproval ? " (needs approval)" : "")).join(", ")}`,
+      field(
+        "Incident:",
+        `${inc.incidentId}${inc.drill ? ` (DRILL${f.scenario ? `: ${bodySafe(f.scenario, 64)}` : ""})` : ""}${inc.dryRun ? " (dry run: nothing is changed)" : ""}, opened ${inc.createdAt}${inc.status === "closed" ? ", closed" : ""}`,
+      ),
+      field("What:", `${bodySafe(f.type, 200)} (${f.source}, severity ${f.severity})`),
+      field("", bodySafe(f.title, 300)),
+      field("Where:", `${resources} — ${bodySafe(whereOf(inc), 200)}; account ${inc.account}, ${inc.region}`),
+      field("Owner:", inc.impact.owner ? bodySafe(inc.impact.owner, 200) : "unknown (no Owner tag)"),
+      field("Work queue:", inc.impact.workQueue ? bodySafe(inc.impact.workQueue, 200) : "unknown (no WorkQueue tag)"),
+      ...impactLines(inc),
+      field(
+        "Plan:",
+        `${bodySafe(inc.plan.playbook, 120)}: ${inc.plan.actions.map((a) => a.name + (a.requiresApproval ? " (needs approval)" : "")).join(", ") || "none"}`,
+      ),
+      ...inc.plan.notes.slice(0, MAX_LIST).map((n) => `${" ".repeat(LABEL_WIDTH)}note: ${bodySafe(n, 300)}`),
+      field("Steps:", stepLine(inc)),
     );
-    if (inc.plan.notes.length) lines.push("Notes:", list(inc.plan.notes));
+  } else if (input.account || input.about) {
+    if (input.about) lines.push(field("Event:", bodySafe(input.about, 300)));
+    if (input.account) lines.push(field("Account:", input.account));
   }
   if (input.done?.length) {
-    lines.push("", "Done:", list(input.done.map((a) => `${a.name} ${a.target}: ${a.status} — ${a.detail}`)));
-  }
-  if (input.failed?.length) lines.push("", "Failed:", list(input.failed.map((f) => `${f.what}: ${f.error}`)));
-  if (input.leftToDo?.length) lines.push("", "Left to do:", list(input.leftToDo));
-  if (input.facts && Object.keys(input.facts).length) {
-    lines.push("", ...Object.entries(input.facts).map(([k, v]) => `${k}: ${v}`));
-  }
-  if (inc) {
     lines.push(
       "",
-      `Status:    responder status ${inc.incidentId}`,
-      `Release:   responder release ${inc.incidentId}`,
-      `Evidence:  s3://<evidence bucket>/incidents/${inc.incidentId}/ — check with: responder verify ${inc.incidentId}`,
+      "Done:",
+      ...list(input.done.map((a) => `${a.name} ${bodySafe(a.target, 120)}: ${a.status} — ${bodySafe(a.detail, 300)}`)),
     );
   }
-  const json = {
+  if (input.failed?.length) {
+    lines.push(
+      "",
+      "FAILED:",
+      ...list(input.failed.map((f) => `${bodySafe(f.what, 200)}: ${bodySafe(f.error, MAX_DETAIL)}`)),
+    );
+  }
+  if (input.leftToDo?.length) lines.push("", "Left to do:", ...list(input.leftToDo.map((t) => bodySafe(t, 300))));
+  const facts = Object.entries(input.facts ?? {});
+  if (facts.length) {
+    lines.push("");
+    for (const [k, v] of facts) lines.push(field(`${bodySafe(k, 40)}:`, bodySafe(v, 600)));
+  }
+  if (inc) {
+    lines.push("", "Next:", ...nextSteps(input, inc).map((l) => `  ${l}`));
+    const collects = inc.plan.actions.some((a) => a.name === "capture-snapshots" || a.name === "collect-artifacts");
+    const snapshots = (inc.evidence?.snapshots ?? []).map((s) => s.snapshotId);
+    lines.push(
+      `  ${field(
+        "Evidence:",
+        inc.evidence?.manifestKey
+          ? `${evidence} (manifest ${inc.evidence.manifestKey}${snapshots.length ? `; snapshots ${snapshots.join(", ")}` : ""})`
+          : collects || snapshots.length
+            ? `${evidence}${snapshots.length ? ` (snapshots ${snapshots.join(", ")})` : ""}`
+            : "none: the plan collects no evidence",
+      )}`,
+    );
+  } else if (input.stage === "rejected") {
+    lines.push("", "Next:", `  ${field("List:", "responder deadletters")}`);
+  }
+  const text = `${lines.join("\n")}\n`;
+  const json = alertJson(input, subject, summary, evidence);
+  return { stage: input.stage, subject, text, json, attributes: buildAttributes(input) };
+}
+
+function alertJson(
+  input: AlertInput,
+  subject: string,
+  summary: string,
+  evidence: string | undefined,
+): Record<string, unknown> {
+  const inc = input.incident;
+  const cap = <T>(xs: T[] | undefined) => xs?.slice(0, MAX_LIST * 2);
+  const id = inc?.incidentId;
+  return {
     version: 1,
     stage: input.stage,
+    at: input.at,
     subject,
-    summary: input.summary,
-    incidentId: inc?.incidentId,
+    summary,
+    incidentId: id,
+    status: inc?.status,
     drill: inc?.drill ?? false,
+    scenario: inc?.finding.scenario,
+    dryRun: inc?.dryRun ?? false,
     tier: inc?.impact.tier,
     score: inc?.impact.score,
     severity: inc?.finding.severity,
     findingType: inc?.finding.type,
+    findingTitle: inc?.finding.title,
+    findingId: inc?.finding.id,
     source: inc?.finding.source,
     account: inc?.account ?? input.account,
     region: inc?.region,
-    resources: inc?.finding.resources.map((r) => ({ kind: r.kind, id: r.id })),
+    about: input.about,
+    where: inc ? whereOf(inc) : undefined,
+    resources: inc?.finding.resources.map((r) => ({ kind: r.kind, id: r.id, ...(r.arn ? { arn: r.arn } : {}) })),
     owner: inc?.impact.owner,
     workQueue: inc?.impact.workQueue,
     reasons: inc?.impact.reasons.map((r) => r.text),
-    done: input.done,
-    failed: input.failed,
-    leftToDo: input.leftToDo,
+    plan: inc
+      ? {
+          playbook: inc.plan.playbook,
+          actions: inc.plan.actions.map((a) => ({ name: a.name, requiresApproval: a.requiresApproval })),
+          notes: inc.plan.notes,
+        }
+      : undefined,
+    steps: inc
+      ? Object.fromEntries(
+          Object.entries(inc.steps).map(([k, s]) => [
+            k,
+            { status: s.status, ...(s.detail ? { detail: s.detail } : {}), ...(s.error ? { error: s.error } : {}) },
+          ]),
+        )
+      : undefined,
+    done: cap(input.done)?.map((a) => ({ name: a.name, target: a.target, status: a.status, detail: a.detail })),
+    failed: cap(input.failed),
+    leftToDo: cap(input.leftToDo),
     facts: input.facts,
+    evidence: inc
+      ? {
+          location: evidence,
+          ...(input.evidenceBucket ? { bucket: input.evidenceBucket } : {}),
+          ...(inc.evidence?.manifestKey ? { manifestKey: inc.evidence.manifestKey } : {}),
+          ...(inc.evidence?.manifestSha256 ? { manifestSha256: inc.evidence.manifestSha256 } : {}),
+          snapshots: (inc.evidence?.snapshots ?? []).map((s) => s.snapshotId),
+        }
+      : undefined,
+    commands: id
+      ? {
+          status: `responder status ${id}`,
+          report: `responder report ${id}`,
+          ...(input.stage === "awaiting-approval"
+            ? { approve: `responder approve ${id}`, deny: `responder deny ${id}` }
+            : {}),
+          ...(["verified", "partial"].includes(inc?.steps.contain?.status ?? "")
+            ? { release: `responder release ${id}` }
+            : {}),
+          close: `responder close ${id}`,
+        }
+      : input.stage === "rejected"
+        ? { deadLetters: "responder deadletters" }
+        : undefined,
   };
-  const attributes: Record<string, string> = { stage: input.stage };
-  if (inc) {
-    attributes.tier = inc.impact.tier;
-    attributes.severity = String(inc.finding.severity);
-    attributes.incidentId = inc.incidentId;
-    attributes.account = inc.account;
-    if (inc.impact.owner) attributes.owner = inc.impact.owner;
-    if (inc.impact.workQueue) attributes.workQueue = inc.impact.workQueue;
-    attributes.drill = String(inc.drill);
-  } else if (input.account) {
-    attributes.account = input.account;
-  }
-  return { stage: input.stage, subject, text: lines.join("\n"), json, attributes };
 }
+
+/** A message attribute value: one line, no controls, at most 256 characters; undefined when empty. */
+function attributeValue(v: string | undefined): string | undefined {
+  if (v === undefined) return undefined;
+  const s = truncate(subjectSafe(v), MAX_ATTRIBUTE_VALUE);
+  return s.length ? s : undefined;
+}
+
+/**
+ * Message attributes for subscription filter policies. Every value is a non-empty string
+ * (`severity` is sent as a Number): stage, tier, severity, incidentId, account, region,
+ * owner and workQueue (`unknown` when the resource has no such tag), findingType, drill.
+ * Alerts without an incident (rejected events) carry stage, tier `none`, account and drill.
+ */
+export function buildAttributes(input: AlertInput): Record<string, string> {
+  const inc = input.incident;
+  const raw: Record<string, string | undefined> = inc
+    ? {
+        stage: input.stage,
+        tier: inc.impact.tier,
+        severity: String(inc.finding.severity),
+        incidentId: inc.incidentId,
+        account: inc.account,
+        region: inc.region,
+        owner: inc.impact.owner ?? "unknown",
+        workQueue: inc.impact.workQueue ?? "unknown",
+        findingType: inc.finding.type,
+        drill: String(inc.drill),
+      }
+    : { stage: input.stage, tier: "none", account: input.account ?? "unknown", drill: "false" };
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(raw)) {
+    const value = attributeValue(v) ?? (k === "owner" || k === "workQueue" ? "unknown" : undefined);
+    if (value !== undefined && Object.keys(out).length < MAX_ATTRIBUTES) out[k] = value;
+  }
+  return out;
+}
+
+/** Attributes sent with DataType Number (numeric filter policies: `{"severity":[{"numeric":[">=",7]}]}`). */
+export const NUMBER_ATTRIBUTES: ReadonlySet<string> = new Set(["severity"]);

@@ -23,14 +23,13 @@ import {
 import {
   finalTagStep,
   isGone,
-  managedGroup,
   type Phase,
   type PlannedStep,
   planContainment,
   planDeregistrations,
-  recordPreIsolation,
-  vpcsOf,
 } from "./plan.ts";
+import { recordPreIsolation } from "./record.ts";
+import { managedGroup, vpcsOf } from "./rules.ts";
 import type { ContainmentClients, ContainmentOutcome, ContainOptions } from "./schema.ts";
 import { blocked, CallTracker, type Known, known, type Task } from "./tracker.ts";
 import { evaluateIsolation, readbackFromSubject, verificationReads } from "./verify.ts";

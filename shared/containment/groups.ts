@@ -14,8 +14,9 @@ import { errorCode, toAwsError } from "../aws/errors.ts";
 import type { ActionResult } from "../domain/types.ts";
 import { alreadyDone, send } from "./calls.ts";
 import { readManagedGroups, toManagedGroup } from "./observe.ts";
-import { type GroupPreparation, type PlannedCall, planVpcGroups, ruleChanges } from "./plan.ts";
+import { type GroupPreparation, planVpcGroups, ruleChanges } from "./rules.ts";
 import { GROUP_NAME, type GroupRole, TAG } from "./schema.ts";
+import type { PlannedCall } from "./steps.ts";
 import { CallTracker, failure, type Lane } from "./tracker.ts";
 
 /** Makes one rule change; a revoke of rules that partly do not exist is retried range by range. */

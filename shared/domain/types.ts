@@ -148,6 +148,11 @@ export interface ResourceContext {
   state?: string;
   /** Tags of the resource itself, as read from the account (merged over event tags). */
   tags: Record<string, string>;
+  /**
+   * Tags read from the account only (never from the event), when the resource was read.
+   * Safety rails that an event must not be able to satisfy (the drill tag) use these.
+   */
+  accountTags?: Record<string, string>;
   /** Tags of related resources: volumes, network interfaces, Auto Scaling group. */
   relatedTags: { source: string; tags: Record<string, string> }[];
   exposure: {

@@ -5,6 +5,8 @@
  * Only ever run against the emulator.
  */
 import {
+  AllocateAddressCommand,
+  AssociateAddressCommand,
   AttachNetworkInterfaceCommand,
   AuthorizeSecurityGroupIngressCommand,
   CreateNetworkInterfaceCommand,
@@ -46,7 +48,8 @@ interface Spec {
   tags: Record<string, string>;
   extraInterfaces: number;
   dataVolumes: { device: string; size: number; tags?: Record<string, string> }[];
-  publicIp: boolean;
+  /** An Elastic IP on the primary interface (launch-assigned public IPs cannot be removed in the emulator). */
+  elasticIp: boolean;
   profile: boolean;
 }
 
@@ -67,7 +70,7 @@ const SPECS: Spec[] = [
       { device: "/dev/sdf", size: 20, tags: { DataClassification: "restricted", Name: "payments-db-data" } },
       { device: "/dev/sdg", size: 10 },
     ],
-    publicIp: true,
+    elasticIp: true,
     profile: true,
   },
   {
@@ -83,7 +86,7 @@ const SPECS: Spec[] = [
     },
     extraInterfaces: 0,
     dataVolumes: [{ device: "/dev/sdf", size: 50 }],
-    publicIp: false,
+    elasticIp: false,
     profile: false,
   },
   {
@@ -91,7 +94,7 @@ const SPECS: Spec[] = [
     tags: { Name: "dev-sandbox-1", Environment: "dev", "incident-responder:drill": "true" },
     extraInterfaces: 0,
     dataVolumes: [],
-    publicIp: false,
+    elasticIp: false,
     profile: false,
   },
   {
@@ -106,7 +109,7 @@ const SPECS: Spec[] = [
     },
     extraInterfaces: 0,
     dataVolumes: [],
-    publicIp: true,
+    elasticIp: true,
     profile: false,
   },
 ];
@@ -207,6 +210,15 @@ export async function seedDemoAccount(ec2: EC2Client, iam: IAMClient): Promise<D
     );
     const inst = run.Instances?.[0];
     const instanceId = inst?.InstanceId ?? "";
+    if (spec.elasticIp) {
+      const eip = await ec2.send(new AllocateAddressCommand({ Domain: "vpc" }));
+      await ec2.send(
+        new AssociateAddressCommand({
+          AllocationId: eip.AllocationId,
+          NetworkInterfaceId: inst?.NetworkInterfaces?.[0]?.NetworkInterfaceId,
+        }),
+      );
+    }
     for (let i = 0; i < spec.extraInterfaces; i++) {
       const eni = await ec2.send(
         new CreateNetworkInterfaceCommand({

@@ -15,6 +15,7 @@ import {
 import { withCallScope } from "../aws/instrument.ts";
 import { describeError } from "../errors/index.ts";
 import type { RouteQueue } from "./environment.ts";
+import type { ScheduleRoute } from "./routes.ts";
 
 /** One handler invocation, reported to the runner's observer. */
 export interface Invocation {
@@ -62,11 +63,58 @@ export interface RunnerOptions {
   /** Concurrent invocations per function. */
   concurrency?: number;
   onInvocation?: (inv: Invocation) => void;
+  /**
+   * The functions' `schedule` events (serverless.yml). Off by default: enabled, each runs on a
+   * timer — at its own rate, or every `everyMs` when given — with an EventBridge
+   * `Scheduled Event` as its payload. {@link LocalRunner.runScheduled} runs one at once either way.
+   */
+  schedules?: { enabled?: boolean; everyMs?: number };
+}
+
+/** Where the scheduled events come from: the account, region and stack the rules would live in. */
+export interface ScheduleContext {
+  account: string;
+  region: string;
+  stackName: string;
+}
+
+const RATE_UNITS: Record<string, number> = {
+  minute: 60_000,
+  minutes: 60_000,
+  hour: 3_600_000,
+  hours: 3_600_000,
+  day: 86_400_000,
+  days: 86_400_000,
+};
+
+/** The period of an EventBridge `rate(N unit)` expression in ms; undefined for `cron(...)` and anything else. */
+export function parseRate(expression: string): number | undefined {
+  const m = /^rate\(\s*(\d+)\s+([a-z]+)\s*\)$/.exec(expression.trim());
+  const unit = m?.[2] ? RATE_UNITS[m[2]] : undefined;
+  return m && unit ? Number(m[1]) * unit : undefined;
+}
+
+/** The event an EventBridge schedule rule delivers to its function. */
+export function scheduledEvent(route: ScheduleRoute, ctx: ScheduleContext, now = new Date()) {
+  return {
+    version: "0",
+    id: randomUUID(),
+    "detail-type": "Scheduled Event",
+    source: "aws.events",
+    account: ctx.account,
+    time: `${now.toISOString().slice(0, 19)}Z`,
+    region: ctx.region,
+    resources: [`arn:aws:events:${ctx.region}:${ctx.account}:rule/${ctx.stackName}-${route.functionName}-${route.index}`],
+    detail: {},
+  };
 }
 
 export class LocalRunner {
   private running = false;
   private readonly loops: Promise<void>[] = [];
+  private readonly timers: NodeJS.Timeout[] = [];
+  private scheduleRoutes: ScheduleRoute[] = [];
+  private scheduleContext?: ScheduleContext;
   private inFlight = 0;
   private lastActivity = Date.now();
   readonly failedDeliveries: Invocation[] = [];
@@ -92,7 +140,43 @@ export class LocalRunner {
 
   async stop(): Promise<void> {
     this.running = false;
+    for (const t of this.timers.splice(0)) clearInterval(t);
     await Promise.allSettled(this.loops);
+  }
+
+  /**
+   * Registers the functions' scheduled events. Starts their timers only when the runner's
+   * `schedules.enabled` option is set; a schedule without a readable rate (cron) needs `everyMs`.
+   */
+  schedule(routes: ScheduleRoute[], ctx: ScheduleContext): void {
+    this.scheduleRoutes = routes;
+    this.scheduleContext = ctx;
+    const opts = this.options.schedules;
+    if (!opts?.enabled) return;
+    for (const route of routes) {
+      const every = opts.everyMs ?? parseRate(route.rate);
+      if (!every) {
+        process.stderr.write(`local runner: schedule ${route.rate} of ${route.functionName} not run (set schedules.everyMs)\n`);
+        continue;
+      }
+      let busy = false;
+      const timer = setInterval(() => {
+        if (busy || !this.running) return;
+        busy = true;
+        void this.invoke(route.functionName, scheduledEvent(route, ctx), 1).finally(() => {
+          busy = false;
+        });
+      }, every);
+      timer.unref();
+      this.timers.push(timer);
+    }
+  }
+
+  /** Runs a function's scheduled event once, now, whether or not the timers are enabled. */
+  async runScheduled(functionName: string): Promise<Invocation> {
+    const route = this.scheduleRoutes.find((r) => r.functionName === functionName);
+    if (!route || !this.scheduleContext) throw new Error(`${functionName} has no schedule event in serverless.yml`);
+    return this.invoke(functionName, scheduledEvent(route, this.scheduleContext), 1);
   }
 
   /** Resolves when no invocation has run for `quietMs` and none is in flight. */
@@ -141,15 +225,8 @@ export class LocalRunner {
     }
   }
 
-  private async deliver(functionName: string, queueUrl: string, m: Message): Promise<void> {
-    const attempt = Number(m.Attributes?.ApproximateReceiveCount ?? "1");
-    const maxAttempts = this.options.maxAttempts ?? 3;
-    let event: unknown;
-    try {
-      event = JSON.parse(m.Body ?? "null");
-    } catch {
-      event = m.Body;
-    }
+  /** Invokes a function's handler in-process with one event, as Lambda would. */
+  private async invoke(functionName: string, event: unknown, attempt: number): Promise<Invocation> {
     this.inFlight++;
     this.maxConcurrency = Math.max(this.maxConcurrency, this.inFlight);
     const started = Date.now();
@@ -167,6 +244,19 @@ export class LocalRunner {
       this.lastActivity = Date.now();
     }
     this.options.onInvocation?.(inv);
+    return inv;
+  }
+
+  private async deliver(functionName: string, queueUrl: string, m: Message): Promise<void> {
+    const attempt = Number(m.Attributes?.ApproximateReceiveCount ?? "1");
+    const maxAttempts = this.options.maxAttempts ?? 3;
+    let event: unknown;
+    try {
+      event = JSON.parse(m.Body ?? "null");
+    } catch {
+      event = m.Body;
+    }
+    const inv = await this.invoke(functionName, event, attempt);
     if (!inv.error || attempt >= maxAttempts) {
       if (inv.error) this.failedDeliveries.push(inv);
       await this.sqs

@@ -7,6 +7,7 @@ import type { ClientOptions } from "../aws/clients.ts";
 import { sqsClient } from "../aws/clients.ts";
 import { type Emulator, emulatorEnv, startEmulator } from "./emulator.ts";
 import { createRoutes, handlerEnv, type LocalResponder, provisionLocal } from "./environment.ts";
+import { scheduleRoutes } from "./routes.ts";
 import { LocalRunner, type RunnerOptions } from "./runner.ts";
 
 export interface LocalSession {
@@ -47,6 +48,12 @@ export async function startLocalSession(options: SessionOptions = {}): Promise<L
     });
     const runner = new LocalRunner(sqsClient(aws), queues, options);
     runner.start();
+    // Scheduled events: always registered (runner.runScheduled), on timers only with options.schedules.enabled.
+    runner.schedule(scheduleRoutes(local.doc), {
+      account: local.context.accountId,
+      region,
+      stackName: local.context.stackName,
+    });
     return {
       emulator,
       aws,

@@ -70,6 +70,7 @@ function instanceContext(resource: AffectedResource, inst: Instance | undefined)
     exists: true,
     state: inst.State?.Name,
     tags: { ...(resource.tags ?? {}), ...tagMap(inst.Tags) },
+    accountTags: tagMap(inst.Tags),
     relatedTags: [],
     exposure: {
       publicIps: [...publicIps],

@@ -36,6 +36,7 @@ export async function createRuntime(
     policy,
     log: logger,
     dryRun: config.dryRun,
+    evidenceBucket: config.resources.evidenceBucket,
   };
   const sessions = new AccountSessions(stsClient(aws), aws, config);
   return { config, aws, deps, sessions, logger };

@@ -33,6 +33,8 @@ export function lambdaHandler<E>(runtime: Runtime, logic: Logic<E>) {
     const incidentId = incidentIdOf(event);
     runtime.logger.removeKeys(["incidentId"]);
     if (incidentId) runtime.logger.appendKeys({ incidentId });
+    // One metric per invocation: the metrics log is never empty, and counts invocations.
+    metrics.addMetric("Invocations", MetricUnit.Count, 1);
     try {
       return await logic(event, { metrics });
     } catch (err) {

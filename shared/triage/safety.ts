@@ -55,3 +55,62 @@ export function blastRadius(containmentsInLastHour: number, cap: number): { open
   }
   return { open: false };
 }
+
+/** The tag that marks a resource as a target for drills. */
+export const DRILL_TAG = Object.freeze({ key: "incident-responder:drill", value: "true" });
+
+/** Kinds of resource the responder's actions change (isolate, snapshot, describe and archive). */
+const ACTED_ON: ReadonlySet<string> = new Set(["ec2-instance", "ec2-volume"]);
+
+function hasTag(tags: Record<string, string> | undefined, tag: { key: string; value: string }): boolean {
+  return Object.entries(tags ?? {}).some(
+    ([k, v]) => k.toLowerCase() === tag.key.toLowerCase() && v.trim().toLowerCase() === tag.value,
+  );
+}
+
+/**
+ * The drill scope: a drill may only act on resources tagged `incident-responder:drill=true`
+ * in the account. Tags carried by the event do not count (anyone who can put an event on
+ * the bus could write them); a resource that could not be read does not count as tagged.
+ * Returns the ids of the resources a drill would act on that are outside its scope.
+ */
+export function outsideDrillScope(
+  resources: { kind: string; id: string }[],
+  contexts: ResourceContext[],
+): string[] {
+  const ids = [...new Set(resources.filter((r) => ACTED_ON.has(r.kind)).map((r) => r.id))];
+  return ids.filter((id) => {
+    const ctx = contexts.find((c) => c.resource.id === id);
+    if (!ctx?.exists) return true;
+    return !hasTag(ctx.accountTags ?? ctx.tags, DRILL_TAG);
+  });
+}
+
+/**
+ * Applies the drill scope to a plan: for a drill whose resources are not all tagged for
+ * drills, every action but `notify` is dropped (no containment, no snapshot, no evidence
+ * written under Object Lock, no clean room) and the plan says why. Other plans come back
+ * unchanged. Pure.
+ */
+export function applyDrillScope<P extends { actions: { name: string }[]; notes: string[] }>(
+  plan: P,
+  finding: { drill: boolean; resources: { kind: string; id: string }[] },
+  contexts: ResourceContext[],
+): P {
+  if (!finding.drill) return plan;
+  const outside = outsideDrillScope([...finding.resources, ...contexts.map((c) => c.resource)], contexts);
+  if (!outside.length) return plan;
+  const dropped = plan.actions.filter((a) => a.name !== "notify").map((a) => a.name);
+  const kind = contexts.find((c) => c.resource.id === outside[0])?.resource.kind ?? "ec2-instance";
+  const what = kind === "ec2-volume" ? "a volume" : "an instance";
+  return {
+    ...plan,
+    actions: plan.actions.filter((a) => a.name === "notify"),
+    notes: [
+      ...plan.notes,
+      `drill event on ${what} not tagged ${DRILL_TAG.key}=${DRILL_TAG.value} (${outside.join(", ")}): ${
+        dropped.length ? `${dropped.join(", ")} dropped` : "nothing to drop"
+      }`,
+    ],
+  };
+}

@@ -15,7 +15,7 @@ import { describeError } from "../errors/index.ts";
 import type { IncidentRecord } from "../incident/model.ts";
 import type { BaseDeps } from "./deps.ts";
 import { nowIso } from "./deps.ts";
-import { notify } from "./notify.ts";
+import { alertFailure, notify } from "./notify.ts";
 import { claimed } from "./steps.ts";
 
 export const CONTAIN_STEP = "contain";
@@ -49,7 +49,23 @@ export async function runContainment(
     deps.log.info("containment waits for approval", { incidentId });
     return undefined;
   }
-  const ran = await claimed(deps.store, incidentId, CONTAIN_STEP, () => contain(incidentId, action, deps));
+  let ran: Awaited<ReturnType<typeof claimed<ContainmentOutcome[]>>>;
+  try {
+    ran = await claimed(deps.store, incidentId, CONTAIN_STEP, () => contain(incidentId, action, deps));
+  } catch (err) {
+    // contain() alerts on every outcome it reaches; this covers the errors that stop it first.
+    const fresh = await deps.store.find(incidentId).catch(() => undefined);
+    if (!fresh?.alerts.some((a) => a.stage === "contained" || a.stage === "containment-failed")) {
+      await alertFailure(deps, incidentId, "containment", err, {
+        stage: "containment-failed",
+        leftToDo: [
+          `Containment of ${containTargets(incident).join(", ") || "the instance"} is NOT confirmed: isolate by hand or wait for the retry`,
+          `responder status ${incidentId}`,
+        ],
+      });
+    }
+    throw err;
+  }
   if (!ran) {
     deps.log.info("containment already done or in progress", {
       incidentId,

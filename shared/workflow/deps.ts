@@ -22,6 +22,8 @@ export interface BaseDeps {
   /** Dry run from the deployment's configuration (the policy can switch it on too). */
   dryRun: boolean;
   now?: () => Date;
+  /** The evidence bucket's name, so that alerts name the real evidence location. */
+  evidenceBucket?: string;
 }
 
 export const nowIso = (deps: Pick<BaseDeps, "now">) => (deps.now?.() ?? new Date()).toISOString();

@@ -28,7 +28,7 @@ import type { ArtifactRecord } from "../evidence/schema.ts";
 import type { IncidentRecord, SnapshotRecord } from "../incident/model.ts";
 import type { BaseDeps } from "./deps.ts";
 import { nowIso } from "./deps.ts";
-import { notify } from "./notify.ts";
+import { alertFailure, notify } from "./notify.ts";
 import { claimed } from "./steps.ts";
 
 export const SNAPSHOT_STEP = "snapshots";
@@ -69,13 +69,26 @@ export async function runEvidence(incidentId: string, deps: EvidenceDeps): Promi
   const wantSnapshots = planned(incident, "capture-snapshots");
   const wantArtifacts = planned(incident, "collect-artifacts");
   if (!wantSnapshots && !wantArtifacts) return;
-  const clients = await deps.clientsFor(incident.account, incidentId);
-  const instances = await describe(clients.ec2, instanceIds(incident));
-  await Promise.all([
-    wantSnapshots ? snapshotLane(incident, instances, clients.ec2, deps, wantSnapshots.params) : undefined,
-    wantArtifacts ? artifactLane(incident, instances, clients, deps, wantArtifacts.params) : undefined,
-  ]);
-  await maybeSeal(incidentId, deps);
+  try {
+    const clients = await deps.clientsFor(incident.account, incidentId);
+    const instances = await describe(clients.ec2, instanceIds(incident));
+    // Both lanes run to their end even when one throws, so neither is left half-claimed.
+    const lanes = await Promise.allSettled([
+      wantSnapshots ? snapshotLane(incident, instances, clients.ec2, deps, wantSnapshots.params) : undefined,
+      wantArtifacts ? artifactLane(incident, instances, clients, deps, wantArtifacts.params) : undefined,
+    ]);
+    const rejected = lanes.find((l): l is PromiseRejectedResult => l.status === "rejected");
+    if (rejected) throw rejected.reason;
+    await maybeSeal(incidentId, deps);
+  } catch (err) {
+    await alertFailure(deps, incidentId, "evidence capture", err, {
+      leftToDo: [
+        "Evidence may be incomplete: the lane will be retried; check what is archived",
+        `responder status ${incidentId}`,
+      ],
+    });
+    throw err;
+  }
 }
 
 async function snapshotLane(
@@ -367,8 +380,24 @@ export async function onSnapshotEvent(event: unknown, deps: EvidenceDeps): Promi
         SNAPSHOT_STEP,
         failed.length ? "partial" : "ok",
         `${records.length - failed.length} of ${records.length} snapshots completed`,
-        { set: { "evidence.snapshots": records } },
+        {
+          set: { "evidence.snapshots": records },
+          ...(failed.length
+            ? { error: `snapshots in error: ${failed.map((r) => `${r.snapshotId} (${r.volumeId})`).join(", ")}` }
+            : {}),
+        },
       );
+      if (failed.length) {
+        await notify(deps, {
+          stage: "failed",
+          incident: await deps.store.get(incidentId),
+          summary: `Evidence: ${failed.length} of ${records.length} snapshots ended in error. Containment is not affected.`,
+          failed: failed.map((r) => ({ what: `snapshot ${r.snapshotId}`, error: `volume ${r.volumeId}: state error` })),
+          leftToDo: [
+            `Snapshot ${failed.map((r) => r.volumeId).join(", ")} again by hand (ec2:CreateSnapshot) and tag with the incident id`,
+          ],
+        });
+      }
     }
     await maybeSeal(incidentId, deps);
   }

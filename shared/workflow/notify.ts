@@ -9,10 +9,15 @@ import { nowIso } from "./deps.ts";
 
 /** Publishes an alert for a stage; records it on the incident when there is one. */
 export async function notify(
-  deps: Pick<BaseDeps, "alerter" | "store" | "log" | "now">,
+  deps: Pick<BaseDeps, "alerter" | "store" | "log" | "now" | "evidenceBucket">,
   input: AlertInput,
 ): Promise<void> {
-  const alert = buildAlert(input);
+  const evidenceBucket = input.evidenceBucket ?? deps.evidenceBucket;
+  const alert = buildAlert({
+    ...input,
+    at: input.at ?? nowIso(deps),
+    ...(evidenceBucket ? { evidenceBucket } : {}),
+  });
   const incidentId = input.incident?.incidentId;
   try {
     const { messageId } = await deps.alerter.publish(alert);
@@ -41,5 +46,36 @@ export async function notify(
         .catch(() => undefined);
     }
     throw err;
+  }
+}
+
+/**
+ * Alerts that a lane threw before it could alert on its own (a store write, a client that
+ * could not be built…). Never throws: the caller rethrows the original error so the event is
+ * retried, and the alert says what was left undone.
+ */
+export async function alertFailure(
+  deps: Pick<BaseDeps, "alerter" | "store" | "log" | "now" | "evidenceBucket">,
+  incidentId: string,
+  what: string,
+  err: unknown,
+  opts: { stage?: "failed" | "containment-failed"; leftToDo?: string[] } = {},
+): Promise<void> {
+  try {
+    const incident = await deps.store.get(incidentId);
+    await notify(deps, {
+      stage: opts.stage ?? "failed",
+      incident,
+      summary: `${what} stopped with an error; it will be retried, and nothing is reported as done that was not.`,
+      failed: [{ what, error: describeError(err) }],
+      leftToDo: opts.leftToDo ?? [`Check the incident: responder status ${incidentId}`],
+    });
+  } catch (alertErr) {
+    deps.log.error("failure alert not sent", {
+      incidentId,
+      what,
+      error: describeError(err),
+      alertError: describeError(alertErr),
+    });
   }
 }

@@ -8,6 +8,7 @@ import { describeError, InvalidEventError } from "../errors/index.ts";
 import { findingRef, type IncidentRecord, incidentIdFor } from "../incident/model.ts";
 import { normalizeEvent } from "../intake/index.ts";
 import { assessImpact, choosePlan } from "../triage/index.ts";
+import { applyDrillScope } from "../triage/safety.ts";
 import type { BaseDeps } from "./deps.ts";
 import { nowIso } from "./deps.ts";
 import { notify } from "./notify.ts";
@@ -28,7 +29,10 @@ export function runnableActions(plan: Plan): string[] {
   return plan.actions.filter((a) => !a.requiresApproval).map((a) => a.name);
 }
 
-/** Pure: the decision for a finding, given what was read from the account. */
+/**
+ * Pure: the decision for a finding, given what was read from the account. A drill only acts
+ * on resources tagged for drills ({@link applyDrillScope}).
+ */
 export function decide(
   finding: Finding,
   contexts: ResourceContext[],
@@ -36,7 +40,8 @@ export function decide(
   containmentsInLastHour: number,
 ): { impact: Impact; plan: Plan } {
   const impact = assessImpact(finding, contexts, policy.settings.impact);
-  const plan = choosePlan({ finding, impact, contexts, policy, containmentsInLastHour });
+  const chosen = choosePlan({ finding, impact, contexts, policy, containmentsInLastHour });
+  const plan = applyDrillScope(chosen, finding, contexts);
   return { impact, plan };
 }
 
@@ -99,6 +104,17 @@ export async function triageEvent(event: unknown, deps: TriageDeps): Promise<Tri
     evidence: {},
   };
   const opened = await deps.store.open(incident);
+  if (opened.outcome === "duplicate") {
+    // A retry of an event whose first attempt opened the incident but failed before its
+    // alert went out (the bus or SNS refused): start the lanes again (they are idempotent)
+    // and send the alerts that are missing, instead of leaving the incident silent.
+    const existing = await deps.store.find(opened.incidentId);
+    if (existing?.status === "open" && !existing.alerts.some((a) => a.stage === "opened")) {
+      deps.log.warn("incident opened without its alert: resuming", { incidentId: existing.incidentId });
+      await announce(existing, deps);
+      return { outcome: "created", incidentId: existing.incidentId, impact: existing.impact, plan: existing.plan };
+    }
+  }
   if (opened.outcome !== "created") {
     deps.log.info(
       `finding ${opened.outcome === "duplicate" ? "already handled" : "joined an open incident"}`,
@@ -109,6 +125,13 @@ export async function triageEvent(event: unknown, deps: TriageDeps): Promise<Tri
     );
     return { outcome: opened.outcome, incidentId: opened.incidentId };
   }
+  await announce(incident, deps);
+  return { outcome: "created", incidentId: incident.incidentId, impact, plan };
+}
+
+/** Starts the plan's lanes through the bus, then sends the opened (and awaiting-approval) alerts. */
+async function announce(incident: IncidentRecord, deps: TriageDeps): Promise<void> {
+  const { finding, impact, plan } = incident;
   const actions = runnableActions(plan);
   const waiting = plan.actions.filter((a) => a.requiresApproval).map((a) => a.name);
   // The lanes start first: containment must not wait for the alert.
@@ -117,21 +140,23 @@ export async function triageEvent(event: unknown, deps: TriageDeps): Promise<Tri
     actions,
     account: incident.account,
   });
+  const lanes = actions.filter((a) => a !== "notify");
   await notify(deps, {
     stage: "opened",
     incident,
-    summary: `${finding.title} — impact ${impact.tier} (${impact.score}/100).`,
-    leftToDo: actions.map((a) => `${a}: started`),
+    summary: `${finding.title} — impact ${impact.tier} (${impact.score}/100). ${
+      lanes.length ? `Started: ${lanes.join(", ")}.` : "Alert only: the plan takes no action in the account."
+    }${waiting.length ? ` Waiting for approval: ${waiting.join(", ")}.` : ""}`,
+    leftToDo: [...lanes.map((a) => `${a}: started`), ...waiting.map((a) => `${a}: waits for approval`)],
   });
   if (waiting.length) {
     await notify(deps, {
       stage: "awaiting-approval",
       incident,
-      summary: `Waiting for approval: ${waiting.join(", ")}. Approve with: responder approve ${incident.incidentId}`,
-      leftToDo: waiting,
+      summary: `Waiting for a person's decision: ${waiting.join(", ")}. Approve with: responder approve ${incident.incidentId}`,
+      leftToDo: waiting.map((a) => `${a}: approve or deny`),
     });
   }
-  return { outcome: "created", incidentId: incident.incidentId, impact, plan };
 }
 
 /** Records an event that could not be handled and alerts about it. Never throws. */
@@ -165,6 +190,9 @@ export async function rejectEvent(
     .catch((x) => deps.log.error("dead letter not recorded", { error: describeError(x) }));
   await notify(deps, {
     stage: "rejected",
+    ...(letter.source || letter.detailType
+      ? { about: [letter.source, letter.detailType].filter(Boolean).join(" ") }
+      : {}),
     summary: `An event could not be handled and was set aside (dead letter ${at}#${id}): ${letter.error}`,
     ...(typeof e?.account === "string" && /^\d{12}$/.test(e.account) ? { account: e.account } : {}),
     facts: { "List dead letters": "responder deadletters" },

@@ -5,7 +5,9 @@ import {
   type RawObservation,
 } from "../../../shared/containment/index.ts";
 import { type Registration, registrationsOf } from "../../../shared/containment/observe.ts";
-import { planDeregistrations, recordPreIsolation, ruleChanges } from "../../../shared/containment/plan.ts";
+import { planDeregistrations } from "../../../shared/containment/plan.ts";
+import { recordPreIsolation } from "../../../shared/containment/record.ts";
+import { ruleChanges } from "../../../shared/containment/rules.ts";
 import type { Known } from "../../../shared/containment/tracker.ts";
 import { evaluateIsolation, type Readback } from "../../../shared/containment/verify.ts";
 

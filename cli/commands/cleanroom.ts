@@ -1,0 +1,152 @@
+/**
+ * `responder cleanroom create <incidentId>` and `responder cleanroom destroy <incidentId>`: put
+ * `Clean Room Requested` / `Clean Room Destroy Requested` on the responder's bus and wait for the
+ * cleanroom function to end the step (`cleanroom` / `cleanroom-destroy`) on the incident.
+ */
+import { GetCallerIdentityCommand } from "@aws-sdk/client-sts";
+import { eventsClient, stsClient } from "../../shared/aws/clients.ts";
+import { EventBridgePublisher, type EventPublisher } from "../../shared/events/bus.ts";
+import { INCIDENT_ID_PATTERN, type IncidentRecord, type StepRecord } from "../../shared/incident/model.ts";
+import type { IncidentStore } from "../../shared/incident/store.ts";
+import { CLEANROOM_DESTROY_STEP, CLEANROOM_STEP, type CleanroomRecord } from "../../shared/workflow/cleanroom.ts";
+import { type Connection, connect } from "../connect.ts";
+import { bold, dim, progress, red, statusColour } from "../output.ts";
+import { UsageError } from "./ingest.ts";
+
+export type CleanroomAction = "create" | "destroy";
+
+/** What a request came to. */
+export interface CleanroomRequestOutcome {
+  incidentId: string;
+  action: CleanroomAction;
+  /** False when nothing was sent: the step had already ended (or was still running) before. */
+  sent: boolean;
+  /** True when the step ended within the time limit. */
+  ended: boolean;
+  step?: StepRecord;
+  cleanroom?: CleanroomRecord;
+  /** Why nothing was sent, when it was not. */
+  note?: string;
+}
+
+const STEP_OF: Record<CleanroomAction, string> = { create: CLEANROOM_STEP, destroy: CLEANROOM_DESTROY_STEP };
+const DETAIL_TYPE = { create: "Clean Room Requested", destroy: "Clean Room Destroy Requested" } as const;
+const ENDED = new Set(["ok", "skipped", "unsupported", "failed", "partial", "verified"]);
+
+/**
+ * Sends the request for an incident and waits until its step ends (the same path the command
+ * takes; tests use it directly). A step that already ended is reported, not requested again —
+ * except a failed one, which the request retries.
+ */
+export async function requestCleanroom(
+  deps: { store: IncidentStore; bus: EventPublisher },
+  action: CleanroomAction,
+  incidentId: string,
+  opts: { timeoutMs?: number; intervalMs?: number; requestedBy?: string; onProgress?: (step: StepRecord) => void } = {},
+): Promise<CleanroomRequestOutcome> {
+  const stepName = STEP_OF[action];
+  const incident = await deps.store.get(incidentId);
+  const before = incident.steps[stepName];
+  const result = (i: IncidentRecord, extra: Partial<CleanroomRequestOutcome>): CleanroomRequestOutcome => {
+    const step = i.steps[stepName];
+    return {
+      incidentId,
+      action,
+      sent: false,
+      ended: step ? ENDED.has(step.status) : false,
+      ...(step ? { step } : {}),
+      ...(i.cleanroom ? { cleanroom: i.cleanroom as unknown as CleanroomRecord } : {}),
+      ...extra,
+    };
+  };
+  let sent = false;
+  let note: string | undefined;
+  if (before && before.status !== "failed") {
+    note =
+      before.status === "running" || before.status === "waiting"
+        ? `step ${stepName} is already ${before.status}: waiting for it, no new request`
+        : `step ${stepName} already ended (${before.status}): nothing sent`;
+    if (ENDED.has(before.status)) return result(incident, { note });
+  } else {
+    await deps.bus.emit(DETAIL_TYPE[action], {
+      incidentId,
+      account: incident.account,
+      ...(opts.requestedBy ? { requestedBy: opts.requestedBy } : {}),
+    });
+    sent = true;
+  }
+  const deadline = Date.now() + (opts.timeoutMs ?? 120_000);
+  let last = "";
+  for (;;) {
+    const current = await deps.store.get(incidentId);
+    const step = current.steps[stepName];
+    const fresh = step && (!before || step.startedAt !== before.startedAt || step.endedAt !== before.endedAt);
+    if (step && fresh) {
+      const key = `${step.status}|${step.endedAt ?? ""}`;
+      if (key !== last) opts.onProgress?.(step);
+      last = key;
+      if (ENDED.has(step.status)) return result(current, { sent, ...(note ? { note } : {}) });
+    }
+    if (Date.now() > deadline) return result(current, { sent, ended: false, ...(note ? { note } : {}) });
+    await new Promise((r) => setTimeout(r, opts.intervalMs ?? 250));
+  }
+}
+
+async function callerArn(conn: Connection): Promise<string | undefined> {
+  try {
+    return (await stsClient(conn.aws).send(new GetCallerIdentityCommand({}))).Arn;
+  } catch {
+    return undefined;
+  }
+}
+
+/** `responder cleanroom create|destroy <incidentId>`. */
+export async function cleanroomCommand(args: {
+  action?: string;
+  incidentId?: string;
+  json: boolean;
+  timeoutSeconds: number;
+  stage?: string;
+}): Promise<number> {
+  if (args.action !== "create" && args.action !== "destroy") {
+    throw new UsageError("usage: responder cleanroom create|destroy <incidentId> [--json] [--timeout S]");
+  }
+  if (!args.incidentId || !INCIDENT_ID_PATTERN.test(args.incidentId)) {
+    throw new UsageError(`not an incident id: ${args.incidentId ?? "(none)"}`);
+  }
+  if (!Number.isFinite(args.timeoutSeconds) || args.timeoutSeconds <= 0) throw new UsageError("--timeout must be a number of seconds");
+  const conn = await connect(args.stage);
+  const bus = new EventBridgePublisher(eventsClient(conn.aws), conn.resources.eventBusName);
+  const requestedBy = await callerArn(conn);
+  const action = args.action;
+  if (!args.json) progress(`${action === "create" ? "Clean Room Requested" : "Clean Room Destroy Requested"} for ${args.incidentId}…`);
+  const out = await requestCleanroom({ store: conn.store, bus }, action, args.incidentId, {
+    timeoutMs: args.timeoutSeconds * 1000,
+    ...(requestedBy ? { requestedBy } : {}),
+    ...(args.json ? {} : { onProgress: (s) => progress(`  ${STEP_OF[action]} ${statusColour(s.status)}  ${dim((s.detail ?? "").slice(0, 140))}`) }),
+  });
+  const good = out.ended && (out.step?.status === "ok" || out.step?.status === "skipped");
+  if (args.json) {
+    process.stdout.write(`${JSON.stringify({ status: good ? "ok" : out.ended ? "failed" : "timeout", ...out })}\n`);
+    return good ? 0 : 1;
+  }
+  if (out.note) console.log(dim(out.note));
+  if (!out.ended) {
+    const where = conn.local ? ` Is the responder running (responder local up) on ${conn.aws.endpoint}?` : "";
+    console.error(
+      `${red("Not ended")} after ${args.timeoutSeconds} s: step ${STEP_OF[action]} is ${out.step?.status ?? "not started"}.${where} Follow it with: responder status ${args.incidentId}`,
+    );
+    return 1;
+  }
+  const s = out.step;
+  console.log(`${bold(STEP_OF[action])} ${statusColour(s?.status ?? "?")}  ${s?.detail ?? ""}`);
+  if (s?.error) console.log(`${red("error")} ${s.error}`);
+  const o = out.cleanroom?.outputs ?? {};
+  if (action === "create" && s?.status === "ok") {
+    console.log(`${bold("Stack")}     ${out.cleanroom?.stackName ?? ""}`);
+    console.log(`${bold("Connect")}   ${o.SessionManagerCommand ?? "(no SessionManagerCommand output)"}`);
+    console.log(`${bold("Notes")}     ${o.NotesPrefix ?? ""}`);
+    console.log(`${bold("Expires")}   ${out.cleanroom?.expiresAt ?? "?"}`);
+  }
+  return good ? 0 : 1;
+}

@@ -1,0 +1,182 @@
+/**
+ * In-memory ports for lane tests: an incident store with the DynamoDB store's claim semantics,
+ * an alerter and a bus that record what they were given, and a complete incident record.
+ */
+import type { AlertMessage } from "../../../shared/alerts/message.ts";
+import type { Alerter } from "../../../shared/alerts/publisher.ts";
+import type { ActionResult, StepStatus } from "../../../shared/domain/types.ts";
+import { NotFoundError } from "../../../shared/errors/index.ts";
+import type { EventPublisher, ResponderEventType } from "../../../shared/events/bus.ts";
+import type { IncidentRecord, SnapshotRecord, TimelineEntry } from "../../../shared/incident/model.ts";
+import type { DeadLetter, IncidentStore, OpenResult } from "../../../shared/incident/store.ts";
+import { loadPolicy } from "../../../shared/policy/index.ts";
+import { defaultPolicyFile } from "../../../shared/config/index.ts";
+import type { Log } from "../../../shared/workflow/deps.ts";
+
+export const INCIDENT_ID = "ir-20260301-0a1b2c3d";
+export const ACCOUNT = "111122223333";
+
+/** Sets `a.b.c` in an object, creating the path. */
+function setPath(target: Record<string, unknown>, path: string, value: unknown): void {
+  const parts = path.split(".");
+  let o = target;
+  for (const p of parts.slice(0, -1)) {
+    if (typeof o[p] !== "object" || o[p] === null) o[p] = {};
+    o = o[p] as Record<string, unknown>;
+  }
+  o[parts[parts.length - 1] ?? ""] = structuredClone(value);
+}
+
+export class MemoryStore implements IncidentStore {
+  readonly records = new Map<string, IncidentRecord>();
+  readonly letters: DeadLetter[] = [];
+
+  async open(incident: IncidentRecord): Promise<OpenResult> {
+    this.records.set(incident.incidentId, structuredClone(incident));
+    return { outcome: "created", incident };
+  }
+  async get(incidentId: string): Promise<IncidentRecord> {
+    const r = this.records.get(incidentId);
+    if (!r) throw new NotFoundError(`incident ${incidentId} not found`);
+    return structuredClone(r);
+  }
+  async find(incidentId: string): Promise<IncidentRecord | undefined> {
+    const r = this.records.get(incidentId);
+    return r ? structuredClone(r) : undefined;
+  }
+  async incidentOfFinding(): Promise<string | undefined> {
+    return undefined;
+  }
+  async claimStep(incidentId: string, step: string, leaseMs = 300_000): Promise<boolean> {
+    const r = this.records.get(incidentId);
+    if (!r) return false;
+    const s = r.steps[step];
+    const now = Date.now();
+    if (s && s.status !== "failed" && !(s.status === "running" && (s.leaseUntil ?? 0) < now)) return false;
+    r.steps[step] = { status: "running", startedAt: new Date(now).toISOString(), attempts: (s?.attempts ?? 0) + 1, leaseUntil: now + leaseMs };
+    return true;
+  }
+  async finishStep(
+    incidentId: string,
+    step: string,
+    status: StepStatus,
+    detail: string,
+    extra: { error?: string; actions?: ActionResult[]; set?: Record<string, unknown> } = {},
+  ): Promise<void> {
+    const r = this.records.get(incidentId);
+    if (!r) throw new NotFoundError(incidentId);
+    const endedAt = new Date().toISOString();
+    r.steps[step] = {
+      status,
+      startedAt: r.steps[step]?.startedAt ?? endedAt,
+      endedAt,
+      detail,
+      attempts: r.steps[step]?.attempts ?? 1,
+      ...(extra.error ? { error: extra.error } : {}),
+    };
+    r.timeline.push({ at: endedAt, step, status, detail, ...(extra.error ? { error: extra.error } : {}) });
+    r.actions.push(...(extra.actions ?? []));
+    for (const [k, v] of Object.entries(extra.set ?? {})) setPath(r as unknown as Record<string, unknown>, k, v);
+  }
+  async note(incidentId: string, entry: Omit<TimelineEntry, "at">, set: Record<string, unknown> = {}): Promise<void> {
+    const r = this.records.get(incidentId);
+    if (!r) throw new NotFoundError(incidentId);
+    r.timeline.push({ at: new Date().toISOString(), ...entry });
+    for (const [k, v] of Object.entries(set)) setPath(r as unknown as Record<string, unknown>, k, v);
+  }
+  async recordAlert(incidentId: string, alert: IncidentRecord["alerts"][number]): Promise<void> {
+    this.records.get(incidentId)?.alerts.push(alert);
+  }
+  async close(incidentId: string): Promise<void> {
+    const r = this.records.get(incidentId);
+    if (r) r.status = "closed";
+  }
+  async listOpen(): Promise<IncidentRecord[]> {
+    return [...this.records.values()].filter((r) => r.status === "open").map((r) => structuredClone(r));
+  }
+  async countRecentContainments(): Promise<number> {
+    return 0;
+  }
+  async recordContainment(): Promise<void> {}
+  async deadLetter(letter: DeadLetter): Promise<void> {
+    this.letters.push(letter);
+  }
+  async listDeadLetters(): Promise<DeadLetter[]> {
+    return this.letters;
+  }
+}
+
+export class RecordingAlerter implements Alerter {
+  readonly sent: AlertMessage[] = [];
+  async publish(alert: AlertMessage): Promise<{ messageId?: string }> {
+    this.sent.push(alert);
+    return { messageId: `m-${this.sent.length}` };
+  }
+}
+
+export class RecordingBus implements EventPublisher {
+  readonly emitted: { detailType: ResponderEventType; detail: Record<string, unknown> }[] = [];
+  async emit(detailType: ResponderEventType, detail: Record<string, unknown>): Promise<void> {
+    this.emitted.push({ detailType, detail });
+  }
+}
+
+export const silentLog: Log = { info: () => undefined, warn: () => undefined, error: () => undefined };
+
+export const policy = loadPolicy(defaultPolicyFile());
+
+/** Three completed snapshots, one per device. */
+export function snapshots(n = 3): SnapshotRecord[] {
+  return Array.from({ length: n }, (_, i) => ({
+    snapshotId: `snap-0000000000000000${i}`,
+    volumeId: `vol-0000000000000000${i}`,
+    deviceName: `/dev/sd${String.fromCharCode(97 + i)}`,
+    state: "completed",
+  }));
+}
+
+/** A critical EC2 incident whose plan includes launch-cleanroom, with its evidence preserved. */
+export function anIncident(overrides: Partial<IncidentRecord> = {}): IncidentRecord {
+  const at = "2026-03-01T10:00:00.000Z";
+  return {
+    incidentId: INCIDENT_ID,
+    status: "open",
+    createdAt: at,
+    updatedAt: at,
+    account: ACCOUNT,
+    region: "us-east-1",
+    resourceKey: `${ACCOUNT}#i-0abc`,
+    drill: false,
+    dryRun: false,
+    finding: {
+      id: "f-1",
+      source: "guardduty",
+      type: "Backdoor:EC2/C&CActivity.B!DNS",
+      title: "C&C",
+      severity: 8,
+      time: at,
+      account: ACCOUNT,
+      region: "us-east-1",
+      resources: [{ kind: "ec2-instance", id: "i-0abc" }],
+      drill: false,
+      raw: {},
+    },
+    findings: [],
+    impact: { score: 90, tier: "critical", reasons: [], tags: {} },
+    plan: {
+      playbook: "guardduty-ec2-critical-high",
+      actions: [
+        { name: "contain-instance", params: {}, requiresApproval: false },
+        { name: "capture-snapshots", params: {}, requiresApproval: false },
+        { name: "launch-cleanroom", params: {}, requiresApproval: false },
+      ],
+      notes: [],
+    },
+    steps: { triage: { status: "ok", startedAt: at, endedAt: at, attempts: 1 } },
+    timeline: [],
+    actions: [],
+    alerts: [],
+    evidence: { snapshots: snapshots() },
+    ...overrides,
+  };
+}

@@ -1,0 +1,53 @@
+/** Reading the function roles of a template (serverless.yml's resources, or the packaged stack). */
+import { loadServerless } from "../../../shared/local/serverless.ts";
+
+// biome-ignore lint/suspicious/noExplicitAny: templates are untyped JSON
+export type Json = any;
+
+/** One statement of a role's inline policies, with `Action` and `Resource` as lists. */
+export interface Statement {
+  policy: string;
+  sid: string;
+  effect: "Allow" | "Deny";
+  actions: string[];
+  resources: Json[];
+  condition?: Json;
+}
+
+const list = (v: Json): Json[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
+
+/** Every statement of a role's inline policies. */
+export function roleStatements(role: Json): Statement[] {
+  return list(role?.Properties?.Policies).flatMap((p: Json) =>
+    list(p.PolicyDocument?.Statement).map((st: Json) => ({
+      policy: String(p.PolicyName),
+      sid: String(st.Sid ?? ""),
+      effect: st.Effect,
+      actions: list(st.Action).map(String),
+      resources: list(st.Resource),
+      ...(st.Condition !== undefined ? { condition: st.Condition } : {}),
+    })),
+  );
+}
+
+/** The actions a role allows, sorted. */
+export function allowedActions(role: Json): string[] {
+  return [
+    ...new Set(
+      roleStatements(role)
+        .filter((s) => s.effect === "Allow")
+        .flatMap((s) => s.actions),
+    ),
+  ].sort();
+}
+
+/** serverless.yml with its variables resolved, as the deployment and the local runner see it. */
+export function serverlessDoc(env: NodeJS.ProcessEnv = {}): Json {
+  return loadServerless({ stage: "test", region: "eu-west-1" }, undefined, env);
+}
+
+/** `{ "Fn::Sub": "…" }` → its template text; anything else → its JSON. */
+export function text(value: Json): string {
+  if (value && typeof value === "object" && "Fn::Sub" in value) return String(value["Fn::Sub"]);
+  return JSON.stringify(value);
+}
