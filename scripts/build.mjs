@@ -81,7 +81,7 @@ export function assetsOf(name) {
   return { ...ASSETS["*"], ...(ASSETS[name] ?? {}) };
 }
 
-const kb = (n) => `${(n / 1024).toFixed(1)} KiB`.padStart(10);
+const kb = (n) => `${(n / 1024).toFixed(1)} KiB`.padStart(12);
 
 /** Bundles and zips one function; returns its sizes. */
 export async function buildFunction(name) {
@@ -118,7 +118,7 @@ async function main() {
   mkdirSync(dist, { recursive: true });
   const started = Date.now();
   const sizes = await Promise.all(names.map(buildFunction));
-  console.log(`${"function".padEnd(12)}${"bundle".padStart(10)}${"gzip".padStart(10)}${"zip".padStart(10)}`);
+  console.log(`${"function".padEnd(12)}${"bundle".padStart(12)}${"gzip".padStart(12)}${"zip".padStart(12)}`);
   for (const s of sizes) console.log(`${s.name.padEnd(12)}${kb(s.raw)}${kb(s.gzip)}${kb(s.zip)}`);
   console.log(
     `built ${names.length} functions into ${relative(process.cwd(), dist) || "."} in ${Date.now() - started} ms`,

@@ -8,7 +8,11 @@ import { eventsClient, stsClient } from "../../shared/aws/clients.ts";
 import { EventBridgePublisher, type EventPublisher } from "../../shared/events/bus.ts";
 import { INCIDENT_ID_PATTERN, type IncidentRecord, type StepRecord } from "../../shared/incident/model.ts";
 import type { IncidentStore } from "../../shared/incident/store.ts";
-import { CLEANROOM_DESTROY_STEP, CLEANROOM_STEP, type CleanroomRecord } from "../../shared/workflow/cleanroom.ts";
+import {
+  CLEANROOM_DESTROY_STEP,
+  CLEANROOM_STEP,
+  type CleanroomRecord,
+} from "../../shared/workflow/cleanroom.ts";
 import { type Connection, connect } from "../connect.ts";
 import { bold, dim, progress, red, statusColour } from "../output.ts";
 import { UsageError } from "./ingest.ts";
@@ -42,7 +46,12 @@ export async function requestCleanroom(
   deps: { store: IncidentStore; bus: EventPublisher },
   action: CleanroomAction,
   incidentId: string,
-  opts: { timeoutMs?: number; intervalMs?: number; requestedBy?: string; onProgress?: (step: StepRecord) => void } = {},
+  opts: {
+    timeoutMs?: number;
+    intervalMs?: number;
+    requestedBy?: string;
+    onProgress?: (step: StepRecord) => void;
+  } = {},
 ): Promise<CleanroomRequestOutcome> {
   const stepName = STEP_OF[action];
   const incident = await deps.store.get(incidentId);
@@ -114,20 +123,33 @@ export async function cleanroomCommand(args: {
   if (!args.incidentId || !INCIDENT_ID_PATTERN.test(args.incidentId)) {
     throw new UsageError(`not an incident id: ${args.incidentId ?? "(none)"}`);
   }
-  if (!Number.isFinite(args.timeoutSeconds) || args.timeoutSeconds <= 0) throw new UsageError("--timeout must be a number of seconds");
+  if (!Number.isFinite(args.timeoutSeconds) || args.timeoutSeconds <= 0)
+    throw new UsageError("--timeout must be a number of seconds");
   const conn = await connect(args.stage);
   const bus = new EventBridgePublisher(eventsClient(conn.aws), conn.resources.eventBusName);
   const requestedBy = await callerArn(conn);
   const action = args.action;
-  if (!args.json) progress(`${action === "create" ? "Clean Room Requested" : "Clean Room Destroy Requested"} for ${args.incidentId}…`);
+  if (!args.json)
+    progress(
+      `${action === "create" ? "Clean Room Requested" : "Clean Room Destroy Requested"} for ${args.incidentId}…`,
+    );
   const out = await requestCleanroom({ store: conn.store, bus }, action, args.incidentId, {
     timeoutMs: args.timeoutSeconds * 1000,
     ...(requestedBy ? { requestedBy } : {}),
-    ...(args.json ? {} : { onProgress: (s) => progress(`  ${STEP_OF[action]} ${statusColour(s.status)}  ${dim((s.detail ?? "").slice(0, 140))}`) }),
+    ...(args.json
+      ? {}
+      : {
+          onProgress: (s) =>
+            progress(
+              `  ${STEP_OF[action]} ${statusColour(s.status)}  ${dim((s.detail ?? "").slice(0, 140))}`,
+            ),
+        }),
   });
   const good = out.ended && (out.step?.status === "ok" || out.step?.status === "skipped");
   if (args.json) {
-    process.stdout.write(`${JSON.stringify({ status: good ? "ok" : out.ended ? "failed" : "timeout", ...out })}\n`);
+    process.stdout.write(
+      `${JSON.stringify({ status: good ? "ok" : out.ended ? "failed" : "timeout", ...out })}\n`,
+    );
     return good ? 0 : 1;
   }
   if (out.note) console.log(dim(out.note));

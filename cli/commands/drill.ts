@@ -1,37 +1,48 @@
 /**
- * `responder drill` — the main job: a complete local drill against the embedded emulator.
- * Starts the emulator, provisions the responder from serverless.yml, seeds a demo account,
- * sends a real-format finding as a drill, follows the incident stage by stage, and checks
+ * `responder drill` — the main job.
+ *
+ * Locally (the default): a complete drill against the embedded emulator. Starts the
+ * emulator, provisions the responder from serverless.yml, seeds a demo account, sends each
+ * scenario's real-format event as a drill, follows the incident stage by stage, and checks
  * the outcome against the scenario's expectations.
+ *
+ * Against a deployed responder (`--target i-… [--profile P] [--region R] [--stage S]`):
+ * refuses unless the target carries `incident-responder:drill=true` (a read-only
+ * DescribeInstances, before anything else), then puts the drill event on the default bus,
+ * follows the incident in the responder's table and checks the outcome read-only.
  */
-import {
-  dynamoDocClient,
-  ec2Client,
-  eventsClient,
-  iamClient,
-  s3Client,
-  snsClient,
-  sqsClient,
-} from "../../shared/aws/clients.ts";
+import { type ClientOptions, ec2Client, eventsClient, s3Client } from "../../shared/aws/clients.ts";
 import { type CallRecord, setCallRecorder } from "../../shared/aws/instrument.ts";
-import { type DrillOutcome, runDrill, subscribeAlerts } from "../../shared/drill/run.ts";
+import { loadAwsConfig } from "../../shared/config/index.ts";
+import { runLocalDrills, seedDemo } from "../../shared/drill/local.ts";
+import { type DrillOutcome, runDrill, type TargetView, viewTarget } from "../../shared/drill/run.ts";
 import { scenario as findScenario, SCENARIOS, type Scenario } from "../../shared/drill/scenarios.ts";
-import { DynamoIncidentStore } from "../../shared/incident/store.ts";
-import { seedDemoAccount } from "../../shared/local/demo.ts";
+import { RefusedError } from "../../shared/errors/index.ts";
 import { startLocalSession } from "../../shared/local/session.ts";
+import { DRILL_TAG, isDrillTagged } from "../../shared/triage/safety.ts";
+import { connect } from "../connect.ts";
 import { bold, dim, green, progress, red, seconds, statusColour, table } from "../output.ts";
+import { UsageError } from "./ingest.ts";
 
 export interface DrillArgs {
   scenario?: string;
   all: boolean;
   json: boolean;
   port?: number;
+  /** A real instance to drill on, through the deployed responder. */
+  target?: string;
+  profile?: string;
+  region?: string;
+  stage?: string;
+  timeoutSeconds?: number;
 }
 
 interface CallStats {
   total: number;
   byOperation: Record<string, number>;
 }
+
+type Outcome = DrillOutcome & { calls?: CallStats };
 
 function callStats(calls: CallRecord[]): CallStats {
   const byOperation: Record<string, number> = {};
@@ -41,99 +52,180 @@ function callStats(calls: CallRecord[]): CallStats {
 }
 
 export async function drillCommand(args: DrillArgs): Promise<number> {
+  if (args.target || args.profile) return remoteDrillCommand(args);
+  if (args.all && args.scenario) throw new UsageError("use --scenario NAME or --all, not both");
   const started = Date.now();
   const scenarios: Scenario[] = args.all ? SCENARIOS : [findScenario(args.scenario ?? "c2")];
   process.env.POWERTOOLS_LOG_LEVEL ??= "SILENT";
   progress(bold("Incident Responder — local drill"));
   progress(dim("Starting the local AWS emulator and the responder…"));
   const session = await startLocalSession({ ...(args.port ? { port: args.port } : {}), maxAttempts: 2 });
-  const { aws, local } = session;
   progress(
     `  emulator ${session.emulator.endpoint} ${dim(`(${seconds(session.timings.emulatorMs)}${session.emulator.owned ? "" : ", borrowed"})`)}; ` +
       `resources from serverless.yml ${dim(`(${seconds(session.timings.provisionMs)})`)}; event routes ${dim(`(${seconds(session.timings.routesMs)})`)}`,
   );
-  const outcomes: (DrillOutcome & { calls: CallStats })[] = [];
+  let outcomes: Outcome[] = [];
   try {
-    const ec2 = ec2Client(aws);
     const tSeed = Date.now();
-    const demo = await seedDemoAccount(ec2, iamClient(aws));
+    const demo = await seedDemo(session);
     progress(
       `  demo account: ${Object.values(demo.instances)
         .map((i) => `${i.name} ${dim(i.instanceId)}`)
         .join(", ")} ${dim(`(${seconds(Date.now() - tSeed)})`)}`,
     );
-    const clients = {
-      ec2,
-      events: eventsClient(aws),
-      s3: s3Client(aws),
-      sqs: sqsClient(aws),
-      sns: snsClient(aws),
-    };
-    const alertQueueUrl = await subscribeAlerts(
-      clients,
-      local.resources.alertTopicArn,
-      "drill-alert-subscriber",
-    );
-    const store = new DynamoIncidentStore(dynamoDocClient(aws), local.resources.incidentTable);
-    for (const s of scenarios) {
-      const target = demo.instances[s.demoTarget];
-      progress("");
-      progress(`${bold(`Scenario ${s.name}`)}: ${s.description}`);
-      progress(
-        dim(
-          `  target ${target.name} (${target.instanceId}): ${target.interfaces} interfaces, ${target.volumes} volumes`,
+    const stats = new Map<string, CallStats>();
+    outcomes = await runLocalDrills(session, demo, scenarios, {
+      onScenario: (s, target) => {
+        progress("");
+        progress(`${bold(`Scenario ${s.name}`)}: ${s.description}`);
+        progress(dim(`  target ${target.name} (${target.instanceId})${target.copy ? ", a fresh copy" : ""}`));
+      },
+      onEntry: (e, ms) =>
+        progress(
+          `  ${dim(`+${(ms / 1000).toFixed(2)} s`.padStart(9))}  ${e.step.padEnd(10)} ${statusColour(e.status)}  ${e.detail.slice(0, 110)}`,
         ),
-      );
-      const calls: CallRecord[] = [];
-      setCallRecorder((c) => {
-        if (c.scope) calls.push(c);
-      });
-      const outcome = await runDrill(
-        s,
-        { instanceId: target.instanceId, account: local.context.accountId, region: aws.region },
-        {
-          clients,
-          store,
-          resources: local.resources,
-          alertQueueUrl,
-          onEntry: (e, ms) =>
-            progress(
-              `  ${dim(`+${(ms / 1000).toFixed(2)} s`.padStart(9))}  ${e.step.padEnd(10)} ${statusColour(e.status)}  ${e.detail.slice(0, 110)}`,
-            ),
-          afterSettled: async () => {
-            await session.runner.idle(400, 20_000);
-          },
-        },
-      );
-      setCallRecorder(undefined);
-      outcomes.push({ ...outcome, calls: callStats(calls) });
-    }
+      around: async (s, run) => {
+        const calls: CallRecord[] = [];
+        setCallRecorder((c) => {
+          if (c.scope) calls.push(c);
+        });
+        try {
+          return await run();
+        } finally {
+          setCallRecorder(undefined);
+          stats.set(s.name, callStats(calls));
+        }
+      },
+    });
+    outcomes = outcomes.map((o) => ({ ...o, calls: stats.get(o.scenario) }));
   } finally {
     await session.stop();
   }
-  const wallMs = Date.now() - started;
-  const pass = outcomes.every((o) => o.pass) && outcomes.length > 0;
-  if (args.json) {
+  return report(outcomes, {
+    json: args.json,
+    wallMs: Date.now() - started,
+    where: `local emulator ${session.emulator.endpoint}`,
+    single: !args.all,
+  });
+}
+
+/**
+ * Reads the target and refuses unless it is tagged for drills. Read-only: one
+ * DescribeInstances (and DescribeNetworkInterfaces for its groups), nothing else.
+ */
+export async function assertDrillTarget(
+  ec2: ReturnType<typeof ec2Client>,
+  instanceId: string,
+): Promise<TargetView> {
+  const view = await viewTarget(ec2, instanceId);
+  if (!view.found) throw new RefusedError(`drill target ${instanceId} not found: nothing was sent`);
+  if (!isDrillTagged(view.tags)) {
+    throw new RefusedError(
+      `drill target ${instanceId} is not tagged ${DRILL_TAG.key}=${DRILL_TAG.value}: refusing to run a drill on it; nothing was sent. ` +
+        `If it is meant for drills: aws ec2 create-tags --resources ${instanceId} --tags Key=${DRILL_TAG.key},Value=${DRILL_TAG.value}`,
+    );
+  }
+  return view;
+}
+
+/** A drill through the deployed responder, on a real instance tagged for drills. */
+export async function remoteDrillCommand(args: DrillArgs): Promise<number> {
+  if (args.all) throw new UsageError("--target runs one scenario: use --scenario NAME");
+  if (!args.target) throw new UsageError("--target i-… is needed to drill against a deployed responder");
+  if (!/^i-[0-9a-f]{8,17}$/.test(args.target))
+    throw new UsageError(`--target must be an instance id, not ${args.target}`);
+  const s = findScenario(args.scenario ?? "c2");
+  // The SDK reads the profile from the environment (shared config and credentials files).
+  if (args.profile) process.env.AWS_PROFILE = args.profile;
+  if (args.region) process.env.AWS_REGION = args.region;
+  const aws: ClientOptions = loadAwsConfig();
+  const ec2 = ec2Client(aws);
+  const started = Date.now();
+  // First, and read-only: is the target meant for drills?
+  const view = await assertDrillTarget(ec2, args.target);
+  const conn = await connect(args.stage);
+  progress(bold(`Incident Responder — drill ${s.name} on ${args.target}`));
+  progress(dim(`  ${s.description}`));
+  progress(
+    dim(
+      `  responder ${conn.local ? `at ${aws.endpoint}` : `stack incident-responder-${args.stage ?? "dev"} in ${aws.region}`}; target ${view.tags.Name ?? args.target} in account ${view.account ?? conn.account}`,
+    ),
+  );
+  const outcome = await runDrill(
+    s,
+    {
+      instanceId: args.target,
+      account: view.account ?? conn.account,
+      region: aws.region,
+      ...(view.groupId ? { groupId: view.groupId } : {}),
+    },
+    {
+      clients: { ec2, events: eventsClient(aws), s3: s3Client(aws) },
+      store: conn.store,
+      resources: conn.resources,
+      demo: false,
+      timeoutMs: (args.timeoutSeconds ?? 300) * 1000,
+      onEntry: (e, ms) =>
+        progress(
+          `  ${dim(`+${(ms / 1000).toFixed(2)} s`.padStart(9))}  ${e.step.padEnd(10)} ${statusColour(e.status)}  ${e.detail.slice(0, 110)}`,
+        ),
+      // Alerts of the last stage are published right after the step ends: give them a moment.
+      afterSettled: () => new Promise((r) => setTimeout(r, 2000)),
+    },
+  );
+  return report([outcome], {
+    json: args.json,
+    wallMs: Date.now() - started,
+    where: conn.local ? `responder at ${aws.endpoint}` : `deployed responder in ${aws.region}`,
+    single: true,
+  });
+}
+
+/** Prints the scorecard(s) (or one JSON document) and returns the exit code. */
+function report(
+  outcomes: Outcome[],
+  opts: { json: boolean; wallMs: number; where: string; single: boolean },
+): number {
+  const pass = outcomes.length > 0 && outcomes.every((o) => o.pass);
+  if (opts.json) {
     process.stdout.write(
       `${JSON.stringify(
         {
           pass,
-          wallMs,
-          emulator: session.emulator.endpoint,
+          wallMs: opts.wallMs,
+          where: opts.where,
           scenarios: outcomes.map((o) => ({
             scenario: o.scenario,
             pass: o.pass,
             incidentId: o.incidentId,
             target: o.target,
+            settled: o.settled,
             timeToContainMs: o.timeToContainMs,
             timeToEvidenceMs: o.timeToEvidenceMs,
-            awsCalls: o.calls,
+            ...(o.calls ? { awsCalls: o.calls } : {}),
             impact: o.incident
               ? {
                   score: o.incident.impact.score,
                   tier: o.incident.impact.tier,
                   reasons: o.incident.impact.reasons.map((r) => r.text),
+                  owner: o.incident.impact.owner,
+                  workQueue: o.incident.impact.workQueue,
                 }
+              : undefined,
+            plan: o.incident
+              ? {
+                  playbook: o.incident.plan.playbook,
+                  actions: o.incident.plan.actions.map((a) => a.name),
+                  notes: o.incident.plan.notes,
+                }
+              : undefined,
+            steps: o.incident
+              ? Object.fromEntries(
+                  Object.entries(o.incident.steps).map(([k, v]) => [
+                    k,
+                    { status: v.status, detail: v.detail, error: v.error },
+                  ]),
+                )
               : undefined,
             actions: o.incident?.actions.map((a) => ({
               name: a.name,
@@ -141,7 +233,7 @@ export async function drillCommand(args: DrillArgs): Promise<number> {
               status: a.status,
               detail: a.detail,
             })),
-            alerts: o.alerts.map((a) => ({ stage: a.stage, subject: a.subject })),
+            alerts: o.alerts.map((a) => ({ stage: a.stage, subject: a.subject, attributes: a.attributes })),
             checks: o.checks,
           })),
         },
@@ -151,43 +243,82 @@ export async function drillCommand(args: DrillArgs): Promise<number> {
     );
     return pass ? 0 : 1;
   }
-  for (const o of outcomes) printSummary(o);
-  if (outcomes.length > 1) {
-    console.log("");
-    console.log(
-      table([
-        ["scenario", "result", "incident", "tier", "contain", "evidence", "AWS calls"].map(bold),
-        ...outcomes.map((o) => [
-          o.scenario,
-          o.pass ? green("pass") : red("FAIL"),
-          o.incidentId ?? "—",
-          o.incident?.impact.tier ?? "—",
-          seconds(o.timeToContainMs),
-          seconds(o.timeToEvidenceMs),
-          String(o.calls.total),
-        ]),
-      ]),
-    );
-  }
+  if (opts.single) for (const o of outcomes) printSummary(o);
+  else printTable(outcomes);
   console.log("");
   console.log(
-    `${pass ? green("Drill passed") : red("Drill FAILED")} in ${seconds(wallMs)} (emulator start included).`,
+    `${pass ? green("Drill passed") : red("Drill FAILED")} in ${seconds(opts.wallMs)} (${opts.where}${opts.where.startsWith("local") ? ", emulator start included" : ""}).`,
   );
   return pass ? 0 : 1;
 }
 
-function printSummary(o: DrillOutcome & { calls: CallStats }): void {
+/** `--all`: one table, then the expectations that failed, by scenario. */
+function printTable(outcomes: Outcome[]): void {
+  console.log("");
+  console.log(
+    table([
+      [
+        "scenario",
+        "result",
+        "incident",
+        "tier",
+        "playbook",
+        "contain",
+        "evidence",
+        "checks",
+        "alerts",
+        "AWS calls",
+      ].map(bold),
+      ...outcomes.map((o) => [
+        o.scenario,
+        o.pass ? green("pass") : red("FAIL"),
+        o.incidentId ?? "—",
+        o.incident?.impact.tier ?? "—",
+        o.incident?.plan.playbook ?? "—",
+        o.timeToContainMs !== undefined
+          ? seconds(o.timeToContainMs)
+          : (o.incident?.steps.contain?.status ?? "—"),
+        o.timeToEvidenceMs !== undefined
+          ? seconds(o.timeToEvidenceMs)
+          : (o.incident?.steps.manifest?.status ?? "—"),
+        `${o.checks.filter((c) => c.pass).length}/${o.checks.length}`,
+        [...new Set(o.alerts.map((a) => a.stage))].join(",") || "none",
+        o.calls ? String(o.calls.total) : "—",
+      ]),
+    ]),
+  );
+  const failing = outcomes.filter((o) => !o.pass);
+  if (failing.length) {
+    console.log("");
+    console.log(bold("Failed expectations"));
+    for (const o of failing)
+      for (const c of o.checks.filter((x) => !x.pass))
+        console.log(
+          `  ${o.scenario.padEnd(20)} ${red("FAIL")}  ${c.expectation} ${dim(`— ${c.detail.slice(0, 160)}`)}`,
+        );
+  }
+}
+
+function printSummary(o: Outcome): void {
   const inc = o.incident;
   console.log("");
   console.log(bold(`Summary — ${o.scenario}`));
-  console.log(`  incident        ${o.incidentId ?? "none"}`);
+  console.log(`  incident         ${o.incidentId ?? "none"}${inc ? ` (${inc.status})` : ""}`);
   if (inc) {
-    console.log(`  impact          ${inc.impact.tier.toUpperCase()} (score ${inc.impact.score}/100)`);
-    for (const r of inc.impact.reasons) console.log(`                  ${dim("·")} ${r.text}`);
-    if (inc.plan.notes.length) for (const n of inc.plan.notes) console.log(`  note            ${n}`);
-    console.log(`  time to contain ${seconds(o.timeToContainMs)} (event on the bus → containment verified)`);
-    console.log(`  time to evidence ${seconds(o.timeToEvidenceMs)} (event on the bus → manifest written)`);
-    console.log(`  AWS calls       ${o.calls.total} by the responder's functions`);
+    console.log(`  impact           ${inc.impact.tier.toUpperCase()} (score ${inc.impact.score}/100)`);
+    for (const r of inc.impact.reasons) console.log(`                   ${dim("·")} ${r.text}`);
+    console.log(`  owner / queue    ${inc.impact.owner ?? "unknown"} / ${inc.impact.workQueue ?? "unknown"}`);
+    console.log(`  plan             ${inc.plan.playbook}: ${inc.plan.actions.map((a) => a.name).join(", ")}`);
+    for (const n of inc.plan.notes) console.log(`  note             ${n}`);
+  }
+  console.log(
+    `  time to contain  ${seconds(o.timeToContainMs)} ${dim("(event on the bus → containment verified)")}`,
+  );
+  console.log(
+    `  time to evidence ${seconds(o.timeToEvidenceMs)} ${dim("(event on the bus → manifest written)")}`,
+  );
+  if (o.calls) console.log(`  AWS calls        ${o.calls.total} by the responder's functions`);
+  if (inc?.actions.length) {
     console.log(bold("  actions"));
     console.log(
       table(
@@ -206,4 +337,7 @@ function printSummary(o: DrillOutcome & { calls: CallStats }): void {
   console.log(bold("  scorecard"));
   for (const c of o.checks)
     console.log(`    ${c.pass ? green("pass") : red("FAIL")}  ${c.expectation} ${dim(`— ${c.detail}`)}`);
+  console.log(
+    `    ${o.pass ? green("PASS") : red("FAIL")}  ${o.checks.filter((c) => c.pass).length} of ${o.checks.length} expectations met`,
+  );
 }

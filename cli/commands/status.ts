@@ -1,8 +1,141 @@
 /** `responder status [incidentId]` and `responder deadletters`. */
-import { INCIDENT_ID_PATTERN } from "../../shared/incident/model.ts";
+import { INCIDENT_ID_PATTERN, type IncidentRecord } from "../../shared/incident/model.ts";
+import { cleanroomFacts, formatBytes } from "../../shared/report/input.ts";
+import { buildTimeline, formatDuration, formatOffset } from "../../shared/report/timeline.ts";
 import { connect } from "../connect.ts";
-import { bold, dim, incidentJson, incidentText, statusColour, table } from "../output.ts";
+import { bold, dim, incidentJson, incidentText, red, statusColour, table } from "../output.ts";
 import { UsageError } from "./ingest.ts";
+
+/** Everything `responder status <id> --json` says about one incident. */
+export function statusJson(incident: IncidentRecord) {
+  const t = buildTimeline(incident, { now: Date.now() });
+  return {
+    ...incidentJson(incident),
+    createdAt: incident.createdAt,
+    updatedAt: incident.updatedAt,
+    account: incident.account,
+    region: incident.region,
+    figures: t.figures,
+    findings: incident.findings,
+    approvals: incident.approvals ?? [],
+    steps: Object.fromEntries(
+      t.phases.map((p) => [
+        p.step,
+        {
+          status: p.status,
+          startedAt: incident.steps[p.step]?.startedAt,
+          endedAt: incident.steps[p.step]?.endedAt,
+          durationMs: p.durationMs,
+          attempts: p.attempts,
+          detail: p.detail,
+          error: p.error,
+        },
+      ]),
+    ),
+    timeline: incident.timeline,
+    evidence: {
+      manifestKey: incident.evidence?.manifestKey,
+      manifestSha256: incident.evidence?.manifestSha256,
+      artifacts: incident.evidence?.artifacts ?? [],
+      snapshots: incident.evidence?.snapshots ?? [],
+    },
+    containment: incident.containment,
+    cleanroom: incident.cleanroom,
+    alerts: incident.alerts,
+  };
+}
+
+function printIncident(incident: IncidentRecord): void {
+  const t = buildTimeline(incident, { now: Date.now() });
+  console.log(incidentText(incident));
+  console.log(
+    `${bold("Figures")}  time to contain ${bold(t.figures.timeToContainMs !== undefined ? formatDuration(t.figures.timeToContainMs) : t.figures.containStatus)}, ` +
+      `time to evidence ${bold(t.figures.timeToEvidenceMs !== undefined ? formatDuration(t.figures.timeToEvidenceMs) : t.figures.evidenceStatus)}` +
+      dim(` (from ${t.fromDetection ? "detection" : "the incident's opening"})`),
+  );
+  if (incident.findings.length > 1) {
+    console.log(bold("Findings"));
+    console.log(
+      table(
+        incident.findings.map((f) => [`  ${f.time}`, f.source, f.type, `severity ${f.severity}`, dim(f.id)]),
+      ),
+    );
+  }
+  if (incident.approvals?.length) {
+    console.log(bold("Approvals"));
+    console.log(
+      table(
+        incident.approvals.map((a) => [
+          `  ${a.at}`,
+          statusColour(a.decision === "approved" ? "ok" : "failed").replace(/ok|failed/, a.decision),
+          a.by,
+          a.reason ?? "",
+        ]),
+      ),
+    );
+  }
+  console.log(bold("Timeline of the steps"));
+  console.log(
+    table([
+      ["  step", "status", "start", "end", "duration", "tries", "detail"].map(dim),
+      ...t.phases.map((p) => [
+        `  ${p.step}`,
+        statusColour(p.status),
+        formatOffset(p.start, t.origin),
+        formatOffset(p.end, t.origin),
+        formatDuration(p.durationMs),
+        String(p.attempts ?? ""),
+        `${p.detail ?? ""}${p.error ? ` ${red(`error: ${p.error}`)}` : ""}`,
+      ]),
+    ]),
+  );
+  console.log(bold("Evidence"));
+  console.log(
+    `  manifest ${incident.evidence?.manifestKey ?? "not written"}${incident.evidence?.manifestSha256 ? dim(` sha256 ${incident.evidence.manifestSha256}`) : ""}`,
+  );
+  const artifacts = incident.evidence?.artifacts ?? [];
+  if (artifacts.length)
+    console.log(
+      table(artifacts.map((a) => [`  ${a.name}`, formatBytes(a.size), dim(a.sha256), a.storageClass ?? ""])),
+    );
+  const snaps = incident.evidence?.snapshots ?? [];
+  if (snaps.length)
+    console.log(
+      table(
+        snaps.map((s) => [
+          `  ${s.snapshotId}`,
+          s.volumeId,
+          s.deviceName ?? "",
+          statusColour(s.state === "completed" ? "ok" : s.state).replace("ok", s.state),
+        ]),
+      ),
+    );
+  const room = cleanroomFacts(incident);
+  if (room.length || incident.steps.cleanroom) {
+    console.log(bold("Clean room"));
+    console.log(table(room.map(([k, v]) => [`  ${k}`, v])));
+  }
+  console.log(bold("Alerts sent"));
+  console.log(
+    incident.alerts.length
+      ? table(
+          incident.alerts.map((a) => [`  ${formatOffset(Date.parse(a.at), t.origin)}`, a.stage, a.subject]),
+        )
+      : "  (none)",
+  );
+  console.log(bold("Full timeline"));
+  console.log(
+    table(
+      incident.timeline.map((e) => [
+        `  ${e.at}`,
+        dim(formatOffset(Date.parse(e.at), t.origin)),
+        e.step,
+        statusColour(e.status),
+        `${e.detail}${e.durationMs !== undefined ? dim(` (${formatDuration(e.durationMs)})`) : ""}${e.error ? ` ${red(e.error)}` : ""}`,
+      ]),
+    ),
+  );
+}
 
 export async function statusCommand(args: {
   incidentId?: string;
@@ -15,22 +148,10 @@ export async function statusCommand(args: {
   if (args.incidentId) {
     const incident = await conn.store.get(args.incidentId);
     if (args.json) {
-      process.stdout.write(`${JSON.stringify({ ...incidentJson(incident), timeline: incident.timeline })}\n`);
+      process.stdout.write(`${JSON.stringify(statusJson(incident))}\n`);
       return 0;
     }
-    console.log(incidentText(incident));
-    console.log(bold("Timeline"));
-    console.log(
-      table(
-        incident.timeline.map((t) => [
-          `  ${t.at}`,
-          t.step,
-          statusColour(t.status),
-          dim(t.detail.slice(0, 100)),
-          t.error ? t.error.slice(0, 60) : "",
-        ]),
-      ),
-    );
+    printIncident(incident);
     return 0;
   }
   const open = await conn.store.listOpen();
@@ -42,19 +163,43 @@ export async function statusCommand(args: {
     console.log("No open incidents.");
     return 0;
   }
+  const now = Date.now();
   console.log(
     table([
-      ["incident", "opened", "tier", "finding", "resource", "contain", "evidence"].map(bold),
+      [
+        "incident",
+        "opened",
+        "age",
+        "tier",
+        "finding",
+        "resource",
+        "where",
+        "queue",
+        "contain",
+        "evidence",
+        "clean room",
+        "alerts",
+      ].map(bold),
       ...open.map((i) => [
-        i.incidentId,
-        i.createdAt,
-        i.impact.tier,
-        i.finding.type,
+        `${i.incidentId}${i.drill ? dim(" drill") : ""}`,
+        i.createdAt.slice(0, 19).replace("T", " "),
+        formatDuration(now - Date.parse(i.createdAt)),
+        `${i.impact.tier} ${dim(String(i.impact.score))}`,
+        i.finding.type.slice(0, 48),
         i.finding.resources[0]?.id ?? "",
+        (i.impact.tags.Name ?? i.impact.owner ?? "").slice(0, 30),
+        i.impact.workQueue ?? "—",
         statusColour(i.steps.contain?.status ?? "—"),
-        statusColour(i.steps.manifest?.status ?? i.steps.snapshots?.status ?? "—"),
+        statusColour(
+          i.steps.manifest?.status ?? i.steps.snapshots?.status ?? i.steps.artifacts?.status ?? "—",
+        ),
+        statusColour(i.steps.cleanroom?.status ?? "—"),
+        String(i.alerts.length),
       ]),
     ]),
+  );
+  console.log(
+    dim(`${open.length} open. Details: responder status <incident>; report: responder report <incident>`),
   );
   return 0;
 }

@@ -248,7 +248,10 @@ function stepLine(inc: IncidentRecord): string {
 function impactLines(inc: IncidentRecord): string[] {
   const reasons = inc.impact.reasons.map((r) => bodySafe(r.text, 200));
   return [
-    field("Impact:", `${inc.impact.tier.toUpperCase()}, score ${inc.impact.score}/100${reasons.length ? ", because:" : ""}`),
+    field(
+      "Impact:",
+      `${inc.impact.tier.toUpperCase()}, score ${inc.impact.score}/100${reasons.length ? ", because:" : ""}`,
+    ),
     ...reasons.slice(0, MAX_LIST).map((r) => `${" ".repeat(LABEL_WIDTH)}- ${r}`),
   ];
 }
@@ -272,7 +275,10 @@ export function buildAlert(input: AlertInput): AlertMessage {
       field("", bodySafe(f.title, 300)),
       field("Where:", `${resources} — ${bodySafe(whereOf(inc), 200)}; account ${inc.account}, ${inc.region}`),
       field("Owner:", inc.impact.owner ? bodySafe(inc.impact.owner, 200) : "unknown (no Owner tag)"),
-      field("Work queue:", inc.impact.workQueue ? bodySafe(inc.impact.workQueue, 200) : "unknown (no WorkQueue tag)"),
+      field(
+        "Work queue:",
+        inc.impact.workQueue ? bodySafe(inc.impact.workQueue, 200) : "unknown (no WorkQueue tag)",
+      ),
       ...impactLines(inc),
       field(
         "Plan:",
@@ -289,7 +295,11 @@ export function buildAlert(input: AlertInput): AlertMessage {
     lines.push(
       "",
       "Done:",
-      ...list(input.done.map((a) => `${a.name} ${bodySafe(a.target, 120)}: ${a.status} — ${bodySafe(a.detail, 300)}`)),
+      ...list(
+        input.done.map(
+          (a) => `${a.name} ${bodySafe(a.target, 120)}: ${a.status} — ${bodySafe(a.detail, 300)}`,
+        ),
+      ),
     );
   }
   if (input.failed?.length) {
@@ -299,7 +309,8 @@ export function buildAlert(input: AlertInput): AlertMessage {
       ...list(input.failed.map((f) => `${bodySafe(f.what, 200)}: ${bodySafe(f.error, MAX_DETAIL)}`)),
     );
   }
-  if (input.leftToDo?.length) lines.push("", "Left to do:", ...list(input.leftToDo.map((t) => bodySafe(t, 300))));
+  if (input.leftToDo?.length)
+    lines.push("", "Left to do:", ...list(input.leftToDo.map((t) => bodySafe(t, 300))));
   const facts = Object.entries(input.facts ?? {});
   if (facts.length) {
     lines.push("");
@@ -307,7 +318,9 @@ export function buildAlert(input: AlertInput): AlertMessage {
   }
   if (inc) {
     lines.push("", "Next:", ...nextSteps(input, inc).map((l) => `  ${l}`));
-    const collects = inc.plan.actions.some((a) => a.name === "capture-snapshots" || a.name === "collect-artifacts");
+    const collects = inc.plan.actions.some(
+      (a) => a.name === "capture-snapshots" || a.name === "collect-artifacts",
+    );
     const snapshots = (inc.evidence?.snapshots ?? []).map((s) => s.snapshotId);
     lines.push(
       `  ${field(
@@ -358,7 +371,11 @@ function alertJson(
     region: inc?.region,
     about: input.about,
     where: inc ? whereOf(inc) : undefined,
-    resources: inc?.finding.resources.map((r) => ({ kind: r.kind, id: r.id, ...(r.arn ? { arn: r.arn } : {}) })),
+    resources: inc?.finding.resources.map((r) => ({
+      kind: r.kind,
+      id: r.id,
+      ...(r.arn ? { arn: r.arn } : {}),
+    })),
     owner: inc?.impact.owner,
     workQueue: inc?.impact.workQueue,
     reasons: inc?.impact.reasons.map((r) => r.text),
@@ -373,11 +390,20 @@ function alertJson(
       ? Object.fromEntries(
           Object.entries(inc.steps).map(([k, s]) => [
             k,
-            { status: s.status, ...(s.detail ? { detail: s.detail } : {}), ...(s.error ? { error: s.error } : {}) },
+            {
+              status: s.status,
+              ...(s.detail ? { detail: s.detail } : {}),
+              ...(s.error ? { error: s.error } : {}),
+            },
           ]),
         )
       : undefined,
-    done: cap(input.done)?.map((a) => ({ name: a.name, target: a.target, status: a.status, detail: a.detail })),
+    done: cap(input.done)?.map((a) => ({
+      name: a.name,
+      target: a.target,
+      status: a.status,
+      detail: a.detail,
+    })),
     failed: cap(input.failed),
     leftToDo: cap(input.leftToDo),
     facts: input.facts,

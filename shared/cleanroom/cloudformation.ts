@@ -26,7 +26,13 @@ import {
   type Filter,
 } from "@aws-sdk/client-ec2";
 import { errorCode, toAwsError } from "../aws/errors.ts";
-import { type CreateStackRequest, firstFailure, type ManagedStack, STACK_PREFIX, type StackFailure } from "./stack.ts";
+import {
+  type CreateStackRequest,
+  firstFailure,
+  type ManagedStack,
+  STACK_PREFIX,
+  type StackFailure,
+} from "./stack.ts";
 
 /** The clients a clean room needs, in the account (and region) that holds the snapshots. */
 export interface CleanroomClients {
@@ -66,7 +72,10 @@ function view(s: Stack): StackView {
 }
 
 /** The stack by name or stack id; undefined when CloudFormation says it does not exist. */
-export async function describeStack(cfn: CloudFormationClient, nameOrId: string): Promise<StackView | undefined> {
+export async function describeStack(
+  cfn: CloudFormationClient,
+  nameOrId: string,
+): Promise<StackView | undefined> {
   try {
     const out = await cfn.send(new DescribeStacksCommand({ StackName: nameOrId }));
     const s = out.Stacks?.[0];
@@ -86,7 +95,9 @@ export async function createStack(
   req: CreateStackRequest,
 ): Promise<{ stackId?: string; alreadyExisted: boolean }> {
   try {
-    const out = await cfn.send(new CreateStackCommand({ ...req, Capabilities: req.Capabilities as Capability[] }));
+    const out = await cfn.send(
+      new CreateStackCommand({ ...req, Capabilities: req.Capabilities as Capability[] }),
+    );
     return { ...(out.StackId ? { stackId: out.StackId } : {}), alreadyExisted: false };
   } catch (err) {
     if (errorCode(err) === "AlreadyExistsException") return { alreadyExisted: true };
@@ -99,7 +110,10 @@ export async function createStack(
  * at once, but leaves VPC endpoints and volumes behind and then answers DependencyViolation for
  * the VPC although the stack is gone: that answer is returned, not thrown, for the caller to check.
  */
-export async function deleteStack(cfn: CloudFormationClient, nameOrId: string): Promise<{ dependencyViolation?: string }> {
+export async function deleteStack(
+  cfn: CloudFormationClient,
+  nameOrId: string,
+): Promise<{ dependencyViolation?: string }> {
   try {
     await cfn.send(new DeleteStackCommand({ StackName: nameOrId }));
     return {};
@@ -110,11 +124,17 @@ export async function deleteStack(cfn: CloudFormationClient, nameOrId: string): 
 }
 
 /** The first failure recorded in the stack's events (newest first, read up to `maxPages` pages). */
-export async function stackFailure(cfn: CloudFormationClient, nameOrId: string, maxPages = 5): Promise<StackFailure | undefined> {
+export async function stackFailure(
+  cfn: CloudFormationClient,
+  nameOrId: string,
+  maxPages = 5,
+): Promise<StackFailure | undefined> {
   const events: StackEvent[] = [];
   let NextToken: string | undefined;
   for (let page = 0; page < maxPages; page++) {
-    const out = await cfn.send(new DescribeStackEventsCommand({ StackName: nameOrId, ...(NextToken ? { NextToken } : {}) }));
+    const out = await cfn.send(
+      new DescribeStackEventsCommand({ StackName: nameOrId, ...(NextToken ? { NextToken } : {}) }),
+    );
     events.push(...(out.StackEvents ?? []));
     NextToken = out.NextToken;
     if (!NextToken) break;
@@ -126,8 +146,12 @@ export async function stackFailure(cfn: CloudFormationClient, nameOrId: string, 
 export async function s3PrefixListId(ec2: EC2Client, region: string): Promise<string> {
   const name = `com.amazonaws.${region}.s3`;
   try {
-    const out = await ec2.send(new DescribeManagedPrefixListsCommand({ Filters: [{ Name: "prefix-list-name", Values: [name] }] }));
-    const id = out.PrefixLists?.find((p) => p.PrefixListName === name)?.PrefixListId ?? out.PrefixLists?.[0]?.PrefixListId;
+    const out = await ec2.send(
+      new DescribeManagedPrefixListsCommand({ Filters: [{ Name: "prefix-list-name", Values: [name] }] }),
+    );
+    const id =
+      out.PrefixLists?.find((p) => p.PrefixListName === name)?.PrefixListId ??
+      out.PrefixLists?.[0]?.PrefixListId;
     if (!id) throw new Error(`no managed prefix list named ${name}`);
     return id;
   } catch (err) {
@@ -170,15 +194,23 @@ const LIVE_STATUSES: StackStatus[] = [
  * one by one keeps a single broken stack (the emulator can answer HTTP 500 for a stack whose
  * creation failed) from hiding the others: it is returned in `errors` instead.
  */
-export async function listCleanroomStacks(cfn: CloudFormationClient): Promise<{ stacks: ManagedStack[]; errors: string[] }> {
+export async function listCleanroomStacks(
+  cfn: CloudFormationClient,
+): Promise<{ stacks: ManagedStack[]; errors: string[] }> {
   const names: { name: string; id?: string; status?: string }[] = [];
   let NextToken: string | undefined;
   try {
     do {
-      const out = await cfn.send(new ListStacksCommand({ StackStatusFilter: LIVE_STATUSES, ...(NextToken ? { NextToken } : {}) }));
+      const out = await cfn.send(
+        new ListStacksCommand({ StackStatusFilter: LIVE_STATUSES, ...(NextToken ? { NextToken } : {}) }),
+      );
       for (const s of out.StackSummaries ?? []) {
         if (s.StackName?.startsWith(STACK_PREFIX) && s.StackStatus !== "DELETE_COMPLETE") {
-          names.push({ name: s.StackName, ...(s.StackId ? { id: s.StackId } : {}), ...(s.StackStatus ? { status: s.StackStatus } : {}) });
+          names.push({
+            name: s.StackName,
+            ...(s.StackId ? { id: s.StackId } : {}),
+            ...(s.StackStatus ? { status: s.StackStatus } : {}),
+          });
         }
       }
       NextToken = out.NextToken;
@@ -214,14 +246,26 @@ export async function leftoverResources(ec2: EC2Client, stackName: string): Prom
       // Best effort: the leftovers are reported, never acted on.
     }
   };
-  await tryList(async () => ((await ec2.send(new DescribeVpcEndpointsCommand({ Filters }))).VpcEndpoints ?? []).map((e) => e.VpcEndpointId));
   await tryList(async () =>
-    ((await ec2.send(new DescribeVolumesCommand({ Filters }))).Volumes ?? []).filter((v) => v.State !== "deleted").map((v) => v.VolumeId),
+    ((await ec2.send(new DescribeVpcEndpointsCommand({ Filters }))).VpcEndpoints ?? []).map(
+      (e) => e.VpcEndpointId,
+    ),
   );
   await tryList(async () =>
-    ((await ec2.send(new DescribeSecurityGroupsCommand({ Filters }))).SecurityGroups ?? []).map((g) => g.GroupId),
+    ((await ec2.send(new DescribeVolumesCommand({ Filters }))).Volumes ?? [])
+      .filter((v) => v.State !== "deleted")
+      .map((v) => v.VolumeId),
   );
-  await tryList(async () => ((await ec2.send(new DescribeSubnetsCommand({ Filters }))).Subnets ?? []).map((s) => s.SubnetId));
-  await tryList(async () => ((await ec2.send(new DescribeVpcsCommand({ Filters }))).Vpcs ?? []).map((v) => v.VpcId));
+  await tryList(async () =>
+    ((await ec2.send(new DescribeSecurityGroupsCommand({ Filters }))).SecurityGroups ?? []).map(
+      (g) => g.GroupId,
+    ),
+  );
+  await tryList(async () =>
+    ((await ec2.send(new DescribeSubnetsCommand({ Filters }))).Subnets ?? []).map((s) => s.SubnetId),
+  );
+  await tryList(async () =>
+    ((await ec2.send(new DescribeVpcsCommand({ Filters }))).Vpcs ?? []).map((v) => v.VpcId),
+  );
   return found;
 }

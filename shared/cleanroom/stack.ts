@@ -24,7 +24,8 @@ export const CLEANROOM_CAPABILITIES = ["CAPABILITY_IAM"] as const;
 
 /** The stack name of an incident's clean room. */
 export function stackNameFor(incidentId: string): string {
-  if (!INCIDENT_ID_PATTERN.test(incidentId)) throw new TypeError(`not an incident id: ${JSON.stringify(incidentId).slice(0, 60)}`);
+  if (!INCIDENT_ID_PATTERN.test(incidentId))
+    throw new TypeError(`not an incident id: ${JSON.stringify(incidentId).slice(0, 60)}`);
   return `${STACK_PREFIX}${incidentId}`;
 }
 
@@ -67,14 +68,20 @@ export function createdByValue(creator: string, requestedBy?: string): string {
   return (clean || "incident-responder").slice(0, 256);
 }
 
-/** The snapshots a clean room is built from: completed ones first, in device order, at most four. */
-export function chooseSnapshots(snapshots: SnapshotRecord[]): { ids: string[]; left: string[]; notReady: string[] } {
+/**
+ * The snapshots a clean room is built from: the completed ones, at most four, in the order the
+ * evidence lane recorded them (the instance's block device order), so that the n-th evidence
+ * volume (/dev/sdf, /dev/sdg, …) is the n-th snapshot.
+ */
+export function chooseSnapshots(snapshots: SnapshotRecord[]): {
+  ids: string[];
+  left: string[];
+  notReady: string[];
+} {
   const usable = snapshots.filter((s) => /^snap-[0-9a-f]{8,17}$/.test(s.snapshotId));
-  const ready = usable.filter((s) => s.state === "completed");
+  const ready = usable.filter((s) => s.state === "completed").map((s) => s.snapshotId);
   const notReady = usable.filter((s) => s.state !== "completed").map((s) => s.snapshotId);
-  const ordered = [...ready].sort((a, b) => (a.deviceName ?? "~").localeCompare(b.deviceName ?? "~") || a.snapshotId.localeCompare(b.snapshotId));
-  const ids = ordered.slice(0, MAX_EVIDENCE_SNAPSHOTS).map((s) => s.snapshotId);
-  return { ids, left: ordered.slice(MAX_EVIDENCE_SNAPSHOTS).map((s) => s.snapshotId), notReady };
+  return { ids: ready.slice(0, MAX_EVIDENCE_SNAPSHOTS), left: ready.slice(MAX_EVIDENCE_SNAPSHOTS), notReady };
 }
 
 /** What a CreateStack call for a clean room needs to know. */
@@ -105,7 +112,9 @@ export function stackParameters(input: CleanroomInput): Record<string, string> {
 }
 
 /** The stack's tags: the incident, the expiry the schedule acts on, and the managed marker. */
-export function stackTags(input: Pick<CleanroomInput, "incidentId" | "expiresAt" | "createdBy">): Record<string, string> {
+export function stackTags(
+  input: Pick<CleanroomInput, "incidentId" | "expiresAt" | "createdBy">,
+): Record<string, string> {
   return {
     [CLEANROOM_TAG.incident]: input.incidentId,
     [CLEANROOM_TAG.expiresAt]: input.expiresAt,
@@ -134,7 +143,10 @@ export function createStackRequest(input: CleanroomInput, template: TemplateSour
   return {
     StackName: stackNameFor(input.incidentId),
     ...("body" in template ? { TemplateBody: template.body } : { TemplateURL: template.url }),
-    Parameters: Object.entries(stackParameters(input)).map(([ParameterKey, ParameterValue]) => ({ ParameterKey, ParameterValue })),
+    Parameters: Object.entries(stackParameters(input)).map(([ParameterKey, ParameterValue]) => ({
+      ParameterKey,
+      ParameterValue,
+    })),
     Tags: Object.entries(stackTags(input)).map(([Key, Value]) => ({ Key, Value })),
     Capabilities: [...CLEANROOM_CAPABILITIES],
     OnFailure: "DELETE",
@@ -144,19 +156,31 @@ export function createStackRequest(input: CleanroomInput, template: TemplateSour
 /** The template's parameter constraints, checked before any call (AWS checks them too; moto does not). */
 export function validateInput(input: CleanroomInput): string[] {
   const problems: string[] = [];
-  if (!INCIDENT_ID_PATTERN.test(input.incidentId)) problems.push(`IncidentId ${input.incidentId} is not ir-YYYYMMDD-xxxxxxxx`);
+  if (!INCIDENT_ID_PATTERN.test(input.incidentId))
+    problems.push(`IncidentId ${input.incidentId} is not ir-YYYYMMDD-xxxxxxxx`);
   if (input.snapshotIds.length < 1 || input.snapshotIds.length > MAX_EVIDENCE_SNAPSHOTS) {
-    problems.push(`EvidenceSnapshotIds needs 1 to ${MAX_EVIDENCE_SNAPSHOTS} snapshots, not ${input.snapshotIds.length}`);
+    problems.push(
+      `EvidenceSnapshotIds needs 1 to ${MAX_EVIDENCE_SNAPSHOTS} snapshots, not ${input.snapshotIds.length}`,
+    );
   }
-  for (const id of input.snapshotIds) if (!/^snap-[0-9a-f]{8,17}$/.test(id)) problems.push(`${id} is not a snapshot id`);
-  if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(input.evidenceBucket)) problems.push(`EvidenceBucket ${input.evidenceBucket} is not a bucket name`);
+  for (const id of input.snapshotIds)
+    if (!/^snap-[0-9a-f]{8,17}$/.test(id)) problems.push(`${id} is not a snapshot id`);
+  if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(input.evidenceBucket))
+    problems.push(`EvidenceBucket ${input.evidenceBucket} is not a bucket name`);
   if (!/^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key\/[a-zA-Z0-9-]+$/.test(input.kmsKeyArn)) {
     problems.push(`KmsKeyArn ${input.kmsKeyArn || "(none)"} is not a KMS key ARN`);
   }
-  if (!/^pl-[0-9a-f]{8,17}$/.test(input.s3PrefixListId)) problems.push(`S3PrefixListId ${input.s3PrefixListId || "(none)"} is not a prefix list id`);
-  if (!/^[A-Za-z0-9 _.:/=+@-]{1,256}$/.test(input.createdBy)) problems.push("CreatedBy has characters tags cannot carry");
-  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,3})?Z$/.test(input.expiresAt)) problems.push(`ExpiresAt ${input.expiresAt} is not ISO-8601 UTC`);
-  if (!Number.isInteger(input.evidenceVolumeSizeGiB) || input.evidenceVolumeSizeGiB < 0 || input.evidenceVolumeSizeGiB > 16384) {
+  if (!/^pl-[0-9a-f]{8,17}$/.test(input.s3PrefixListId))
+    problems.push(`S3PrefixListId ${input.s3PrefixListId || "(none)"} is not a prefix list id`);
+  if (!/^[A-Za-z0-9 _.:/=+@-]{1,256}$/.test(input.createdBy))
+    problems.push("CreatedBy has characters tags cannot carry");
+  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,3})?Z$/.test(input.expiresAt))
+    problems.push(`ExpiresAt ${input.expiresAt} is not ISO-8601 UTC`);
+  if (
+    !Number.isInteger(input.evidenceVolumeSizeGiB) ||
+    input.evidenceVolumeSizeGiB < 0 ||
+    input.evidenceVolumeSizeGiB > 16384
+  ) {
     problems.push(`EvidenceVolumeSizeGiB ${input.evidenceVolumeSizeGiB} is not 0–16384`);
   }
   return problems;
@@ -192,7 +216,8 @@ export function stackPhase(status: string | undefined): StackPhase {
       return "delete-failed";
     default:
       if (!status) return "other";
-      if (status === "CREATE_FAILED" || status.startsWith("ROLLBACK_") || status.endsWith("_FAILED")) return "failed";
+      if (status === "CREATE_FAILED" || status.startsWith("ROLLBACK_") || status.endsWith("_FAILED"))
+        return "failed";
       return "other";
   }
 }
@@ -229,8 +254,12 @@ export function firstFailure(events: StackEventLike[]): StackFailure | undefined
     .sort((a, b) => time(a.e) - time(b.e) || b.i - a.i)
     .map(({ e }) => e);
   const rank = (e: StackEventLike) =>
-    (e.ResourceType === "AWS::CloudFormation::Stack" ? 2 : 0) + (CASCADE.test(e.ResourceStatusReason ?? "") ? 1 : 0);
-  const best = failed.reduce<StackEventLike | undefined>((acc, e) => (acc === undefined || rank(e) < rank(acc) ? e : acc), undefined);
+    (e.ResourceType === "AWS::CloudFormation::Stack" ? 2 : 0) +
+    (CASCADE.test(e.ResourceStatusReason ?? "") ? 1 : 0);
+  const best = failed.reduce<StackEventLike | undefined>(
+    (acc, e) => (acc === undefined || rank(e) < rank(acc) ? e : acc),
+    undefined,
+  );
   if (!best) return undefined;
   return {
     resource: best.LogicalResourceId ?? "(unknown resource)",
@@ -256,7 +285,10 @@ export function isManagedCleanroom(stack: ManagedStack): boolean {
  * The clean rooms whose `expires-at` tag has passed and that are not already being deleted.
  * A stack with a missing or unreadable expiry is never selected (it is reported instead).
  */
-export function selectExpired(stacks: ManagedStack[], now: Date): { expired: ManagedStack[]; unreadable: ManagedStack[] } {
+export function selectExpired(
+  stacks: ManagedStack[],
+  now: Date,
+): { expired: ManagedStack[]; unreadable: ManagedStack[] } {
   const expired: ManagedStack[] = [];
   const unreadable: ManagedStack[] = [];
   for (const s of stacks) {

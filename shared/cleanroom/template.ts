@@ -17,9 +17,12 @@ export async function loadTemplate(cfg: { file: string; url?: string | undefined
   try {
     body = await readFile(cfg.file, "utf8");
   } catch (err) {
-    throw new ConfigError(`clean room template ${cfg.file} cannot be read (CLEANROOM_TEMPLATE_FILE): ${(err as Error).message}`, {
-      cause: err,
-    });
+    throw new ConfigError(
+      `clean room template ${cfg.file} cannot be read (CLEANROOM_TEMPLATE_FILE): ${(err as Error).message}`,
+      {
+        cause: err,
+      },
+    );
   }
   if (Buffer.byteLength(body) > TEMPLATE_BODY_MAX_BYTES) {
     throw new ConfigError(

@@ -1,11 +1,13 @@
 /**
  * Runs one drill scenario against a running responder: puts the drill event on the bus,
  * follows the incident until it settles, checks the outcome against the scenario's
- * expectations by reading the account back, and collects the alerts a subscriber received.
+ * expectations by reading the account back, and collects the alerts a subscriber received
+ * (or, against a deployed responder, the alerts it recorded on the incident).
  */
 import {
   DescribeInstancesCommand,
   DescribeNetworkInterfacesCommand,
+  DescribeSecurityGroupsCommand,
   DescribeSnapshotsCommand,
   type EC2Client,
 } from "@aws-sdk/client-ec2";
@@ -22,7 +24,7 @@ import {
 import type { ResponderResources } from "../config/index.ts";
 import type { IncidentRecord, TimelineEntry } from "../incident/model.ts";
 import type { IncidentStore } from "../incident/store.ts";
-import { wrapDrill } from "../intake/index.ts";
+import { normalizeEvent, wrapDrill } from "../intake/index.ts";
 import type { Scenario, ScenarioTarget } from "./scenarios.ts";
 import { waitForIncidentOf, waitForSettled } from "./watch.ts";
 
@@ -149,40 +151,106 @@ export async function putEvent(
     );
 }
 
-/** Runs a scenario; `afterSettled` lets the caller wait for in-flight alerts (e.g. runner idle). */
+/** What the drill reads of its target before the event: tags, owner account, groups per interface. Read-only. */
+export interface TargetView {
+  instanceId: string;
+  found: boolean;
+  account?: string;
+  tags: Record<string, string>;
+  /** Security group ids per network interface id. */
+  groups: Record<string, string[]>;
+  /** The first group of the primary interface. */
+  groupId?: string;
+  volumes: number;
+}
+
+/** Reads the target instance (DescribeInstances + DescribeNetworkInterfaces). Read-only. */
+export async function viewTarget(ec2: EC2Client, instanceId: string): Promise<TargetView> {
+  const out = await ec2
+    .send(new DescribeInstancesCommand({ InstanceIds: [instanceId] }))
+    .catch((err: Error) => {
+      if (String(err.name).startsWith("InvalidInstanceID")) return { Reservations: [] };
+      throw err;
+    });
+  const reservation = out.Reservations?.[0];
+  const inst = reservation?.Instances?.[0];
+  if (!inst) return { instanceId, found: false, tags: {}, groups: {}, volumes: 0 };
+  const eniIds = (inst.NetworkInterfaces ?? []).map((n) => n.NetworkInterfaceId ?? "").filter(Boolean);
+  const enis = eniIds.length
+    ? ((await ec2.send(new DescribeNetworkInterfacesCommand({ NetworkInterfaceIds: eniIds })))
+        .NetworkInterfaces ?? [])
+    : [];
+  const groups = Object.fromEntries(
+    enis.map((n) => [n.NetworkInterfaceId ?? "", (n.Groups ?? []).map((g) => g.GroupId ?? "").sort()]),
+  );
+  const primary =
+    enis.find((n) => n.Attachment?.DeviceIndex === 0) ??
+    enis.find((n) => n.NetworkInterfaceId === inst.NetworkInterfaces?.[0]?.NetworkInterfaceId);
+  const groupId = primary?.Groups?.[0]?.GroupId ?? inst.SecurityGroups?.[0]?.GroupId;
+  return {
+    instanceId,
+    found: true,
+    ...(reservation?.OwnerId ? { account: reservation.OwnerId } : {}),
+    tags: Object.fromEntries((inst.Tags ?? []).map((t) => [t.Key ?? "", t.Value ?? ""])),
+    groups,
+    ...(groupId ? { groupId } : {}),
+    volumes: (inst.BlockDeviceMappings ?? []).filter((b) => b.Ebs?.VolumeId).length,
+  };
+}
+
+export interface RunDrillContext {
+  clients: Pick<DrillClients, "ec2" | "events" | "s3"> & Partial<Pick<DrillClients, "sqs">>;
+  store: IncidentStore;
+  resources: Pick<ResponderResources, "evidenceBucket">;
+  /** A queue subscribed to the alert topic; without one, the alerts recorded on the incident count. */
+  alertQueueUrl?: string;
+  /** Demo-only expectations (tier, playbook) are checked: true for the local demo account. */
+  demo?: boolean;
+  onEntry?: (e: TimelineEntry, elapsedMs: number) => void;
+  /** Called once the incident has settled: the caller waits for in-flight alerts (e.g. runner idle). */
+  afterSettled?: () => Promise<void>;
+  timeoutMs?: number;
+}
+
+/** Runs a scenario end to end and checks its expectations. */
 export async function runDrill(
   scenario: Scenario,
   target: ScenarioTarget,
-  ctx: {
-    clients: DrillClients;
-    store: IncidentStore;
-    resources: ResponderResources;
-    alertQueueUrl: string;
-    onEntry?: (e: TimelineEntry, elapsedMs: number) => void;
-    afterSettled?: () => Promise<void>;
-    timeoutMs?: number;
-  },
+  ctx: RunDrillContext,
 ): Promise<DrillOutcome> {
-  const inner = scenario.build(target);
-  const event = wrapDrill(inner as never, scenario.name) as Record<string, unknown>;
-  const detail = inner.detail as { id?: string; eventID?: string };
-  const findingId = String(detail.id ?? detail.eventID ?? "");
-  const source = String(inner.source).replace(/^aws\./, "");
-  const eventPutAt = Date.now();
-  await putEvent(ctx.clients.events, event);
-  const incidentId = await waitForIncidentOf(
-    () => ctx.store.incidentOfFinding(target.account, source, findingId),
-    ctx.timeoutMs ?? 30_000,
-  );
+  const before = await viewTarget(ctx.clients.ec2, target.instanceId);
+  const aimed: ScenarioTarget = {
+    ...target,
+    ...((target.groupId ?? before.groupId) ? { groupId: target.groupId ?? before.groupId } : {}),
+  };
+  const inner = scenario.build(aimed);
+  const event = wrapDrill(inner as never, scenario.name) as unknown as Record<string, unknown>;
+  // The finding the responder will make of the event: its source and id lead to the incident.
+  const intake = normalizeEvent(event);
   const outcome: DrillOutcome = {
     scenario: scenario.name,
     target: target.instanceId,
     settled: false,
-    eventPutAt,
+    eventPutAt: Date.now(),
     alerts: [],
     checks: [],
     pass: false,
   };
+  if (intake.kind !== "finding") {
+    outcome.checks.push({
+      expectation: "the drill event makes a finding",
+      pass: false,
+      detail: `intake ignores it: ${intake.reason}`,
+    });
+    return outcome;
+  }
+  const finding = intake.finding;
+  outcome.eventPutAt = Date.now();
+  await putEvent(ctx.clients.events, event);
+  const incidentId = await waitForIncidentOf(
+    () => ctx.store.incidentOfFinding(finding.account, finding.source, finding.id),
+    ctx.timeoutMs ?? 30_000,
+  );
   if (!incidentId) {
     outcome.checks.push({
       expectation: "incident opened",
@@ -192,71 +260,160 @@ export async function runDrill(
     return outcome;
   }
   outcome.incidentId = incidentId;
-  const { incident, settled } = await waitForSettled(ctx.store, incidentId, {
+  const { settled } = await waitForSettled(ctx.store, incidentId, {
     timeoutMs: ctx.timeoutMs ?? 60_000,
-    onEntry: (e) => ctx.onEntry?.(e, Date.parse(e.at) - eventPutAt),
+    onEntry: (e) => ctx.onEntry?.(e, Date.parse(e.at) - outcome.eventPutAt),
   });
   await ctx.afterSettled?.();
   outcome.settled = settled;
-  outcome.incident = await ctx.store.get(incidentId);
-  const contain = outcome.incident.steps.contain;
+  const incident = await ctx.store.get(incidentId);
+  outcome.incident = incident;
+  const contain = incident.steps.contain;
   if (contain?.endedAt && (contain.status === "verified" || contain.status === "partial")) {
-    outcome.timeToContainMs = Date.parse(contain.endedAt) - eventPutAt;
+    outcome.timeToContainMs = Date.parse(contain.endedAt) - outcome.eventPutAt;
   }
-  const manifest = outcome.incident.steps.manifest;
+  const manifest = incident.steps.manifest;
   if (manifest?.endedAt && manifest.status === "ok")
-    outcome.timeToEvidenceMs = Date.parse(manifest.endedAt) - eventPutAt;
-  outcome.alerts = (await drainAlerts(ctx.clients.sqs, ctx.alertQueueUrl)).filter(
-    (a) => a.incidentId === incidentId,
-  );
-  outcome.checks = await checkExpectations(
-    scenario,
-    target,
-    outcome.incident ?? incident,
-    outcome.alerts,
-    ctx,
-  );
-  outcome.checks.unshift({
-    expectation: "incident settled",
-    pass: settled,
-    detail: settled ? "every lane ended" : "timed out",
-  });
+    outcome.timeToEvidenceMs = Date.parse(manifest.endedAt) - outcome.eventPutAt;
+  outcome.alerts =
+    ctx.alertQueueUrl && ctx.clients.sqs
+      ? (await drainAlerts(ctx.clients.sqs, ctx.alertQueueUrl)).filter((a) => a.incidentId === incidentId)
+      : recordedAlerts(incident);
+  outcome.checks = [
+    {
+      expectation: "incident opened and settled",
+      pass: settled,
+      detail: settled
+        ? `${incidentId}: every lane ended`
+        : `${incidentId}: timed out waiting for ${pendingSteps(incident).join(", ") || "the lanes"}`,
+    },
+    ...(await checkExpectations(scenario, aimed, before, incident, outcome.alerts, ctx)),
+  ];
   outcome.pass = outcome.checks.every((c) => c.pass);
   return outcome;
 }
 
-async function checkExpectations(
+/** The alerts the responder recorded as published on the incident (a deployed responder). */
+function recordedAlerts(incident: IncidentRecord): ReceivedAlert[] {
+  return incident.alerts.map((a) => ({
+    subject: a.subject,
+    stage: a.stage,
+    incidentId: incident.incidentId,
+    attributes: {},
+    body: { recorded: true, at: a.at, ...(a.messageId ? { messageId: a.messageId } : {}) },
+  }));
+}
+
+function pendingSteps(incident: IncidentRecord): string[] {
+  const planned: Record<string, string[]> = {
+    "contain-instance": ["contain"],
+    "capture-snapshots": ["snapshots", "manifest"],
+    "collect-artifacts": ["artifacts", "manifest"],
+    "launch-cleanroom": ["cleanroom"],
+  };
+  const want = new Set(incident.plan.actions.flatMap((a) => planned[a.name] ?? []));
+  return [...want].filter((s) => !incident.steps[s] || incident.steps[s]?.status === "running");
+}
+
+const sameGroups = (a: Record<string, string[]>, b: Record<string, string[]>) =>
+  JSON.stringify(Object.entries(a).sort()) === JSON.stringify(Object.entries(b).sort());
+
+const describeGroups = (g: Record<string, string[]>) =>
+  Object.entries(g)
+    .map(([eni, ids]) => `${eni}: ${ids.join("+") || "none"}`)
+    .join("; ") || "no interfaces";
+
+/** Checks each expectation of the scenario by reading the account and the incident back. */
+export async function checkExpectations(
   scenario: Scenario,
   target: ScenarioTarget,
+  before: TargetView,
   incident: IncidentRecord,
   alerts: ReceivedAlert[],
-  ctx: { clients: DrillClients; resources: ResponderResources },
+  ctx: Pick<RunDrillContext, "clients" | "resources" | "demo">,
 ): Promise<Check[]> {
   const checks: Check[] = [];
   const { ec2, s3 } = ctx.clients;
-  const inst = (await ec2.send(new DescribeInstancesCommand({ InstanceIds: [target.instanceId] })))
-    .Reservations?.[0]?.Instances?.[0];
-  const eniIds = (inst?.NetworkInterfaces ?? []).map((n) => n.NetworkInterfaceId ?? "");
-  const enis = eniIds.length
-    ? ((await ec2.send(new DescribeNetworkInterfacesCommand({ NetworkInterfaceIds: eniIds })))
-        .NetworkInterfaces ?? [])
-    : [];
-  const isolated =
-    enis.length > 0 &&
-    enis.every(
-      (n) =>
-        (n.Groups ?? []).length === 1 && /incident-responder-isolation/.test(n.Groups?.[0]?.GroupName ?? ""),
+  const exp = scenario.expect;
+
+  if (exp.demo?.tier) {
+    checks.push(
+      ctx.demo
+        ? {
+            expectation: `impact tier ${exp.demo.tier}`,
+            pass: incident.impact.tier === exp.demo.tier,
+            detail: `${incident.impact.tier} (score ${incident.impact.score}/100)`,
+          }
+        : {
+            expectation: `impact tier (demo: ${exp.demo.tier})`,
+            pass: true,
+            detail: `not checked: the target's own tags decide — ${incident.impact.tier} (${incident.impact.score}/100)`,
+          },
     );
-  const groups = enis
-    .map((n) => `${n.NetworkInterfaceId}: ${(n.Groups ?? []).map((g) => g.GroupName).join("+")}`)
-    .join("; ");
-  checks.push({
-    expectation: scenario.expect.contained
-      ? "instance isolated on every interface"
-      : "instance left alone (not isolated)",
-    pass: scenario.expect.contained === isolated,
-    detail: groups || "no interfaces",
-  });
+  }
+  if (exp.demo?.playbook) {
+    checks.push(
+      ctx.demo
+        ? {
+            expectation: `playbook ${exp.demo.playbook}`,
+            pass: incident.plan.playbook === exp.demo.playbook,
+            detail: `${incident.plan.playbook}: ${incident.plan.actions.map((a) => a.name).join(", ")}`,
+          }
+        : {
+            expectation: `playbook (demo: ${exp.demo.playbook})`,
+            pass: true,
+            detail: `not checked against a real target — ${incident.plan.playbook}`,
+          },
+    );
+  }
+  for (const note of exp.notes ?? []) {
+    const hit = incident.plan.notes.find((n) => note.test(n));
+    checks.push({
+      expectation: `plan note ${note.source}`,
+      pass: Boolean(hit),
+      detail: hit ?? `notes: ${incident.plan.notes.join(" | ") || "none"}`,
+    });
+  }
+
+  const after = await viewTarget(ec2, target.instanceId);
+  if (exp.contained) {
+    const ids = [...new Set(Object.values(after.groups).flat())];
+    let rules = "";
+    let empty = false;
+    if (ids.length === 1) {
+      const sg = (await ec2.send(new DescribeSecurityGroupsCommand({ GroupIds: ids }))).SecurityGroups?.[0];
+      const n = (sg?.IpPermissions?.length ?? 0) + (sg?.IpPermissionsEgress?.length ?? 0);
+      empty = n === 0;
+      rules = `${sg?.GroupName ?? ids[0]}: ${n} rules`;
+    }
+    const everyOne = Object.values(after.groups).every((g) => g.length === 1);
+    const changed = !sameGroups(before.groups, after.groups);
+    checks.push({
+      expectation: "instance isolated on every interface (one group, no rules)",
+      pass: after.found && everyOne && ids.length === 1 && empty && changed,
+      detail: `${describeGroups(after.groups)}${rules ? ` — ${rules}` : ""}`,
+    });
+    const step = incident.steps.contain;
+    checks.push({
+      expectation: "containment verified by reading the state back",
+      pass: step?.status === "verified",
+      detail: step
+        ? `${step.status}: ${step.detail ?? ""}${step.error ? ` — ${step.error}` : ""}`
+        : "no contain step",
+    });
+  } else {
+    checks.push({
+      expectation: "instance left alone: every interface keeps its original groups",
+      pass: after.found && sameGroups(before.groups, after.groups),
+      detail: `before ${describeGroups(before.groups)}; after ${describeGroups(after.groups)}`,
+    });
+    checks.push({
+      expectation: "no containment step",
+      pass: incident.steps.contain === undefined,
+      detail: incident.steps.contain ? `contain ${incident.steps.contain.status}` : "none",
+    });
+  }
+
   const snaps =
     (
       await ec2.send(
@@ -266,12 +423,13 @@ async function checkExpectations(
         }),
       )
     ).Snapshots ?? [];
-  const volumes = (inst?.BlockDeviceMappings ?? []).length;
+  const volumes = before.volumes;
   checks.push({
-    expectation: scenario.expect.snapshots ? `snapshots of all ${volumes} volumes, tagged` : "no snapshots",
-    pass: scenario.expect.snapshots ? snaps.length === volumes && volumes > 0 : snaps.length === 0,
+    expectation: exp.snapshots ? `snapshots of all ${volumes} volumes, tagged` : "no snapshots",
+    pass: exp.snapshots ? snaps.length === volumes && volumes > 0 : snaps.length === 0,
     detail: `${snaps.length} snapshots: ${snaps.map((s) => s.SnapshotId).join(", ") || "none"}`,
   });
+
   let manifestThere = false;
   if (incident.evidence?.manifestKey) {
     manifestThere = await s3
@@ -282,20 +440,53 @@ async function checkExpectations(
       .catch(() => false);
   }
   checks.push({
-    expectation: scenario.expect.archived ? "evidence archived with a manifest" : "nothing archived",
-    pass: scenario.expect.archived === manifestThere,
+    expectation: exp.archived ? "evidence archived with a manifest" : "nothing archived",
+    pass: exp.archived === manifestThere,
     detail: manifestThere
-      ? `s3://${ctx.resources.evidenceBucket}/${incident.evidence?.manifestKey}`
-      : "no manifest",
+      ? `s3://${ctx.resources.evidenceBucket}/${incident.evidence?.manifestKey} (${incident.evidence?.artifacts?.length ?? 0} artifacts)`
+      : `no manifest${incident.steps.manifest ? ` (manifest ${incident.steps.manifest.status}: ${incident.steps.manifest.error ?? ""})` : ""}`,
   });
-  const stages = new Set(alerts.map((a) => a.stage));
-  const missing = scenario.expect.alerts.filter((s) => !stages.has(s));
+
+  const room = incident.steps.cleanroom;
   checks.push({
-    expectation: `alerts received: ${scenario.expect.alerts.join(", ")}`,
-    pass: missing.length === 0,
-    detail: missing.length
-      ? `missing: ${missing.join(", ")}; received: ${[...stages].join(", ") || "none"}`
-      : `received: ${[...stages].join(", ")}`,
+    expectation: exp.cleanroom ? "clean room launched from the evidence" : "no clean room",
+    pass: exp.cleanroom ? room?.status === "ok" : room === undefined,
+    detail: room
+      ? `cleanroom ${room.status}: ${room.detail ?? ""}${room.error ? ` — ${room.error}` : ""}`
+      : incident.plan.actions.some((a) => a.name === "launch-cleanroom")
+        ? "planned, never started (is the clean-room lane deployed?)"
+        : "not planned",
+  });
+
+  const stages = new Set(alerts.map((a) => a.stage));
+  const missing = exp.alerts.filter((s) => !stages.has(s));
+  const bad = alerts.filter(
+    (a) =>
+      a.subject.length >= 100 ||
+      (Object.keys(a.attributes).length > 0 &&
+        (a.attributes.incidentId !== incident.incidentId || a.attributes.tier !== incident.impact.tier)),
+  );
+  checks.push({
+    expectation: `alerts received: ${exp.alerts.join(", ")}`,
+    pass: missing.length === 0 && bad.length === 0,
+    detail: [
+      missing.length ? `missing: ${missing.join(", ")}` : "",
+      bad.length ? `malformed: ${bad.map((a) => a.subject).join(" | ")}` : "",
+      `received: ${[...stages].join(", ") || "none"}`,
+    ]
+      .filter(Boolean)
+      .join("; "),
+  });
+  const forbidden = (exp.noAlerts ?? ["failed", "containment-failed"]).filter((s) => stages.has(s));
+  checks.push({
+    expectation: `no ${(exp.noAlerts ?? ["failed", "containment-failed"]).join("/")} alert`,
+    pass: forbidden.length === 0,
+    detail: forbidden.length
+      ? alerts
+          .filter((a) => forbidden.includes(a.stage as never))
+          .map((a) => a.subject)
+          .join(" | ")
+      : "none",
   });
   return checks;
 }

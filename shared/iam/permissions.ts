@@ -39,7 +39,8 @@ export interface ModulePermissions {
 
 const KMS_ENVELOPE = {
   "kms:GenerateDataKey": "the resource is encrypted with the responder's key: writing needs a data key",
-  "kms:Decrypt": "the resource is encrypted with the responder's key: reading (and multipart or queued writes) decrypt the data key",
+  "kms:Decrypt":
+    "the resource is encrypted with the responder's key: reading (and multipart or queued writes) decrypt the data key",
 } as const;
 
 /** The modules, by name. */
@@ -48,9 +49,15 @@ export const MODULES = {
     summary: "Lambda runtime: CloudWatch Logs (the function's own log group) and X-Ray tracing",
     scope: "responder",
     files: [],
-    actions: ["logs:CreateLogStream", "logs:PutLogEvents", "xray:PutTelemetryRecords", "xray:PutTraceSegments"],
+    actions: [
+      "logs:CreateLogStream",
+      "logs:PutLogEvents",
+      "xray:PutTelemetryRecords",
+      "xray:PutTraceSegments",
+    ],
     implicit: {
-      "logs:CreateLogStream": "Lambda writes the function's logs with its role (the log group is created by the stack)",
+      "logs:CreateLogStream":
+        "Lambda writes the function's logs with its role (the log group is created by the stack)",
       "logs:PutLogEvents": "Lambda writes the function's logs with its role",
       "xray:PutTraceSegments": "tracing is active (provider.tracing.lambda)",
       "xray:PutTelemetryRecords": "tracing is active (provider.tracing.lambda)",
@@ -88,7 +95,8 @@ export const MODULES = {
       "kms:GenerateDataKey",
     ],
     implicit: {
-      "kms:Decrypt": "the table is encrypted with the responder's key: every item read and write decrypts the table key",
+      "kms:Decrypt":
+        "the table is encrypted with the responder's key: every item read and write decrypts the table key",
       "kms:Encrypt": "the table is encrypted with the responder's key",
       "kms:GenerateDataKey": "the table is encrypted with the responder's key",
     },
@@ -121,7 +129,8 @@ export const MODULES = {
     ],
   },
   containment: {
-    summary: "EC2 isolation: protection, both group swaps, Elastic IPs, deny-all profile, Auto Scaling, target groups, tags",
+    summary:
+      "EC2 isolation: protection, both group swaps, Elastic IPs, deny-all profile, Auto Scaling, target groups, tags",
     scope: "target",
     files: ["shared/containment/"],
     actions: [
@@ -152,7 +161,8 @@ export const MODULES = {
       "iam:PassRole",
     ],
     implicit: {
-      "iam:PassRole": "AssociateIamInstanceProfile/ReplaceIamInstanceProfileAssociation pass the deny-all isolation role",
+      "iam:PassRole":
+        "AssociateIamInstanceProfile/ReplaceIamInstanceProfileAssociation pass the deny-all isolation role",
     },
   },
   release: {
@@ -225,7 +235,8 @@ export const MODULES = {
       "s3:PutObjectVersionTagging",
     ],
     implicit: {
-      "s3:ListBucket": "HeadObject answers 404 for a missing object only to a caller allowed to list the bucket (403 otherwise)",
+      "s3:ListBucket":
+        "HeadObject answers 404 for a missing object only to a caller allowed to list the bucket (403 otherwise)",
       "s3:PutObjectRetention": "the manifest is written with ObjectLockMode and ObjectLockRetainUntilDate",
       "s3:PutObjectVersionTagging": "the hash tag is put on the version just written (VersionId)",
       ...KMS_ENVELOPE,
@@ -256,7 +267,13 @@ export const MODULES = {
     summary: "verifying archived evidence (run by people from the CLI, with their own credentials)",
     scope: "responder",
     files: ["shared/evidence/verify.ts"],
-    actions: ["s3:GetObject", "s3:GetObjectTagging", "s3:ListBucket", "s3:ListBucketVersions", "s3:RestoreObject"],
+    actions: [
+      "s3:GetObject",
+      "s3:GetObjectTagging",
+      "s3:ListBucket",
+      "s3:ListBucketVersions",
+      "s3:RestoreObject",
+    ],
   },
 } as const satisfies Record<string, ModulePermissions>;
 
@@ -324,7 +341,17 @@ export const FUNCTIONS: Readonly<Record<string, FunctionPermissions>> = {
   },
   evidence: {
     role: "EvidenceRole",
-    modules: ["runtime", "deadLetters", "accounts", "store", "alerts", "bus", "snapshots", "artifacts", "archive"],
+    modules: [
+      "runtime",
+      "deadLetters",
+      "accounts",
+      "store",
+      "alerts",
+      "bus",
+      "snapshots",
+      "artifacts",
+      "archive",
+    ],
   },
   cleanroom: {
     role: "CleanroomRole",
@@ -336,9 +363,12 @@ export const FUNCTIONS: Readonly<Record<string, FunctionPermissions>> = {
 export function isUnscopedAction(action: string): boolean {
   return (
     /^(ec2|autoscaling|elasticloadbalancing):Describe[A-Za-z]+$/.test(action) ||
-    ["cloudformation:ListStacks", "cloudtrail:LookupEvents", "xray:PutTraceSegments", "xray:PutTelemetryRecords"].includes(
-      action,
-    )
+    [
+      "cloudformation:ListStacks",
+      "cloudtrail:LookupEvents",
+      "xray:PutTraceSegments",
+      "xray:PutTelemetryRecords",
+    ].includes(action)
   );
 }
 
@@ -358,8 +388,12 @@ export function functionKmsVia(name: string): string[] {
 }
 
 /** Every action some module performs in the affected resource's account (what the member role grants). */
-export function targetActions(modules: readonly ModuleName[] = Object.keys(MODULES) as ModuleName[]): string[] {
-  return [...new Set(modules.filter((m) => MODULES[m].scope === "target").flatMap((m) => MODULES[m].actions))].sort();
+export function targetActions(
+  modules: readonly ModuleName[] = Object.keys(MODULES) as ModuleName[],
+): string[] {
+  return [
+    ...new Set(modules.filter((m) => MODULES[m].scope === "target").flatMap((m) => MODULES[m].actions)),
+  ].sort();
 }
 
 /** IAM service prefix of each SDK client package. */
@@ -426,7 +460,9 @@ export function iamActionsFor(pkg: string, name: string, source = ""): string[] 
   const op = name.replace(/Command$/, "");
   if (bare === "lib-dynamodb" || (bare === "client-dynamodb" && /^Transact/.test(op))) {
     if (op === "TransactWrite" || op === "TransactWriteItems") {
-      const kinds = [...source.matchAll(/\b(Put|Update|Delete|ConditionCheck)\s*:\s*\{/g)].map((m) => m[1] ?? "");
+      const kinds = [...source.matchAll(/\b(Put|Update|Delete|ConditionCheck)\s*:\s*\{/g)].map(
+        (m) => m[1] ?? "",
+      );
       return [...new Set(kinds.map((k) => TRANSACT_ITEM_ACTIONS[k] ?? ""))].filter(Boolean).sort();
     }
     const doc = DOCUMENT_COMMANDS[op];

@@ -191,9 +191,7 @@ export async function seedDemoAccount(ec2: EC2Client, iam: IAMClient): Promise<D
         InstanceType: "t3.micro",
         MinCount: 1,
         MaxCount: 1,
-        NetworkInterfaces: [
-          { DeviceIndex: 0, SubnetId: subnetIds[0], Groups: groups, AssociatePublicIpAddress: spec.publicIp },
-        ],
+        NetworkInterfaces: [{ DeviceIndex: 0, SubnetId: subnetIds[0], Groups: groups }],
         BlockDeviceMappings: [
           { DeviceName: "/dev/xvda", Ebs: { VolumeSize: 8, DeleteOnTermination: true } },
           ...spec.dataVolumes.map((v) => ({

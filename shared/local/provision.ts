@@ -26,6 +26,8 @@ import {
 } from "@aws-sdk/client-kms";
 import {
   CreateBucketCommand,
+  GetObjectLockConfigurationCommand,
+  HeadBucketCommand,
   PutBucketEncryptionCommand,
   PutBucketLifecycleConfigurationCommand,
   PutBucketPolicyCommand,
@@ -94,7 +96,9 @@ const NOT_NEEDED_LOCALLY: Record<string, string> = {
 function notNeededLocally(type: string, props: Json): string | undefined {
   if (type !== "AWS::IAM::Role") return undefined;
   const trust = props?.AssumeRolePolicyDocument?.Statement;
-  const principals = (Array.isArray(trust) ? trust : [trust]).flatMap((st: Json) => [st?.Principal?.Service ?? []].flat());
+  const principals = (Array.isArray(trust) ? trust : [trust]).flatMap((st: Json) =>
+    [st?.Principal?.Service ?? []].flat(),
+  );
   return principals.length > 0 && principals.every((p: Json) => p === "lambda.amazonaws.com")
     ? "a Lambda execution role: functions run in-process with the local credentials"
     : undefined;
@@ -273,6 +277,11 @@ const creators: Record<string, Creator> = {
       id,
     );
     const Bucket = String(p.BucketName ?? `${ctx.stackName}-${id}`.toLowerCase());
+    // us-east-1 answers 200 to CreateBucket on a bucket one already owns: ask first.
+    const existed = await c.s3
+      .send(new HeadBucketCommand({ Bucket }))
+      .then(() => true)
+      .catch(() => false);
     await ignoreExists(
       c.s3.send(
         new CreateBucketCommand({
@@ -290,7 +299,18 @@ const creators: Record<string, Creator> = {
         new PutBucketVersioningCommand({ Bucket, VersioningConfiguration: p.VersioningConfiguration }),
       );
     }
-    if (p.ObjectLockConfiguration) {
+    // The emulator refuses to set Object Lock again once the bucket holds objects: an existing
+    // bucket keeps the configuration the first provisioning gave it, if it is the same.
+    const lockOf = (cfg: Json) => {
+      const r = cfg?.Rule?.DefaultRetention ?? {};
+      return `${cfg?.ObjectLockEnabled}|${r.Mode}|${r.Days || ""}|${r.Years || ""}`;
+    };
+    const current = !existed
+      ? undefined
+      : (await c.s3.send(new GetObjectLockConfigurationCommand({ Bucket })).catch(() => undefined))
+          ?.ObjectLockConfiguration;
+    const lockUnchanged = current !== undefined && lockOf(current) === lockOf(p.ObjectLockConfiguration);
+    if (p.ObjectLockConfiguration && !lockUnchanged) {
       await c.s3.send(
         new PutObjectLockConfigurationCommand({ Bucket, ObjectLockConfiguration: p.ObjectLockConfiguration }),
       );

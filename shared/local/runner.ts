@@ -62,6 +62,11 @@ export interface RunnerOptions {
   maxAttempts?: number;
   /** Concurrent invocations per function. */
   concurrency?: number;
+  /**
+   * The account EventBridge stamps on events. The emulator's EventBridge leaves `account`
+   * out of events delivered to SQS; AWS always sets it, so the runner restores it.
+   */
+  account?: string;
   onInvocation?: (inv: Invocation) => void;
   /**
    * The functions' `schedule` events (serverless.yml). Off by default: enabled, each runs on a
@@ -104,7 +109,9 @@ export function scheduledEvent(route: ScheduleRoute, ctx: ScheduleContext, now =
     account: ctx.account,
     time: `${now.toISOString().slice(0, 19)}Z`,
     region: ctx.region,
-    resources: [`arn:aws:events:${ctx.region}:${ctx.account}:rule/${ctx.stackName}-${route.functionName}-${route.index}`],
+    resources: [
+      `arn:aws:events:${ctx.region}:${ctx.account}:rule/${ctx.stackName}-${route.functionName}-${route.index}`,
+    ],
     detail: {},
   };
 }
@@ -156,7 +163,9 @@ export class LocalRunner {
     for (const route of routes) {
       const every = opts.everyMs ?? parseRate(route.rate);
       if (!every) {
-        process.stderr.write(`local runner: schedule ${route.rate} of ${route.functionName} not run (set schedules.everyMs)\n`);
+        process.stderr.write(
+          `local runner: schedule ${route.rate} of ${route.functionName} not run (set schedules.everyMs)\n`,
+        );
         continue;
       }
       let busy = false;
@@ -175,7 +184,8 @@ export class LocalRunner {
   /** Runs a function's scheduled event once, now, whether or not the timers are enabled. */
   async runScheduled(functionName: string): Promise<Invocation> {
     const route = this.scheduleRoutes.find((r) => r.functionName === functionName);
-    if (!route || !this.scheduleContext) throw new Error(`${functionName} has no schedule event in serverless.yml`);
+    if (!route || !this.scheduleContext)
+      throw new Error(`${functionName} has no schedule event in serverless.yml`);
     return this.invoke(functionName, scheduledEvent(route, this.scheduleContext), 1);
   }
 
@@ -255,6 +265,15 @@ export class LocalRunner {
       event = JSON.parse(m.Body ?? "null");
     } catch {
       event = m.Body;
+    }
+    if (
+      this.options.account &&
+      event &&
+      typeof event === "object" &&
+      "detail-type" in event &&
+      !("account" in event)
+    ) {
+      (event as Record<string, unknown>).account = this.options.account;
     }
     const inv = await this.invoke(functionName, event, attempt);
     if (!inv.error || attempt >= maxAttempts) {

@@ -46,7 +46,7 @@ export async function startLocalSession(options: SessionOptions = {}): Promise<L
     Object.assign(process.env, handlerEnv(aws, local.resources), {
       AWS_MAX_ATTEMPTS: String(aws.maxAttempts),
     });
-    const runner = new LocalRunner(sqsClient(aws), queues, options);
+    const runner = new LocalRunner(sqsClient(aws), queues, { account: local.context.accountId, ...options });
     runner.start();
     // Scheduled events: always registered (runner.runScheduled), on timers only with options.schedules.enabled.
     runner.schedule(scheduleRoutes(local.doc), {

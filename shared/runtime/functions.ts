@@ -112,7 +112,10 @@ export function cleanroomLogic(rt: Runtime): Logic<AnyEvent> {
     ...(rt.config.resources.evidenceKmsKeyArn ? { kmsKeyArn: rt.config.resources.evidenceKmsKeyArn } : {}),
     explicitVolumeSize: Boolean(rt.aws.endpoint),
     template: () => {
-      template ??= loadTemplate({ file: rt.config.cleanroomTemplateFile, url: rt.config.resources.cleanroomTemplateUrl }).catch((err) => {
+      template ??= loadTemplate({
+        file: rt.config.cleanroomTemplateFile,
+        url: rt.config.resources.cleanroomTemplateUrl,
+      }).catch((err) => {
         template = undefined;
         throw err;
       });
@@ -132,7 +135,9 @@ export function cleanroomLogic(rt: Runtime): Logic<AnyEvent> {
     if (ready) metrics.addMetric("CleanRoomsReady", MetricUnit.Count, ready);
     const failed = count("failed") + count("unsupported");
     if (failed) metrics.addMetric("CleanRoomFailures", MetricUnit.Count, failed);
-    const destroyed = outcomes.filter((o) => o.action === "destroy" && (o.outcome === "ok" || o.outcome === "partial")).length;
+    const destroyed = outcomes.filter(
+      (o) => o.action === "destroy" && (o.outcome === "ok" || o.outcome === "partial"),
+    ).length;
     if (destroyed) metrics.addMetric("CleanRoomsDestroyed", MetricUnit.Count, destroyed);
     return out;
   };

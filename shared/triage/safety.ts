@@ -68,6 +68,11 @@ function hasTag(tags: Record<string, string> | undefined, tag: { key: string; va
   );
 }
 
+/** Whether tags (read from the account) mark a resource for drills. */
+export function isDrillTagged(tags: Record<string, string> | undefined): boolean {
+  return hasTag(tags, DRILL_TAG);
+}
+
 /**
  * The drill scope: a drill may only act on resources tagged `incident-responder:drill=true`
  * in the account. Tags carried by the event do not count (anyone who can put an event on

@@ -11,10 +11,7 @@
  * Idempotent: the `cleanroom` and `cleanroom-destroy` steps are claimed, and an existing stack
  * is adopted rather than created twice.
  */
-import type { ActionResult, StepStatus } from "../domain/types.ts";
-import { describeError, InvalidEventError, UnsupportedError } from "../errors/index.ts";
-import { RESPONDER_SOURCE } from "../events/bus.ts";
-import { INCIDENT_ID_PATTERN, type IncidentRecord } from "../incident/model.ts";
+
 import {
   CLEANROOM_TAG,
   type CleanroomClients,
@@ -32,15 +29,19 @@ import {
   leftoverResources,
   listCleanroomStacks,
   MAX_EVIDENCE_SNAPSHOTS,
-  s3PrefixListId,
   type StackView,
+  s3PrefixListId,
+  selectExpired,
   stackFailure,
   stackNameFor,
   stackPhase,
-  selectExpired,
   type TemplateSource,
   validateInput,
 } from "../cleanroom/index.ts";
+import type { ActionResult, StepStatus } from "../domain/types.ts";
+import { describeError, InvalidEventError, UnsupportedError } from "../errors/index.ts";
+import { RESPONDER_SOURCE } from "../events/bus.ts";
+import { INCIDENT_ID_PATTERN, type IncidentRecord } from "../incident/model.ts";
 import type { BaseDeps } from "./deps.ts";
 import { nowIso } from "./deps.ts";
 import { notify } from "./notify.ts";
@@ -95,11 +96,16 @@ export interface CleanroomOutcome {
 /** Why a launch runs. */
 export type LaunchTrigger = { kind: "evidence" } | { kind: "request"; requestedBy?: string };
 /** Why a destroy runs. */
-export type DestroyTrigger = { kind: "request"; requestedBy?: string } | { kind: "expired"; expiresAt: string };
+export type DestroyTrigger =
+  | { kind: "request"; requestedBy?: string }
+  | { kind: "expired"; expiresAt: string };
 
-type AnyEvent = { source?: string; "detail-type"?: string; account?: string; detail?: Record<string, unknown> };
-
-const TERMINAL: StepStatus[] = ["ok", "skipped", "unsupported", "failed", "partial", "verified"];
+type AnyEvent = {
+  source?: string;
+  "detail-type"?: string;
+  account?: string;
+  detail?: Record<string, unknown>;
+};
 
 function approved(incident: IncidentRecord): boolean {
   return (incident.approvals ?? []).some((a) => a.decision === "approved");
@@ -113,19 +119,26 @@ function recordOf(incident: IncidentRecord): CleanroomRecord | undefined {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Handles every event the cleanroom function receives. */
-export async function handleCleanroomEvent(event: AnyEvent, deps: CleanroomDeps): Promise<CleanroomOutcome | CleanroomOutcome[]> {
+export async function handleCleanroomEvent(
+  event: AnyEvent,
+  deps: CleanroomDeps,
+): Promise<CleanroomOutcome | CleanroomOutcome[]> {
   const type = event["detail-type"];
   if (event.source === RESPONDER_SOURCE) {
     const incidentId = String(event.detail?.incidentId ?? "");
-    if (!INCIDENT_ID_PATTERN.test(incidentId)) throw new InvalidEventError("not an incident id", "detail.incidentId");
-    const requestedBy = typeof event.detail?.requestedBy === "string" ? event.detail.requestedBy.slice(0, 200) : undefined;
+    if (!INCIDENT_ID_PATTERN.test(incidentId))
+      throw new InvalidEventError("not an incident id", "detail.incidentId");
+    const requestedBy =
+      typeof event.detail?.requestedBy === "string" ? event.detail.requestedBy.slice(0, 200) : undefined;
     if (type === "Evidence Preserved") return launchCleanroom(incidentId, { kind: "evidence" }, deps);
-    if (type === "Clean Room Requested") return launchCleanroom(incidentId, { kind: "request", ...(requestedBy ? { requestedBy } : {}) }, deps);
+    if (type === "Clean Room Requested")
+      return launchCleanroom(incidentId, { kind: "request", ...(requestedBy ? { requestedBy } : {}) }, deps);
     if (type === "Clean Room Destroy Requested") {
       return destroyCleanroom(incidentId, { kind: "request", ...(requestedBy ? { requestedBy } : {}) }, deps);
     }
   }
-  if (event.source === "aws.cloudformation" && type === "CloudFormation Stack Status Change") return onStackStatus(event, deps);
+  if (event.source === "aws.cloudformation" && type === "CloudFormation Stack Status Change")
+    return onStackStatus(event, deps);
   if (event.source === "aws.events" && type === "Scheduled Event") return sweepCleanrooms(deps);
   return { action: "ignored", outcome: "ignored", detail: `not a clean-room event: ${event.source} ${type}` };
 }
@@ -133,13 +146,23 @@ export async function handleCleanroomEvent(event: AnyEvent, deps: CleanroomDeps)
 // ------------------------------------------------------------------------------------ launch
 
 /** Launches the incident's clean room (or adopts the one that exists). */
-export async function launchCleanroom(incidentId: string, trigger: LaunchTrigger, deps: CleanroomDeps): Promise<CleanroomOutcome> {
-  const done = (outcome: string, detail: string): CleanroomOutcome => ({ action: "launch", incidentId, outcome, detail });
+export async function launchCleanroom(
+  incidentId: string,
+  trigger: LaunchTrigger,
+  deps: CleanroomDeps,
+): Promise<CleanroomOutcome> {
+  const done = (outcome: string, detail: string): CleanroomOutcome => ({
+    action: "launch",
+    incidentId,
+    outcome,
+    detail,
+  });
   let incident = await deps.store.get(incidentId);
   if (trigger.kind === "evidence") {
     const action = incident.plan.actions.find((a) => a.name === "launch-cleanroom");
     if (!action) return done("not-planned", "the plan has no launch-cleanroom action");
-    if (action.requiresApproval && !approved(incident)) return done("awaiting-approval", "launch-cleanroom waits for approval");
+    if (action.requiresApproval && !approved(incident))
+      return done("awaiting-approval", "launch-cleanroom waits for approval");
   }
   if (!(await deps.store.claimStep(incidentId, CLEANROOM_STEP))) {
     const step = incident.steps[CLEANROOM_STEP];
@@ -156,15 +179,26 @@ export async function launchCleanroom(incidentId: string, trigger: LaunchTrigger
     const clients = await deps.clientsFor(incident.account, incidentId);
     const chosen = chooseSnapshots(incident.evidence?.snapshots ?? []);
     if (chosen.left.length) {
-      notes.push(`the template takes ${MAX_EVIDENCE_SNAPSHOTS} snapshots: ${chosen.left.join(", ")} left out (attach them by hand)`);
+      notes.push(
+        `the template takes ${MAX_EVIDENCE_SNAPSHOTS} snapshots: ${chosen.left.join(", ")} left out (attach them by hand)`,
+      );
     }
     if (chosen.notReady.length) notes.push(`not completed, left out: ${chosen.notReady.join(", ")}`);
     if (!incident.dryRun) {
       const existing = await describeStack(clients.cfn, stackName);
       if (existing && stackPhase(existing.status) !== "deleted") {
         notes.push(`stack ${stackName} already exists (${existing.status}): adopted, none created`);
-        actions.push({ name: "cleanroom:create-stack", target: stackName, status: "skipped", detail: `already exists (${existing.status})` });
-        return await settleLaunch(incidentId, existing, clients, deps, { actions, notes, ...(requestedBy ? { requestedBy } : {}) });
+        actions.push({
+          name: "cleanroom:create-stack",
+          target: stackName,
+          status: "skipped",
+          detail: `already exists (${existing.status})`,
+        });
+        return await settleLaunch(incidentId, existing, clients, deps, {
+          actions,
+          notes,
+          ...(requestedBy ? { requestedBy } : {}),
+        });
       }
       if (!chosen.ids.length) {
         return await failLaunch(incidentId, deps, {
@@ -212,7 +246,12 @@ export async function launchCleanroom(incidentId: string, trigger: LaunchTrigger
     const request = createStackRequest(input, template);
     const call = describeCreateStack(request, "source" in template ? template.source : undefined);
     if (incident.dryRun) {
-      actions.push({ name: "cleanroom:create-stack", target: stackName, status: "skipped", detail: `dry run: ${call}` });
+      actions.push({
+        name: "cleanroom:create-stack",
+        target: stackName,
+        status: "skipped",
+        detail: `dry run: ${call}`,
+      });
       await deps.store.finishStep(incidentId, CLEANROOM_STEP, "skipped", `dry run: would call ${call}`, {
         actions,
         ...(lookups.length || notes.length ? { error: [...notes, ...lookups].join("; ") } : {}),
@@ -225,7 +264,10 @@ export async function launchCleanroom(incidentId: string, trigger: LaunchTrigger
         status: "failed",
         detail: "no clean room: its parameters are not valid",
         error: problems.join("; "),
-        leftToDo: ["Fix the configuration (EVIDENCE_KMS_KEY_ARN, EVIDENCE_BUCKET) or the snapshots", `Then: responder cleanroom create ${incidentId}`],
+        leftToDo: [
+          "Fix the configuration (EVIDENCE_KMS_KEY_ARN, EVIDENCE_BUCKET) or the snapshots",
+          `Then: responder cleanroom create ${incidentId}`,
+        ],
       });
     }
     const created = await createStack(clients.cfn, request);
@@ -242,7 +284,8 @@ export async function launchCleanroom(incidentId: string, trigger: LaunchTrigger
       return await failLaunch(incidentId, deps, {
         status: "failed",
         detail: `stack ${stackName} not found right after CreateStack`,
-        error: "CreateStack answered, but DescribeStacks does not know the stack (deleted at once on failure?)",
+        error:
+          "CreateStack answered, but DescribeStacks does not know the stack (deleted at once on failure?)",
         actions,
       });
     }
@@ -257,7 +300,9 @@ export async function launchCleanroom(incidentId: string, trigger: LaunchTrigger
     const unsupported = err instanceof UnsupportedError;
     return failLaunch(incidentId, deps, {
       status: unsupported ? "unsupported" : "failed",
-      detail: unsupported ? "no clean room: this endpoint does not support a call it needs" : "no clean room: a call failed",
+      detail: unsupported
+        ? "no clean room: this endpoint does not support a call it needs"
+        : "no clean room: a call failed",
       error: describeError(err),
       actions,
       leftToDo: [`Retry: responder cleanroom create ${incidentId}`],
@@ -271,7 +316,13 @@ async function settleLaunch(
   stack: StackView,
   clients: CleanroomClients,
   deps: CleanroomDeps,
-  extra: { actions?: ActionResult[]; notes?: string[]; expiresAt?: string; snapshotIds?: string[]; requestedBy?: string },
+  extra: {
+    actions?: ActionResult[];
+    notes?: string[];
+    expiresAt?: string;
+    snapshotIds?: string[];
+    requestedBy?: string;
+  },
 ): Promise<CleanroomOutcome> {
   const incident = await deps.store.get(incidentId);
   const previous = recordOf(incident);
@@ -320,7 +371,10 @@ async function settleLaunch(
     error,
     ...(extra.actions ? { actions: extra.actions } : {}),
     record,
-    what: failure ? `clean room resource ${failure.resource} (${failure.status})` : `clean room stack ${stack.stackName}`,
+    what: failure
+      ? `clean room resource ${failure.resource} (${failure.status})`
+      : `clean room stack ${stack.stackName}`,
+    ...(failure ? { alertError: failure.reason } : {}),
     leftToDo: [
       phase === "failed" && stack.status !== "CREATE_FAILED"
         ? `Delete the failed stack (responder cleanroom destroy ${incidentId} or aws cloudformation delete-stack --stack-name ${stack.stackName})`
@@ -340,6 +394,8 @@ async function failLaunch(
     actions?: ActionResult[];
     record?: CleanroomRecord;
     what?: string;
+    /** The error as the alert shows it next to `what` (default: `error`). */
+    alertError?: string;
     leftToDo?: string[];
   },
 ): Promise<CleanroomOutcome> {
@@ -352,15 +408,20 @@ async function failLaunch(
     stage: "failed",
     incident: await deps.store.get(incidentId),
     summary: `Clean room not launched (${f.status}): ${f.detail}. Containment and evidence are not affected.`,
-    failed: [{ what: f.what ?? "clean room", error: f.error }],
+    failed: [{ what: f.what ?? "clean room", error: f.alertError ?? f.error }],
     ...(f.leftToDo ? { leftToDo: f.leftToDo } : {}),
   });
   return { action: "launch", incidentId, outcome: f.status, detail: `${f.detail}: ${f.error}` };
 }
 
-async function notifyReady(incident: IncidentRecord, record: CleanroomRecord, deps: CleanroomDeps): Promise<void> {
+async function notifyReady(
+  incident: IncidentRecord,
+  record: CleanroomRecord,
+  deps: CleanroomDeps,
+): Promise<void> {
   const o = record.outputs;
-  const connect = o.SessionManagerCommand ?? `aws ssm start-session --target ${o.WorkstationInstanceId ?? "<instance>"}`;
+  const connect =
+    o.SessionManagerCommand ?? `aws ssm start-session --target ${o.WorkstationInstanceId ?? "<instance>"}`;
   await notify(deps, {
     stage: "cleanroom-ready",
     incident,
@@ -389,8 +450,17 @@ async function resendReadyAlert(incident: IncidentRecord, deps: CleanroomDeps): 
 // ------------------------------------------------------------------------------------ destroy
 
 /** Deletes the incident's clean room. */
-export async function destroyCleanroom(incidentId: string, trigger: DestroyTrigger, deps: CleanroomDeps): Promise<CleanroomOutcome> {
-  const done = (outcome: string, detail: string): CleanroomOutcome => ({ action: "destroy", incidentId, outcome, detail });
+export async function destroyCleanroom(
+  incidentId: string,
+  trigger: DestroyTrigger,
+  deps: CleanroomDeps,
+): Promise<CleanroomOutcome> {
+  const done = (outcome: string, detail: string): CleanroomOutcome => ({
+    action: "destroy",
+    incidentId,
+    outcome,
+    detail,
+  });
   const incident = await deps.store.get(incidentId);
   if (!(await deps.store.claimStep(incidentId, CLEANROOM_DESTROY_STEP))) {
     const step = incident.steps[CLEANROOM_DESTROY_STEP];
@@ -399,7 +469,9 @@ export async function destroyCleanroom(incidentId: string, trigger: DestroyTrigg
   const record = recordOf(incident);
   const stackName = record?.stackName ?? stackNameFor(incidentId);
   const why =
-    trigger.kind === "expired" ? `expired at ${trigger.expiresAt}` : `requested${trigger.requestedBy ? ` by ${trigger.requestedBy}` : ""}`;
+    trigger.kind === "expired"
+      ? `expired at ${trigger.expiresAt}`
+      : `requested${trigger.requestedBy ? ` by ${trigger.requestedBy}` : ""}`;
   const actions: ActionResult[] = [];
   try {
     const clients = await deps.clientsFor(incident.account, incidentId);
@@ -411,8 +483,19 @@ export async function destroyCleanroom(incidentId: string, trigger: DestroyTrigg
     }
     const call = `cloudformation:DeleteStack StackName=${stack.stackId || stackName}`;
     if (incident.dryRun) {
-      actions.push({ name: "cleanroom:delete-stack", target: stackName, status: "skipped", detail: `dry run: ${call}` });
-      await deps.store.finishStep(incidentId, CLEANROOM_DESTROY_STEP, "skipped", `dry run: would call ${call} (${why})`, { actions });
+      actions.push({
+        name: "cleanroom:delete-stack",
+        target: stackName,
+        status: "skipped",
+        detail: `dry run: ${call}`,
+      });
+      await deps.store.finishStep(
+        incidentId,
+        CLEANROOM_DESTROY_STEP,
+        "skipped",
+        `dry run: would call ${call} (${why})`,
+        { actions },
+      );
       return done("dry-run", call);
     }
     const deleted = await deleteStack(clients.cfn, stack.stackId || stackName);
@@ -420,7 +503,9 @@ export async function destroyCleanroom(incidentId: string, trigger: DestroyTrigg
       name: "cleanroom:delete-stack",
       target: stackName,
       status: "ok",
-      detail: deleted.dependencyViolation ? `${call} — answered DependencyViolation: ${deleted.dependencyViolation}` : call,
+      detail: deleted.dependencyViolation
+        ? `${call} — answered DependencyViolation: ${deleted.dependencyViolation}`
+        : call,
     });
     const after = await describeStack(clients.cfn, stack.stackId || stackName);
     return await settleDestroy(incidentId, stack, after, clients, deps, { why, actions, ...deleted });
@@ -435,7 +520,10 @@ export async function destroyCleanroom(incidentId: string, trigger: DestroyTrigg
       incident: await deps.store.get(incidentId),
       summary: `Clean room not deleted: ${describeError(err)}`,
       failed: [{ what: `delete stack ${stackName}`, error: describeError(err) }],
-      leftToDo: [`Retry: responder cleanroom destroy ${incidentId}`, `Or: aws cloudformation delete-stack --stack-name ${stackName}`],
+      leftToDo: [
+        `Retry: responder cleanroom destroy ${incidentId}`,
+        `Or: aws cloudformation delete-stack --stack-name ${stackName}`,
+      ],
     });
     return done("failed", `${detail}: ${describeError(err)}`);
   }
@@ -451,7 +539,10 @@ async function settleDestroy(
   extra: { why: string; actions?: ActionResult[]; dependencyViolation?: string },
 ): Promise<CleanroomOutcome> {
   const incident = await deps.store.get(incidentId);
-  const record: CleanroomRecord = { ...(recordOf(incident) ?? { stackName: before.stackName, outputs: before.outputs }), status: after?.status ?? "DELETE_COMPLETE" };
+  const record: CleanroomRecord = {
+    ...(recordOf(incident) ?? { stackName: before.stackName, outputs: before.outputs }),
+    status: after?.status ?? "DELETE_COMPLETE",
+  };
   if (before.stackId) record.stackId = before.stackId;
   const phase = after ? stackPhase(after.status) : "deleted";
   const actions = extra.actions?.length ? { actions: extra.actions } : {};
@@ -463,7 +554,9 @@ async function settleDestroy(
     if (leftovers.length) record.leftovers = leftovers;
     const status: StepStatus = leftovers.length ? "partial" : "ok";
     const detail = `stack ${before.stackName} deleted (${extra.why})${
-      extra.dependencyViolation ? `; DeleteStack answered DependencyViolation (${extra.dependencyViolation})` : ""
+      extra.dependencyViolation
+        ? `; DeleteStack answered DependencyViolation (${extra.dependencyViolation})`
+        : ""
     }${leftovers.length ? `; left behind: ${leftovers.join(", ")}` : ""}`;
     await deps.store.finishStep(incidentId, CLEANROOM_DESTROY_STEP, status, detail, {
       ...actions,
@@ -485,22 +578,36 @@ async function settleDestroy(
   }
   if (phase === "deleting") {
     const detail = `DeleteStack started (${extra.why}): ${before.stackName} ${after?.status}; continues on CloudFormation's status event`;
-    await deps.store.finishStep(incidentId, CLEANROOM_DESTROY_STEP, "waiting", detail, { ...actions, set: { cleanroom: record } });
+    await deps.store.finishStep(incidentId, CLEANROOM_DESTROY_STEP, "waiting", detail, {
+      ...actions,
+      set: { cleanroom: record },
+    });
     return { action: "destroy", incidentId, outcome: "waiting", detail };
   }
   const failure = await stackFailure(clients.cfn, before.stackId || before.stackName).catch(() => undefined);
   const error = failure
     ? `${failure.resource}: ${failure.reason}`
     : `stack ${after?.status ?? "?"}${after?.statusReason ? `: ${after.statusReason}` : ""}${
-        extra.dependencyViolation ? `; DeleteStack answered DependencyViolation: ${extra.dependencyViolation}` : ""
+        extra.dependencyViolation
+          ? `; DeleteStack answered DependencyViolation: ${extra.dependencyViolation}`
+          : ""
       }`;
   const detail = `stack ${before.stackName} not deleted: ${after?.status ?? "?"} (${extra.why})`;
-  await deps.store.finishStep(incidentId, CLEANROOM_DESTROY_STEP, "failed", detail, { ...actions, error, set: { cleanroom: record } });
+  await deps.store.finishStep(incidentId, CLEANROOM_DESTROY_STEP, "failed", detail, {
+    ...actions,
+    error,
+    set: { cleanroom: record },
+  });
   await notify(deps, {
     stage: "failed",
     incident: await deps.store.get(incidentId),
     summary: `Clean room not deleted: ${detail}.`,
-    failed: [{ what: failure ? `clean room resource ${failure.resource}` : `delete stack ${before.stackName}`, error }],
+    failed: [
+      {
+        what: failure ? `clean room resource ${failure.resource}` : `delete stack ${before.stackName}`,
+        error,
+      },
+    ],
     leftToDo: [`Fix the cause, then retry: responder cleanroom destroy ${incidentId}`],
   });
   return { action: "destroy", incidentId, outcome: "failed", detail: `${detail}: ${error}` };
@@ -514,13 +621,21 @@ export async function onStackStatus(event: AnyEvent, deps: CleanroomDeps): Promi
   const stackId = String(detail["stack-id"] ?? "");
   const status = String((detail["status-details"] as { status?: unknown } | undefined)?.status ?? "");
   const incidentId = incidentIdOfStack(stackId);
-  const ignored = (why: string): CleanroomOutcome => ({ action: "status", ...(incidentId ? { incidentId } : {}), outcome: "ignored", detail: why });
+  const ignored = (why: string): CleanroomOutcome => ({
+    action: "status",
+    ...(incidentId ? { incidentId } : {}),
+    outcome: "ignored",
+    detail: why,
+  });
   if (!incidentId) return ignored(`not a clean-room stack: ${stackId.slice(0, 200)}`);
   const phase = stackPhase(status);
   if (phase === "creating" || phase === "other") return ignored(`${status}: not an end state`);
   let incident = await deps.store.find(incidentId);
   if (!incident) return ignored(`no incident ${incidentId}`);
-  const stepName = phase === "deleting" || phase === "deleted" || phase === "delete-failed" ? CLEANROOM_DESTROY_STEP : CLEANROOM_STEP;
+  const stepName =
+    phase === "deleting" || phase === "deleted" || phase === "delete-failed"
+      ? CLEANROOM_DESTROY_STEP
+      : CLEANROOM_STEP;
   // The lane that started the operation may still be recording it: give it a moment.
   const deadline = Date.now() + (deps.settleWaitMs ?? 20_000);
   while (incident.steps[stepName]?.status === "running" && Date.now() < deadline) {
@@ -533,15 +648,21 @@ export async function onStackStatus(event: AnyEvent, deps: CleanroomDeps): Promi
     if (step?.status !== "waiting" && incident.steps[CLEANROOM_STEP]?.status === "waiting") {
       return reconcileLaunch(incident, deps, stackId);
     }
-    if (step?.status !== "waiting") return ignored(`${status}: step ${stepName} is ${step?.status ?? "absent"}`);
+    if (step?.status !== "waiting")
+      return ignored(`${status}: step ${stepName} is ${step?.status ?? "absent"}`);
     if (phase === "deleting") return ignored(`${status}: still deleting`);
     return reconcileDestroy(incident, deps, stackId);
   }
-  if (step?.status !== "waiting") return ignored(`${status}: step ${stepName} is ${step?.status ?? "absent"}`);
+  if (step?.status !== "waiting")
+    return ignored(`${status}: step ${stepName} is ${step?.status ?? "absent"}`);
   return reconcileLaunch(incident, deps, stackId);
 }
 
-async function reconcileLaunch(incident: IncidentRecord, deps: CleanroomDeps, stackId?: string): Promise<CleanroomOutcome> {
+async function reconcileLaunch(
+  incident: IncidentRecord,
+  deps: CleanroomDeps,
+  stackId?: string,
+): Promise<CleanroomOutcome> {
   const record = recordOf(incident);
   const clients = await deps.clientsFor(incident.account, incident.incidentId);
   const ref = stackId || record?.stackId || record?.stackName || stackNameFor(incident.incidentId);
@@ -555,23 +676,42 @@ async function reconcileLaunch(incident: IncidentRecord, deps: CleanroomDeps, st
     });
   }
   if (stackPhase(stack.status) === "creating") {
-    return { action: "status", incidentId: incident.incidentId, outcome: "waiting", detail: `${stack.stackName} ${stack.status}` };
+    return {
+      action: "status",
+      incidentId: incident.incidentId,
+      outcome: "waiting",
+      detail: `${stack.stackName} ${stack.status}`,
+    };
   }
   // Only the worker that still sees the step waiting records it (a duplicate event finds it done).
   const fresh = await deps.store.get(incident.incidentId);
   if (fresh.steps[CLEANROOM_STEP]?.status !== "waiting") {
-    return { action: "status", incidentId: incident.incidentId, outcome: "ignored", detail: "already recorded" };
+    return {
+      action: "status",
+      incidentId: incident.incidentId,
+      outcome: "ignored",
+      detail: "already recorded",
+    };
   }
   return settleLaunch(incident.incidentId, stack, clients, deps, {});
 }
 
-async function reconcileDestroy(incident: IncidentRecord, deps: CleanroomDeps, stackId?: string): Promise<CleanroomOutcome> {
+async function reconcileDestroy(
+  incident: IncidentRecord,
+  deps: CleanroomDeps,
+  stackId?: string,
+): Promise<CleanroomOutcome> {
   const record = recordOf(incident);
   const clients = await deps.clientsFor(incident.account, incident.incidentId);
   const ref = stackId || record?.stackId || record?.stackName || stackNameFor(incident.incidentId);
   const after = await describeStack(clients.cfn, ref);
   if (after && stackPhase(after.status) === "deleting") {
-    return { action: "status", incidentId: incident.incidentId, outcome: "waiting", detail: `${after.stackName} ${after.status}` };
+    return {
+      action: "status",
+      incidentId: incident.incidentId,
+      outcome: "waiting",
+      detail: `${after.stackName} ${after.status}`,
+    };
   }
   const before: StackView = {
     stackName: record?.stackName ?? stackNameFor(incident.incidentId),
@@ -596,10 +736,15 @@ export async function sweepCleanrooms(deps: CleanroomDeps): Promise<CleanroomOut
   const open = await deps.store.listOpen();
   for (const incident of open) {
     try {
-      if (incident.steps[CLEANROOM_STEP]?.status === "waiting") outcomes.push(await reconcileLaunch(incident, deps));
-      if (incident.steps[CLEANROOM_DESTROY_STEP]?.status === "waiting") outcomes.push(await reconcileDestroy(incident, deps));
+      if (incident.steps[CLEANROOM_STEP]?.status === "waiting")
+        outcomes.push(await reconcileLaunch(incident, deps));
+      if (incident.steps[CLEANROOM_DESTROY_STEP]?.status === "waiting")
+        outcomes.push(await reconcileDestroy(incident, deps));
     } catch (err) {
-      deps.log.error("clean room not reconciled", { incidentId: incident.incidentId, error: describeError(err) });
+      deps.log.error("clean room not reconciled", {
+        incidentId: incident.incidentId,
+        error: describeError(err),
+      });
     }
   }
   const accounts = new Set<string>([await deps.ownAccount()]);
@@ -610,7 +755,11 @@ export async function sweepCleanrooms(deps: CleanroomDeps): Promise<CleanroomOut
       const { stacks, errors } = await listCleanroomStacks(clients.cfn);
       for (const e of errors) deps.log.warn("clean room stack not readable", { account, error: e });
       const { expired, unreadable } = selectExpired(stacks, now);
-      for (const s of unreadable) deps.log.warn("clean room without a readable expires-at tag: left alone", { account, stack: s.stackName });
+      for (const s of unreadable)
+        deps.log.warn("clean room without a readable expires-at tag: left alone", {
+          account,
+          stack: s.stackName,
+        });
       for (const s of expired) {
         const expiresAt = s.tags[CLEANROOM_TAG.expiresAt] ?? "";
         const incidentId = incidentIdOfStack(s.stackName);
@@ -618,11 +767,22 @@ export async function sweepCleanrooms(deps: CleanroomDeps): Promise<CleanroomOut
           if (incidentId && (await deps.store.find(incidentId))) {
             outcomes.push(await destroyCleanroom(incidentId, { kind: "expired", expiresAt }, deps));
           } else {
-            outcomes.push(await destroyOrphan(account, s.stackId ?? s.stackName, s.stackName, expiresAt, clients, deps));
+            outcomes.push(
+              await destroyOrphan(account, s.stackId ?? s.stackName, s.stackName, expiresAt, clients, deps),
+            );
           }
         } catch (err) {
-          deps.log.error("expired clean room not deleted", { account, stack: s.stackName, error: describeError(err) });
-          outcomes.push({ action: "destroy", ...(incidentId ? { incidentId } : {}), outcome: "failed", detail: describeError(err) });
+          deps.log.error("expired clean room not deleted", {
+            account,
+            stack: s.stackName,
+            error: describeError(err),
+          });
+          outcomes.push({
+            action: "destroy",
+            ...(incidentId ? { incidentId } : {}),
+            outcome: "failed",
+            detail: describeError(err),
+          });
         }
       }
     } catch (err) {
@@ -630,7 +790,8 @@ export async function sweepCleanrooms(deps: CleanroomDeps): Promise<CleanroomOut
       outcomes.push({ action: "sweep", outcome: "failed", detail: `${account}: ${describeError(err)}` });
     }
   }
-  if (!outcomes.length) outcomes.push({ action: "sweep", outcome: "ok", detail: "no clean room to reconcile or delete" });
+  if (!outcomes.length)
+    outcomes.push({ action: "sweep", outcome: "ok", detail: "no clean room to reconcile or delete" });
   return outcomes;
 }
 
@@ -655,10 +816,9 @@ async function destroyOrphan(
       leftovers.length ? `; left behind: ${leftovers.join(", ")}` : ""
     }.`,
   });
-  return { action: "destroy", outcome: leftovers.length ? "partial" : "ok", detail: `${stackName} deleted (orphan)` };
-}
-
-/** True when the step has reached an end state (for callers that wait on it). */
-export function stepEnded(status: StepStatus | undefined): boolean {
-  return status !== undefined && TERMINAL.includes(status);
+  return {
+    action: "destroy",
+    outcome: leftovers.length ? "partial" : "ok",
+    detail: `${stackName} deleted (orphan)`,
+  };
 }

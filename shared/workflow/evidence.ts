@@ -383,7 +383,9 @@ export async function onSnapshotEvent(event: unknown, deps: EvidenceDeps): Promi
         {
           set: { "evidence.snapshots": records },
           ...(failed.length
-            ? { error: `snapshots in error: ${failed.map((r) => `${r.snapshotId} (${r.volumeId})`).join(", ")}` }
+            ? {
+                error: `snapshots in error: ${failed.map((r) => `${r.snapshotId} (${r.volumeId})`).join(", ")}`,
+              }
             : {}),
         },
       );
@@ -392,7 +394,10 @@ export async function onSnapshotEvent(event: unknown, deps: EvidenceDeps): Promi
           stage: "failed",
           incident: await deps.store.get(incidentId),
           summary: `Evidence: ${failed.length} of ${records.length} snapshots ended in error. Containment is not affected.`,
-          failed: failed.map((r) => ({ what: `snapshot ${r.snapshotId}`, error: `volume ${r.volumeId}: state error` })),
+          failed: failed.map((r) => ({
+            what: `snapshot ${r.snapshotId}`,
+            error: `volume ${r.volumeId}: state error`,
+          })),
           leftToDo: [
             `Snapshot ${failed.map((r) => r.volumeId).join(", ")} again by hand (ec2:CreateSnapshot) and tag with the incident id`,
           ],

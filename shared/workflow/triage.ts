@@ -112,7 +112,12 @@ export async function triageEvent(event: unknown, deps: TriageDeps): Promise<Tri
     if (existing?.status === "open" && !existing.alerts.some((a) => a.stage === "opened")) {
       deps.log.warn("incident opened without its alert: resuming", { incidentId: existing.incidentId });
       await announce(existing, deps);
-      return { outcome: "created", incidentId: existing.incidentId, impact: existing.impact, plan: existing.plan };
+      return {
+        outcome: "created",
+        incidentId: existing.incidentId,
+        impact: existing.impact,
+        plan: existing.plan,
+      };
     }
   }
   if (opened.outcome !== "created") {

@@ -4,13 +4,13 @@
  */
 import type { AlertMessage } from "../../../shared/alerts/message.ts";
 import type { Alerter } from "../../../shared/alerts/publisher.ts";
+import { defaultPolicyFile } from "../../../shared/config/index.ts";
 import type { ActionResult, StepStatus } from "../../../shared/domain/types.ts";
 import { NotFoundError } from "../../../shared/errors/index.ts";
 import type { EventPublisher, ResponderEventType } from "../../../shared/events/bus.ts";
 import type { IncidentRecord, SnapshotRecord, TimelineEntry } from "../../../shared/incident/model.ts";
 import type { DeadLetter, IncidentStore, OpenResult } from "../../../shared/incident/store.ts";
 import { loadPolicy } from "../../../shared/policy/index.ts";
-import { defaultPolicyFile } from "../../../shared/config/index.ts";
 import type { Log } from "../../../shared/workflow/deps.ts";
 
 export const INCIDENT_ID = "ir-20260301-0a1b2c3d";
@@ -53,7 +53,12 @@ export class MemoryStore implements IncidentStore {
     const s = r.steps[step];
     const now = Date.now();
     if (s && s.status !== "failed" && !(s.status === "running" && (s.leaseUntil ?? 0) < now)) return false;
-    r.steps[step] = { status: "running", startedAt: new Date(now).toISOString(), attempts: (s?.attempts ?? 0) + 1, leaseUntil: now + leaseMs };
+    r.steps[step] = {
+      status: "running",
+      startedAt: new Date(now).toISOString(),
+      attempts: (s?.attempts ?? 0) + 1,
+      leaseUntil: now + leaseMs,
+    };
     return true;
   }
   async finishStep(
@@ -76,9 +81,14 @@ export class MemoryStore implements IncidentStore {
     };
     r.timeline.push({ at: endedAt, step, status, detail, ...(extra.error ? { error: extra.error } : {}) });
     r.actions.push(...(extra.actions ?? []));
-    for (const [k, v] of Object.entries(extra.set ?? {})) setPath(r as unknown as Record<string, unknown>, k, v);
+    for (const [k, v] of Object.entries(extra.set ?? {}))
+      setPath(r as unknown as Record<string, unknown>, k, v);
   }
-  async note(incidentId: string, entry: Omit<TimelineEntry, "at">, set: Record<string, unknown> = {}): Promise<void> {
+  async note(
+    incidentId: string,
+    entry: Omit<TimelineEntry, "at">,
+    set: Record<string, unknown> = {},
+  ): Promise<void> {
     const r = this.records.get(incidentId);
     if (!r) throw new NotFoundError(incidentId);
     r.timeline.push({ at: new Date().toISOString(), ...entry });

@@ -63,7 +63,7 @@ describe("permission declarations against the code", () => {
   });
 
   it.each(Object.entries(REGISTRIES))("covers every command the registry %s can send", (file, names) => {
-    const declared = new Set(names.flatMap((n) => MODULES[n].actions));
+    const declared = new Set<string>(names.flatMap((n) => MODULES[n].actions));
 
     const uncovered = uniq(sdkCalls(file).flatMap((c) => c.actions)).filter((a) => !declared.has(a));
 

@@ -1,8 +1,13 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import {
+  MEMBER_ROLE_PENDING,
+  MODULES,
+  type ModuleName,
+  targetActions,
+} from "../../../shared/iam/permissions.ts";
 import { parseCfnYaml } from "../../../shared/infra/cfn-yaml.ts";
-import { MEMBER_ROLE_PENDING, MODULES, type ModuleName, targetActions } from "../../../shared/iam/permissions.ts";
 import { allowedActions } from "./roles.ts";
 import { repoRoot } from "./sources.ts";
 

@@ -24,7 +24,8 @@ export function productSources(): string[] {
     for (const entry of readdirSync(dir, { withFileTypes: true })) {
       const path = join(dir, entry.name);
       if (entry.isDirectory()) walk(path);
-      else if (entry.name.endsWith(".ts") && !entry.name.endsWith(".d.ts")) out.push(relative(repoRoot, path));
+      else if (entry.name.endsWith(".ts") && !entry.name.endsWith(".d.ts"))
+        out.push(relative(repoRoot, path));
     }
   };
   for (const top of ["shared", "functions"]) walk(join(repoRoot, top));
