@@ -4,10 +4,12 @@
 import { parseArgs } from "node:util";
 import { describeError, ResponderError } from "../shared/errors/index.ts";
 import { cleanroomCommand } from "./commands/cleanroom.ts";
+import { closeCommand, decideCommand } from "./commands/decide.ts";
 import { drillCommand } from "./commands/drill.ts";
 import { ingestCommand, UsageError } from "./commands/ingest.ts";
 import { localUpCommand } from "./commands/local.ts";
 import { planCommand } from "./commands/plan.ts";
+import { reportCommand } from "./commands/report.ts";
 import { deadLettersCommand, statusCommand } from "./commands/status.ts";
 import { verifyCommand } from "./commands/verify.ts";
 
@@ -15,10 +17,17 @@ const USAGE = `Usage: responder <command> [options]
 
 Commands:
   drill [--scenario NAME | --all] [--json]   run a local drill end to end (the default job)
+  drill --scenario NAME --target i-… [--profile P] [--region R] [--stage S] [--timeout S] [--json]
+                                             drill through the deployed responder, on an instance
+                                             tagged incident-responder:drill=true (refused otherwise)
   local up [--port N] [--json]               start the local responder; prints one JSON line when ready
   ingest <file|-> [--json] [--timeout S]     put an EventBridge event on the bus and wait for the incident
   plan <file|-> [--json] [--offline]         what the responder would do with an event (dry run)
   status [incidentId] [--json]               list open incidents, or show one incident's timeline
+  report <incidentId> [--out DIR] [--json]   write DIR/<id>.md and DIR/<id>.html (self-contained, with a chart)
+  approve <incidentId> [--reason TEXT]       approve the actions waiting for a person
+  deny <incidentId> [--reason TEXT]          deny them: they will not run
+  close <incidentId> [--reason TEXT]         close the incident (alerted; isolation and evidence stay)
   verify <incidentId> [--restore] [--json]   re-hash every archived artifact against the manifest
   deadletters [--json]                       list events that could not be handled
   cleanroom create <incidentId> [--timeout S] [--json]
@@ -39,6 +48,11 @@ const OPTIONS = {
   offline: { type: "boolean", default: false },
   restore: { type: "boolean", default: false },
   policy: { type: "string" },
+  target: { type: "string" },
+  profile: { type: "string" },
+  region: { type: "string" },
+  reason: { type: "string" },
+  out: { type: "string" },
   help: { type: "boolean", short: "h", default: false },
 } as const;
 
@@ -83,6 +97,11 @@ export async function main(argv: string[]): Promise<number> {
           all: v.all,
           json: v.json,
           ...(port(v.port) ? { port: port(v.port) } : {}),
+          ...(v.target ? { target: v.target } : {}),
+          ...(v.profile ? { profile: v.profile } : {}),
+          ...(v.region ? { region: v.region } : {}),
+          ...(v.stage ? { stage: v.stage } : {}),
+          ...(v.timeout ? { timeoutSeconds: Number(v.timeout) } : {}),
         });
       case "local":
         if (rest[0] !== "up") throw new UsageError("usage: responder local up [--port N] [--json]");
@@ -111,6 +130,29 @@ export async function main(argv: string[]): Promise<number> {
         return await verifyCommand({
           ...(rest[0] ? { incidentId: rest[0] } : {}),
           restore: v.restore,
+          json: v.json,
+          ...(v.stage ? { stage: v.stage } : {}),
+        });
+      case "report":
+        return await reportCommand({
+          ...(rest[0] ? { incidentId: rest[0] } : {}),
+          ...(v.out ? { out: v.out } : {}),
+          json: v.json,
+          ...(v.stage ? { stage: v.stage } : {}),
+        });
+      case "approve":
+      case "deny":
+        return await decideCommand({
+          decision: command === "approve" ? "approved" : "denied",
+          ...(rest[0] ? { incidentId: rest[0] } : {}),
+          ...(v.reason ? { reason: v.reason } : {}),
+          json: v.json,
+          ...(v.stage ? { stage: v.stage } : {}),
+        });
+      case "close":
+        return await closeCommand({
+          ...(rest[0] ? { incidentId: rest[0] } : {}),
+          ...(v.reason ? { reason: v.reason } : {}),
           json: v.json,
           ...(v.stage ? { stage: v.stage } : {}),
         });

@@ -75,6 +75,7 @@ export async function drillCommand(args: DrillArgs): Promise<number> {
     );
     const stats = new Map<string, CallStats>();
     outcomes = await runLocalDrills(session, demo, scenarios, {
+      ...(args.timeoutSeconds ? { timeoutMs: args.timeoutSeconds * 1000 } : {}),
       onScenario: (s, target) => {
         progress("");
         progress(`${bold(`Scenario ${s.name}`)}: ${s.description}`);

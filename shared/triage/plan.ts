@@ -34,7 +34,8 @@ export interface ChoosePlanInput {
  *   stopped); contain-instance is dropped when no instance is left, and narrowed to the
  *   remaining ones (`targets`) otherwise;
  * - when the blast-radius circuit is open, contain-instance requires approval;
- * - launch-cleanroom is dropped for tiers outside `settings.cleanroom.tiers`.
+ * - launch-cleanroom is dropped for tiers outside `settings.cleanroom.tiers`;
+ * - capture-snapshots and launch-cleanroom are dropped when no disk of the finding exists.
  * With no matching playbook the plan is alert only.
  */
 export function choosePlan(input: ChoosePlanInput): Plan {
@@ -61,6 +62,10 @@ export function choosePlan(input: ChoosePlanInput): Plan {
       const kept = applyContainmentRails(action, finding, contexts, policy, containmentsInLastHour, notes);
       if (!kept) continue;
     }
+    if ((action.name === "capture-snapshots" || action.name === "launch-cleanroom") && !hasDisks(finding, contexts)) {
+      notes.push(`${action.name} dropped: no instance or volume of the finding exists to take disks from`);
+      continue;
+    }
     if (action.name === "launch-cleanroom" && !policy.settings.cleanroom.tiers.includes(impact.tier)) {
       notes.push(
         `launch-cleanroom dropped: tier ${impact.tier} is not among cleanroom tiers (${policy.settings.cleanroom.tiers.join(", ") || "none"})`,
@@ -70,6 +75,16 @@ export function choosePlan(input: ChoosePlanInput): Plan {
     actions.push(action);
   }
   return { playbook: playbook.name, actions, notes };
+}
+
+/** True when some instance or volume of the finding exists (a snapshot source), or nothing was read. */
+function hasDisks(finding: Finding, contexts: ResourceContext[]): boolean {
+  const disks = finding.resources.filter((r) => r.kind === "ec2-instance" || r.kind === "ec2-volume");
+  if (disks.length === 0) return true;
+  return disks.some((r) => {
+    const ctx = contexts.find((c) => c.resource.id === r.id);
+    return !ctx || (ctx.exists && !(ctx.state && GONE_STATES.has(ctx.state)));
+  });
 }
 
 /** Narrows contain-instance to the instances it may touch; false when none is left. */

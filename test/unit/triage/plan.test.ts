@@ -241,6 +241,21 @@ playbooks:
     expect(plan.notes).toContain(note);
   });
 
+  it("drops snapshots and the clean room when no disk of the finding exists", () => {
+    // Act
+    const plan = choosePlan({
+      finding: aFinding(),
+      impact: anImpact({ tier: "critical" }),
+      contexts: [anInstance({ state: "terminated" })],
+      policy,
+      containmentsInLastHour: 0,
+    });
+
+    // Assert
+    expect(plan.actions.map((a) => a.name)).toEqual(["collect-artifacts", "notify"]);
+    expect(plan.notes).toContain("capture-snapshots dropped: no instance or volume of the finding exists to take disks from");
+  });
+
   it("narrows containment to the instances that are not protected", () => {
     // Arrange
     const finding = aFinding({
