@@ -391,7 +391,7 @@ export async function checkExpectations(
     checks.push({
       expectation: "instance isolated on every interface (one group, no rules)",
       pass: after.found && everyOne && ids.length === 1 && empty && changed,
-      detail: `${describeGroups(after.groups)}${rules ? ` — ${rules}` : ""}`,
+      detail: `${describeGroups(after.groups)}${rules ? ` — ${rules}` : ""}${changed ? "" : `; the same as before the drill (${describeGroups(before.groups)})`}`,
     });
     const step = incident.steps.contain;
     checks.push({

@@ -42,7 +42,9 @@ export async function waitForSettled(
     const manifestBlocked =
       incident.steps.snapshots?.status === "failed" && incident.steps.manifest === undefined;
     // Without a manifest no `Evidence Preserved` comes, so no clean room either.
-    const expected = expectedSteps(incident).filter((s) => !(manifestBlocked && (s === "manifest" || s === "cleanroom")));
+    const expected = expectedSteps(incident).filter(
+      (s) => !(manifestBlocked && (s === "manifest" || s === "cleanroom")),
+    );
     if (isSettled(incident, expected)) return { incident, settled: true };
     if (Date.now() > deadline) return { incident, settled: false };
     await new Promise((r) => setTimeout(r, opts.intervalMs ?? 150));

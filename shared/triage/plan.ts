@@ -62,7 +62,10 @@ export function choosePlan(input: ChoosePlanInput): Plan {
       const kept = applyContainmentRails(action, finding, contexts, policy, containmentsInLastHour, notes);
       if (!kept) continue;
     }
-    if ((action.name === "capture-snapshots" || action.name === "launch-cleanroom") && !hasDisks(finding, contexts)) {
+    if (
+      (action.name === "capture-snapshots" || action.name === "launch-cleanroom") &&
+      !hasDisks(finding, contexts)
+    ) {
       notes.push(`${action.name} dropped: no instance or volume of the finding exists to take disks from`);
       continue;
     }

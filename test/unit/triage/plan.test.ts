@@ -253,7 +253,9 @@ playbooks:
 
     // Assert
     expect(plan.actions.map((a) => a.name)).toEqual(["collect-artifacts", "notify"]);
-    expect(plan.notes).toContain("capture-snapshots dropped: no instance or volume of the finding exists to take disks from");
+    expect(plan.notes).toContain(
+      "capture-snapshots dropped: no instance or volume of the finding exists to take disks from",
+    );
   });
 
   it("narrows containment to the instances that are not protected", () => {
