@@ -4,6 +4,7 @@
  */
 import { createHash } from "node:crypto";
 import type { ActionResult, Finding, Impact, Plan, StepStatus } from "../domain/types.ts";
+import type { ArtifactRecord } from "../evidence/schema.ts";
 
 /** The state of one step (triage, contain, snapshots, artifacts, manifest, cleanroom…). */
 export interface StepRecord {
@@ -45,19 +46,6 @@ export interface SnapshotRecord {
   progress?: string;
 }
 
-export interface ArtifactRef {
-  name: string;
-  key: string;
-  sha256: string;
-  size: number;
-  storageClass?: string;
-  s3Checksum?: string;
-  versionId?: string;
-  collectedAt: string;
-  collector: string;
-  sourceApiCall: string;
-}
-
 export type IncidentStatus = "open" | "closed";
 
 export interface IncidentRecord {
@@ -82,7 +70,7 @@ export interface IncidentRecord {
   containment?: Record<string, unknown>;
   evidence?: {
     snapshots?: SnapshotRecord[];
-    artifacts?: ArtifactRef[];
+    artifacts?: ArtifactRecord[];
     manifestKey?: string;
     manifestSha256?: string;
   };

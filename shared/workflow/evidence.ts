@@ -420,7 +420,7 @@ export async function maybeSeal(incidentId: string, deps: EvidenceDeps): Promise
   if (!(await deps.store.claimStep(incidentId, MANIFEST_STEP))) return false;
   incident = await deps.store.get(incidentId);
   try {
-    const artifacts = (incident.evidence?.artifacts ?? []) as ArtifactRecord[];
+    const artifacts = incident.evidence?.artifacts ?? [];
     const timeline = await archiveArtifact(deps.s3, {
       bucket: deps.bucket,
       incidentId,
