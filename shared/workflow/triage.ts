@@ -179,6 +179,7 @@ export async function rejectEvent(
   } catch {
     serialised = String(event);
   }
+  const invalid = err instanceof InvalidEventError;
   const letter = {
     id,
     at,
@@ -194,11 +195,13 @@ export async function rejectEvent(
     .deadLetter(letter)
     .catch((x) => deps.log.error("dead letter not recorded", { error: describeError(x) }));
   await notify(deps, {
-    stage: "rejected",
+    stage: invalid ? "rejected" : "failed",
     ...(letter.source || letter.detailType
       ? { about: [letter.source, letter.detailType].filter(Boolean).join(" ") }
       : {}),
-    summary: `An event could not be handled and was set aside (dead letter ${at}#${id}): ${letter.error}`,
+    summary: invalid
+      ? `An invalid event was rejected and set aside (dead letter ${at}#${id}); nothing was changed: ${letter.error}`
+      : `A handler failed on an event (dead letter ${at}#${id}): ${letter.error}. The event is retried; after the last retry it stays in the function's dead-letter queue.`,
     ...(typeof e?.account === "string" && /^\d{12}$/.test(e.account) ? { account: e.account } : {}),
     facts: { "List dead letters": "responder deadletters" },
   }).catch(() => undefined);
