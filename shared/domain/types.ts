@@ -2,26 +2,29 @@
  * Core domain types shared by every module. Pure data: no I/O, no SDK types.
  */
 
-/** Where a finding came from. `drill` wraps another source's event. */
-export type FindingSource = "guardduty" | "cloudtrail" | "config" | "securityhub" | "alarm";
+/** Where a finding came from. A drill wraps another source's event. */
+export const FINDING_SOURCES = ["guardduty", "cloudtrail", "config", "securityhub", "alarm"] as const;
+export type FindingSource = (typeof FINDING_SOURCES)[number];
 
 /** Kinds of affected resource the responder understands. */
-export type ResourceKind =
-  | "ec2-instance"
-  | "ec2-volume"
-  | "ec2-snapshot"
-  | "ec2-image"
-  | "security-group"
-  | "iam-user"
-  | "iam-role"
-  | "iam-access-key"
-  | "s3-bucket"
-  | "eks-cluster"
-  | "lambda-function"
-  | "rds-instance"
-  | "cloudtrail-trail"
-  | "aws-account"
-  | "other";
+export const RESOURCE_KINDS = [
+  "ec2-instance",
+  "ec2-volume",
+  "ec2-snapshot",
+  "ec2-image",
+  "security-group",
+  "iam-user",
+  "iam-role",
+  "iam-access-key",
+  "s3-bucket",
+  "eks-cluster",
+  "lambda-function",
+  "rds-instance",
+  "cloudtrail-trail",
+  "aws-account",
+  "other",
+] as const;
+export type ResourceKind = (typeof RESOURCE_KINDS)[number];
 
 /** One resource a finding is about. */
 export interface AffectedResource {

@@ -3,7 +3,13 @@
  * and a schema that every finding produced by intake satisfies.
  */
 import { z } from "zod";
-import type { AffectedResource, Finding, FindingSource, ResourceKind } from "../domain/types.ts";
+import {
+  type AffectedResource,
+  type Finding,
+  type FindingSource,
+  RESOURCE_KINDS,
+  type ResourceKind,
+} from "../domain/types.ts";
 import { ID_PATTERNS, type JsonObject } from "./schemas/common.ts";
 import {
   describeValue,
@@ -112,23 +118,7 @@ export function title(value: string | undefined | null, fallback: string): strin
 export type FindingCore = Omit<Finding, "drill" | "scenario" | "raw">;
 
 const ResourceSchema = z.object({
-  kind: z.enum([
-    "ec2-instance",
-    "ec2-volume",
-    "ec2-snapshot",
-    "ec2-image",
-    "security-group",
-    "iam-user",
-    "iam-role",
-    "iam-access-key",
-    "s3-bucket",
-    "eks-cluster",
-    "lambda-function",
-    "rds-instance",
-    "cloudtrail-trail",
-    "aws-account",
-    "other",
-  ]),
+  kind: z.enum(RESOURCE_KINDS),
   id: z.string().min(1),
   arn: z.string().optional(),
   region: z.string().optional(),
