@@ -4,6 +4,7 @@
  */
 import { readFileSync } from "node:fs";
 import { eventsClient } from "../../shared/aws/clients.ts";
+import type { IntakeResult } from "../../shared/domain/types.ts";
 import { putEvent } from "../../shared/drill/run.ts";
 import { waitForIncidentOf, waitForSettled } from "../../shared/drill/watch.ts";
 import { InvalidEventError } from "../../shared/errors/index.ts";
@@ -36,31 +37,45 @@ export async function readEvent(file: string | undefined, json: boolean): Promis
   }
 }
 
+/**
+ * Reads and validates an event; says why when it is unusable. Returns the event and its
+ * intake result, or the exit code (2 invalid input; nothing touches the account).
+ */
+export async function readAndNormalize(
+  file: string | undefined,
+  json: boolean,
+): Promise<{ event: unknown; intake: IntakeResult } | number> {
+  const event = await readEvent(file, json);
+  if (event === undefined) return 2;
+  try {
+    return { event, intake: normalizeEvent(event) };
+  } catch (err) {
+    if (err instanceof InvalidEventError) return invalid(json, err);
+    throw err;
+  }
+}
+
+/** Prints that an event is ignored on purpose, with the reason. */
+export function reportIgnored(json: boolean, reason: string): number {
+  if (json) process.stdout.write(`${JSON.stringify({ status: "ignored", reason })}\n`);
+  else console.log(`ignored: ${reason}`);
+  return 0;
+}
+
 export async function ingestCommand(args: {
   file?: string;
   json: boolean;
   timeoutSeconds: number;
   stage?: string;
 }): Promise<number> {
-  const event = await readEvent(args.file, args.json);
-  if (event === undefined) return 2;
   // Validate before anything touches the account: invalid input changes nothing.
-  let intake: ReturnType<typeof normalizeEvent>;
-  try {
-    intake = normalizeEvent(event);
-  } catch (err) {
-    if (err instanceof InvalidEventError) return invalid(args.json, err);
-    throw err;
-  }
+  const read = await readAndNormalize(args.file, args.json);
+  if (typeof read === "number") return read;
+  const { event, intake } = read;
   const conn = await connect(args.stage);
   const e = event as Record<string, unknown>;
   await putEvent(eventsClient(conn.aws), e);
-  if (intake.kind === "ignored") {
-    const out = { status: "ignored", reason: intake.reason };
-    if (args.json) process.stdout.write(`${JSON.stringify(out)}\n`);
-    else console.log(`ignored: ${intake.reason}`);
-    return 0;
-  }
+  if (intake.kind === "ignored") return reportIgnored(args.json, intake.reason);
   const f = intake.finding;
   if (!args.json)
     progress(

@@ -6,14 +6,13 @@
 import { autoScalingClient, ec2Client } from "../../shared/aws/clients.ts";
 import { defaultPolicyFile, loadAwsConfig } from "../../shared/config/index.ts";
 import type { ResourceContext } from "../../shared/domain/types.ts";
-import { describeError, InvalidEventError } from "../../shared/errors/index.ts";
-import { normalizeEvent } from "../../shared/intake/index.ts";
+import { describeError } from "../../shared/errors/index.ts";
 import { loadPolicy } from "../../shared/policy/index.ts";
 import { resolveContexts } from "../../shared/resolve/context.ts";
 import { describeAwsCalls } from "../../shared/triage/index.ts";
 import { decide } from "../../shared/workflow/triage.ts";
 import { bold, dim, progress } from "../output.ts";
-import { readEvent } from "./ingest.ts";
+import { readAndNormalize, reportIgnored } from "./ingest.ts";
 
 export async function planCommand(args: {
   file?: string;
@@ -21,23 +20,10 @@ export async function planCommand(args: {
   policy?: string;
   offline: boolean;
 }): Promise<number> {
-  const event = await readEvent(args.file, args.json);
-  if (event === undefined) return 2;
-  let intake: ReturnType<typeof normalizeEvent>;
-  try {
-    intake = normalizeEvent(event);
-  } catch (err) {
-    if (!(err instanceof InvalidEventError)) throw err;
-    if (args.json)
-      process.stdout.write(`${JSON.stringify({ status: "invalid", error: err.message, path: err.path })}\n`);
-    else console.error(`invalid event: ${err.message}`);
-    return 2;
-  }
-  if (intake.kind === "ignored") {
-    if (args.json) process.stdout.write(`${JSON.stringify({ status: "ignored", reason: intake.reason })}\n`);
-    else console.log(`ignored: ${intake.reason}`);
-    return 0;
-  }
+  const read = await readAndNormalize(args.file, args.json);
+  if (typeof read === "number") return read;
+  const { intake } = read;
+  if (intake.kind === "ignored") return reportIgnored(args.json, intake.reason);
   const finding = intake.finding;
   const policy = loadPolicy(args.policy ?? defaultPolicyFile());
   let contexts: ResourceContext[];
