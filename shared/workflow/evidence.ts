@@ -74,8 +74,16 @@ export async function runEvidence(incidentId: string, deps: EvidenceDeps): Promi
     const instances = await describe(clients.ec2, instanceIds(incident));
     // Both lanes run to their end even when one throws, so neither is left half-claimed.
     const lanes = await Promise.allSettled([
-      wantSnapshots ? snapshotLane(incident, instances, clients.ec2, deps, wantSnapshots.params) : undefined,
-      wantArtifacts ? artifactLane(incident, instances, clients, deps, wantArtifacts.params) : undefined,
+      wantSnapshots
+        ? claimed(deps.store, incidentId, SNAPSHOT_STEP, () =>
+            takeSnapshots(incident, instances, clients.ec2, deps, wantSnapshots.params),
+          )
+        : undefined,
+      wantArtifacts
+        ? claimed(deps.store, incidentId, ARTIFACT_STEP, () =>
+            collectArtifacts(incident, instances, clients, deps, wantArtifacts.params),
+          )
+        : undefined,
     ]);
     const rejected = lanes.find((l): l is PromiseRejectedResult => l.status === "rejected");
     if (rejected) throw rejected.reason;
@@ -89,18 +97,6 @@ export async function runEvidence(incidentId: string, deps: EvidenceDeps): Promi
     });
     throw err;
   }
-}
-
-async function snapshotLane(
-  incident: IncidentRecord,
-  instances: Instance[],
-  ec2: EC2Client,
-  deps: EvidenceDeps,
-  params: Record<string, unknown>,
-): Promise<void> {
-  await claimed(deps.store, incident.incidentId, SNAPSHOT_STEP, () =>
-    takeSnapshots(incident, instances, ec2, deps, params),
-  );
 }
 
 async function takeSnapshots(
@@ -211,18 +207,6 @@ async function takeSnapshots(
       detail: tier.map((t) => `${t.target}: ${t.status}`).join("; "),
     });
   }
-}
-
-async function artifactLane(
-  incident: IncidentRecord,
-  instances: Instance[],
-  clients: ArtifactClients,
-  deps: EvidenceDeps,
-  params: Record<string, unknown>,
-): Promise<void> {
-  await claimed(deps.store, incident.incidentId, ARTIFACT_STEP, () =>
-    collectArtifacts(incident, instances, clients, deps, params),
-  );
 }
 
 async function collectArtifacts(
