@@ -9,6 +9,7 @@ import { drillCommand } from "./commands/drill.ts";
 import { ingestCommand, UsageError } from "./commands/ingest.ts";
 import { localUpCommand } from "./commands/local.ts";
 import { planCommand } from "./commands/plan.ts";
+import { releaseCommand } from "./commands/release.ts";
 import { reportCommand } from "./commands/report.ts";
 import { deadLettersCommand, statusCommand } from "./commands/status.ts";
 import { verifyCommand } from "./commands/verify.ts";
@@ -27,6 +28,7 @@ Commands:
   report <incidentId> [--out DIR] [--json]   write DIR/<id>.md and DIR/<id>.html (self-contained, with a chart)
   approve <incidentId> [--reason TEXT]       approve the actions waiting for a person
   deny <incidentId> [--reason TEXT]          deny them: they will not run
+  release <incidentId> [--force] [--dry-run] restore isolated instances to their pre-isolation state
   close <incidentId> [--reason TEXT]         close the incident (alerted; isolation and evidence stay)
   verify <incidentId> [--restore] [--json]   re-hash every archived artifact against the manifest
   deadletters [--json]                       list events that could not be handled
@@ -47,6 +49,7 @@ const OPTIONS = {
   force: { type: "boolean", default: false },
   offline: { type: "boolean", default: false },
   restore: { type: "boolean", default: false },
+  "dry-run": { type: "boolean", default: false },
   policy: { type: "string" },
   target: { type: "string" },
   profile: { type: "string" },
@@ -123,6 +126,14 @@ export async function main(argv: string[]): Promise<number> {
       case "status":
         return await statusCommand({
           ...(rest[0] ? { incidentId: rest[0] } : {}),
+          json: v.json,
+          ...(v.stage ? { stage: v.stage } : {}),
+        });
+      case "release":
+        return await releaseCommand({
+          ...(rest[0] ? { incidentId: rest[0] } : {}),
+          force: v.force,
+          dryRun: v["dry-run"],
           json: v.json,
           ...(v.stage ? { stage: v.stage } : {}),
         });

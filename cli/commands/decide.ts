@@ -40,7 +40,7 @@ function safeUser(): string {
   }
 }
 
-function checkId(command: string, id: string | undefined): string {
+export function checkId(command: string, id: string | undefined): string {
   if (!id || !INCIDENT_ID_PATTERN.test(id))
     throw new UsageError(
       `${command} needs an incident id like ir-20260101-0123abcd${id ? `, not ${id}` : ""}`,
@@ -48,7 +48,7 @@ function checkId(command: string, id: string | undefined): string {
   return id;
 }
 
-function depsOf(conn: Connection) {
+export function depsOf(conn: Connection) {
   return {
     store: conn.store,
     bus: new EventBridgePublisher(eventsClient(conn.aws), conn.resources.eventBusName),

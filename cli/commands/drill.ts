@@ -18,6 +18,7 @@ import { runLocalDrills, seedDemo } from "../../shared/drill/local.ts";
 import { type DrillOutcome, runDrill, type TargetView, viewTarget } from "../../shared/drill/run.ts";
 import { scenario as findScenario, SCENARIOS, type Scenario } from "../../shared/drill/scenarios.ts";
 import { RefusedError } from "../../shared/errors/index.ts";
+import type { TimelineEntry } from "../../shared/incident/model.ts";
 import { startLocalSession } from "../../shared/local/session.ts";
 import { DRILL_TAG, isDrillTagged } from "../../shared/triage/safety.ts";
 import { connect } from "../connect.ts";
@@ -43,6 +44,12 @@ interface CallStats {
 }
 
 type Outcome = DrillOutcome & { calls?: CallStats };
+
+/** One progress line per timeline entry: `+1.23 s  contain  verified  …`. */
+function entryLine(e: TimelineEntry, ms: number): string {
+  const at = `${ms < -5 ? "-" : "+"}${(Math.abs(ms) / 1000).toFixed(2)} s`;
+  return `  ${dim(at.padStart(9))}  ${e.step.padEnd(10)} ${statusColour(e.status)}  ${e.detail.slice(0, 110)}`;
+}
 
 function callStats(calls: CallRecord[]): CallStats {
   const byOperation: Record<string, number> = {};
@@ -81,10 +88,7 @@ export async function drillCommand(args: DrillArgs): Promise<number> {
         progress(`${bold(`Scenario ${s.name}`)}: ${s.description}`);
         progress(dim(`  target ${target.name} (${target.instanceId})${target.copy ? ", a fresh copy" : ""}`));
       },
-      onEntry: (e, ms) =>
-        progress(
-          `  ${dim(`+${(ms / 1000).toFixed(2)} s`.padStart(9))}  ${e.step.padEnd(10)} ${statusColour(e.status)}  ${e.detail.slice(0, 110)}`,
-        ),
+      onEntry: (e, ms) => progress(entryLine(e, ms)),
       around: async (s, run) => {
         const calls: CallRecord[] = [];
         setCallRecorder((c) => {
@@ -166,10 +170,7 @@ export async function remoteDrillCommand(args: DrillArgs): Promise<number> {
       resources: conn.resources,
       demo: false,
       timeoutMs: (args.timeoutSeconds ?? 300) * 1000,
-      onEntry: (e, ms) =>
-        progress(
-          `  ${dim(`+${(ms / 1000).toFixed(2)} s`.padStart(9))}  ${e.step.padEnd(10)} ${statusColour(e.status)}  ${e.detail.slice(0, 110)}`,
-        ),
+      onEntry: (e, ms) => progress(entryLine(e, ms)),
       // Alerts of the last stage are published right after the step ends: give them a moment.
       afterSettled: () => new Promise((r) => setTimeout(r, 2000)),
     },

@@ -145,10 +145,14 @@ export function shortId(id: string): string {
 }
 
 /**
- * A compact finding type: the resource part of a GuardDuty type goes
+ * A compact finding type: the source prefix of the responder's own types goes
+ * (`cloudtrail:AuthorizeSecurityGroupIngress/OpenToWorld` → `AuthorizeSecurityGroupIngress/OpenToWorld`),
+ * and so does the resource part of a GuardDuty type
  * (`CryptoCurrency:EC2/BitcoinTool.B!DNS` → `CryptoCurrency:BitcoinTool.B!DNS`).
  */
 export function compactType(type: string): string {
+  const own = /^(?:cloudtrail|config|securityhub|alarm):(.+)$/.exec(type);
+  if (own?.[1]) return own[1];
   const m = /^([^:/]+):[^/:]+\/(.+)$/.exec(type);
   return m ? `${m[1]}:${m[2]}` : type;
 }
@@ -207,7 +211,7 @@ export function evidenceLocation(incidentId: string, bucket?: string): string {
   return `s3://${bucket ?? "<evidence bucket>"}/incidents/${incidentId}/`;
 }
 
-const LABEL_WIDTH = 11;
+const LABEL_WIDTH = 12;
 const field = (label: string, value: string) => `${label.padEnd(LABEL_WIDTH)}${value}`;
 
 /** The next steps a person can take at this stage, as commands. */
@@ -223,7 +227,7 @@ function nextSteps(input: AlertInput, inc: IncidentRecord): string[] {
       );
       break;
     case "containment-failed":
-      lines.push(field("Contain:", "by hand: see what is still open below, then check again"));
+      lines.push(field("Contain:", "by hand: see FAILED above, then check again with responder status"));
       break;
     default:
       break;

@@ -14,10 +14,20 @@ export interface CallRecord {
   start: number;
   end: number;
   error?: string;
+  /** The command's input, as given to the client (read it, never change it). */
+  input?: Record<string, unknown>;
 }
 
-/** Decides whether to fail a call before it is sent (tests only). */
-export type FaultInjector = (service: string, operation: string) => Error | undefined;
+/**
+ * Decides whether to fail a call before it is sent (tests only). Called once per attempt,
+ * with the scope of the invocation making it (undefined outside the runner) and its input.
+ */
+export type FaultInjector = (
+  service: string,
+  operation: string,
+  scope: string | undefined,
+  input: Record<string, unknown> | undefined,
+) => Error | undefined;
 
 interface Hooks {
   recorder?: (call: CallRecord) => void;
@@ -56,12 +66,21 @@ export function instrument<T extends { middlewareStack: MiddlewareStackLike }>(c
       const operation = String(context.commandName ?? "").replace(/Command$/, "");
       const start = Date.now();
       const scope = scopes.getStore();
+      const input = args?.input as Record<string, unknown> | undefined;
       try {
         const out = await next(args);
-        hooks.recorder?.({ scope, service, operation, start, end: Date.now() });
+        hooks.recorder?.({ scope, service, operation, start, end: Date.now(), input });
         return out;
       } catch (err) {
-        hooks.recorder?.({ scope, service, operation, start, end: Date.now(), error: (err as Error).name });
+        hooks.recorder?.({
+          scope,
+          service,
+          operation,
+          start,
+          end: Date.now(),
+          error: (err as Error).name,
+          input,
+        });
         throw err;
       }
     },
@@ -74,6 +93,8 @@ export function instrument<T extends { middlewareStack: MiddlewareStackLike }>(c
       const fault = hooks.fault?.(
         String(context.clientName ?? "").replace(/Client$/, ""),
         String(context.commandName ?? "").replace(/Command$/, ""),
+        scopes.getStore(),
+        args?.input as Record<string, unknown> | undefined,
       );
       if (fault) throw fault;
       return next(args);

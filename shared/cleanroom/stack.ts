@@ -22,6 +22,25 @@ export const CLEANROOM_TAG = {
 /** The capability the template needs: it creates an IAM role without a fixed name. */
 export const CLEANROOM_CAPABILITIES = ["CAPABILITY_IAM"] as const;
 
+/**
+ * The IAM path of the workstation role and instance profile each clean room creates
+ * (infra/cleanroom.yaml). The CloudFormation service role may create, change and delete IAM
+ * roles and profiles under this path only.
+ */
+export const CLEANROOM_IAM_PATH = "/incident-responder-cleanroom/";
+
+/**
+ * The CloudFormation service role that creates clean-room stacks in a member account
+ * (infra/member-account-role.yaml). In its own account the responder uses the role its own
+ * stack created (CLEANROOM_STACK_ROLE_ARN).
+ */
+export const MEMBER_STACK_ROLE_NAME = "incident-responder-cleanroom-stack";
+
+/** The ARN of a member account's clean-room stack role. */
+export function memberStackRoleArn(account: string, partition = "aws"): string {
+  return `arn:${partition}:iam::${account}:role/${MEMBER_STACK_ROLE_NAME}`;
+}
+
 /** The stack name of an incident's clean room. */
 export function stackNameFor(incidentId: string): string {
   if (!INCIDENT_ID_PATTERN.test(incidentId))
@@ -136,10 +155,22 @@ export interface CreateStackRequest {
   Capabilities: string[];
   /** A stack that fails is deleted (its events keep the reason), so a retry can reuse the name. */
   OnFailure: "DELETE";
+  /**
+   * The CloudFormation service role that creates, and later deletes, the stack's resources: the
+   * caller itself may only create, read and delete the stack.
+   */
+  RoleARN?: string;
 }
 
-/** Builds the CreateStack request of an incident's clean room (check it first with {@link validateInput}). */
-export function createStackRequest(input: CleanroomInput, template: TemplateSource): CreateStackRequest {
+/**
+ * Builds the CreateStack request of an incident's clean room (check it first with
+ * {@link validateInput}). `roleArn`: the CloudFormation service role of the account.
+ */
+export function createStackRequest(
+  input: CleanroomInput,
+  template: TemplateSource,
+  roleArn?: string,
+): CreateStackRequest {
   return {
     StackName: stackNameFor(input.incidentId),
     ...("body" in template ? { TemplateBody: template.body } : { TemplateURL: template.url }),
@@ -150,6 +181,7 @@ export function createStackRequest(input: CleanroomInput, template: TemplateSour
     Tags: Object.entries(stackTags(input)).map(([Key, Value]) => ({ Key, Value })),
     Capabilities: [...CLEANROOM_CAPABILITIES],
     OnFailure: "DELETE",
+    ...(roleArn ? { RoleARN: roleArn } : {}),
   };
 }
 
@@ -193,7 +225,8 @@ export function describeCreateStack(req: CreateStackRequest, templateLabel?: str
     : `TemplateBody=<${templateLabel ?? "template"}, ${Buffer.byteLength(req.TemplateBody ?? "")} bytes>`;
   const params = req.Parameters.map((p) => `${p.ParameterKey}=${p.ParameterValue}`).join(", ");
   const tags = req.Tags.map((t) => `${t.Key}=${t.Value}`).join(", ");
-  return `cloudformation:CreateStack StackName=${req.StackName} ${template} Capabilities=[${req.Capabilities.join(",")}] OnFailure=${req.OnFailure} Parameters=[${params}] Tags=[${tags}]`;
+  const role = req.RoleARN ? ` RoleARN=${req.RoleARN}` : "";
+  return `cloudformation:CreateStack StackName=${req.StackName} ${template} Capabilities=[${req.Capabilities.join(",")}] OnFailure=${req.OnFailure}${role} Parameters=[${params}] Tags=[${tags}]`;
 }
 
 /** What a stack status means for the responder. */

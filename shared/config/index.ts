@@ -29,6 +29,8 @@ export const ResourcesSchema = z.object({
   evidenceKmsKeyArn: z.string().optional(),
   isolationProfileArn: z.string().optional(),
   cleanroomTemplateUrl: z.string().optional(),
+  /** The CloudFormation service role clean-room stacks are created with, in the responder's own account. */
+  cleanroomStackRoleArn: z.string().optional(),
 });
 export type ResponderResources = z.infer<typeof ResourcesSchema>;
 
@@ -45,6 +47,11 @@ export const ConfigSchema = z.object({
   /** Role assumed in member accounts; unset means act in the responder's own account only. */
   memberRoleName: z.string().optional(),
   memberExternalId: z.string().optional(),
+  /** Name of the deny-all instance profile in member accounts (infra/member-account-role.yaml). */
+  isolationProfileName: z
+    .string()
+    .regex(/^[\w+=,.@-]{1,128}$/, "must be an instance profile name")
+    .default("incident-responder-isolation"),
 });
 export type ResponderConfig = z.infer<typeof ConfigSchema>;
 
@@ -89,6 +96,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ResponderConfi
       evidenceKmsKeyArn: env.EVIDENCE_KMS_KEY_ARN || undefined,
       isolationProfileArn: env.ISOLATION_PROFILE_ARN || undefined,
       cleanroomTemplateUrl: env.CLEANROOM_TEMPLATE_URL || undefined,
+      cleanroomStackRoleArn: env.CLEANROOM_STACK_ROLE_ARN || undefined,
     },
     stage: env.STAGE || undefined,
     policyFile: env.POLICY_FILE || defaultPolicyFile(),
@@ -96,6 +104,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ResponderConfi
     dryRun: boolString.parse(env.DRY_RUN ?? ""),
     memberRoleName: env.MEMBER_ROLE_NAME || undefined,
     memberExternalId: env.MEMBER_EXTERNAL_ID || undefined,
+    isolationProfileName: env.ISOLATION_PROFILE_NAME || undefined,
   });
   if (!parsed.success) throw new ConfigError(formatIssues(parsed.error, ENV_NAMES));
   return parsed.data;
@@ -112,6 +121,7 @@ export function resourcesToEnv(r: ResponderResources): Record<string, string> {
   if (r.evidenceKmsKeyArn) env.EVIDENCE_KMS_KEY_ARN = r.evidenceKmsKeyArn;
   if (r.isolationProfileArn) env.ISOLATION_PROFILE_ARN = r.isolationProfileArn;
   if (r.cleanroomTemplateUrl) env.CLEANROOM_TEMPLATE_URL = r.cleanroomTemplateUrl;
+  if (r.cleanroomStackRoleArn) env.CLEANROOM_STACK_ROLE_ARN = r.cleanroomStackRoleArn;
   return env;
 }
 
@@ -131,6 +141,7 @@ const ENV_NAMES: Record<string, string> = {
   policyFile: "POLICY_FILE",
   cleanroomTemplateFile: "CLEANROOM_TEMPLATE_FILE",
   dryRun: "DRY_RUN",
+  isolationProfileName: "ISOLATION_PROFILE_NAME",
 };
 
 function formatIssues(error: z.ZodError, names: Record<string, string>): string {

@@ -58,7 +58,11 @@ export interface PreparedGroup {
 
 /**
  * Prepares one group in a lane: creates it (or adopts the one a concurrent run created),
- * then makes its rules right, the rule changes in parallel. Throws the AWS error on failure.
+ * then makes its rules right, the rule changes in parallel. An adopted group that does not
+ * carry the responder's tags is tagged first, in a call of its own: IAM allows rule changes
+ * only on groups tagged `incident-responder:managed=true`, so a rule change made before (or
+ * beside) the tagging would be refused and the group left for the next run to finish.
+ * Throws the AWS error on failure.
  */
 export async function prepareGroup(
   lane: Lane,
@@ -67,6 +71,7 @@ export async function prepareGroup(
 ): Promise<PreparedGroup> {
   let groupId = prep.groupId;
   let rules = prep.rules;
+  let tagging: PlannedCall | undefined;
   let how: PreparedGroup["how"] = "existing";
   if (!groupId) {
     const create = prep.create;
@@ -99,26 +104,27 @@ export async function prepareGroup(
         egress: g.IpPermissionsEgress ?? [],
       });
       if (!toManagedGroup(g)) {
-        // A group of that name not tagged as ours: tag it so that the next lookup finds it.
-        const id = groupId;
-        rules = [
-          ...rules,
-          {
-            service: "ec2",
-            operation: "CreateTags",
-            input: {
-              Resources: [id],
-              Tags: [
-                { Key: TAG.role, Value: prep.role },
-                { Key: TAG.managed, Value: "true" },
-              ],
-            },
+        // A group of that name not tagged as ours: tag it, so that IAM lets its rules be
+        // changed and the next lookup finds it.
+        tagging = {
+          service: "ec2",
+          operation: "CreateTags",
+          input: {
+            Resources: [groupId],
+            Tags: [
+              { Key: TAG.role, Value: prep.role },
+              { Key: TAG.managed, Value: "true" },
+            ],
           },
-        ];
+        };
       }
     }
   }
   const id = groupId;
+  if (tagging) {
+    const call = tagging;
+    await lane.call(() => send({ ec2 }, call));
+  }
   const resolved = rules.map((r) => ({
     ...r,
     input: { ...r.input, ...("GroupId" in r.input ? { GroupId: id } : {}) },
@@ -129,7 +135,7 @@ export async function prepareGroup(
     role: prep.role,
     groupId: id,
     how,
-    ruleChanges: resolved.map((r) => r.operation),
+    ruleChanges: [...(tagging ? [tagging.operation] : []), ...resolved.map((r) => r.operation)],
   };
 }
 

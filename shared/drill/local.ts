@@ -64,18 +64,26 @@ export async function runLocalDrills(
     opts.queueName ?? "drill-alert-subscriber",
   );
   const store = new DynamoIncidentStore(dynamoDocClient(aws), session.local.resources.incidentTable);
+  // Copies are made before any scenario runs: a copy of an instance already contained
+  // would inherit its isolation.
   const used = new Map<string, number>();
-  const outcomes: DrillOutcome[] = [];
+  const targets: LocalDrillTarget[] = [];
   for (const s of scenarios) {
     const demoTarget = demo.instances[s.demoTarget];
     const n = (used.get(s.demoTarget) ?? 0) + 1;
     used.set(s.demoTarget, n);
     const copy = n > 1;
-    const instanceId = copy
-      ? await cloneInstance(clients.ec2, demoTarget.instanceId, n)
-      : demoTarget.instanceId;
-    const name = copy ? nextName(demoTarget.name, n) : demoTarget.name;
-    opts.onScenario?.(s, { instanceId, name, copy });
+    targets.push({
+      instanceId: copy ? await cloneInstance(clients.ec2, demoTarget.instanceId, n) : demoTarget.instanceId,
+      name: copy ? nextName(demoTarget.name, n) : demoTarget.name,
+      copy,
+    });
+  }
+  const outcomes: DrillOutcome[] = [];
+  for (const [i, s] of scenarios.entries()) {
+    const target = targets[i] as LocalDrillTarget;
+    const instanceId = target.instanceId;
+    opts.onScenario?.(s, target);
     const run = () =>
       runDrill(
         s,

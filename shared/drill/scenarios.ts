@@ -108,9 +108,14 @@ function securityGroupOpened(t: ScenarioTarget): Record<string, unknown> {
 }
 
 /** An AWS Config rule turning NON_COMPLIANT on the target instance (IMDSv2 not required). */
+let lastConfigMs = 0;
+
 function configNonCompliant(t: ScenarioTarget): Record<string, unknown> {
   const e = fixture("config-noncompliant.json");
-  const now = new Date();
+  // Config findings are identified by rule, resource and recording time: two drills never
+  // share a millisecond, or the second would be a duplicate of the first.
+  lastConfigMs = Math.max(Date.now(), lastConfigMs + 1);
+  const now = new Date(lastConfigMs);
   const iso = now.toISOString();
   const rule = "ec2-imdsv2-check";
   const d = e.detail;

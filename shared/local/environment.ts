@@ -4,6 +4,7 @@
  */
 
 import { PutRuleCommand, PutTargetsCommand } from "@aws-sdk/client-eventbridge";
+import { SubscribeCommand } from "@aws-sdk/client-sns";
 import { CreateQueueCommand, GetQueueAttributesCommand } from "@aws-sdk/client-sqs";
 import { GetCallerIdentityCommand } from "@aws-sdk/client-sts";
 import {
@@ -20,7 +21,7 @@ import {
 import { type ResponderResources, resourcesToEnv } from "../config/index.ts";
 import { ConfigError } from "../errors/index.ts";
 import { type ProvisionResult, provision, type StackContext } from "./provision.ts";
-import { type EventRoute, eventRoutes } from "./routes.ts";
+import { type EventRoute, eventRoutes, type SnsRoute, snsRoutes } from "./routes.ts";
 import { type Json, loadServerless, stackName } from "./serverless.ts";
 
 export const LOCAL_STAGE = "local";
@@ -32,10 +33,10 @@ export interface LocalResponder {
   doc: Json;
 }
 
-export interface RouteQueue {
-  route: EventRoute;
-  queueUrl: string;
-}
+/** A route of a function and the queue the local runner reads it from (one queue per function). */
+export type RouteQueue =
+  | { kind: "eventBridge"; route: EventRoute; queueUrl: string }
+  | { kind: "sns"; route: SnsRoute; queueUrl: string };
 
 /** Maps the stack's outputs to the resources the handlers are configured with. */
 export function resourcesFromOutputs(outputs: Record<string, string>): ResponderResources {
@@ -51,6 +52,8 @@ export function resourcesFromOutputs(outputs: Record<string, string>): Responder
     eventBusName: need("EventBusName"),
     evidenceKmsKeyArn: need("ResponderKeyArn"),
     isolationProfileArn: need("IsolationInstanceProfileArn"),
+    // Optional: a stack deployed before the clean-room stack role existed has no such output.
+    ...(outputs.CleanroomStackRoleArn ? { cleanroomStackRoleArn: outputs.CleanroomStackRoleArn } : {}),
   };
 }
 
@@ -83,7 +86,8 @@ export async function provisionLocal(aws: ClientOptions, stage = LOCAL_STAGE): P
 
 /**
  * Builds one EventBridge rule per function event, from the function's own pattern, with an
- * SQS queue per function as its target. Idempotent.
+ * SQS queue per function as its target; and subscribes that queue to the topic of each of the
+ * function's `sns` events (raw delivery off: the runner reads the SNS envelope). Idempotent.
  */
 export async function createRoutes(
   aws: ClientOptions,
@@ -93,8 +97,9 @@ export async function createRoutes(
   const events = eventsClient(aws);
   const byFunction = new Map<string, RouteQueue[]>();
   const routes = eventRoutes(local.doc, local.context, local.provisioned.physical);
+  const subscriptions = snsRoutes(local.doc, local.context, local.provisioned.physical);
   const queues = new Map<string, { url: string; arn: string }>();
-  for (const fn of new Set(routes.map((r) => r.functionName))) {
+  for (const fn of new Set([...routes, ...subscriptions].map((r) => r.functionName))) {
     const q = await sqs.send(
       new CreateQueueCommand({
         QueueName: `${local.context.stackName}-${fn}`,
@@ -126,7 +131,17 @@ export async function createRoutes(
       }),
     );
     const list = byFunction.get(route.functionName) ?? [];
-    list.push({ route, queueUrl: q.url });
+    list.push({ kind: "eventBridge", route, queueUrl: q.url });
+    byFunction.set(route.functionName, list);
+  }
+  const sns = snsClient(aws);
+  for (const route of subscriptions) {
+    const q = queues.get(route.functionName);
+    if (!q) continue;
+    // SNS answers with the existing subscription when the queue is already subscribed.
+    await sns.send(new SubscribeCommand({ TopicArn: route.topicArn, Protocol: "sqs", Endpoint: q.arn }));
+    const list = byFunction.get(route.functionName) ?? [];
+    list.push({ kind: "sns", route, queueUrl: q.url });
     byFunction.set(route.functionName, list);
   }
   return byFunction;

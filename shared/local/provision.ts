@@ -91,7 +91,10 @@ const NOT_NEEDED_LOCALLY: Record<string, string> = {
 
 /**
  * Resources of a type the emulator supports that only the deployed functions use: their
- * execution roles (locally the handlers run in-process, with the local credentials).
+ * execution roles (locally the handlers run in-process, with the local credentials). Other
+ * roles are created: the isolation role, and the clean-room stack role (CloudFormation's service
+ * role), whose ARN the local cleanroom lane passes as RoleARN like the deployed one (the
+ * emulator accepts it and builds the stack with the caller's credentials).
  */
 function notNeededLocally(type: string, props: Json): string | undefined {
   if (type !== "AWS::IAM::Role") return undefined;

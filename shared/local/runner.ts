@@ -1,7 +1,8 @@
 /**
- * The local runner: drains each function's SQS queue (fed by EventBridge rules in the
- * emulator) and invokes that function's handler in-process, as Lambda would: at most a few
- * attempts per event, then the event is set aside as a failed delivery.
+ * The local runner: drains each function's SQS queue (fed by EventBridge rules and SNS
+ * subscriptions in the emulator) and invokes that function's handler in-process, as Lambda
+ * would: at most a few attempts per event, then the event is set aside as a failed delivery.
+ * SNS notifications are handed over as Lambda's SNS event (`Records[].Sns`).
  */
 import { randomUUID } from "node:crypto";
 import { fileURLToPath } from "node:url";
@@ -116,6 +117,59 @@ export function scheduledEvent(route: ScheduleRoute, ctx: ScheduleContext, now =
   };
 }
 
+/** An SNS notification as SNS delivers it to an SQS queue without raw delivery. */
+export interface SnsNotification {
+  Type: "Notification";
+  MessageId: string;
+  TopicArn: string;
+  Message: string;
+  Subject?: string;
+  Timestamp?: string;
+  SignatureVersion?: string;
+  Signature?: string;
+  SigningCertURL?: string;
+  UnsubscribeURL?: string;
+  MessageAttributes?: Record<string, { Type: string; Value: string }>;
+}
+
+/** True when a queue message body is an SNS notification envelope. */
+export function isSnsNotification(body: unknown): body is SnsNotification {
+  const b = body as Partial<SnsNotification> | null;
+  return (
+    typeof b === "object" &&
+    b !== null &&
+    b.Type === "Notification" &&
+    typeof b.TopicArn === "string" &&
+    typeof b.Message === "string"
+  );
+}
+
+/** The event Lambda receives for one SNS notification (one record, as SNS always sends). */
+export function snsLambdaEvent(n: SnsNotification) {
+  return {
+    Records: [
+      {
+        EventVersion: "1.0",
+        EventSubscriptionArn: `${n.TopicArn}:local-runner`,
+        EventSource: "aws:sns",
+        Sns: {
+          Type: "Notification",
+          MessageId: n.MessageId,
+          TopicArn: n.TopicArn,
+          Subject: n.Subject ?? null,
+          Message: n.Message,
+          Timestamp: n.Timestamp ?? new Date().toISOString(),
+          SignatureVersion: n.SignatureVersion ?? "1",
+          Signature: n.Signature ?? "",
+          SigningCertUrl: n.SigningCertURL ?? "",
+          UnsubscribeUrl: n.UnsubscribeURL ?? "",
+          MessageAttributes: n.MessageAttributes ?? {},
+        },
+      },
+    ],
+  };
+}
+
 export class LocalRunner {
   private running = false;
   private readonly loops: Promise<void>[] = [];
@@ -127,12 +181,19 @@ export class LocalRunner {
   readonly failedDeliveries: Invocation[] = [];
   readonly handlers = new Map<string, Promise<Handler>>();
   maxConcurrency = 0;
+  /** The topics each function subscribes to (its `sns` events). */
+  private readonly topics = new Map<string, Set<string>>();
 
   constructor(
     private readonly sqs: SQSClient,
     private readonly queues: Map<string, RouteQueue[]>,
     private readonly options: RunnerOptions = {},
-  ) {}
+  ) {
+    for (const [functionName, routes] of queues) {
+      const arns = routes.flatMap((r) => (r.kind === "sns" ? [r.route.topicArn] : []));
+      if (arns.length) this.topics.set(functionName, new Set(arns));
+    }
+  }
 
   start(): void {
     this.running = true;
@@ -208,15 +269,25 @@ export class LocalRunner {
     return h;
   }
 
+  /**
+   * Keeps up to `concurrency` invocations of the function running: reads more messages as soon
+   * as a slot frees, without waiting for the rest of a batch (Lambda's asynchronous
+   * invocations have no batches: a slow event does not hold back the ones behind it).
+   */
   private async loop(functionName: string, queueUrl: string): Promise<void> {
     const concurrency = this.options.concurrency ?? 10;
+    const active = new Set<Promise<void>>();
     while (this.running) {
+      if (active.size >= concurrency) {
+        await Promise.race(active);
+        continue;
+      }
       let messages: Message[] = [];
       try {
         const out = await this.sqs.send(
           new ReceiveMessageCommand({
             QueueUrl: queueUrl,
-            MaxNumberOfMessages: Math.min(10, concurrency),
+            MaxNumberOfMessages: Math.min(10, concurrency - active.size),
             WaitTimeSeconds: 1,
             MessageSystemAttributeNames: ["ApproximateReceiveCount"],
           }),
@@ -230,9 +301,19 @@ export class LocalRunner {
       }
       if (!messages.length) continue;
       this.lastActivity = Date.now();
-      await Promise.all(messages.map((m) => this.deliver(functionName, queueUrl, m)));
-      this.lastActivity = Date.now();
+      for (const m of messages) {
+        const delivery: Promise<void> = this.deliver(functionName, queueUrl, m)
+          .catch((err: unknown) => {
+            process.stderr.write(`local runner: delivery to ${functionName} failed: ${describeError(err)}\n`);
+          })
+          .finally(() => {
+            active.delete(delivery);
+            this.lastActivity = Date.now();
+          });
+        active.add(delivery);
+      }
     }
+    await Promise.allSettled(active);
   }
 
   /** Invokes a function's handler in-process with one event, as Lambda would. */
@@ -266,7 +347,9 @@ export class LocalRunner {
     } catch {
       event = m.Body;
     }
-    if (
+    if (isSnsNotification(event) && this.topics.get(functionName)?.has(event.TopicArn)) {
+      event = snsLambdaEvent(event);
+    } else if (
       this.options.account &&
       event &&
       typeof event === "object" &&

@@ -20,11 +20,16 @@ export interface LocalSession {
   stop(): Promise<void>;
 }
 
-export interface SessionOptions extends RunnerOptions {
+export interface SessionOptions extends Omit<RunnerOptions, "maxAttempts"> {
   port?: number;
   region?: string;
   /** Attempts per AWS call in the handlers (1 in tests: unimplemented APIs fail fast). */
   maxAttempts?: number;
+  /**
+   * Attempts per event before the runner sets it aside (Lambda's asynchronous default, 3).
+   * Not the same as `maxAttempts`, which counts the SDK's attempts of one AWS call.
+   */
+  eventAttempts?: number;
 }
 
 /**
@@ -46,7 +51,12 @@ export async function startLocalSession(options: SessionOptions = {}): Promise<L
     Object.assign(process.env, handlerEnv(aws, local.resources), {
       AWS_MAX_ATTEMPTS: String(aws.maxAttempts),
     });
-    const runner = new LocalRunner(sqsClient(aws), queues, { account: local.context.accountId, ...options });
+    const { maxAttempts: _callAttempts, eventAttempts, port: _port, region: _region, ...runnerOptions } = options;
+    const runner = new LocalRunner(sqsClient(aws), queues, {
+      account: local.context.accountId,
+      ...runnerOptions,
+      maxAttempts: eventAttempts ?? 3,
+    });
     runner.start();
     // Scheduled events: always registered (runner.runScheduled), on timers only with options.schedules.enabled.
     runner.schedule(scheduleRoutes(local.doc), {

@@ -29,9 +29,10 @@ h2 { font-size: 17px; margin: 28px 0 8px; padding-bottom: 4px; border-bottom: 1p
 figure { margin: 8px 0; overflow-x: auto; }
 figcaption { color: var(--muted); font-size: 12px; }
 table { border-collapse: collapse; width: 100%; margin: 6px 0 10px; font-size: 13px; }
-th, td { text-align: left; vertical-align: top; padding: 4px 8px; border-bottom: 1px solid var(--line); }
+th, td { text-align: left; vertical-align: top; padding: 4px 8px; border-bottom: 1px solid var(--line); overflow-wrap: anywhere; }
 th { background: var(--panel); font-weight: 600; }
 td.num { text-align: right; white-space: nowrap; }
+td.id { min-width: 210px; max-width: 320px; }
 code, .mono { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; font-size: 12px; word-break: break-all; }
 .status { font-weight: 700; white-space: nowrap; }
 .err { color: #c62828; }
@@ -200,7 +201,12 @@ export function renderHtml(input: ReportInput): string {
     "<h2>Actions and their results</h2>",
     table(
       ["action", "target", "status", "detail"],
-      actions.map((a) => [esc(a.name), `<code>${esc(a.target)}</code>`, status(a.status), esc(a.detail)]),
+      actions.map((a) => [
+        `<td class="id">${esc(a.name)}</td>`,
+        `<td class="id"><code>${esc(a.target)}</code></td>`,
+        status(a.status),
+        esc(a.detail),
+      ]),
       "no action was taken in the account",
     ),
   );
@@ -224,7 +230,7 @@ export function renderHtml(input: ReportInput): string {
     table(
       ["name", "size", "SHA-256", "storage", "collected by"],
       artifacts.map((a) => [
-        `<code>${esc(a.name)}</code>`,
+        `<td class="id"><code>${esc(a.name)}</code></td>`,
         `<td class="num">${esc(formatBytes(a.size))}</td>`,
         `<code>${esc(a.sha256)}</code>`,
         esc(a.storageClass ?? ""),

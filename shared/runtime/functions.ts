@@ -13,29 +13,60 @@ import {
 } from "../aws/clients.ts";
 import { loadTemplate, type TemplateSource } from "../cleanroom/index.ts";
 import { InvalidEventError } from "../errors/index.ts";
+import { isApprovalEvent } from "../intake/approval.ts";
 import { resolveContexts } from "../resolve/context.ts";
-import { type CleanroomDeps, type CleanroomOutcome, handleCleanroomEvent } from "../workflow/cleanroom.ts";
-import { runContainment } from "../workflow/contain.ts";
+import { type ApprovalEventOutcome, decideFromEvent } from "../workflow/approval.ts";
+import {
+  type CleanroomDeps,
+  type CleanroomOutcome,
+  cleanroomStackRoleFor,
+  handleCleanroomEvent,
+} from "../workflow/cleanroom.ts";
+import { isolationProfileFor as isolationProfileResolver, runContainment } from "../workflow/contain.ts";
 import { onSnapshotEvent, runEvidence } from "../workflow/evidence.ts";
-import { rejectEvent, type TriageOutcome, triageEvent } from "../workflow/triage.ts";
+import { intakeSnsEvent, type SnsIntakeOutcome } from "../workflow/sns-intake.ts";
+import { rejectEvent, type TriageDeps, type TriageOutcome, triageEvent } from "../workflow/triage.ts";
 import type { Runtime } from "./base.ts";
 import { type Logic, MetricUnit } from "./lambda.ts";
 
 type AnyEvent = { source?: string; "detail-type"?: string; detail?: Record<string, unknown> };
 
-/** triage: every security event. Invalid events are recorded and alerted, not retried. */
-export function triageLogic(rt: Runtime): Logic<unknown> {
+/** The triage workflow's dependencies: the shared ones, and reading the affected resources. */
+function triageDeps(rt: Runtime): TriageDeps {
   const clientsFor = async (account: string, incidentId: string) => {
     const o = await rt.sessions.optionsFor(account, incidentId);
     return { ec2: ec2Client(o), autoScaling: autoScalingClient(o) };
   };
-  return async (event, { metrics }): Promise<TriageOutcome | { outcome: "rejected"; error: string }> => {
+  return {
+    ...rt.deps,
+    resolve: async (finding) =>
+      (await resolveContexts(finding.resources, await clientsFor(finding.account, "triage"))).contexts,
+  };
+}
+
+type Rejected = { outcome: "rejected"; error: string };
+
+/**
+ * triage: every security event, and approval decisions sent as events (on the responder's
+ * bus). Invalid events are recorded and alerted, not retried.
+ */
+export function triageLogic(rt: Runtime): Logic<unknown> {
+  const deps = triageDeps(rt);
+  return async (event, { metrics }): Promise<TriageOutcome | ApprovalEventOutcome | Rejected> => {
+    if (isApprovalEvent(event)) {
+      try {
+        const out = await decideFromEvent(event, rt.deps);
+        if (out.outcome !== "duplicate") metrics.addMetric("ApprovalDecisions", MetricUnit.Count, 1);
+        return out;
+      } catch (err) {
+        if (!(err instanceof InvalidEventError)) throw err;
+        metrics.addMetric("EventsRejected", MetricUnit.Count, 1);
+        await rejectEvent(event, err, rt.deps);
+        return { outcome: "rejected", error: err.message };
+      }
+    }
     try {
-      const out = await triageEvent(event, {
-        ...rt.deps,
-        resolve: async (finding) =>
-          (await resolveContexts(finding.resources, await clientsFor(finding.account, "triage"))).contexts,
-      });
+      const out = await triageEvent(event, deps);
       if (out.outcome === "created" && out.impact) {
         metrics.addDimension("tier", out.impact.tier);
         metrics.addMetric("IncidentsOpened", MetricUnit.Count, 1);
@@ -50,16 +81,37 @@ export function triageLogic(rt: Runtime): Logic<unknown> {
   };
 }
 
+/**
+ * intake: events published to the intake topic (SNS), each record triaged like an
+ * EventBridge event. Invalid records are recorded and alerted, not retried.
+ */
+export function intakeLogic(rt: Runtime): Logic<unknown> {
+  const deps = triageDeps(rt);
+  return async (event, { metrics }): Promise<SnsIntakeOutcome[]> => {
+    const outcomes = await intakeSnsEvent(event, deps);
+    const created = outcomes.flatMap((o) => (o.outcome === "created" ? [o] : []));
+    const rejected = outcomes.filter((o) => o.outcome === "rejected").length;
+    const tier = created.length === 1 ? created[0]?.impact?.tier : undefined;
+    if (tier) metrics.addDimension("tier", tier);
+    if (created.length) metrics.addMetric("IncidentsOpened", MetricUnit.Count, created.length);
+    if (rejected) metrics.addMetric("EventsRejected", MetricUnit.Count, rejected);
+    return outcomes;
+  };
+}
+
 /** contain: `Incident Opened` / `Incident Approved` with contain-instance. */
 export function containLogic(rt: Runtime): Logic<AnyEvent> {
+  const isolationProfileFor = isolationProfileResolver({
+    ownAccount: () => rt.sessions.ownAccount(),
+    ownProfileArn: rt.config.resources.isolationProfileArn,
+    memberProfileName: rt.config.isolationProfileName,
+  });
   return async (event, { metrics }) => {
     const incidentId = String(event.detail?.incidentId ?? "");
     const started = Date.now();
     const outcomes = await runContainment(incidentId, {
       ...rt.deps,
-      ...(rt.config.resources.isolationProfileArn
-        ? { isolationProfileArn: rt.config.resources.isolationProfileArn }
-        : {}),
+      isolationProfileFor,
       clientsFor: async (account, id) => {
         const o = await rt.sessions.optionsFor(account, id);
         return { ec2: ec2Client(o), autoScaling: autoScalingClient(o), elbv2: elbv2Client(o) };
@@ -122,6 +174,10 @@ export function cleanroomLogic(rt: Runtime): Logic<AnyEvent> {
       return template;
     },
     ownAccount: () => rt.sessions.ownAccount(),
+    stackRoleArnFor: cleanroomStackRoleFor({
+      ownAccount: () => rt.sessions.ownAccount(),
+      ownRoleArn: rt.config.resources.cleanroomStackRoleArn,
+    }),
     clientsFor: async (account, id) => {
       const o = await rt.sessions.optionsFor(account, id);
       return { cfn: cfnClient(o), ec2: ec2Client(o), region: o.region };

@@ -11,6 +11,7 @@ import { captureLambdaHandler } from "@aws-lambda-powertools/tracer/middleware";
 import middy from "@middy/core";
 import type { Context } from "aws-lambda";
 import { describeError } from "../errors/index.ts";
+import { wasAlerted } from "../workflow/notify.ts";
 import { rejectEvent } from "../workflow/triage.ts";
 import type { Runtime } from "./base.ts";
 
@@ -40,7 +41,8 @@ export function lambdaHandler<E>(runtime: Runtime, logic: Logic<E>) {
     } catch (err) {
       metrics.addMetric("HandlerErrors", MetricUnit.Count, 1);
       runtime.logger.error("handler failed", { error: describeError(err) });
-      await rejectEvent(event, err, runtime.deps);
+      // A lane that failed has alerted on its incident already; anything else is alerted here.
+      if (!wasAlerted(err)) await rejectEvent(event, err, runtime.deps);
       throw err;
     }
   })

@@ -2,7 +2,8 @@
  * Approvals: actions marked `requiresApproval` (by the policy, or by the blast-radius
  * circuit) wait until a person approves or denies them.
  */
-import { RefusedError } from "../errors/index.ts";
+import { InvalidEventError, NotFoundError, RefusedError } from "../errors/index.ts";
+import { parseApprovalEvent } from "../intake/approval.ts";
 import type { BaseDeps } from "./deps.ts";
 import { nowIso } from "./deps.ts";
 import { notify } from "./notify.ts";
@@ -66,4 +67,49 @@ export async function decide(
     });
   }
   return waiting;
+}
+
+/** What an approval event came to. */
+export type ApprovalEventOutcome = {
+  outcome: "approved" | "denied" | "duplicate";
+  incidentId: string;
+  actions: string[];
+};
+
+/**
+ * Handles an `Incident Approval Decision` event (source `incident-responder.approvals`, on the
+ * responder's bus): the same {@link decide} as `responder approve|deny`. The same event
+ * delivered again (EventBridge delivers at least once) is recognised by its id and changes nothing.
+ * @throws InvalidEventError for a malformed decision, and for one that cannot apply — an
+ * unknown or closed incident, nothing waiting, already decided (path `detail.incidentId`, the
+ * RefusedError or NotFoundError as `cause`): another attempt would not change the answer.
+ */
+export async function decideFromEvent(
+  event: unknown,
+  deps: Pick<BaseDeps, "store" | "bus" | "alerter" | "log" | "now">,
+): Promise<ApprovalEventOutcome> {
+  const d = parseApprovalEvent(event);
+  try {
+    const incident = await deps.store.get(d.incidentId);
+    const same = (incident.approvals ?? []).find((a) => a.by === d.by && a.decision === d.decision);
+    if (same) {
+      deps.log.info("approval event already recorded", { incidentId: d.incidentId, eventId: d.eventId });
+      return { outcome: "duplicate", incidentId: d.incidentId, actions: [] };
+    }
+    const actions = await decide(
+      {
+        incidentId: d.incidentId,
+        decision: d.decision,
+        by: d.by,
+        ...(d.reason ? { reason: d.reason } : {}),
+      },
+      deps,
+    );
+    return { outcome: d.decision, incidentId: d.incidentId, actions };
+  } catch (err) {
+    if (err instanceof RefusedError || err instanceof NotFoundError) {
+      throw new InvalidEventError(err.message, "detail.incidentId", { cause: err });
+    }
+    throw err;
+  }
 }

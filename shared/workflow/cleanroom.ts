@@ -29,6 +29,7 @@ import {
   leftoverResources,
   listCleanroomStacks,
   MAX_EVIDENCE_SNAPSHOTS,
+  memberStackRoleArn,
   type StackView,
   s3PrefixListId,
   selectExpired,
@@ -66,6 +67,11 @@ export interface CleanroomDeps extends BaseDeps {
   explicitVolumeSize: boolean;
   /** The responder's own account (the expiry sweep always looks there). */
   ownAccount(): Promise<string>;
+  /**
+   * The CloudFormation service role that creates the stack's resources in `account` (see
+   * {@link cleanroomStackRoleFor}); undefined: CloudFormation uses the caller's credentials.
+   */
+  stackRoleArnFor?(account: string): Promise<string | undefined>;
   /** How long a status event waits for a launch or destroy still being recorded (ms). */
   settleWaitMs?: number;
 }
@@ -99,6 +105,23 @@ export type LaunchTrigger = { kind: "evidence" } | { kind: "request"; requestedB
 export type DestroyTrigger =
   | { kind: "request"; requestedBy?: string }
   | { kind: "expired"; expiresAt: string };
+
+/**
+ * Which CloudFormation service role creates clean rooms in `account`: the role the responder's
+ * own stack created (CLEANROOM_STACK_ROLE_ARN) in the function's own account; in any other
+ * account that member account's `incident-responder-cleanroom-stack`
+ * (infra/member-account-role.yaml), which the member role may pass.
+ */
+export function cleanroomStackRoleFor(roles: {
+  ownAccount(): Promise<string>;
+  ownRoleArn?: string | undefined;
+}): (account: string) => Promise<string | undefined> {
+  const partition = roles.ownRoleArn?.split(":")[1] || "aws";
+  return async (account) => {
+    if (!account || account === (await roles.ownAccount())) return roles.ownRoleArn || undefined;
+    return memberStackRoleArn(account, partition);
+  };
+}
 
 type AnyEvent = {
   source?: string;
@@ -243,7 +266,8 @@ export async function launchCleanroom(
       evidenceVolumeSizeGiB: size,
     };
     const template = await deps.template();
-    const request = createStackRequest(input, template);
+    const roleArn = await deps.stackRoleArnFor?.(incident.account);
+    const request = createStackRequest(input, template, roleArn);
     const call = describeCreateStack(request, "source" in template ? template.source : undefined);
     if (incident.dryRun) {
       actions.push({

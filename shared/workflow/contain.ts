@@ -22,7 +22,41 @@ export const CONTAIN_STEP = "contain";
 
 export interface ContainDeps extends BaseDeps {
   clientsFor(account: string, incidentId: string): Promise<ContainmentClients>;
-  isolationProfileArn?: string;
+  /**
+   * The deny-all instance profile that isolates an instance of `account` (see
+   * {@link isolationProfileFor}); absent, or undefined for an account, skips the profile swap.
+   */
+  isolationProfileFor?(account: string): Promise<string | undefined>;
+}
+
+/** The isolation profile's name in member accounts (infra/member-account-role.yaml, `IsolationRoleName`). */
+export const MEMBER_ISOLATION_PROFILE_NAME = "incident-responder-isolation";
+
+/** Where the deny-all profiles are: the function's own one, and the name member accounts give theirs. */
+export interface IsolationProfiles {
+  /** The account the function runs in (AccountSessions.ownAccount). */
+  ownAccount(): Promise<string>;
+  /** The responder's own profile (ISOLATION_PROFILE_ARN); unset: no profile swap in its own account. */
+  ownProfileArn?: string | undefined;
+  /** The profile's name in member accounts (ISOLATION_PROFILE_NAME). */
+  memberProfileName?: string | undefined;
+}
+
+/**
+ * Which deny-all profile isolates an instance of `account`. EC2 attaches only a profile of the
+ * instance's own account: in the function's own account that is the responder's profile
+ * (ISOLATION_PROFILE_ARN); in any other account it is that member account's own profile,
+ * `arn:aws:iam::<member>:instance-profile/<name>`, created by infra/member-account-role.yaml.
+ */
+export function isolationProfileFor(
+  profiles: IsolationProfiles,
+): (account: string) => Promise<string | undefined> {
+  const partition = profiles.ownProfileArn?.split(":")[1] || "aws";
+  const name = profiles.memberProfileName || MEMBER_ISOLATION_PROFILE_NAME;
+  return async (account) => {
+    if (!account || account === (await profiles.ownAccount())) return profiles.ownProfileArn || undefined;
+    return `arn:${partition}:iam::${account}:instance-profile/${name}`;
+  };
 }
 
 /** Instances the plan's contain-instance action targets (the plan has applied the safety rails). */
@@ -94,6 +128,7 @@ async function contain(
   const failures: { what: string; error: string }[] = [];
   try {
     const clients = await deps.clientsFor(incident.account, incidentId);
+    const isolationProfileArn = await deps.isolationProfileFor?.(incident.account);
     const results = await Promise.allSettled(
       containTargets(incident).map((instanceId) => {
         const opts: ContainOptions = {
@@ -102,7 +137,7 @@ async function contain(
           stopInstance: Boolean(params.stopInstance),
           asgMode: params.asgMode ?? "standby",
           stopProtection: Boolean(params.stopProtection),
-          ...(deps.isolationProfileArn ? { isolationProfileArn: deps.isolationProfileArn } : {}),
+          ...(isolationProfileArn ? { isolationProfileArn } : {}),
           ...(previous[instanceId] ? { previous: previous[instanceId] } : {}),
           ...(deps.now ? { now: deps.now } : {}),
         };

@@ -54,6 +54,13 @@ export async function notify(
  * could not be built…). Never throws: the caller rethrows the original error so the event is
  * retried, and the alert says what was left undone.
  */
+const alerted = new WeakSet<object>();
+
+/** True when a workflow has already alerted this error (the handler need not alert again). */
+export function wasAlerted(err: unknown): boolean {
+  return typeof err === "object" && err !== null && alerted.has(err);
+}
+
 export async function alertFailure(
   deps: Pick<BaseDeps, "alerter" | "store" | "log" | "now" | "evidenceBucket">,
   incidentId: string,
@@ -70,6 +77,7 @@ export async function alertFailure(
       failed: [{ what, error: describeError(err) }],
       leftToDo: opts.leftToDo ?? [`Check the incident: responder status ${incidentId}`],
     });
+    if (typeof err === "object" && err !== null) alerted.add(err);
   } catch (alertErr) {
     deps.log.error("failure alert not sent", {
       incidentId,

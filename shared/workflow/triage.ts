@@ -107,11 +107,32 @@ export async function triageEvent(event: unknown, deps: TriageDeps): Promise<Tri
   if (opened.outcome === "duplicate") {
     // A retry of an event whose first attempt opened the incident but failed before its
     // alert went out (the bus or SNS refused): start the lanes again (they are idempotent)
-    // and send the alerts that are missing, instead of leaving the incident silent.
+    // and send the alerts that are missing, instead of leaving the incident silent. Only once
+    // that attempt has given up: copies delivered while it is still announcing are duplicates.
     const existing = await deps.store.find(opened.incidentId);
-    if (existing?.status === "open" && !existing.alerts.some((a) => a.stage === "opened")) {
+    if (
+      existing?.status === "open" &&
+      !existing.alerts.some((a) => a.stage === "opened") &&
+      announceAbandoned(existing, deps) &&
+      (await deps.store.claimStep(existing.incidentId, ANNOUNCE_STEP, 60_000))
+    ) {
       deps.log.warn("incident opened without its alert: resuming", { incidentId: existing.incidentId });
-      await announce(existing, deps);
+      try {
+        await announce(existing, deps);
+      } catch (err) {
+        await deps.store
+          .finishStep(existing.incidentId, ANNOUNCE_STEP, "failed", "lanes or alerts not sent", {
+            error: describeError(err),
+          })
+          .catch(() => undefined);
+        throw err;
+      }
+      await deps.store.finishStep(
+        existing.incidentId,
+        ANNOUNCE_STEP,
+        "ok",
+        "lanes started and alerts sent on a retry",
+      );
       return {
         outcome: "created",
         incidentId: existing.incidentId,
@@ -130,8 +151,41 @@ export async function triageEvent(event: unknown, deps: TriageDeps): Promise<Tri
     );
     return { outcome: opened.outcome, incidentId: opened.incidentId };
   }
-  await announce(incident, deps);
+  try {
+    await announce(incident, deps);
+  } catch (err) {
+    // Says to the retry that this attempt gave up (see announceAbandoned).
+    await deps.store
+      .note(incident.incidentId, {
+        step: ANNOUNCE_STEP,
+        status: "failed",
+        detail: "lanes or alerts not sent: the event is retried",
+        error: describeError(err),
+      })
+      .catch(() => undefined);
+    throw err;
+  }
   return { outcome: "created", incidentId: incident.incidentId, impact, plan };
+}
+
+/** The step (timeline and step map) of starting an incident's lanes and sending its first alerts. */
+const ANNOUNCE_STEP = "announce";
+
+/**
+ * How long the attempt that opened an incident may still be announcing it: longer than the
+ * function's timeout (serverless.yml), so that after it the attempt has certainly ended.
+ */
+export const ANNOUNCE_GRACE_MS = 3 * 60_000;
+
+/**
+ * True when the attempt that opened the incident will not announce it: it said so on the
+ * timeline, or it is past {@link ANNOUNCE_GRACE_MS} (it crashed or timed out). Until then a
+ * copy of the event is a duplicate, even when the opened alert is not recorded yet.
+ */
+function announceAbandoned(incident: IncidentRecord, deps: Pick<BaseDeps, "now">): boolean {
+  if (incident.timeline.some((t) => t.step === ANNOUNCE_STEP && t.status === "failed")) return true;
+  const now = (deps.now?.() ?? new Date()).getTime();
+  return now - Date.parse(incident.createdAt) > ANNOUNCE_GRACE_MS;
 }
 
 /** Starts the plan's lanes through the bus, then sends the opened (and awaiting-approval) alerts. */
@@ -151,7 +205,9 @@ async function announce(incident: IncidentRecord, deps: TriageDeps): Promise<voi
     incident,
     summary: `${finding.title} — impact ${impact.tier} (${impact.score}/100). ${
       lanes.length ? `Started: ${lanes.join(", ")}.` : "Alert only: the plan takes no action in the account."
-    }${waiting.length ? ` Waiting for approval: ${waiting.join(", ")}.` : ""}`,
+    }${waiting.length ? ` Waiting for approval: ${waiting.join(", ")}.` : ""}${
+      plan.notes.length ? ` Safety rails: ${plan.notes.join("; ")}.` : ""
+    }`,
     leftToDo: [...lanes.map((a) => `${a}: started`), ...waiting.map((a) => `${a}: waits for approval`)],
   });
   if (waiting.length) {

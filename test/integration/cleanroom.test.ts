@@ -308,6 +308,15 @@ describe("a clean room launched on Evidence Preserved and destroyed on request",
     expect(Date.parse(record.expiresAt ?? "")).toBeGreaterThan(Date.parse(incident.createdAt));
   });
 
+  it("has CloudFormation build it with the clean-room stack role, as in AWS (the emulator accepts RoleARN)", async () => {
+    const create = (await store.get(incident.incidentId)).actions.find(
+      (a) => a.name === "cleanroom:create-stack",
+    );
+
+    expect(session.local.resources.cleanroomStackRoleArn).toMatch(/^arn:aws:iam::\d{12}:role\//);
+    expect(create?.detail).toContain(`RoleARN=${session.local.resources.cleanroomStackRoleArn} `);
+  });
+
   it("builds a VPC without an internet gateway, the workstation, and one evidence volume per snapshot", async () => {
     const o = record.outputs;
     const igws = await ec2.send(

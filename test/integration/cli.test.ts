@@ -3,9 +3,11 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
+  CreateSecurityGroupCommand,
   DescribeNetworkInterfacesCommand,
   DescribeSecurityGroupsCommand,
   DescribeSnapshotsCommand,
+  ModifyNetworkInterfaceAttributeCommand,
 } from "@aws-sdk/client-ec2";
 import { PutObjectCommand } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -145,6 +147,45 @@ describe("responder local up + ingest, from another process", () => {
     expect(status.timeline.map((t) => t.step)).toEqual(
       expect.arrayContaining(["detection", "triage", "contain", "snapshots", "manifest"]),
     );
+  });
+
+  it("refuses to release an instance changed since isolation, and releases it with --force", async () => {
+    const ec2 = ec2Client(aws);
+    const id = String(ingested.json.incidentId);
+    const instanceId = demo.instances.batch.instanceId;
+    const enis = await ec2.send(
+      new DescribeNetworkInterfacesCommand({
+        Filters: [{ Name: "attachment.instance-id", Values: [instanceId] }],
+      }),
+    );
+    const eni = enis.NetworkInterfaces?.[0];
+    const isolation = eni?.Groups?.[0]?.GroupId ?? "";
+    const other = await ec2.send(
+      new CreateSecurityGroupCommand({
+        GroupName: "someone-else",
+        Description: "changed by hand",
+        VpcId: eni?.VpcId,
+      }),
+    );
+    await ec2.send(
+      new ModifyNetworkInterfaceAttributeCommand({
+        NetworkInterfaceId: eni?.NetworkInterfaceId,
+        Groups: [isolation, other.GroupId ?? ""],
+      }),
+    );
+
+    const refused = await runCli(["release", id, "--json"]);
+    expect(refused.code).toBe(1);
+    expect(JSON.parse(refused.stdout).outcomes[0]).toMatchObject({ status: "refused" });
+
+    const forced = await runCli(["release", id, "--force", "--json"]);
+    expect(forced.code, forced.stderr + forced.stdout).toBe(0);
+    const after = await ec2.send(
+      new DescribeNetworkInterfacesCommand({ NetworkInterfaceIds: [eni?.NetworkInterfaceId ?? ""] }),
+    );
+    expect(after.NetworkInterfaces?.[0]?.Groups?.map((g) => g.GroupName)).toEqual(["demo-app"]);
+    const alerts = await drainAlerts(sqsClient(aws), alertQueue);
+    expect(alerts.filter((a) => a.incidentId === id).map((a) => a.stage)).toContain("released");
   });
 
   it("ignores a GuardDuty sample finding with its reason and exits 0", async () => {

@@ -25,6 +25,7 @@ import {
   CLEANROOM_STEP,
   type CleanroomDeps,
   type CleanroomRecord,
+  cleanroomStackRoleFor,
   destroyCleanroom,
   handleCleanroomEvent,
   launchCleanroom,
@@ -331,6 +332,52 @@ describe("launching a clean room", () => {
     expect(alerter.sent.map((a) => a.stage)).toEqual(["failed"]);
   });
 
+  it("has CloudFormation build the stack with the account's clean-room stack role (RoleARN)", async () => {
+    const own = `arn:aws:iam::${ACCOUNT}:role/incident-responder-dev-cleanroom-stack-${REGION}`;
+    const roles = cleanroomStackRoleFor({ ownAccount: async () => ACCOUNT, ownRoleArn: own });
+
+    await launchCleanroom(INCIDENT_ID, { kind: "evidence" }, deps({ stackRoleArnFor: roles }));
+
+    expect(cfnMock.commandCalls(CreateStackCommand)[0]?.args[0].input.RoleARN).toBe(own);
+    expect((await step())?.status).toBe("ok");
+  });
+
+  it("uses the member account's own stack role for an incident in a member account", async () => {
+    const member = "444455556666";
+    await store.open({ ...anIncident(), account: member });
+    const accounts: string[] = [];
+    const roles = cleanroomStackRoleFor({
+      ownAccount: async () => ACCOUNT,
+      ownRoleArn: `arn:aws:iam::${ACCOUNT}:role/incident-responder-dev-cleanroom-stack-${REGION}`,
+    });
+
+    await launchCleanroom(
+      INCIDENT_ID,
+      { kind: "evidence" },
+      deps({
+        stackRoleArnFor: roles,
+        clientsFor: async (account) => {
+          accounts.push(account);
+          return { cfn, ec2, region: REGION };
+        },
+      }),
+    );
+
+    expect(accounts).toEqual([member]);
+    expect(cfnMock.commandCalls(CreateStackCommand)[0]?.args[0].input.RoleARN).toBe(
+      `arn:aws:iam::${member}:role/incident-responder-cleanroom-stack`,
+    );
+  });
+
+  it("names the stack role in the call a dry run records", async () => {
+    await store.open(anIncident({ dryRun: true }));
+    const role = `arn:aws:iam::${ACCOUNT}:role/stack-role`;
+
+    await launchCleanroom(INCIDENT_ID, { kind: "request" }, deps({ stackRoleArnFor: async () => role }));
+
+    expect((await step())?.detail).toContain(`OnFailure=DELETE RoleARN=${role} Parameters=[`);
+  });
+
   it("fails with a clear reason when the evidence key is not configured", async () => {
     const out = await launchCleanroom(INCIDENT_ID, { kind: "evidence" }, deps({ kmsKeyArn: undefined }));
 
@@ -634,5 +681,35 @@ describe("events", () => {
         deps(),
       ),
     ).rejects.toBeInstanceOf(InvalidEventError);
+  });
+});
+
+describe("the clean-room stack role of an account", () => {
+  const MEMBER = "444455556666";
+  const own = `arn:aws:iam::${ACCOUNT}:role/incident-responder-prod-cleanroom-stack-${REGION}`;
+
+  it("is the configured role in the function's own account, and the member's own role elsewhere", async () => {
+    const roleFor = cleanroomStackRoleFor({ ownAccount: async () => ACCOUNT, ownRoleArn: own });
+
+    expect(await roleFor(ACCOUNT)).toBe(own);
+    expect(await roleFor(MEMBER)).toBe(`arn:aws:iam::${MEMBER}:role/incident-responder-cleanroom-stack`);
+  });
+
+  it("is none in its own account when none is configured (CloudFormation then uses the caller's credentials)", async () => {
+    const roleFor = cleanroomStackRoleFor({ ownAccount: async () => ACCOUNT });
+
+    expect(await roleFor(ACCOUNT)).toBeUndefined();
+    expect(await roleFor(MEMBER)).toBe(`arn:aws:iam::${MEMBER}:role/incident-responder-cleanroom-stack`);
+  });
+
+  it("keeps the partition of the configured role", async () => {
+    const roleFor = cleanroomStackRoleFor({
+      ownAccount: async () => ACCOUNT,
+      ownRoleArn: `arn:aws-us-gov:iam::${ACCOUNT}:role/r`,
+    });
+
+    expect(await roleFor(MEMBER)).toBe(
+      `arn:aws-us-gov:iam::${MEMBER}:role/incident-responder-cleanroom-stack`,
+    );
   });
 });

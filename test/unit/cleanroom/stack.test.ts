@@ -9,6 +9,8 @@ import {
   firstFailure,
   incidentIdOfStack,
   type ManagedStack,
+  MEMBER_STACK_ROLE_NAME,
+  memberStackRoleArn,
   selectExpired,
   stackNameFor,
   stackPhase,
@@ -76,6 +78,26 @@ describe("stack parameters", () => {
       Capabilities: ["CAPABILITY_IAM"],
       OnFailure: "DELETE",
     });
+  });
+
+  it("has CloudFormation build the stack with the given service role, and passes none otherwise", () => {
+    const role = "arn:aws:iam::111122223333:role/incident-responder-dev-cleanroom-stack-us-east-1";
+
+    expect(createStackRequest(anInput(), { url: "https://s3.amazonaws.com/b/t.yaml" }, role).RoleARN).toBe(
+      role,
+    );
+    expect(createStackRequest(anInput(), { url: "https://s3.amazonaws.com/b/t.yaml" })).not.toHaveProperty(
+      "RoleARN",
+    );
+  });
+
+  it("names a member account's stack role after the member template's role", () => {
+    expect(memberStackRoleArn("444455556666")).toBe(
+      "arn:aws:iam::444455556666:role/incident-responder-cleanroom-stack",
+    );
+    expect(memberStackRoleArn("444455556666", "aws-cn")).toBe(
+      `arn:aws-cn:iam::444455556666:role/${MEMBER_STACK_ROLE_NAME}`,
+    );
   });
 
   it("tags the stack with the incident, its expiry and the managed marker", () => {

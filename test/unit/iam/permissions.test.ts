@@ -132,14 +132,36 @@ describe("function roles in serverless.yml", () => {
     ).toEqual(["s3:ListBucket"]);
   });
 
-  it("passes only the isolation role, and only to EC2", () => {
-    const pass = everyStatement().filter((s) => s.actions.includes("iam:PassRole"));
+  it("passes only the isolation role to EC2, and the clean-room stack role to CloudFormation", () => {
+    const passing = (fn: string) =>
+      roleStatements(roleOf(fn))
+        .filter((s) => s.actions.includes("iam:PassRole"))
+        .map((s) => ({ actions: s.actions, resources: s.resources, condition: s.condition }));
+    const passes = (role: string, service: string) => [
+      {
+        actions: ["iam:PassRole"],
+        resources: [{ "Fn::GetAtt": [role, "Arn"] }],
+        condition: { StringEquals: { "iam:PassedToService": service } },
+      },
+    ];
 
-    expect(pass.length).toBeGreaterThan(0);
-    for (const s of pass) {
-      expect(s.resources).toEqual([{ "Fn::GetAtt": ["IsolationRole", "Arn"] }]);
-      expect(s.condition).toEqual({ StringEquals: { "iam:PassedToService": "ec2.amazonaws.com" } });
-    }
+    expect(passing("contain")).toEqual(passes("IsolationRole", "ec2.amazonaws.com"));
+    expect(passing("cleanroom")).toEqual(passes("CleanroomStackRole", "cloudformation.amazonaws.com"));
+    expect(functionNames.filter((fn) => !["contain", "cleanroom"].includes(fn)).flatMap(passing)).toEqual([]);
+  });
+
+  it("creates clean-room stacks only tagged, and only built by the clean-room stack role", () => {
+    const create = roleStatements(roleOf("cleanroom")).filter((s) =>
+      s.actions.includes("cloudformation:CreateStack"),
+    );
+
+    expect(create).toHaveLength(1);
+    expect(create[0]?.condition).toEqual({
+      StringEquals: {
+        "aws:RequestTag/incident-responder:managed": "true",
+        "cloudformation:RoleArn": { "Fn::GetAtt": ["CleanroomStackRole", "Arn"] },
+      },
+    });
   });
 
   it("assumes only the member role, in the organisation when one is configured", () => {

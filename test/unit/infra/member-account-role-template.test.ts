@@ -96,6 +96,7 @@ describe("member account template: permissions", () => {
     expect(starred.sort()).toEqual(
       [
         "autoscaling:Describe*",
+        "cloudformation:ListStacks",
         "cloudtrail:LookupEvents",
         "ec2:Describe*",
         "elasticloadbalancing:Describe*",
@@ -109,9 +110,10 @@ describe("member account template: permissions", () => {
     for (const r of arns) {
       const text = subText(r);
       if (text === undefined) {
-        expect(r, "only the isolation role may be referenced by GetAtt").toEqual({
-          "Fn::GetAtt": ["IsolationRole", "Arn"],
-        });
+        expect(
+          [{ "Fn::GetAtt": ["IsolationRole", "Arn"] }, { "Fn::GetAtt": ["CleanroomStackRole", "Arn"] }],
+          "only the isolation and clean-room stack roles may be referenced by GetAtt",
+        ).toContainEqual(r);
         continue;
       }
       expect(text.includes(`:${ACCOUNT}:`) || text.includes("::snapshot/"), text).toBe(true);
@@ -151,6 +153,12 @@ describe("member account template: permissions", () => {
     "ec2:CreateSnapshot",
     "ec2:LockSnapshot",
     "ec2:ModifySnapshotTier",
+    // clean rooms
+    "cloudformation:CreateStack",
+    "cloudformation:DescribeStacks",
+    "cloudformation:DescribeStackEvents",
+    "cloudformation:DeleteStack",
+    "cloudformation:ListStacks",
   ])("allows %s", (action) => {
     const [service, name = ""] = action.split(":");
     const covered = member.some(
@@ -165,21 +173,49 @@ describe("member account template: permissions", () => {
     expect(covered).toBe(true);
   });
 
-  it("grants nothing that deletes, terminates or edits IAM", () => {
+  it("grants nothing that deletes, terminates or edits IAM, but deleting the responder's clean-room stacks", () => {
     const risky = member
       .flatMap((st) => st.actions)
       .filter((a) => /Delete|Terminate|^iam:(Put|Create|Attach|Update|Add)|^s3:|^kms:|^sts:/.test(a));
 
-    expect(risky).toEqual([]);
+    expect(risky).toEqual(["cloudformation:DeleteStack"]);
+    expect(allowing("cloudformation:DeleteStack").flatMap((st) => st.resources.map(subText))).toEqual([
+      "arn:${AWS::Partition}:cloudformation:*:${AWS::AccountId}:stack/incident-responder-cleanroom-*/*",
+    ]);
   });
 
-  it("passes only the isolation role, and only to EC2", () => {
+  it("passes only the isolation role to EC2, and the clean-room stack role to CloudFormation", () => {
     expect(allowing("iam:PassRole")).toEqual([
       expect.objectContaining({
         actions: ["iam:PassRole"],
         resources: [{ "Fn::GetAtt": ["IsolationRole", "Arn"] }],
         condition: { StringEquals: { "iam:PassedToService": "ec2.amazonaws.com" } },
       }),
+      expect.objectContaining({
+        actions: ["iam:PassRole"],
+        resources: [{ "Fn::GetAtt": ["CleanroomStackRole", "Arn"] }],
+        condition: { StringEquals: { "iam:PassedToService": "cloudformation.amazonaws.com" } },
+      }),
+    ]);
+  });
+
+  it("creates and deletes only the responder's clean-room stacks, created tagged and built by their role", () => {
+    const stacks = member.filter((st) =>
+      st.actions.some((a) => /^cloudformation:(Create|Delete|Describe)/.test(a)),
+    );
+
+    for (const st of stacks) {
+      expect(st.resources.map(subText), st.sid).toEqual([
+        "arn:${AWS::Partition}:cloudformation:*:${AWS::AccountId}:stack/incident-responder-cleanroom-*/*",
+      ]);
+    }
+    expect(allowing("cloudformation:CreateStack").map((st) => st.condition)).toEqual([
+      {
+        StringEquals: {
+          "aws:RequestTag/incident-responder:managed": "true",
+          "cloudformation:RoleArn": { "Fn::GetAtt": ["CleanroomStackRole", "Arn"] },
+        },
+      },
     ]);
   });
 
@@ -271,12 +307,13 @@ describe("member account template: isolation role", () => {
     expect(parameters.IsolationRoleName?.Default).toBe("incident-responder-isolation");
   });
 
-  it("outputs the member role, isolation role and isolation profile", () => {
+  it("outputs the member role, isolation role and profile, and clean-room stack role", () => {
     expect(Object.keys(template.Outputs ?? {})).toEqual([
       "MemberRoleArn",
       "IsolationRoleArn",
       "IsolationInstanceProfileName",
       "IsolationInstanceProfileArn",
+      "CleanroomStackRoleArn",
     ]);
   });
 });

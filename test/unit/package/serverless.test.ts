@@ -100,6 +100,7 @@ describe("serverless.yml: every function", () => {
     });
     expect(doc.functions.cleanroom?.environment).toEqual({
       CLEANROOM_TEMPLATE_FILE: "/var/task/cleanroom.yaml",
+      CLEANROOM_STACK_ROLE_ARN: { "Fn::GetAtt": ["CleanroomStackRole", "Arn"] },
     });
   });
 });
@@ -112,6 +113,7 @@ describe("serverless.yml: the responder's own security", () => {
     expect(Object.keys(env).filter((k) => /SECRET|PASSWORD|TOKEN|ACCESS_KEY|PRIVATE/.test(k))).toEqual([]);
     expect(env.MEMBER_ROLE_NAME).toBe("incident-responder-member");
     expect(env.MEMBER_EXTERNAL_ID).toBe("");
+    expect(env.ISOLATION_PROFILE_NAME).toBe("incident-responder-isolation");
     expect(env.DRY_RUN).toBe("false");
     expect(env.POWERTOOLS_LOGGER_LOG_EVENT).toBe("false");
   });
@@ -122,6 +124,7 @@ describe("serverless.yml: the responder's own security", () => {
       RESPONDER_MEMBER_ROLE_NAME: "ir-member",
       RESPONDER_MEMBER_EXTERNAL_ID: "ir-prod-7f3a9c",
       RESPONDER_DRY_RUN: "true",
+      RESPONDER_ISOLATION_PROFILE_NAME: "ir-deny-all",
     });
 
     expect(custom.resources.Parameters.OrganizationId.Default).toBe("o-abcdefghij");
@@ -129,6 +132,7 @@ describe("serverless.yml: the responder's own security", () => {
       MEMBER_ROLE_NAME: "ir-member",
       MEMBER_EXTERNAL_ID: "ir-prod-7f3a9c",
       DRY_RUN: "true",
+      ISOLATION_PROFILE_NAME: "ir-deny-all",
     });
     expect(new RegExp(doc.resources.Parameters.OrganizationId.AllowedPattern).test("o-abcdefghij")).toBe(
       true,

@@ -1,0 +1,70 @@
+/**
+ * `responder release <incidentId> [--force] [--dry-run]` — restores the isolated instance(s)
+ * to their recorded pre-isolation state; refuses when an instance changed since isolation
+ * unless forced. Recorded on the incident's timeline and alerted.
+ */
+import { autoScalingClient, ec2Client, elbv2Client } from "../../shared/aws/clients.ts";
+import { describeError } from "../../shared/errors/index.ts";
+import { releaseIncident } from "../../shared/workflow/release.ts";
+import { connect } from "../connect.ts";
+import { bold, dim, green, red, statusColour, table } from "../output.ts";
+import { callerIdentity, checkId, depsOf } from "./decide.ts";
+
+export async function releaseCommand(args: {
+  incidentId?: string;
+  force: boolean;
+  dryRun: boolean;
+  json: boolean;
+  stage?: string;
+}): Promise<number> {
+  const incidentId = checkId("release", args.incidentId);
+  const conn = await connect(args.stage);
+  const by = await callerIdentity(conn);
+  const memberProfileName = process.env.ISOLATION_PROFILE_NAME || "incident-responder-isolation";
+  let outcomes: Awaited<ReturnType<typeof releaseIncident>>;
+  try {
+    outcomes = await releaseIncident(
+      incidentId,
+      { force: args.force, dryRun: args.dryRun, by },
+      {
+        ...depsOf(conn),
+        // The CLI acts with the caller's own credentials, in the account they are for.
+        clientsFor: async () => ({
+          ec2: ec2Client(conn.aws),
+          autoScaling: autoScalingClient(conn.aws),
+          elbv2: elbv2Client(conn.aws),
+        }),
+        isolationProfileFor: async (account) =>
+          account === conn.account
+            ? conn.resources.isolationProfileArn
+            : `arn:aws:iam::${account}:instance-profile/${memberProfileName}`,
+      },
+    );
+  } catch (err) {
+    if (args.json)
+      process.stdout.write(`${JSON.stringify({ status: "refused", error: describeError(err) })}\n`);
+    else console.error(red(`release refused: ${describeError(err)}`));
+    return 1;
+  }
+  const ok = outcomes.every((o) => ["released", "terminated", "dry-run"].includes(o.status));
+  if (args.json) {
+    process.stdout.write(`${JSON.stringify({ incidentId, ok, outcomes })}\n`);
+    return ok ? 0 : 1;
+  }
+  for (const o of outcomes) {
+    console.log(
+      `${bold(o.instanceId)} ${statusColour(o.status)} ${dim(`(${o.rounds} rounds, ${o.calls} calls)`)}`,
+    );
+    for (const d of o.differences) console.log(`  changed since isolation: ${d}`);
+    console.log(
+      table(
+        o.steps.map((s) => [`  ${s.name}`, s.target, statusColour(s.status), dim(s.detail.slice(0, 90))]),
+      ),
+    );
+    for (const open of o.verification.open) console.log(red(`  not restored: ${open}`));
+  }
+  console.log(
+    ok ? green("Released.") : red("Not (fully) released: see above; --force releases a changed instance."),
+  );
+  return ok ? 0 : 1;
+}

@@ -1,0 +1,97 @@
+/**
+ * Release: restores an isolated instance to its recorded pre-isolation state (groups per
+ * interface, profile, Elastic IPs, Auto Scaling membership, target groups, protection).
+ * Refuses when the instance changed since isolation unless forced; recorded and alerted.
+ */
+import type { ContainmentClients, PreIsolationState, ReleaseOutcome } from "../containment/index.ts";
+import { PreIsolationStateSchema, releaseInstance } from "../containment/index.ts";
+import type { StepStatus } from "../domain/types.ts";
+import { RefusedError } from "../errors/index.ts";
+import type { BaseDeps } from "./deps.ts";
+import { notify } from "./notify.ts";
+
+export const RELEASE_STEP = "release";
+
+export interface ReleaseDeps extends Pick<BaseDeps, "store" | "alerter" | "log" | "now" | "evidenceBucket"> {
+  clientsFor(account: string, incidentId: string): Promise<ContainmentClients>;
+  /** The isolation profile containment used in an account (see `isolationProfileFor`). */
+  isolationProfileFor(account: string): Promise<string | undefined>;
+}
+
+/** Pure: the step status of a set of release outcomes. */
+export function releaseStatus(outcomes: ReleaseOutcome[]): StepStatus {
+  if (outcomes.every((o) => o.status === "dry-run")) return "skipped";
+  if (outcomes.every((o) => o.status === "released" || o.status === "terminated")) return "ok";
+  return outcomes.some((o) => o.status === "released") ? "partial" : "failed";
+}
+
+/** Releases every instance the incident isolated. */
+export async function releaseIncident(
+  incidentId: string,
+  opts: { force: boolean; dryRun: boolean; by: string },
+  deps: ReleaseDeps,
+): Promise<ReleaseOutcome[]> {
+  const incident = await deps.store.get(incidentId);
+  const recorded = (incident.containment?.preIsolation ?? {}) as Record<string, unknown>;
+  const states = Object.entries(recorded).map(
+    ([id, s]) => [id, PreIsolationStateSchema.parse(s)] as [string, PreIsolationState],
+  );
+  if (!states.length) {
+    throw new RefusedError(`incident ${incidentId} recorded no pre-isolation state: nothing to release`);
+  }
+  const clients = await deps.clientsFor(incident.account, incidentId);
+  const isolationProfileArn = await deps.isolationProfileFor(incident.account);
+  const outcomes = await Promise.all(
+    states.map(([instanceId, pre]) =>
+      releaseInstance(instanceId, pre, clients, {
+        incidentId,
+        force: opts.force,
+        dryRun: opts.dryRun,
+        ...(isolationProfileArn ? { isolationProfileArn } : {}),
+        ...(deps.now ? { now: deps.now } : {}),
+      }),
+    ),
+  );
+  const status = releaseStatus(outcomes);
+  const detail = outcomes
+    .map(
+      (o) =>
+        `${o.instanceId}: ${o.status}${o.differences.length ? ` (changed: ${o.differences.join("; ")})` : ""}`,
+    )
+    .join("; ");
+  const open = outcomes.flatMap((o) => o.verification.open.map((x) => `${o.instanceId}: ${x}`));
+  await deps.store.finishStep(
+    incidentId,
+    RELEASE_STEP,
+    status,
+    `by ${opts.by}${opts.force ? " (forced)" : ""}: ${detail}`,
+    {
+      actions: outcomes.flatMap((o) => o.steps),
+      ...(status === "ok" || status === "skipped"
+        ? {}
+        : { error: [...open, ...outcomes.flatMap((o) => o.differences)].join("; ") }),
+    },
+  );
+  const updated = await deps.store.get(incidentId);
+  await notify(deps, {
+    stage: status === "ok" || status === "skipped" ? "released" : "failed",
+    incident: updated,
+    summary:
+      status === "ok"
+        ? `Released by ${opts.by}: the instance is back to its pre-isolation state.`
+        : status === "skipped"
+          ? `Dry run of a release by ${opts.by}: nothing changed.`
+          : `Release ${status} (by ${opts.by}): ${detail}`,
+    done: outcomes.flatMap((o) => o.steps).filter((s) => s.status === "ok"),
+    failed: outcomes
+      .filter((o) => !["released", "terminated", "dry-run"].includes(o.status))
+      .map((o) => ({
+        what: `release ${o.instanceId}`,
+        error: [o.status, ...o.differences, ...o.verification.open].join("; "),
+      })),
+    leftToDo: outcomes.some((o) => o.status === "refused")
+      ? [`Force it if the change is expected: responder release ${incidentId} --force`]
+      : [],
+  });
+  return outcomes;
+}

@@ -1,0 +1,140 @@
+/**
+ * Every drill scenario, run one after another in one local session (as `responder drill
+ * --all` does), passes every expectation; the incidents they leave have complete timelines,
+ * `responder status` shows them, and `responder report` renders them (checked in Chromium).
+ */
+import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runLocalDrills, seedDemo } from "../../shared/drill/local.ts";
+import type { DrillOutcome } from "../../shared/drill/run.ts";
+import { SCENARIOS } from "../../shared/drill/scenarios.ts";
+import { type LocalSession, startLocalSession } from "../../shared/local/session.ts";
+import { STATUS_COLOURS } from "../../shared/report/index.ts";
+import { buildTimeline, PHASES } from "../../shared/report/timeline.ts";
+import { CHROMIUM, renderPage } from "../support/chromium.ts";
+import { runCli } from "../support/cli.ts";
+import { resetEmulator } from "../support/emulator.ts";
+import { decodePng, findColour } from "../support/png.ts";
+
+describe("every drill scenario, in one local session", () => {
+  let session: LocalSession;
+  let outcomes: DrillOutcome[];
+  const by = (name: string) => outcomes.find((o) => o.scenario === name) as DrillOutcome;
+
+  beforeAll(async () => {
+    await resetEmulator();
+    process.env.POWERTOOLS_LOG_LEVEL = "SILENT";
+    session = await startLocalSession({ maxAttempts: 1 });
+    const demo = await seedDemo(session);
+    outcomes = await runLocalDrills(session, demo, SCENARIOS, { queueName: "scenario-alerts" });
+  }, 300_000);
+
+  afterAll(async () => {
+    await session?.stop();
+  });
+
+  it.each(SCENARIOS.map((s) => s.name))("%s passes every expectation", (name) => {
+    const o = by(name);
+    expect(o.checks.filter((c) => !c.pass)).toEqual([]);
+    expect(o.pass).toBe(true);
+  });
+
+  it("opens one incident per scenario", () => {
+    expect(new Set(outcomes.map((o) => o.incidentId)).size).toBe(SCENARIOS.length);
+  });
+
+  it("measures time to contain and to evidence where the scenario contains and archives", () => {
+    for (const s of SCENARIOS) {
+      const o = by(s.name);
+      if (s.expect.contained) expect(o.timeToContainMs, s.name).toBeGreaterThan(0);
+      else expect(o.timeToContainMs, s.name).toBeUndefined();
+      if (s.expect.archived) expect(o.timeToEvidenceMs, s.name).toBeGreaterThan(0);
+      else expect(o.timeToEvidenceMs, s.name).toBeUndefined();
+    }
+  });
+
+  it("records every step with its start, end and status, in order, on the timeline", () => {
+    const incident = by("c2").incident!;
+    for (const step of ["triage", "contain", "snapshots", "artifacts", "manifest", "cleanroom"]) {
+      const s = incident.steps[step];
+      expect(s?.startedAt, step).toBeTruthy();
+      expect(s?.endedAt, step).toBeTruthy();
+      expect(Date.parse(s?.endedAt ?? "") >= Date.parse(s?.startedAt ?? ""), step).toBe(true);
+      expect(
+        incident.timeline.some((e) => e.step === step),
+        step,
+      ).toBe(true);
+    }
+    const times = incident.timeline.slice(1).map((e) => Date.parse(e.at));
+    expect([...times].sort((a, b) => a - b)).toEqual(times);
+    const t = buildTimeline(incident);
+    expect(t.phases.map((p) => p.step)).toEqual(PHASES.map((p) => p.step));
+    expect(t.figures.timeToContainMs).toBeLessThan(30_000);
+    expect(t.figures.timeToEvidenceMs).toBeLessThan(30_000);
+  });
+
+  it("leaves the protected bastion and the security-group finding alone, and says why", () => {
+    const protectedOne = by("protected-instance").incident!;
+    expect(protectedOne.plan.actions.map((a) => a.name)).not.toContain("contain-instance");
+    expect(protectedOne.steps.contain).toBeUndefined();
+    const sg = by("sg-open-world").incident!;
+    expect(sg.finding.resources[0]?.kind).toBe("security-group");
+    expect(sg.plan.actions.map((a) => a.name)).toEqual(["notify"]);
+  });
+
+  it("shows an incident's full timeline with `responder status <id> --json`", async () => {
+    const id = by("c2").incidentId ?? "";
+
+    const res = await runCli(["status", id, "--json"]);
+
+    expect(res.code, res.stderr).toBe(0);
+    const status = JSON.parse(res.stdout);
+    expect(status.incidentId).toBe(id);
+    expect(status.figures.timeToContainMs).toBeGreaterThan(0);
+    expect(status.steps.contain).toMatchObject({ status: "verified", attempts: 1 });
+    expect(status.steps.contain.durationMs).toBeGreaterThanOrEqual(0);
+    expect(status.evidence.artifacts.length).toBeGreaterThan(3);
+    expect(status.evidence.snapshots).toHaveLength(3);
+    expect(status.cleanroom).toBeTruthy();
+    expect(status.alerts.map((a: { stage: string }) => a.stage)).toEqual(
+      expect.arrayContaining(["opened", "contained", "evidence-preserved", "cleanroom-ready"]),
+    );
+  });
+
+  it("lists the open incidents with `responder status`", async () => {
+    const res = await runCli(["status", "--json"]);
+
+    expect(res.code, res.stderr).toBe(0);
+    const ids = (JSON.parse(res.stdout) as { incidentId: string }[]).map((i) => i.incidentId);
+    expect(ids).toEqual(expect.arrayContaining(outcomes.map((o) => o.incidentId)));
+  });
+
+  it("writes a Markdown and a self-contained HTML report that Chromium draws", async () => {
+    // Act
+    const out = mkdtempSync(join(tmpdir(), "reports-"));
+    const id = by("c2").incidentId ?? "";
+    const res = await runCli(["report", id, "--out", out, "--json"]);
+
+    // Assert
+    expect(res.code, res.stderr).toBe(0);
+    const html = join(out, `${id}.html`);
+    const md = readFileSync(join(out, `${id}.md`), "utf8");
+    expect(existsSync(html)).toBe(true);
+    expect(md).toMatch(/Manifest check:\*\* intact/);
+    expect(md).toContain("```mermaid");
+    const page = readFileSync(html, "utf8");
+    expect(page).toContain(`s3://${session.local.resources.evidenceBucket}/incidents/${id}/`);
+    expect(page).toMatch(/intact \(SHA-256 [0-9a-f]{64} matches its content\)/);
+    if (!CHROMIUM) return; // report-render.test.ts says why it skips
+    const { png, pngFile, dom } = renderPage(html);
+    const image = decodePng(png);
+    const bars = findColour(image, STATUS_COLOURS.ok as string, {
+      region: { x0: 200, y0: 300, x1: 1150, y1: 700 },
+    });
+    expect(bars.count, pngFile).toBeGreaterThan(2000);
+    expect(dom).toContain('id="timeline-chart"');
+    expect(dom).toMatch(/Time to contain \(from detection\)<\/text>/);
+  });
+});

@@ -1,0 +1,144 @@
+/**
+ * Fault injection: the AWS endpoint goes away in the middle of an incident, and comes back.
+ *
+ * Why this is the faithful version of "the emulator restarted" here: moto keeps its state in
+ * memory only (moto_server has no persistence; its request recorder replays calls but with new
+ * random ids, so instances, snapshots and groups would not be the same ones), so a real
+ * restart erases the account itself — instances, the incident table, the snapshots taken —
+ * and nothing can then be said about "work already done". What a responder meets in AWS is
+ * the other thing: the APIs stop answering for a while (network partition, regional API
+ * outage, credentials expiring) and then answer again, with everything done before still
+ * there. So every call the handlers make is refused at the connection (ECONNREFUSED, as
+ * Node's HTTP client reports a stopped emulator) for a few seconds, starting the moment the
+ * evidence lane's CreateSnapshots has succeeded — after real work, before it is recorded.
+ * The event machinery (the runner's queues, standing for Lambda's own retry queue) keeps
+ * running, as Lambda's does when the account's APIs fail. The SDK's retries give up during
+ * the outage, the invocation fails, and the runner delivers the event again.
+ *
+ * Then the incident must complete without repeating done work: one incident, one snapshot
+ * set (the retry finds the snapshots by their tags), each interface moved once to the
+ * untracking group and once to the isolation group.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { setCallRecorder, setFaultInjector } from "../../shared/aws/instrument.ts";
+import type { IncidentRecord } from "../../shared/incident/model.ts";
+import type { Invocation } from "../../shared/local/runner.ts";
+import {
+  drillEvent,
+  type FaultWorld,
+  groupsNamed,
+  ISOLATION_GROUP,
+  interfacesOf,
+  runToSettled,
+  snapshotsOf,
+  startFaultWorld,
+  succeeded,
+  swapsPerInterface,
+} from "./faults-harness.ts";
+
+const OUTAGE_MS = 3000;
+
+/** Polls the incident until `done` holds (or 40 s pass). */
+async function waitFor(
+  world: FaultWorld,
+  incidentId: string,
+  done: (i: IncidentRecord) => boolean,
+): Promise<{ incident: IncidentRecord; settled: boolean }> {
+  const deadline = Date.now() + 40_000;
+  for (;;) {
+    const incident = await world.store.get(incidentId);
+    if (done(incident)) return { incident, settled: true };
+    if (Date.now() > deadline) return { incident, settled: false };
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+/** What a client sees when nothing listens on the endpoint any more. */
+function connectionRefused(): Error {
+  return Object.assign(new Error("connect ECONNREFUSED 127.0.0.1 (injected: endpoint down)"), {
+    code: "ECONNREFUSED",
+    errno: -111,
+    syscall: "connect",
+  });
+}
+
+describe("the AWS endpoint down for 3 s in the middle of an incident", () => {
+  let world: FaultWorld;
+  let incidentId: string;
+  let incident: IncidentRecord;
+  let settled: boolean;
+  const invocations: Invocation[] = [];
+  const outage = { from: 0, until: 0, refused: 0 };
+
+  beforeAll(async () => {
+    world = await startFaultWorld({ maxAttempts: 3, eventAttempts: 3, onInvocation: (i) => invocations.push(i) });
+    setCallRecorder((c) => {
+      world.calls.push(c);
+      if (!outage.from && c.scope === "evidence" && c.operation === "CreateSnapshots" && !c.error) {
+        outage.from = Date.now();
+        outage.until = outage.from + OUTAGE_MS;
+      }
+    });
+    setFaultInjector((_service, _operation, scope) => {
+      if (!scope || Date.now() >= outage.until) return undefined;
+      outage.refused++;
+      return connectionRefused();
+    });
+    ({ incidentId } = await runToSettled(world, drillEvent(world, "c2", "web"), 45_000));
+    // Steps that failed in the outage look settled until the event comes back (1–2 s later).
+    ({ incident, settled } = await waitFor(world, incidentId, (i) =>
+      ["contain", "snapshots", "artifacts", "manifest"].every(
+        (s) => i.steps[s] && !["failed", "running"].includes(i.steps[s].status),
+      ),
+    ));
+    await world.session.runner.idle(2500, 15_000);
+    incident = await world.store.get(incidentId);
+  }, 58_000);
+
+  afterAll(async () => {
+    await world?.stop();
+  });
+
+  it("goes down after the snapshots were created, and fails the evidence invocation", () => {
+    expect(outage.from).toBeGreaterThan(0);
+    expect(outage.refused).toBeGreaterThan(0);
+    const evidence = invocations.filter((i) => i.functionName === "evidence");
+    expect(evidence.some((i) => i.error)).toBe(true);
+  });
+
+  it("completes the incident on a later delivery of the event", () => {
+    expect(settled, JSON.stringify(incident.steps)).toBe(true);
+    expect(incident.steps.contain?.status).toBe("verified");
+    expect(incident.steps.snapshots?.status).toBe("ok");
+    expect(incident.steps.manifest?.status).toBe("ok");
+    const retried = invocations.filter((i) => i.functionName === "evidence" && i.attempt > 1 && !i.error);
+    expect(retried.length).toBeGreaterThan(0);
+    expect(world.session.runner.failedDeliveries.map((f) => `${f.functionName}: ${f.error}`)).toEqual([]);
+  });
+
+  it("opens one incident", () => {
+    expect(succeeded(world, "TransactWriteItems", "triage")).toHaveLength(1);
+  });
+
+  it("takes the snapshots once: the retry finds them by their tags", async () => {
+    expect(succeeded(world, "CreateSnapshots")).toHaveLength(1);
+    expect(succeeded(world, "CreateSnapshot")).toHaveLength(0);
+    const snaps = await snapshotsOf(world, incidentId);
+    expect(snaps).toHaveLength(world.demo.instances.web.volumes);
+    expect(incident.evidence?.snapshots?.map((s) => s.snapshotId).sort()).toEqual(
+      snaps.map((s) => s.SnapshotId).sort(),
+    );
+  });
+
+  it("moves each interface once to the untracking group and once to the isolation group", async () => {
+    const [iso] = await groupsNamed(world, world.demo.vpcId, ISOLATION_GROUP);
+    const swaps = swapsPerInterface(world);
+    expect(Object.keys(swaps)).toHaveLength(world.demo.instances.web.interfaces);
+    for (const [eni, moves] of Object.entries(swaps)) {
+      expect(moves, eni).toHaveLength(2);
+      expect(moves[1], eni).toEqual([iso]);
+    }
+    for (const groups of Object.values(await interfacesOf(world, world.demo.instances.web.instanceId)))
+      expect(groups).toEqual([iso]);
+  });
+});
