@@ -21,7 +21,8 @@ Commands:
   drill --scenario NAME --target i-… [--profile P] [--region R] [--stage S] [--timeout S] [--json]
                                              drill through the deployed responder, on an instance
                                              tagged incident-responder:drill=true (refused otherwise)
-  local up [--port N] [--json]               start the local responder; prints one JSON line when ready
+  local up [--port N] [--demo] [--json]      start the local responder; prints one JSON line when ready
+                                             (--demo also seeds the drill's demo account)
   ingest <file|-> [--json] [--timeout S]     put an EventBridge event on the bus and wait for the incident
   plan <file|-> [--json] [--offline]         what the responder would do with an event (dry run)
   status [incidentId] [--json]               list open incidents, or show one incident's timeline
@@ -50,6 +51,7 @@ const OPTIONS = {
   offline: { type: "boolean", default: false },
   restore: { type: "boolean", default: false },
   "dry-run": { type: "boolean", default: false },
+  demo: { type: "boolean", default: false },
   policy: { type: "string" },
   target: { type: "string" },
   profile: { type: "string" },
@@ -69,6 +71,11 @@ function port(value: string | undefined): number | undefined {
 
 /** Runs the command line; returns the exit code. */
 export async function main(argv: string[]): Promise<number> {
+  // A local emulator accepts any credentials: do not make people invent some.
+  if (process.env.AWS_ENDPOINT_URL && !process.env.AWS_ACCESS_KEY_ID && !process.env.AWS_PROFILE) {
+    process.env.AWS_ACCESS_KEY_ID = "testing";
+    process.env.AWS_SECRET_ACCESS_KEY = "testing";
+  }
   let parsed: ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>;
   try {
     parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
@@ -108,7 +115,11 @@ export async function main(argv: string[]): Promise<number> {
         });
       case "local":
         if (rest[0] !== "up") throw new UsageError("usage: responder local up [--port N] [--json]");
-        return await localUpCommand({ json: v.json, ...(port(v.port) ? { port: port(v.port) } : {}) });
+        return await localUpCommand({
+          json: v.json,
+          demo: v.demo,
+          ...(port(v.port) ? { port: port(v.port) } : {}),
+        });
       case "ingest":
         return await ingestCommand({
           ...(rest[0] ? { file: rest[0] } : {}),

@@ -2,10 +2,12 @@
  * `responder local up` — the local responder as a long-running service: emulator (or
  * AWS_ENDPOINT_URL), resources, routes and runner; one JSON line on stdout when ready.
  */
+import { ec2Client, iamClient } from "../../shared/aws/clients.ts";
+import { seedDemoAccount } from "../../shared/local/demo.ts";
 import { startLocalSession } from "../../shared/local/session.ts";
 import { dim, progress } from "../output.ts";
 
-export async function localUpCommand(args: { port?: number; json: boolean }): Promise<number> {
+export async function localUpCommand(args: { port?: number; json: boolean; demo: boolean }): Promise<number> {
   process.env.POWERTOOLS_LOG_LEVEL ??= "SILENT";
   const session = await startLocalSession({
     ...(args.port ? { port: args.port } : {}),
@@ -19,6 +21,8 @@ export async function localUpCommand(args: { port?: number; json: boolean }): Pr
       );
     },
   });
+  // --demo: the drill's demo account, so that events can name real instances.
+  const demo = args.demo ? await seedDemoAccount(ec2Client(session.aws), iamClient(session.aws)) : undefined;
   const ready = {
     endpoint: session.emulator.endpoint,
     region: session.aws.region,
@@ -28,6 +32,13 @@ export async function localUpCommand(args: { port?: number; json: boolean }): Pr
       alertTopicArn: session.local.resources.alertTopicArn,
       eventBusName: session.local.resources.eventBusName,
     },
+    ...(demo
+      ? {
+          demo: Object.fromEntries(
+            Object.values(demo.instances).map((i) => [i.name, { instanceId: i.instanceId, tags: i.tags }]),
+          ),
+        }
+      : {}),
   };
   process.stdout.write(`${JSON.stringify(ready)}\n`);
   if (!args.json) {
