@@ -220,6 +220,24 @@ async function announce(incident: IncidentRecord, deps: TriageDeps): Promise<voi
   }
 }
 
+/**
+ * The event as text for its dead letter, whatever it is: JSON when it can be (BigInts as
+ * digits), else its string form — or its tag, for objects without one (null prototype).
+ */
+function serialise(event: unknown): string {
+  try {
+    return (
+      JSON.stringify(event, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v)) ?? String(event)
+    );
+  } catch {
+    try {
+      return String(event);
+    } catch {
+      return Object.prototype.toString.call(event);
+    }
+  }
+}
+
 /** Records an event that could not be handled and alerts about it. Never throws. */
 export async function rejectEvent(
   event: unknown,
@@ -229,12 +247,7 @@ export async function rejectEvent(
   const e = event as { id?: unknown; source?: unknown; "detail-type"?: unknown; account?: unknown } | null;
   const at = nowIso(deps);
   const id = typeof e?.id === "string" ? e.id.slice(0, 64) : `unknown-${Date.now()}`;
-  let serialised: string;
-  try {
-    serialised = JSON.stringify(event) ?? String(event);
-  } catch {
-    serialised = String(event);
-  }
+  const serialised = serialise(event);
   const invalid = err instanceof InvalidEventError;
   const letter = {
     id,

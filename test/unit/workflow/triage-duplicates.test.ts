@@ -86,7 +86,10 @@ describe("triage of repeated events", () => {
     const retry = deps(store);
     const copy = deps(store);
 
-    const [first, second] = await Promise.all([triageEvent(event, retry.deps), triageEvent(event, copy.deps)]);
+    const [first, second] = await Promise.all([
+      triageEvent(event, retry.deps),
+      triageEvent(event, copy.deps),
+    ]);
 
     expect([first.outcome, second.outcome].sort()).toEqual(["created", "duplicate"]);
     expect([...retry.bus.emitted, ...copy.bus.emitted].map((e) => e.detailType)).toEqual(["Incident Opened"]);

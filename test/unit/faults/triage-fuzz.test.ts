@@ -1,0 +1,394 @@
+/**
+ * Fault injection at the handler level: 10,000 random and mutated events through the triage
+ * function's logic (`triageLogic`, as `functions/triage/handler.ts` wires it), with every SDK
+ * client mocked. Whatever comes in:
+ * - the logic never throws (invalid input is recorded and alerted, and returns `rejected`);
+ * - no call mutates the account: EC2, Auto Scaling, ELB, IAM, S3, CloudFormation, KMS and
+ *   CloudTrail see reads only;
+ * - an ignored event makes no call at all; a rejected one writes its dead letter to DynamoDB
+ *   and publishes one alert, nothing else; a finding reads the account and writes only the
+ *   responder's own records (DynamoDB), its bus (EventBridge) and its alerts (SNS).
+ */
+
+import { AutoScalingClient, DescribeAutoScalingGroupsCommand } from "@aws-sdk/client-auto-scaling";
+import { CloudFormationClient } from "@aws-sdk/client-cloudformation";
+import { CloudTrailClient } from "@aws-sdk/client-cloudtrail";
+import {
+  DescribeInstancesCommand,
+  type DescribeInstancesCommandInput,
+  DescribeNetworkInterfacesCommand,
+  DescribeSecurityGroupsCommand,
+  DescribeVolumesCommand,
+  EC2Client,
+} from "@aws-sdk/client-ec2";
+import { ElasticLoadBalancingV2Client } from "@aws-sdk/client-elastic-load-balancing-v2";
+import { EventBridgeClient, PutEventsCommand } from "@aws-sdk/client-eventbridge";
+import { IAMClient } from "@aws-sdk/client-iam";
+import { KMSClient } from "@aws-sdk/client-kms";
+import { S3Client } from "@aws-sdk/client-s3";
+import { PublishCommand, SNSClient } from "@aws-sdk/client-sns";
+import { STSClient } from "@aws-sdk/client-sts";
+import {
+  DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+} from "@aws-sdk/lib-dynamodb";
+import type { Metrics } from "@aws-lambda-powertools/metrics";
+import { type AwsStub, mockClient } from "aws-sdk-client-mock";
+import fc from "fast-check";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { wrapDrill } from "../../../shared/intake/index.ts";
+import { createRuntime, type Runtime } from "../../../shared/runtime/base.ts";
+import { triageLogic } from "../../../shared/runtime/functions.ts";
+import type { Logic } from "../../../shared/runtime/lambda.ts";
+import { allFixturePaths, clone, cloudTrailCall, fixture } from "../intake/helpers.ts";
+
+// --- the mocked account -------------------------------------------------------------------
+
+// biome-ignore lint/suspicious/noExplicitAny: stubs of different clients in one table
+type AnyStub = AwsStub<any, any, any>;
+
+const stubs: Record<string, AnyStub> = {
+  EC2: mockClient(EC2Client),
+  AutoScaling: mockClient(AutoScalingClient),
+  ELBv2: mockClient(ElasticLoadBalancingV2Client),
+  IAM: mockClient(IAMClient),
+  S3: mockClient(S3Client),
+  CloudFormation: mockClient(CloudFormationClient),
+  KMS: mockClient(KMSClient),
+  CloudTrail: mockClient(CloudTrailClient),
+  STS: mockClient(STSClient),
+  DynamoDB: mockClient(DynamoDBDocumentClient),
+  SNS: mockClient(SNSClient),
+  EventBridge: mockClient(EventBridgeClient),
+};
+
+/** The account's services: the responder may only read them from triage. */
+const ACCOUNT = ["EC2", "AutoScaling", "ELBv2", "IAM", "S3", "CloudFormation", "KMS", "CloudTrail", "STS"];
+const READ = /^(Describe|Get|List|Lookup|Head|Search)/;
+/** Writes to the responder's own resources that triage may make for a finding. */
+const OWN_WRITES = new Set([
+  "DynamoDB:TransactWrite",
+  "DynamoDB:Put",
+  "DynamoDB:Update",
+  "DynamoDB:Get",
+  "DynamoDB:Query",
+  "EventBridge:PutEvents",
+  "SNS:Publish",
+]);
+
+function answerLikeAnAccount(): void {
+  const ec2 = stubs.EC2 as AnyStub;
+  ec2.on(DescribeInstancesCommand).callsFake((input: DescribeInstancesCommandInput) => ({
+    Reservations: [
+      {
+        OwnerId: "123456789012",
+        Instances: (input.InstanceIds ?? []).map((InstanceId) => ({
+          InstanceId,
+          State: { Name: "running" },
+          VpcId: "vpc-0aaa",
+          PublicIpAddress: "203.0.113.7",
+          IamInstanceProfile: { Arn: "arn:aws:iam::123456789012:instance-profile/web" },
+          Tags: [
+            { Key: "Environment", Value: "prod" },
+            { Key: "DataClassification", Value: "restricted" },
+            { Key: "incident-responder:drill", Value: "true" },
+          ],
+          NetworkInterfaces: [{ NetworkInterfaceId: "eni-0aaa" }],
+          BlockDeviceMappings: [{ DeviceName: "/dev/xvda", Ebs: { VolumeId: "vol-0aaa" } }],
+        })),
+      },
+    ],
+  }));
+  ec2.on(DescribeVolumesCommand).resolves({ Volumes: [{ VolumeId: "vol-0aaa", Tags: [{ Key: "a", Value: "b" }] }] });
+  ec2.on(DescribeNetworkInterfacesCommand).resolves({
+    NetworkInterfaces: [{ NetworkInterfaceId: "eni-0aaa", Groups: [{ GroupId: "sg-0aaa" }] }],
+  });
+  ec2.on(DescribeSecurityGroupsCommand).resolves({
+    SecurityGroups: [
+      {
+        GroupId: "sg-0aaa",
+        IpPermissions: [{ IpProtocol: "tcp", FromPort: 22, ToPort: 22, IpRanges: [{ CidrIp: "0.0.0.0/0" }] }],
+      },
+    ],
+  });
+  (stubs.AutoScaling as AnyStub).on(DescribeAutoScalingGroupsCommand).resolves({ AutoScalingGroups: [] });
+  const ddb = stubs.DynamoDB as AnyStub;
+  ddb.on(QueryCommand).resolves({ Count: 0, Items: [] });
+  ddb.on(TransactWriteCommand).resolves({});
+  ddb.on(GetCommand).resolves({});
+  ddb.on(PutCommand).resolves({});
+  ddb.on(UpdateCommand).resolves({});
+  (stubs.SNS as AnyStub).on(PublishCommand).resolves({ MessageId: "m-1" });
+  (stubs.EventBridge as AnyStub).on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: "e-1" }] });
+}
+
+/** Every call made since the last look, as `Service:Operation`, with the input; clears the history. */
+function takeCalls(): { op: string; input: Record<string, unknown> }[] {
+  const out: { op: string; input: Record<string, unknown> }[] = [];
+  for (const [service, stub] of Object.entries(stubs)) {
+    for (const call of stub.calls()) {
+      const command = call.args[0] as { constructor: { name: string }; input: Record<string, unknown> };
+      out.push({ op: `${service}:${command.constructor.name.replace(/Command$/, "")}`, input: command.input });
+    }
+    stub.resetHistory();
+  }
+  return out;
+}
+
+// --- events: valid and malformed starting points, random mutations --------------------------
+
+type Path = (string | number)[];
+
+const BASES: unknown[] = (() => {
+  const events = allFixturePaths()
+    .filter((f) => !f.includes("huge"))
+    .map((f) => fixture(f));
+  return [
+    ...events,
+    // As drills: sample findings become findings, so the handler's whole path runs.
+    ...events.map((e, i) => wrapDrill(e, `fuzz-${i}`)),
+    cloudTrailCall("ec2.amazonaws.com", "AuthorizeSecurityGroupIngress", {
+      groupId: "sg-0aaa",
+      ipPermissions: { items: [{ ipProtocol: "tcp", fromPort: 22, toPort: 22, ipRanges: { items: [{ cidrIp: "0.0.0.0/0" }] } }] },
+    }),
+  ];
+})();
+
+function pathsOf(value: unknown, max = 300): Path[] {
+  const out: Path[] = [[]];
+  const stack: [unknown, Path][] = [[value, []]];
+  while (stack.length && out.length < max) {
+    const [cur, path] = stack.pop()!;
+    if (cur === null || typeof cur !== "object") continue;
+    for (const [k, v] of Object.entries(cur)) {
+      const p = [...path, Array.isArray(cur) ? Number(k) : k];
+      out.push(p);
+      stack.push([v, p]);
+    }
+  }
+  return out;
+}
+
+const GARBAGE: fc.Arbitrary<unknown> = fc.oneof(
+  fc.jsonValue({ maxDepth: 3 }),
+  fc.constantFrom<unknown>(
+    "",
+    "i-0123abcd; rm -rf / #",
+    "\u202eevil\u0000",
+    "arn:aws:iam::aws:policy/AdministratorAccess",
+    "__proto__",
+    -1,
+    1e308,
+    8.9,
+    true,
+    [],
+    {},
+  ),
+);
+
+type Mutation =
+  | { op: "delete" | "null" | "stringify" | "wrap" | "nest"; at: number }
+  | { op: "replace"; at: number; value: unknown }
+  | { op: "huge"; at: number; size: number };
+
+const MUTATION: fc.Arbitrary<Mutation> = fc.oneof(
+  fc.record({
+    op: fc.constantFrom("delete", "null", "stringify", "wrap", "nest"),
+    at: fc.nat(),
+  }) as fc.Arbitrary<Mutation>,
+  fc.record({ op: fc.constant("replace" as const), at: fc.nat(), value: GARBAGE }),
+  fc.record({ op: fc.constant("huge" as const), at: fc.nat(), size: fc.constantFrom(600, 70_000, 300_000) }),
+);
+
+function mutate(root: unknown, m: Mutation): unknown {
+  const paths = pathsOf(root);
+  const path = paths[m.at % paths.length]!;
+  const get = (p: Path) => p.reduce<unknown>((cur, k) => (cur as Record<string | number, unknown>)[k], root);
+  const old = get(path);
+  let next: unknown;
+  switch (m.op) {
+    case "delete":
+      next = undefined;
+      break;
+    case "null":
+      next = null;
+      break;
+    case "stringify":
+      next = JSON.stringify(old) ?? "undefined";
+      break;
+    case "wrap":
+      next = [old];
+      break;
+    case "nest": {
+      let v: unknown = "bottom";
+      for (let i = 0; i < 80; i++) v = { a: v };
+      next = v;
+      break;
+    }
+    case "replace":
+      next = clone(m.value);
+      break;
+    case "huge":
+      next = "A".repeat(m.size);
+      break;
+  }
+  if (path.length === 0) return next;
+  const parent = get(path.slice(0, -1)) as Record<string | number, unknown>;
+  const key = path[path.length - 1]!;
+  if (next === undefined) {
+    if (Array.isArray(parent)) parent.splice(Number(key), 1);
+    else delete parent[key];
+  } else {
+    parent[key] = next;
+  }
+  return root;
+}
+
+// --- the property ----------------------------------------------------------------------------
+
+const seen = { created: 0, ignored: 0, rejected: 0, other: 0, calls: 0 };
+
+const metrics = { addMetric: () => undefined, addDimension: () => undefined } as unknown as Metrics;
+
+let logic: Logic<unknown>;
+
+function show(value: unknown): string {
+  try {
+    return String(JSON.stringify(value, (_k, v) => (typeof v === "bigint" ? `${v}n` : v))).slice(0, 300);
+  } catch {
+    return String(value).slice(0, 300);
+  }
+}
+
+/** Runs one event through the logic and checks what it did. */
+async function holds(event: unknown): Promise<void> {
+  takeCalls();
+  let out: { outcome?: string } | undefined;
+  try {
+    out = (await logic(event, { metrics })) as { outcome?: string };
+  } catch (err) {
+    throw new Error(`triage threw ${String(err)} for ${show(event)}`);
+  }
+  const calls = takeCalls();
+  seen.calls += calls.length;
+  const ops = calls.map((c) => c.op);
+  for (const op of ops) {
+    const [service, operation] = op.split(":") as [string, string];
+    if (ACCOUNT.includes(service)) expect(operation, op).toMatch(READ);
+    else expect(OWN_WRITES.has(op), op).toBe(true);
+  }
+  switch (out?.outcome) {
+    case "ignored":
+      seen.ignored++;
+      expect(ops).toEqual([]);
+      break;
+    case "rejected": {
+      seen.rejected++;
+      expect([...ops].sort()).toEqual(["DynamoDB:Put", "SNS:Publish"]);
+      expect(calls.find((c) => c.op === "DynamoDB:Put")?.input.Item).toMatchObject({ pk: "DEADLETTER" });
+      break;
+    }
+    case "created":
+    case "duplicate":
+    case "joined":
+      seen.created++;
+      expect(ops).toContain("DynamoDB:TransactWrite");
+      break;
+    default:
+      seen.other++;
+      throw new Error(`unexpected outcome ${JSON.stringify(out)}`);
+  }
+}
+
+describe("the triage function under 10,000 random and mutated events", () => {
+  let runtime: Runtime;
+
+  beforeAll(async () => {
+    process.env.POWERTOOLS_LOG_LEVEL = "SILENT";
+    process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = "true";
+    answerLikeAnAccount();
+    runtime = await createRuntime("triage", {
+      AWS_REGION: "us-east-1",
+      AWS_ACCESS_KEY_ID: "fuzz",
+      AWS_SECRET_ACCESS_KEY: "fuzz",
+      INCIDENT_TABLE: "incidents",
+      EVIDENCE_BUCKET: "evidence",
+      ALERT_TOPIC_ARN: "arn:aws:sns:us-east-1:123456789012:alerts",
+      EVENT_BUS_NAME: "responder",
+    });
+    logic = triageLogic(runtime) as Logic<unknown>;
+  });
+
+  afterAll(() => {
+    for (const stub of Object.values(stubs)) stub.restore();
+  });
+
+  it("handles 7,000 mutated fixtures and drills without throwing or mutating the account", async () => {
+    const arb = fc.record({
+      base: fc.nat({ max: BASES.length - 1 }),
+      mutations: fc.array(MUTATION, { minLength: 0, maxLength: 3 }),
+    });
+    await fc.assert(
+      fc.asyncProperty(arb, async ({ base, mutations }) => {
+        let event = clone(BASES[base]);
+        for (const m of mutations) event = mutate(event, m);
+        await holds(event);
+      }),
+      { numRuns: 7_000, seed: 20_260_302 },
+    );
+    // Enough of each kind that every path of the handler ran, not only the validators.
+    expect(seen.created).toBeGreaterThan(300);
+    expect(seen.ignored).toBeGreaterThan(300);
+    expect(seen.rejected).toBeGreaterThan(300);
+  }, 120_000);
+
+  it("handles 2,000 random envelopes", async () => {
+    const arb = fc.record(
+      {
+        source: fc.constantFrom(
+          "aws.guardduty",
+          "aws.ec2",
+          "aws.config",
+          "aws.securityhub",
+          "incident-responder.drill",
+          "custom.app",
+        ),
+        "detail-type": fc.constantFrom(
+          "GuardDuty Finding",
+          "AWS API Call via CloudTrail",
+          "Config Rules Compliance Change",
+          "Security Hub Findings - Imported",
+          "Incident Responder Drill",
+          "Something Else",
+        ),
+        detail: fc.oneof(fc.dictionary(fc.string({ maxLength: 10 }), GARBAGE, { maxKeys: 8 }), GARBAGE),
+        id: fc.oneof(fc.uuid(), fc.string()),
+        account: fc.oneof(fc.constant("123456789012"), fc.string({ maxLength: 14 })),
+        region: fc.oneof(fc.constant("us-east-1"), fc.string({ maxLength: 12 })),
+        time: fc.oneof(fc.constant("2024-01-01T00:00:00Z"), fc.string({ maxLength: 25 })),
+      },
+      { requiredKeys: ["source", "detail-type"] },
+    );
+    await fc.assert(
+      fc.asyncProperty(arb, (event) => holds(event)),
+      { numRuns: 2_000, seed: 20_260_303 },
+    );
+  }, 60_000);
+
+  it("handles 1,000 arbitrary values", async () => {
+    const arb = fc.anything({ maxDepth: 4, withBigInt: true, withDate: true, withMap: true, withNullPrototype: true });
+    await fc.assert(
+      fc.asyncProperty(arb, (value) => holds(value)),
+      { numRuns: 1_000, seed: 20_260_304 },
+    );
+  }, 60_000);
+
+  it("ran 10,000 events in all", () => {
+    expect(seen.created + seen.ignored + seen.rejected, JSON.stringify(seen)).toBe(10_000);
+    expect(seen.other).toBe(0);
+  });
+});
