@@ -21,6 +21,8 @@ const findingKey = (account: string, source: string, id: string) => ({
   pk: `FINDING#${account}#${source}#${id}`,
   sk: "MARKER",
 });
+/** A finding's key in the incident's set of findings. */
+const findingSetKey = (f: Pick<Finding, "source" | "id">) => `${f.source}#${f.id}`;
 const resourceKey = (key: string) => ({ pk: `RESOURCE#${key}`, sk: "OPEN" });
 
 /** The result of trying to open an incident for a finding. */
@@ -86,7 +88,12 @@ export class DynamoIncidentStore implements IncidentStore {
             {
               Put: {
                 TableName: this.table,
-                Item: { ...incidentKey(incident.incidentId), ...incident, listKey: "OPEN" },
+                Item: {
+                  ...incidentKey(incident.incidentId),
+                  ...incident,
+                  listKey: "OPEN",
+                  findingKeys: new Set([findingSetKey(f)]),
+                },
                 ConditionExpression: "attribute_not_exists(pk)",
               },
             },
@@ -132,37 +139,53 @@ export class DynamoIncidentStore implements IncidentStore {
       return this.open(incident);
     }
     const existing = String(open.Item.incidentId);
-    await this.joinFinding(existing, f);
-    return { outcome: "joined", incidentId: existing };
+    const joined = await this.joinFinding(existing, f);
+    return { outcome: joined ? "joined" : "duplicate", incidentId: existing };
   }
 
-  private async joinFinding(incidentId: string, f: Finding): Promise<void> {
+  /**
+   * Adds a finding to an open incident, once: the incident item keeps the set of its finding
+   * keys, and the update is conditional on the finding not being in it (concurrent copies of a
+   * finding join once). Returns false when it had joined already.
+   */
+  private async joinFinding(incidentId: string, f: Finding): Promise<boolean> {
+    let joined = true;
+    try {
+      await this.ddb.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: incidentKey(incidentId),
+          ConditionExpression: "attribute_exists(pk) AND NOT contains(findingKeys, :key)",
+          UpdateExpression:
+            "SET findings = list_append(findings, :f), timeline = list_append(timeline, :t), updatedAt = :now ADD findingKeys :keys",
+          ExpressionAttributeValues: {
+            ":key": findingSetKey(f),
+            ":keys": new Set([findingSetKey(f)]),
+            ":f": [findingRef(f)],
+            ":t": [
+              {
+                at: now(),
+                step: "triage",
+                status: "info",
+                detail: `finding ${f.type} (${f.id}) joined this incident: same resource, incident still open`,
+              },
+            ],
+            ":now": now(),
+          },
+        }),
+      );
+    } catch (err) {
+      if ((err as Error).name !== "ConditionalCheckFailedException") throw err;
+      joined = false;
+    }
+    // The marker last: a retry after a crash in between finds the finding joined and writes it.
     await this.ddb.send(
       new PutCommand({
         TableName: this.table,
         Item: { ...findingKey(f.account, f.source, f.id), incidentId },
       }),
     );
-    await this.ddb.send(
-      new UpdateCommand({
-        TableName: this.table,
-        Key: incidentKey(incidentId),
-        UpdateExpression:
-          "SET findings = list_append(findings, :f), timeline = list_append(timeline, :t), updatedAt = :now",
-        ExpressionAttributeValues: {
-          ":f": [findingRef(f)],
-          ":t": [
-            {
-              at: now(),
-              step: "triage",
-              status: "info",
-              detail: `finding ${f.type} (${f.id}) joined this incident: same resource, incident still open`,
-            },
-          ],
-          ":now": now(),
-        },
-      }),
-    );
+    return joined;
   }
 
   async find(incidentId: string): Promise<IncidentRecord | undefined> {
@@ -170,7 +193,7 @@ export class DynamoIncidentStore implements IncidentStore {
       new GetCommand({ TableName: this.table, Key: incidentKey(incidentId), ConsistentRead: true }),
     );
     if (!out.Item) return undefined;
-    const { pk: _pk, sk: _sk, listKey: _l, ...rest } = out.Item;
+    const { pk: _pk, sk: _sk, listKey: _l, findingKeys: _k, ...rest } = out.Item;
     return rest as IncidentRecord;
   }
 
@@ -344,7 +367,7 @@ export class DynamoIncidentStore implements IncidentStore {
         }),
       );
       for (const it of out.Items ?? []) {
-        const { pk: _pk, sk: _sk, listKey: _l, ...rest } = it;
+        const { pk: _pk, sk: _sk, listKey: _l, findingKeys: _k, ...rest } = it;
         items.push(rest as IncidentRecord);
       }
       ExclusiveStartKey = out.LastEvaluatedKey;
