@@ -76,7 +76,8 @@ async function buildDefaults(name: string, dir: string, banner: boolean): Promis
     logLevel: "silent",
     ...(banner ? { banner: { js: BANNER } } : {}),
   });
-  for (const [target, from] of Object.entries(assetsOf(name))) copyFileSync(join(root, from), join(outDir, target));
+  for (const [target, from] of Object.entries(assetsOf(name)))
+    copyFileSync(join(root, from), join(outDir, target));
   return outfile;
 }
 
@@ -201,7 +202,10 @@ export async function runColdStartBench(opts: ColdStartOptions = {}): Promise<Co
       out.push({
         function: name,
         project: { ...sizes(project), load: projectLoad },
-        defaults: { ...sizes(plain), load: await measureLoad(plain, lambdaEnv(dirname(plain), counter.endpoint), runs) },
+        defaults: {
+          ...sizes(plain),
+          load: await measureLoad(plain, lambdaEnv(dirname(plain), counter.endpoint), runs),
+        },
         defaultsWithBanner: {
           ...sizes(bannered),
           load: await measureLoad(bannered, lambdaEnv(dirname(bannered), counter.endpoint), runs),

@@ -48,7 +48,9 @@ async function ensureProfile(iam: IAMClient, name: string): Promise<string | und
       RoleName: name,
       AssumeRolePolicyDocument: JSON.stringify({
         Version: "2012-10-17",
-        Statement: [{ Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole" }],
+        Statement: [
+          { Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole" },
+        ],
       }),
     }),
   );
@@ -91,7 +93,11 @@ export async function seedFleet(
         ),
       );
       const group = await ec2.send(
-        new CreateSecurityGroupCommand({ GroupName: `${opts.name}-app`, Description: "app tier", VpcId: vpcId }),
+        new CreateSecurityGroupCommand({
+          GroupName: `${opts.name}-app`,
+          Description: "app tier",
+          VpcId: vpcId,
+        }),
       );
       await ec2.send(
         new AuthorizeSecurityGroupIngressCommand({

@@ -10,9 +10,11 @@
  *   once, throughput, concurrency, and what went wrong on the way (throttling, failed
  *   invocations, events set aside).
  */
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { DescribeSecurityGroupsCommand, DescribeSnapshotsCommand, type EC2Client } from "@aws-sdk/client-ec2";
 import { type EventBridgeClient, PutEventsCommand } from "@aws-sdk/client-eventbridge";
 import { dynamoDocClient, ec2Client, eventsClient, iamClient } from "../shared/aws/clients.ts";
@@ -23,6 +25,7 @@ import { waitForIncidentOf, waitForSettled } from "../shared/drill/watch.ts";
 import type { IncidentRecord } from "../shared/incident/model.ts";
 import { DynamoIncidentStore } from "../shared/incident/store.ts";
 import { type LocalSession, startLocalSession } from "../shared/local/session.ts";
+import { isolateEmulatorTransactions } from "../shared/local/transactions.ts";
 import { type FleetInstance, guardDutyFinding, seedFleet } from "./fleet.ts";
 
 const ISOLATION_GROUP = "incident-responder-isolation";
@@ -54,6 +57,10 @@ export interface ContainmentFigures {
     containToIsolated: number;
     isolatedToVerified: number;
   };
+  /** How long one AWS call of the contain function took (the emulator's answer time, ms). */
+  awsCallMs: Distribution;
+  /** Median time to containment of the first and of the last five incidents (the emulator slows as it fills). */
+  driftMs: { first5: number; last5: number };
   /** Sequential rounds of AWS calls through the isolation swaps, as containment counts them. */
   rounds: Distribution;
   /** The same, with verification and final tagging. */
@@ -71,7 +78,10 @@ export interface BurstFigures {
   instances: number;
   vpcs: number;
   /** Each check: what, expected, found, pass. */
-  checks: { what: string; pass: boolean; detail: string }[];
+  /** `core`: the containment-exactly-once checks (the bench fails when one fails). */
+  checks: { what: string; pass: boolean; detail: string; core?: boolean }[];
+  /** Cancelled DynamoDB transactions (duplicates turned away): each makes the emulator restore the table. */
+  cancelledTransactions: number;
   /** First PutEvents → last contain step verified (s), and → last incident settled. */
   containedSeconds: number;
   settledSeconds: number;
@@ -79,6 +89,10 @@ export interface BurstFigures {
   incidentsSettledPerSecond: number;
   timeToContainMs: Distribution;
   maxConcurrency: number;
+  /** CPU time used during the burst by the responder (this Node process) and by the emulator. */
+  cpu: { nodeSeconds: number; motoSeconds: number | undefined };
+  /** Operations by the time the handlers spent waiting on them (summed over concurrent calls). */
+  slowestOperations: { op: string; seconds: number }[];
   concurrencyPerFunction: number;
   awsCalls: number;
   /** Calls still failing with a throttling error after the SDK's retries. */
@@ -89,12 +103,25 @@ export interface BurstFigures {
   failedInvocations: number;
   /** Events given up after the runner's last attempt. */
   eventsSetAside: number;
+  /** The first failed invocations, with their errors. */
+  failures: { fn: string; attempt: number; error: string }[];
+  /** Incidents whose record disagrees with the markers or did not settle: findings listed, triage timeline. */
+  anomalies: {
+    incidentId: string;
+    findings: string[];
+    steps: Record<string, string>;
+    triage: string[];
+    /** The incident's timeline, step and status only. */
+    timeline: string[];
+    /** Invocations about the incident: function, attempt, duration, error. */
+    invocations: string[];
+  }[];
 }
 
 export interface IncidentBenchResult {
   containment: ContainmentFigures;
   burst: BurstFigures;
-  session: { emulator: string; owned: boolean; sdkMaxAttempts: number; eventAttempts: number };
+  session: SessionInfo;
 }
 
 export interface IncidentBenchOptions {
@@ -156,14 +183,20 @@ async function isolationGroupIds(ec2: EC2Client, vpcIds: string[]): Promise<Set<
   return new Set((out.SecurityGroups ?? []).map((g) => g.GroupId ?? ""));
 }
 
-/** A policy like the default one, with the blast-radius cap out of the way (it is not what is measured). */
+/**
+ * The default policy with two changes, said in the output: the blast-radius cap out of the way
+ * (it would hold the 11th containment of the hour for approval), and no clean rooms (they come
+ * after the evidence is sealed, off the containment path, and the emulator's CloudFormation
+ * builds each synchronously — a VPC, a subnet, an instance, volumes — which would dominate
+ * every figure here; test/integration/cleanroom.test.ts covers them).
+ */
 function benchPolicy(): string {
   const file = join(mkdtempSync(join(tmpdir(), "bench-policy-")), "policy.yaml");
-  const text = readFileSync(defaultPolicyFile(), "utf8").replace(
-    /maxContainmentsPerHour: \d+/,
-    "maxContainmentsPerHour: 100000",
-  );
-  if (!text.includes("maxContainmentsPerHour: 100000")) throw new Error("cannot raise the containment cap");
+  const text = readFileSync(defaultPolicyFile(), "utf8")
+    .replace(/maxContainmentsPerHour: \d+/, "maxContainmentsPerHour: 100000")
+    .replace(/tiers: \[critical, high\]/, "tiers: []");
+  if (!text.includes("maxContainmentsPerHour: 100000") || !text.includes("tiers: []"))
+    throw new Error("policy/default.yaml changed: cannot adapt it for the bench");
   writeFileSync(file, text);
   return file;
 }
@@ -179,16 +212,23 @@ interface World {
   invocations: InvocationRecord[];
 }
 
-/** Runs both phases in one local session (the handlers are loaded once per process). */
-export async function runIncidentBench(opts: IncidentBenchOptions = {}): Promise<IncidentBenchResult> {
-  const log = opts.log ?? (() => {});
+/**
+ * Starts a local responder (its own emulator unless AWS_ENDPOINT_URL is set) for one phase,
+ * runs it and stops it. The handlers are loaded once per process with the session's
+ * environment, so each phase runs in a process of its own ({@link runIncidentBench}).
+ */
+async function inSession<T>(
+  concurrency: number,
+  fn: (w: World) => Promise<T>,
+): Promise<T & { session: SessionInfo }> {
   const savedEnv = { ...process.env };
   process.env.POLICY_FILE = benchPolicy();
   process.env.POWERTOOLS_LOG_LEVEL = "SILENT";
   const calls: CallRecord[] = [];
   const invocations: InvocationRecord[] = [];
   setCallRecorder((c) => calls.push(c));
-  const concurrency = opts.concurrency ?? 10;
+  // DynamoDB's transaction isolation, which the emulator lacks (shared/local/transactions.ts).
+  const unisolate = isolateEmulatorTransactions();
   const session = await startLocalSession({
     concurrency,
     onInvocation: (inv) => {
@@ -205,7 +245,6 @@ export async function runIncidentBench(opts: IncidentBenchOptions = {}): Promise
     },
   });
   try {
-    log(`local responder on ${session.emulator.endpoint} (${session.emulator.owned ? "started" : "borrowed"})`);
     const aws = session.aws;
     const world: World = {
       session,
@@ -217,30 +256,97 @@ export async function runIncidentBench(opts: IncidentBenchOptions = {}): Promise
       calls,
       invocations,
     };
-    const containment = await timeToContainment(world, opts.incidents ?? 20, log);
-    const burst = await burstOf(world, {
-      instances: opts.burstInstances ?? 50,
-      findings: opts.burstFindings ?? 200,
-      vpcs: opts.burstVpcs ?? 5,
-      concurrency,
-      log,
-    });
+    const value = await fn(world);
     return {
-      containment,
-      burst,
+      ...value,
       session: {
-        emulator: session.emulator.endpoint,
         owned: session.emulator.owned,
         sdkMaxAttempts: aws.maxAttempts,
         eventAttempts: 3,
+        concurrency,
       },
     };
   } finally {
     setCallRecorder(undefined);
     await session.stop();
+    unisolate();
     for (const k of Object.keys(process.env)) if (!(k in savedEnv)) delete process.env[k];
     Object.assign(process.env, savedEnv);
   }
+}
+
+export interface SessionInfo {
+  owned: boolean;
+  sdkMaxAttempts: number;
+  eventAttempts: number;
+  concurrency: number;
+}
+
+type Phase = { phase: "containment" } | { phase: "burst" };
+
+/** Runs one phase in this process. */
+export async function runPhase(
+  phase: Phase["phase"],
+  opts: IncidentBenchOptions,
+): Promise<{ containment?: ContainmentFigures; burst?: BurstFigures; session: SessionInfo }> {
+  const log = opts.log ?? (() => {});
+  const concurrency = opts.concurrency ?? 10;
+  if (phase === "containment")
+    return inSession(concurrency, async (w) => ({
+      containment: await timeToContainment(w, opts.incidents ?? 20, log),
+    }));
+  return inSession(concurrency, async (w) => ({
+    burst: await burstOf(w, {
+      instances: opts.burstInstances ?? 50,
+      findings: opts.burstFindings ?? 200,
+      vpcs: opts.burstVpcs ?? 5,
+      concurrency,
+      log,
+    }),
+  }));
+}
+
+/** Runs a phase in a child process (its own handlers, its own emulator); progress lines go to `log`. */
+function phaseInChild(
+  phase: Phase["phase"],
+  opts: IncidentBenchOptions,
+): Promise<{ containment?: ContainmentFigures; burst?: BurstFigures; session: SessionInfo }> {
+  const { log, ...childOpts } = opts;
+  return new Promise((resolve, reject) => {
+    const child = spawn(
+      process.execPath,
+      ["--import", "tsx", fileURLToPath(import.meta.url), "--child", phase, JSON.stringify(childOpts)],
+      { stdio: ["ignore", "pipe", "pipe"], env: process.env },
+    );
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d: Buffer) => {
+      stdout += d.toString();
+    });
+    child.stderr.on("data", (d: Buffer) => {
+      const text = d.toString();
+      stderr = (stderr + text).slice(-4000);
+      for (const line of text.split("\n")) if (line.trim()) log?.(line.trim());
+    });
+    child.once("error", reject);
+    child.once("close", (code) => {
+      const last = stdout.trim().split("\n").pop() ?? "";
+      if (code !== 0) return reject(new Error(`${phase} phase exited with ${code}: ${stderr.slice(-1500)}`));
+      try {
+        resolve(JSON.parse(last));
+      } catch {
+        reject(new Error(`${phase} phase printed no result: ${stdout.slice(-500)} ${stderr.slice(-500)}`));
+      }
+    });
+  });
+}
+
+/** Both phases, each in a child process with a fresh emulator. */
+export async function runIncidentBench(opts: IncidentBenchOptions = {}): Promise<IncidentBenchResult> {
+  const a = await phaseInChild("containment", opts);
+  const b = await phaseInChild("burst", opts);
+  if (!a.containment || !b.burst) throw new Error("a phase returned no figures");
+  return { containment: a.containment, burst: b.burst, session: a.session };
 }
 
 // --- phase 1: one incident at a time ---------------------------------------------------------
@@ -251,7 +357,12 @@ async function timeToContainment(
   log: (l: string) => void,
 ): Promise<ContainmentFigures> {
   log(`seeding ${count + 1} instances in 2 VPCs…`);
-  const fleet = await seedFleet(w.ec2, iamClient(w.session.aws), { name: "bench-ttc", count: count + 1, vpcs: 2, cidrBase: 40 });
+  const fleet = await seedFleet(w.ec2, iamClient(w.session.aws), {
+    name: "bench-ttc",
+    count: count + 1,
+    vpcs: 2,
+    cidrBase: 40,
+  });
   const [warmup, ...measured] = fleet.instances as [FleetInstance, ...FleetInstance[]];
   log("warm-up incident (not counted)…");
   await oneIncident(w, warmup);
@@ -265,11 +376,12 @@ async function timeToContainment(
   }
   const perIncident: Record<string, Record<string, number>> = {};
   for (const s of samples)
-    for (const c of s.calls) {
-      const fn = c.scope ?? "(outside a function)";
+    for (const c of s.calls.filter((x) => x.scope)) {
+      const fn = c.scope as string;
       const kind = `${c.service}:${c.operation}`;
       perIncident[fn] ??= {};
-      (perIncident[fn] as Record<string, number>)[kind] = ((perIncident[fn] as Record<string, number>)[kind] ?? 0) + 1;
+      (perIncident[fn] as Record<string, number>)[kind] =
+        ((perIncident[fn] as Record<string, number>)[kind] ?? 0) + 1;
     }
   const callsPerIncident = Object.fromEntries(
     Object.entries(perIncident).map(([fn, kinds]) => [
@@ -289,10 +401,22 @@ async function timeToContainment(
   );
   return {
     incidents: samples.length,
-    instanceShape: "2 network interfaces, 3 volumes, an Elastic IP, an instance profile; prod/restricted/high tags",
+    instanceShape:
+      "2 network interfaces, 3 volumes, an Elastic IP, an instance profile; prod/restricted/high tags",
     allVerified: samples.every((s) => s.verified),
     timeToContainMs: distribution(samples.map((s) => s.toContain)),
     timeToIsolateMs: distribution(samples.map((s) => s.toIsolate)),
+    awsCallMs: distribution(
+      samples.flatMap((s) =>
+        s.calls
+          .filter((c) => c.scope === "contain" && ACCOUNT_SERVICES.has(c.service))
+          .map((c) => c.end - c.start),
+      ),
+    ),
+    driftMs: {
+      first5: median(samples.slice(0, 5).map((s) => s.toContain)),
+      last5: median(samples.slice(-5).map((s) => s.toContain)),
+    },
     breakdownMs: {
       busToTriage: median(samples.map((s) => s.busToTriage)),
       triage: median(samples.map((s) => s.triage)),
@@ -320,8 +444,12 @@ async function oneIncident(w: World, inst: FleetInstance) {
     30_000,
   );
   if (!incidentId) throw new Error(`no incident for ${inst.instanceId} within 30 s`);
-  const { incident, settled } = await waitForSettled(w.store, incidentId, { timeoutMs: 90_000, intervalMs: 250 });
-  if (!settled) throw new Error(`incident ${incidentId} did not settle within 90 s: ${JSON.stringify(incident.steps)}`);
+  const { incident, settled } = await waitForSettled(w.store, incidentId, {
+    timeoutMs: 90_000,
+    intervalMs: 250,
+  });
+  if (!settled)
+    throw new Error(`incident ${incidentId} did not settle within 90 s: ${JSON.stringify(incident.steps)}`);
   await w.session.runner.idle(400, 30_000);
   const calls = w.calls.slice(callMark);
   const invs = w.invocations.slice(invMark);
@@ -368,6 +496,28 @@ async function putEntries(events: EventBridgeClient, batch: Record<string, unkno
   if (out.FailedEntryCount) throw new Error(`PutEvents refused ${out.FailedEntryCount} entries`);
 }
 
+/** CPU seconds (user + system) used so far by the moto_server listening on the endpoint's port (Linux /proc). */
+function motoCpuSeconds(endpoint: string): number | undefined {
+  const port = new URL(endpoint).port;
+  try {
+    for (const pid of readdirSync("/proc").filter((d) => /^\d+$/.test(d))) {
+      let cmd = "";
+      try {
+        cmd = readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").join(" ");
+      } catch {
+        continue;
+      }
+      if (!cmd.includes("moto_server") || !cmd.includes(` ${port}`)) continue;
+      const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      return (Number(fields[11]) + Number(fields[12])) / 100;
+    }
+  } catch {
+    // not Linux
+  }
+  return undefined;
+}
+
 /** A deterministic shuffle (the burst is the same from run to run). */
 function shuffle<T>(xs: T[], seed = 42): T[] {
   const out = [...xs];
@@ -410,39 +560,67 @@ async function burstOf(
   const invMark = w.invocations.length;
   w.session.runner.maxConcurrency = 0;
   w.session.runner.failedDeliveries.length = 0;
-  o.log(`putting ${burst.length} findings on the bus at once (${Math.ceil(burst.length / 10)} PutEvents in parallel)…`);
+  o.log(
+    `putting ${burst.length} findings on the bus at once (${Math.ceil(burst.length / 10)} PutEvents in parallel)…`,
+  );
   const t0 = Date.now();
   await Promise.all(
-    Array.from({ length: Math.ceil(burst.length / 10) }, (_, i) => putEntries(w.events, burst.slice(i * 10, i * 10 + 10))),
+    Array.from({ length: Math.ceil(burst.length / 10) }, (_, i) =>
+      putEntries(w.events, burst.slice(i * 10, i * 10 + 10)),
+    ),
   );
-  // Every finding leads to an incident; every incident settles.
+  // Everything is driven by the runner: once it has been quiet for longer than its retry delays,
+  // the burst is over. (Polling the incidents meanwhile would load the emulator being measured.)
+  const cpu0 = { node: process.cpuUsage(), moto: motoCpuSeconds(w.session.emulator.endpoint) };
+  await w.session.runner.idle(4000, 420_000);
+  const cpu = {
+    nodeSeconds: (() => {
+      const u = process.cpuUsage(cpu0.node);
+      return Math.round(((u.user + u.system) / 1e6) * 10) / 10;
+    })(),
+    motoSeconds: (() => {
+      const now = motoCpuSeconds(w.session.emulator.endpoint);
+      return now !== undefined && cpu0.moto !== undefined
+        ? Math.round((now - cpu0.moto) * 10) / 10
+        : undefined;
+    })(),
+  };
   const incidentOf = new Map<string, string>();
-  const deadline = Date.now() + 240_000;
-  while (incidentOf.size < findingIds.size * 2 && Date.now() < deadline) {
-    await Promise.all(
-      [...findingIds.values()].flat().map(async (f) => {
-        if (incidentOf.has(f)) return;
-        const id = await w.store.incidentOfFinding(w.account, "guardduty", f);
-        if (id) incidentOf.set(f, id);
-      }),
-    );
-    if (incidentOf.size < findingIds.size * 2) await new Promise((r) => setTimeout(r, 500));
+  for (const f of [...findingIds.values()].flat()) {
+    const id = await w.store.incidentOfFinding(w.account, "guardduty", f);
+    if (id) incidentOf.set(f, id);
   }
   const incidentIds = [...new Set(incidentOf.values())];
-  o.log(`${incidentIds.length} incidents opened; waiting for them to settle…`);
   const settled = await Promise.all(
-    incidentIds.map((id) => waitForSettled(w.store, id, { timeoutMs: Math.max(10_000, deadline - Date.now()), intervalMs: 1000 })),
+    incidentIds.map((id) => waitForSettled(w.store, id, { timeoutMs: 5_000, intervalMs: 1000 })),
   );
-  await w.session.runner.idle(1500, 60_000);
   const incidents = await Promise.all(incidentIds.map((id) => w.store.get(id)));
   const calls = w.calls.slice(callMark);
   const invs = w.invocations.slice(invMark);
 
-  const checks = await burstChecks(w, fleet.instances, fleet.vpcIds, findingIds, incidentOf, incidents, calls);
+  const checks = await burstChecks(
+    w,
+    fleet.instances,
+    fleet.vpcIds,
+    findingIds,
+    incidentOf,
+    incidents,
+    calls,
+  );
+  const unsettled = settled.filter((x) => !x.settled);
   checks.unshift({
     what: "every incident settled",
-    pass: settled.every((s) => s.settled),
-    detail: `${settled.filter((s) => s.settled).length} of ${settled.length}`,
+    pass: unsettled.length === 0,
+    core: false,
+    detail: `${settled.length - unsettled.length} of ${settled.length}${unsettled
+      .slice(0, 3)
+      .map(
+        (x) =>
+          `; ${x.incident.incidentId}: ${Object.entries(x.incident.steps)
+            .map(([k, v]) => `${k} ${v.status}`)
+            .join(", ")}`,
+      )
+      .join("")}`,
   });
   const containedAt = incidents.map((i) => Date.parse(i.steps.contain?.endedAt ?? "") || Number.NaN);
   const lastContained = Math.max(...containedAt.filter((t) => !Number.isNaN(t)));
@@ -451,8 +629,12 @@ async function burstOf(
   );
   const containedSeconds = (lastContained - t0) / 1000;
   const settledSeconds = (lastSettled - t0) / 1000;
+  const busy: Record<string, number> = {};
+  for (const c of calls.filter((x) => x.scope))
+    busy[`${c.service}:${c.operation}`] = (busy[`${c.service}:${c.operation}`] ?? 0) + (c.end - c.start);
   const callErrors: Record<string, number> = {};
-  for (const c of calls.filter((x) => x.error)) callErrors[c.error as string] = (callErrors[c.error as string] ?? 0) + 1;
+  for (const c of calls.filter((x) => x.error))
+    callErrors[c.error as string] = (callErrors[c.error as string] ?? 0) + 1;
   return {
     findings: burst.length,
     distinctFindings: findingIds.size * 2,
@@ -465,6 +647,12 @@ async function burstOf(
     incidentsSettledPerSecond: Math.round((fleet.instances.length / settledSeconds) * 100) / 100,
     timeToContainMs: distribution(containedAt.filter((t) => !Number.isNaN(t)).map((t) => t - t0)),
     maxConcurrency: w.session.runner.maxConcurrency,
+    cancelledTransactions: calls.filter((c) => c.error === "TransactionCanceledException").length,
+    cpu,
+    slowestOperations: Object.entries(busy)
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 6)
+      .map(([op, ms]) => ({ op, seconds: Math.round(ms / 100) / 10 })),
     concurrencyPerFunction: o.concurrency,
     awsCalls: calls.length,
     throttlingUnretried: calls.filter((c) => c.error && isThrottling({ name: c.error })).length,
@@ -472,6 +660,35 @@ async function burstOf(
     invocations: invs.length,
     failedInvocations: invs.filter((i) => i.error).length,
     eventsSetAside: w.session.runner.failedDeliveries.length,
+    failures: invs
+      .filter((i) => i.error)
+      .slice(0, 5)
+      .map((i) => ({ fn: i.fn, attempt: i.attempt, error: String(i.error).slice(0, 300) })),
+    anomalies: incidents
+      .filter(
+        (i) =>
+          i.findings.length !== 2 ||
+          new Set(i.findings.map((f) => f.id)).size !== 2 ||
+          !settled.find((x) => x.incident.incidentId === i.incidentId)?.settled,
+      )
+      .slice(0, 5)
+      .map((i) => ({
+        incidentId: i.incidentId,
+        findings: i.findings.map((f) => f.id),
+        steps: Object.fromEntries(
+          Object.entries(i.steps).map(([k, v]) => [k, `${v.status} ${v.detail ?? ""}`.trim()]),
+        ),
+        triage: i.timeline
+          .filter((t) => t.step === "triage" || t.step === "announce")
+          .map((t) => `${t.at} ${t.detail}`),
+        timeline: i.timeline.map((t) => `${t.at.slice(11, 23)} ${t.step} ${t.status}`),
+        invocations: invs
+          .filter((v) => v.incidentId === i.incidentId)
+          .map(
+            (v) =>
+              `${new Date(v.start).toISOString().slice(11, 23)} ${v.fn} #${v.attempt} ${v.end - v.start} ms${v.error ? ` ${v.error.slice(0, 120)}` : ""}`,
+          ),
+      })),
   };
 }
 
@@ -497,18 +714,28 @@ async function burstChecks(
     detail: `${one} of ${instances.length} instances; ${incidents.length} incidents in all`,
   });
   const containOnce = incidents.filter(
-    (i) => i.steps.contain?.status === "verified" && i.timeline.filter((t) => t.step === "contain").length === 1,
+    (i) =>
+      i.steps.contain?.status === "verified" && i.timeline.filter((t) => t.step === "contain").length === 1,
   ).length;
   checks.push({
     what: "one contain step per incident, verified",
     pass: containOnce === incidents.length,
     detail: `${containOnce} of ${incidents.length}`,
   });
-  const joined = incidents.filter((i) => i.findings.length === 2).length;
+  const listed = incidents.map((i) => ({
+    all: i.findings.length,
+    distinct: new Set(i.findings.map((f) => f.id)).size,
+  }));
+  const joined = listed.filter((l) => l.all === 2 && l.distinct === 2).length;
+  const repeated = listed.filter((l) => l.all > l.distinct).length;
+  const missing = listed.filter((l) => l.distinct < 2).length;
   checks.push({
-    what: "the second finding joined its instance's incident",
+    what: "the second finding joined its instance's incident, once",
     pass: joined === incidents.length,
-    detail: `${joined} of ${incidents.length} incidents carry both findings`,
+    core: false,
+    detail: `${joined} of ${incidents.length} incidents list both findings${
+      repeated ? `; ${repeated} list a finding twice (concurrent copies each joined it)` : ""
+    }${missing ? `; ${missing} lack one (its marker points to the incident, the record lost the join)` : ""}`,
   });
   // Snapshots by the instance tag: one set (one per volume) of one incident per instance.
   const snaps: { instance: string; incident: string }[] = [];
@@ -517,13 +744,19 @@ async function burstChecks(
       new DescribeSnapshotsCommand({
         OwnerIds: ["self"],
         Filters: [
-          { Name: "tag:incident-responder:instance-id", Values: instances.slice(i, i + 50).map((x) => x.instanceId) },
+          {
+            Name: "tag:incident-responder:instance-id",
+            Values: instances.slice(i, i + 50).map((x) => x.instanceId),
+          },
         ],
       }),
     );
     for (const s of out.Snapshots ?? []) {
       const tag = (k: string) => s.Tags?.find((t) => t.Key === k)?.Value ?? "";
-      snaps.push({ instance: tag("incident-responder:instance-id"), incident: tag("incident-responder:incident-id") });
+      snaps.push({
+        instance: tag("incident-responder:instance-id"),
+        incident: tag("incident-responder:incident-id"),
+      });
     }
   }
   const oneSet = instances.filter((inst) => {
@@ -557,7 +790,12 @@ async function burstChecks(
   });
   const swaps = new Map<string, number>();
   for (const c of calls)
-    if (c.scope === "contain" && c.operation === "ModifyNetworkInterfaceAttribute" && !c.error && c.input?.Groups) {
+    if (
+      c.scope === "contain" &&
+      c.operation === "ModifyNetworkInterfaceAttribute" &&
+      !c.error &&
+      c.input?.Groups
+    ) {
       const eni = String(c.input.NetworkInterfaceId);
       swaps.set(eni, (swaps.get(eni) ?? 0) + 1);
     }
@@ -576,4 +814,26 @@ async function burstChecks(
   });
   void byId;
   return checks;
+}
+
+const invokedDirectly =
+  process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href;
+if (invokedDirectly && process.argv[2] === "--child") {
+  // One phase, figures as one JSON line on stdout, progress on stderr. Ctrl-C stops the emulator.
+  for (const sig of ["SIGINT", "SIGTERM"] as const) process.once(sig, () => process.exit(130));
+  const phase = process.argv[3] as Phase["phase"];
+  const opts = JSON.parse(process.argv[4] ?? "{}") as IncidentBenchOptions;
+  const t0 = Date.now();
+  runPhase(phase, {
+    ...opts,
+    log: (l) => process.stderr.write(`${phase} ${((Date.now() - t0) / 1000).toFixed(0)} s: ${l}\n`),
+  })
+    .then((r) => {
+      process.stdout.write(`${JSON.stringify(r)}\n`);
+      process.exit(0);
+    })
+    .catch((err: unknown) => {
+      process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+      process.exit(1);
+    });
 }

@@ -29,9 +29,16 @@ export type FaultInjector = (
   input: Record<string, unknown> | undefined,
 ) => Error | undefined;
 
+/**
+ * Holds a call back until it may go (local runs only): resolves to the function that lets the
+ * next ones go once the call has been answered, or undefined to let it go at once.
+ */
+export type CallGate = (service: string, operation: string) => Promise<() => void> | undefined;
+
 interface Hooks {
   recorder?: (call: CallRecord) => void;
   fault?: FaultInjector;
+  gate?: CallGate;
 }
 
 const hooks: Hooks = {};
@@ -50,6 +57,11 @@ export function setCallRecorder(recorder: ((call: CallRecord) => void) | undefin
 /** Installs (or removes) a fault injector. Injected errors go through the SDK's retry logic. */
 export function setFaultInjector(fault: FaultInjector | undefined): void {
   hooks.fault = fault;
+}
+
+/** Installs (or removes) a gate every call attempt passes before it is sent. */
+export function setCallGate(gate: CallGate | undefined): void {
+  hooks.gate = gate;
 }
 
 interface MiddlewareStackLike {
@@ -90,14 +102,21 @@ export function instrument<T extends { middlewareStack: MiddlewareStackLike }>(c
     // Inside the retry loop: an injected error is retried like a real one.
     // biome-ignore lint/suspicious/noExplicitAny: generic middleware signature
     (next: any, context: any) => async (args: any) => {
+      const service = String(context.clientName ?? "").replace(/Client$/, "");
+      const operation = String(context.commandName ?? "").replace(/Command$/, "");
       const fault = hooks.fault?.(
-        String(context.clientName ?? "").replace(/Client$/, ""),
-        String(context.commandName ?? "").replace(/Command$/, ""),
+        service,
+        operation,
         scopes.getStore(),
         args?.input as Record<string, unknown> | undefined,
       );
       if (fault) throw fault;
-      return next(args);
+      const release = await hooks.gate?.(service, operation);
+      try {
+        return await next(args);
+      } finally {
+        release?.();
+      }
     },
     { step: "finalizeRequest", priority: "low", name: "responderFaultInjector", override: true },
   );

@@ -51,7 +51,13 @@ export async function startLocalSession(options: SessionOptions = {}): Promise<L
     Object.assign(process.env, handlerEnv(aws, local.resources), {
       AWS_MAX_ATTEMPTS: String(aws.maxAttempts),
     });
-    const { maxAttempts: _callAttempts, eventAttempts, port: _port, region: _region, ...runnerOptions } = options;
+    const {
+      maxAttempts: _callAttempts,
+      eventAttempts,
+      port: _port,
+      region: _region,
+      ...runnerOptions
+    } = options;
     const runner = new LocalRunner(sqsClient(aws), queues, {
       account: local.context.accountId,
       ...runnerOptions,

@@ -117,7 +117,8 @@ describe("the same event delivered 10 times concurrently", () => {
     const iso = await groupsNamed(world, world.demo.vpcId, ISOLATION_GROUP);
     expect(iso).toHaveLength(1);
     expect(await groupsNamed(world, world.demo.vpcId, UNTRACKING_GROUP)).toHaveLength(1);
-    for (const groups of Object.values(await interfacesOf(world, drill.instanceId))) expect(groups).toEqual(iso);
+    for (const groups of Object.values(await interfacesOf(world, drill.instanceId)))
+      expect(groups).toEqual(iso);
   });
 
   it("takes one snapshot set", async () => {
@@ -129,6 +130,9 @@ describe("the same event delivered 10 times concurrently", () => {
   it("alerts once per stage", () => {
     const stages = received.map((a) => a.stage);
     for (const stage of ["opened", "contained", "evidence-preserved"])
-      expect(stages.filter((s) => s === stage), `${stage} in ${stages.join(", ")}`).toHaveLength(1);
+      expect(
+        stages.filter((s) => s === stage),
+        `${stage} in ${stages.join(", ")}`,
+      ).toHaveLength(1);
   });
 });

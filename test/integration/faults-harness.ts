@@ -6,6 +6,10 @@
  *
  * The test's own calls run outside any runner invocation, so they carry no scope: injectors
  * that fail only scoped calls never touch the verification.
+ *
+ * The emulator's DynamoDB transactions are made isolated, as DynamoDB's are
+ * (shared/local/transactions.ts): moto undoes concurrent writes when it cancels a transaction,
+ * which a test of concurrent duplicates would otherwise blame on the responder.
  */
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -26,13 +30,12 @@ import {
   ec2Client,
   eventsClient,
   iamClient,
-  s3Client,
   snsClient,
   sqsClient,
 } from "../../shared/aws/clients.ts";
 import { type CallRecord, setCallRecorder, setFaultInjector } from "../../shared/aws/instrument.ts";
 import { defaultPolicyFile } from "../../shared/config/index.ts";
-import { type ReceivedAlert, drainAlerts, putEvent, subscribeAlerts } from "../../shared/drill/run.ts";
+import { drainAlerts, putEvent, type ReceivedAlert, subscribeAlerts } from "../../shared/drill/run.ts";
 import { scenario } from "../../shared/drill/scenarios.ts";
 import { waitForIncidentOf, waitForSettled } from "../../shared/drill/watch.ts";
 import type { IncidentRecord } from "../../shared/incident/model.ts";
@@ -40,6 +43,7 @@ import { DynamoIncidentStore } from "../../shared/incident/store.ts";
 import { normalizeEvent, wrapDrill } from "../../shared/intake/index.ts";
 import { type DemoAccount, type DemoInstance, seedDemoAccount } from "../../shared/local/demo.ts";
 import { type LocalSession, type SessionOptions, startLocalSession } from "../../shared/local/session.ts";
+import { isolateEmulatorTransactions } from "../../shared/local/transactions.ts";
 import { resetEmulator } from "../support/emulator.ts";
 
 export const ISOLATION_GROUP = "incident-responder-isolation";
@@ -72,11 +76,15 @@ export async function startFaultWorld(options: SessionOptions = {}): Promise<Fau
   const policyFile = join(dir, "policy.yaml");
   writeFileSync(
     policyFile,
-    readFileSync(defaultPolicyFile(), "utf8").replace(/maxContainmentsPerHour: \d+/, "maxContainmentsPerHour: 1000"),
+    readFileSync(defaultPolicyFile(), "utf8").replace(
+      /maxContainmentsPerHour: \d+/,
+      "maxContainmentsPerHour: 1000",
+    ),
   );
   process.env.POLICY_FILE = policyFile;
   const calls: CallRecord[] = [];
   setCallRecorder((c) => calls.push(c));
+  const unisolate = isolateEmulatorTransactions();
   const session = await startLocalSession(options);
   const aws = session.aws;
   const ec2 = ec2Client(aws);
@@ -102,6 +110,7 @@ export async function startFaultWorld(options: SessionOptions = {}): Promise<Fau
       setFaultInjector(undefined);
       setCallRecorder(undefined);
       await session.stop();
+      unisolate();
       delete process.env.POLICY_FILE;
     },
   };
@@ -109,13 +118,18 @@ export async function startFaultWorld(options: SessionOptions = {}): Promise<Fau
 
 /** A drill event of a scenario aimed at a demo instance, and the finding it makes. */
 export function drillEvent(world: FaultWorld, scenarioName: string, key: DemoInstance["key"]) {
-  const target = { instanceId: world.demo.instances[key].instanceId, account: world.account, region: world.region };
+  const target = {
+    instanceId: world.demo.instances[key].instanceId,
+    account: world.account,
+    region: world.region,
+  };
   const event = wrapDrill(scenario(scenarioName).build(target) as never, scenarioName) as unknown as Record<
     string,
     unknown
   >;
   const intake = normalizeEvent(event);
-  if (intake.kind !== "finding") throw new Error(`the ${scenarioName} drill makes no finding: ${intake.reason}`);
+  if (intake.kind !== "finding")
+    throw new Error(`the ${scenarioName} drill makes no finding: ${intake.reason}`);
   return { event, finding: intake.finding, instanceId: target.instanceId };
 }
 

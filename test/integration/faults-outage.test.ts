@@ -71,7 +71,11 @@ describe("the AWS endpoint down for 3 s in the middle of an incident", () => {
   const outage = { from: 0, until: 0, refused: 0 };
 
   beforeAll(async () => {
-    world = await startFaultWorld({ maxAttempts: 3, eventAttempts: 3, onInvocation: (i) => invocations.push(i) });
+    world = await startFaultWorld({
+      maxAttempts: 3,
+      eventAttempts: 3,
+      onInvocation: (i) => invocations.push(i),
+    });
     setCallRecorder((c) => {
       world.calls.push(c);
       if (!outage.from && c.scope === "evidence" && c.operation === "CreateSnapshots" && !c.error) {

@@ -74,7 +74,11 @@ describe("snapshots refused for good", () => {
     });
     expect(incident.actions).toEqual(
       expect.arrayContaining([
-        expect.objectContaining({ name: "snapshot", status: "failed", target: world.demo.instances.web.instanceId }),
+        expect.objectContaining({
+          name: "snapshot",
+          status: "failed",
+          target: world.demo.instances.web.instanceId,
+        }),
       ]),
     );
   });

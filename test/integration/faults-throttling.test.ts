@@ -48,7 +48,12 @@ const DRILLS = [
 describe("30 % of AWS calls throttled", () => {
   let world: FaultWorld;
   const injected = { count: 0, attempts: 0 };
-  let results: { drill: (typeof DRILLS)[number]; incidentId: string; incident: IncidentRecord; settled: boolean }[];
+  let results: {
+    drill: (typeof DRILLS)[number];
+    incidentId: string;
+    incident: IncidentRecord;
+    settled: boolean;
+  }[];
 
   let restoreSdkTime: () => void = () => undefined;
 

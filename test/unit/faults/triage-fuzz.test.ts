@@ -10,6 +10,7 @@
  *   responder's own records (DynamoDB), its bus (EventBridge) and its alerts (SNS).
  */
 
+import type { Metrics } from "@aws-lambda-powertools/metrics";
 import { AutoScalingClient, DescribeAutoScalingGroupsCommand } from "@aws-sdk/client-auto-scaling";
 import { CloudFormationClient } from "@aws-sdk/client-cloudformation";
 import { CloudTrailClient } from "@aws-sdk/client-cloudtrail";
@@ -36,7 +37,6 @@ import {
   TransactWriteCommand,
   UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
-import type { Metrics } from "@aws-lambda-powertools/metrics";
 import { type AwsStub, mockClient } from "aws-sdk-client-mock";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -103,7 +103,9 @@ function answerLikeAnAccount(): void {
       },
     ],
   }));
-  ec2.on(DescribeVolumesCommand).resolves({ Volumes: [{ VolumeId: "vol-0aaa", Tags: [{ Key: "a", Value: "b" }] }] });
+  ec2
+    .on(DescribeVolumesCommand)
+    .resolves({ Volumes: [{ VolumeId: "vol-0aaa", Tags: [{ Key: "a", Value: "b" }] }] });
   ec2.on(DescribeNetworkInterfacesCommand).resolves({
     NetworkInterfaces: [{ NetworkInterfaceId: "eni-0aaa", Groups: [{ GroupId: "sg-0aaa" }] }],
   });
@@ -123,7 +125,9 @@ function answerLikeAnAccount(): void {
   ddb.on(PutCommand).resolves({});
   ddb.on(UpdateCommand).resolves({});
   (stubs.SNS as AnyStub).on(PublishCommand).resolves({ MessageId: "m-1" });
-  (stubs.EventBridge as AnyStub).on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: "e-1" }] });
+  (stubs.EventBridge as AnyStub)
+    .on(PutEventsCommand)
+    .resolves({ FailedEntryCount: 0, Entries: [{ EventId: "e-1" }] });
 }
 
 /** Every call made since the last look, as `Service:Operation`, with the input; clears the history. */
@@ -132,7 +136,10 @@ function takeCalls(): { op: string; input: Record<string, unknown> }[] {
   for (const [service, stub] of Object.entries(stubs)) {
     for (const call of stub.calls()) {
       const command = call.args[0] as { constructor: { name: string }; input: Record<string, unknown> };
-      out.push({ op: `${service}:${command.constructor.name.replace(/Command$/, "")}`, input: command.input });
+      out.push({
+        op: `${service}:${command.constructor.name.replace(/Command$/, "")}`,
+        input: command.input,
+      });
     }
     stub.resetHistory();
   }
@@ -153,7 +160,11 @@ const BASES: unknown[] = (() => {
     ...events.map((e, i) => wrapDrill(e, `fuzz-${i}`)),
     cloudTrailCall("ec2.amazonaws.com", "AuthorizeSecurityGroupIngress", {
       groupId: "sg-0aaa",
-      ipPermissions: { items: [{ ipProtocol: "tcp", fromPort: 22, toPort: 22, ipRanges: { items: [{ cidrIp: "0.0.0.0/0" }] } }] },
+      ipPermissions: {
+        items: [
+          { ipProtocol: "tcp", fromPort: 22, toPort: 22, ipRanges: { items: [{ cidrIp: "0.0.0.0/0" }] } },
+        ],
+      },
     }),
   ];
 })();
@@ -380,7 +391,13 @@ describe("the triage function under 10,000 random and mutated events", () => {
   }, 60_000);
 
   it("handles 1,000 arbitrary values", async () => {
-    const arb = fc.anything({ maxDepth: 4, withBigInt: true, withDate: true, withMap: true, withNullPrototype: true });
+    const arb = fc.anything({
+      maxDepth: 4,
+      withBigInt: true,
+      withDate: true,
+      withMap: true,
+      withNullPrototype: true,
+    });
     await fc.assert(
       fc.asyncProperty(arb, (value) => holds(value)),
       { numRuns: 1_000, seed: 20_260_304 },

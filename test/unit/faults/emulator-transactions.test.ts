@@ -1,0 +1,91 @@
+/**
+ * The emulator's DynamoDB transactions, made isolated (shared/local/transactions.ts): while a
+ * TransactWriteItems is in flight no other DynamoDB call is, and it waits for the ones already
+ * in flight; other calls run side by side. Checked at the HTTP handler of real SDK clients.
+ */
+import { Readable } from "node:stream";
+import { DynamoDBClient, GetItemCommand, TransactWriteItemsCommand } from "@aws-sdk/client-dynamodb";
+import { afterEach, describe, expect, it } from "vitest";
+import { instrument } from "../../../shared/aws/instrument.ts";
+import { isolateEmulatorTransactions } from "../../../shared/local/transactions.ts";
+
+/** A DynamoDB client whose requests take `ms` each and are logged with what else was in flight. */
+function slowClient(log: { op: string; alongside: string[] }[], inFlight: Set<string>, ms = 30) {
+  return instrument(
+    new DynamoDBClient({
+      region: "us-east-1",
+      credentials: { accessKeyId: "a", secretAccessKey: "b" },
+      maxAttempts: 1,
+      requestHandler: {
+        handle: async (request: { headers: Record<string, string> }) => {
+          const op = String(request.headers["x-amz-target"] ?? "").split(".")[1] ?? "?";
+          const id = `${op}#${log.length}`;
+          log.push({ op, alongside: [...inFlight] });
+          inFlight.add(id);
+          await new Promise((r) => setTimeout(r, ms));
+          inFlight.delete(id);
+          return {
+            response: {
+              statusCode: 200,
+              headers: { "content-type": "application/x-amz-json-1.0" },
+              body: Readable.from([Buffer.from("{}")]),
+            },
+          };
+        },
+      } as never,
+    }),
+  );
+}
+
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = "true";
+
+const get = () => new GetItemCommand({ TableName: "t", Key: { pk: { S: "a" } } });
+const transact = () =>
+  new TransactWriteItemsCommand({
+    TransactItems: [
+      { Put: { TableName: "t", Item: { pk: { S: "a" } }, ConditionExpression: "attribute_not_exists(pk)" } },
+    ],
+  });
+
+describe("isolated emulator transactions", () => {
+  let remove: (() => void) | undefined;
+  afterEach(() => remove?.());
+
+  it("runs a transaction alone, and other calls side by side", async () => {
+    // Arrange
+    remove = isolateEmulatorTransactions();
+    const log: { op: string; alongside: string[] }[] = [];
+    const client = slowClient(log, new Set());
+
+    // Act: reads, transactions and reads, all at once
+    await Promise.all([
+      client.send(get()),
+      client.send(get()),
+      client.send(transact()),
+      client.send(transact()),
+      client.send(get()),
+      client.send(get()),
+    ]);
+
+    // Assert
+    expect(log).toHaveLength(6);
+    for (const entry of log.filter((e) => e.op === "TransactWriteItems")) expect(entry.alongside).toEqual([]);
+    for (const entry of log.filter((e) => e.op === "GetItem"))
+      expect(entry.alongside.some((a) => a.startsWith("TransactWriteItems"))).toBe(false);
+    // Reads did overlap each other: the lock is not a plain mutex.
+    expect(log.some((e) => e.op === "GetItem" && e.alongside.some((a) => a.startsWith("GetItem")))).toBe(
+      true,
+    );
+  });
+
+  it("lets everything through at once once removed", async () => {
+    remove = isolateEmulatorTransactions();
+    remove();
+    const log: { op: string; alongside: string[] }[] = [];
+    const client = slowClient(log, new Set());
+
+    await Promise.all([client.send(transact()), client.send(transact()), client.send(get())]);
+
+    expect(log.filter((e) => e.alongside.length > 0).length).toBeGreaterThan(0);
+  });
+});
