@@ -70,9 +70,12 @@ function printContainment(r: IncidentBenchResult, machine: Machine): string {
   const c = r.containment;
   out(`1. Time to containment — ${c.incidents} incidents, one at a time, on the local emulator`);
   out(
-    `   on: ${machine.moto} (in-memory, one Python process) + the responder's handlers in this Node process`,
+    `   on: ${machine.moto} (in-memory, one Python process) + the responder's handlers in one Node process`,
   );
   out(`   target: ${c.instanceShape}; a real-format GuardDuty finding (severity 8) per incident`);
+  out(
+    "   policy: the default one with clean rooms off and the hourly containment cap raised (bench/incidents.ts); one warm-up incident not counted",
+  );
   out();
   out(`   ${pad("figure", 46)}${lpad("median", 10)}${lpad("p95", 10)}${lpad("min", 10)}${lpad("max", 10)}`);
   const row = (label: string, d: { median: number; p95: number; min: number; max: number }, f = ms) =>
@@ -115,7 +118,7 @@ function printContainment(r: IncidentBenchResult, machine: Machine): string {
       `${c.rounds.median} sequential rounds of calls. Our code fixes the rounds: read everything, move every interface to the ` +
       `all-open untracking group (with evidence protection, Elastic IPs, profile, Auto Scaling and tags beside it), then to the ` +
       `isolation group; the first incident in a VPC adds one or two rounds to create the two groups (max ${c.rounds.max}). ` +
-      `The drift comes from the emulator: its lookups scan everything it holds (instances, clean-room stacks, snapshots), which ` +
+      `The drift comes from the emulator: its lookups scan everything it holds (instances, snapshots, objects, table items), which ` +
       `grows with each incident. In AWS an EC2 call takes tens to a few hundred ms and a Lambda invocation from EventBridge ` +
       `adds its own delivery latency: not measured here. AWS limits on this path: EC2 API throttling per account and Region ` +
       `(token buckets per API, e.g. 100 tokens refilled at 20/s for a Describe* action; mutating actions have their own), ` +
@@ -131,7 +134,7 @@ function printBurst(r: IncidentBenchResult, machine: Machine): void {
       `and a second one once) over ${b.instances} instances in ${b.vpcs} VPCs, put on the bus at once (${Math.ceil(b.findings / 10)} PutEvents in parallel)`,
   );
   out(
-    `   on: ${machine.moto}; the runner allows ${b.concurrencyPerFunction} concurrent invocations per function`,
+    `   on: ${machine.moto}, a fresh one; policy as in 1; the runner allows ${b.concurrencyPerFunction} concurrent invocations per function`,
   );
   out(
     wrap(
@@ -210,7 +213,7 @@ function printBurst(r: IncidentBenchResult, machine: Machine): void {
       `the responder's; and the runner's ${b.concurrencyPerFunction} invocations per function (Lambda: 1,000 concurrent ` +
       `executions per Region by default, shared by the account). Our code: each incident costs about ${Math.round(
         b.awsCalls / b.instances,
-      )} calls here (evidence and clean room included), and duplicates cost a triage each (a conditional write turns them away). ` +
+      )} calls here (evidence included, no clean room), and duplicates cost a triage each (a conditional write turns them away). ` +
       `The policy's blast-radius cap (maxContainmentsPerHour, 10 by default) was raised for this run: with the default policy ` +
       `the 11th and later containments of the hour wait for a person's approval. AWS limits the bench does not reach: EC2 API ` +
       `throttling per account and Region (a burst of containments spends the mutating-action tokens first; adaptive retry ` +

@@ -1,8 +1,10 @@
 /**
  * Incident records in DynamoDB. One item per incident holds the record, its step map and
- * its timeline (appended atomically); small marker items make opening idempotent: one per
+ * its timeline, actions and alerts as items of their own under the same partition key (so that
+ * concurrent lanes never overwrite each other's entries); small marker items make opening idempotent: one per
  * finding id and one per resource with an open incident, written in one transaction.
  */
+import { randomUUID } from "node:crypto";
 import { TransactionCanceledException } from "@aws-sdk/client-dynamodb";
 import {
   type DynamoDBDocumentClient,
@@ -21,6 +23,9 @@ const findingKey = (account: string, source: string, id: string) => ({
   pk: `FINDING#${account}#${source}#${id}`,
   sk: "MARKER",
 });
+/** Lists kept as items of their own under the incident's partition key. */
+type EntryKind = "TIMELINE" | "ACTION" | "ALERT";
+
 /** A finding's key in the incident's set of findings. */
 const findingSetKey = (f: Pick<Finding, "source" | "id">) => `${f.source}#${f.id}`;
 const resourceKey = (key: string) => ({ pk: `RESOURCE#${key}`, sk: "OPEN" });
@@ -157,19 +162,11 @@ export class DynamoIncidentStore implements IncidentStore {
           Key: incidentKey(incidentId),
           ConditionExpression: "attribute_exists(pk) AND NOT contains(findingKeys, :key)",
           UpdateExpression:
-            "SET findings = list_append(findings, :f), timeline = list_append(timeline, :t), updatedAt = :now ADD findingKeys :keys",
+            "SET findings = list_append(findings, :f), updatedAt = :now ADD findingKeys :keys",
           ExpressionAttributeValues: {
             ":key": findingSetKey(f),
             ":keys": new Set([findingSetKey(f)]),
             ":f": [findingRef(f)],
-            ":t": [
-              {
-                at: now(),
-                step: "triage",
-                status: "info",
-                detail: `finding ${f.type} (${f.id}) joined this incident: same resource, incident still open`,
-              },
-            ],
             ":now": now(),
           },
         }),
@@ -177,6 +174,16 @@ export class DynamoIncidentStore implements IncidentStore {
     } catch (err) {
       if ((err as Error).name !== "ConditionalCheckFailedException") throw err;
       joined = false;
+    }
+    if (joined) {
+      await this.append(incidentId, "TIMELINE", [
+        {
+          at: now(),
+          step: "triage",
+          status: "info",
+          detail: `finding ${f.type} (${f.id}) joined this incident: same resource, incident still open`,
+        },
+      ]);
     }
     // The marker last: a retry after a crash in between finds the finding joined and writes it.
     await this.ddb.send(
@@ -189,12 +196,34 @@ export class DynamoIncidentStore implements IncidentStore {
   }
 
   async find(incidentId: string): Promise<IncidentRecord | undefined> {
-    const out = await this.ddb.send(
-      new GetCommand({ TableName: this.table, Key: incidentKey(incidentId), ConsistentRead: true }),
-    );
-    if (!out.Item) return undefined;
-    const { pk: _pk, sk: _sk, listKey: _l, findingKeys: _k, ...rest } = out.Item;
-    return rest as IncidentRecord;
+    const items: Record<string, unknown>[] = [];
+    let ExclusiveStartKey: Record<string, unknown> | undefined;
+    do {
+      const out = await this.ddb.send(
+        new QueryCommand({
+          TableName: this.table,
+          KeyConditionExpression: "pk = :pk",
+          ExpressionAttributeValues: { ":pk": incidentKey(incidentId).pk },
+          ConsistentRead: true,
+          ExclusiveStartKey,
+        }),
+      );
+      items.push(...(out.Items ?? []));
+      ExclusiveStartKey = out.LastEvaluatedKey;
+    } while (ExclusiveStartKey);
+    const record = items.find((i) => i.sk === "RECORD");
+    if (!record) return undefined;
+    // Items come sorted by sort key: each list's entries are in the order they were written.
+    const entries = (kind: EntryKind) =>
+      items.filter((i) => String(i.sk).startsWith(`${kind}#`)).map((i) => i.entry);
+    const { pk: _pk, sk: _sk, listKey: _l, findingKeys: _k, ...rest } = record;
+    const incident = rest as unknown as IncidentRecord;
+    return {
+      ...incident,
+      timeline: [...incident.timeline, ...(entries("TIMELINE") as TimelineEntry[])],
+      actions: [...incident.actions, ...(entries("ACTION") as ActionResult[])],
+      alerts: [...incident.alerts, ...(entries("ALERT") as IncidentRecord["alerts"])],
+    };
   }
 
   async incidentOfFinding(account: string, source: string, findingId: string): Promise<string | undefined> {
@@ -291,12 +320,8 @@ export class DynamoIncidentStore implements IncidentStore {
     actions: ActionResult[] = [],
   ): Promise<void> {
     const names: Record<string, string> = {};
-    const values: Record<string, unknown> = { ":t": timeline, ":now": now() };
-    const sets = ["timeline = list_append(timeline, :t)", "updatedAt = :now"];
-    if (actions.length) {
-      sets.push("actions = list_append(actions, :a)");
-      values[":a"] = actions;
-    }
+    const values: Record<string, unknown> = { ":now": now() };
+    const sets = ["updatedAt = :now"];
     Object.entries(set).forEach(([path, value], i) => {
       const parts = path.split(".").map((p, j) => {
         names[`#p${i}_${j}`] = p;
@@ -315,17 +340,36 @@ export class DynamoIncidentStore implements IncidentStore {
         ExpressionAttributeValues: values,
       }),
     );
+    await Promise.all([
+      this.append(incidentId, "TIMELINE", timeline),
+      this.append(incidentId, "ACTION", actions),
+    ]);
+  }
+
+  /**
+   * Appends entries to one of the incident's lists as items of their own: concurrent lanes
+   * never rewrite each other's entries, and the record stays far from DynamoDB's item size limit.
+   */
+  private async append(incidentId: string, kind: EntryKind, entries: unknown[]): Promise<void> {
+    const stamp = now();
+    await Promise.all(
+      entries.map((entry, i) =>
+        this.ddb.send(
+          new PutCommand({
+            TableName: this.table,
+            Item: {
+              pk: incidentKey(incidentId).pk,
+              sk: `${kind}#${stamp}#${randomUUID()}#${String(i).padStart(4, "0")}`,
+              entry,
+            },
+          }),
+        ),
+      ),
+    );
   }
 
   async recordAlert(incidentId: string, alert: IncidentRecord["alerts"][number]): Promise<void> {
-    await this.ddb.send(
-      new UpdateCommand({
-        TableName: this.table,
-        Key: incidentKey(incidentId),
-        UpdateExpression: "SET alerts = list_append(alerts, :a)",
-        ExpressionAttributeValues: { ":a": [alert] },
-      }),
-    );
+    await this.append(incidentId, "ALERT", [alert]);
   }
 
   async close(incidentId: string, detail: string): Promise<void> {
@@ -337,20 +381,16 @@ export class DynamoIncidentStore implements IncidentStore {
             Update: {
               TableName: this.table,
               Key: incidentKey(incidentId),
-              UpdateExpression:
-                "SET #st = :closed, timeline = list_append(timeline, :t), updatedAt = :now REMOVE listKey",
+              UpdateExpression: "SET #st = :closed, updatedAt = :now REMOVE listKey",
               ExpressionAttributeNames: { "#st": "status" },
-              ExpressionAttributeValues: {
-                ":closed": "closed",
-                ":t": [{ at: now(), step: "close", status: "ok", detail }],
-                ":now": now(),
-              },
+              ExpressionAttributeValues: { ":closed": "closed", ":now": now() },
             },
           },
           { Delete: { TableName: this.table, Key: resourceKey(incident.resourceKey) } },
         ],
       }),
     );
+    await this.append(incidentId, "TIMELINE", [{ at: now(), step: "close", status: "ok", detail }]);
   }
 
   async listOpen(): Promise<IncidentRecord[]> {
