@@ -142,6 +142,16 @@ function configNonCompliant(t: ScenarioTarget): Record<string, unknown> {
 
 const NO_FAILURE: AlertStage[] = ["failed", "containment-failed"];
 
+/** What the critical and high playbooks do: contain, capture, archive, clean room, all alerted. */
+const FULL_RESPONSE = {
+  contained: true,
+  snapshots: true,
+  archived: true,
+  cleanroom: true,
+  alerts: ["opened", "contained", "evidence-preserved", "cleanroom-ready"] as AlertStage[],
+  noAlerts: NO_FAILURE,
+};
+
 export const SCENARIOS: Scenario[] = [
   {
     name: "c2",
@@ -150,12 +160,7 @@ export const SCENARIOS: Scenario[] = [
     build: guardDuty("guardduty-c2.json", { severity: 8 }),
     // prod + restricted + high criticality + public IP + open ingress: critical → full playbook.
     expect: {
-      contained: true,
-      snapshots: true,
-      archived: true,
-      cleanroom: true,
-      alerts: ["opened", "contained", "evidence-preserved", "cleanroom-ready"],
-      noAlerts: NO_FAILURE,
+      ...FULL_RESPONSE,
       demo: { tier: "critical", playbook: "guardduty-ec2-critical-high" },
     },
   },
@@ -171,12 +176,7 @@ export const SCENARIOS: Scenario[] = [
     }),
     // severity 8 (+40) + staging (+5) + internal (+10) + medium (+5) = 60: high.
     expect: {
-      contained: true,
-      snapshots: true,
-      archived: true,
-      cleanroom: true,
-      alerts: ["opened", "contained", "evidence-preserved", "cleanroom-ready"],
-      noAlerts: NO_FAILURE,
+      ...FULL_RESPONSE,
       demo: { tier: "high", playbook: "guardduty-ec2-critical-high" },
     },
   },
@@ -207,12 +207,7 @@ export const SCENARIOS: Scenario[] = [
       severity: 8,
     }),
     expect: {
-      contained: true,
-      snapshots: true,
-      archived: true,
-      cleanroom: true,
-      alerts: ["opened", "contained", "evidence-preserved", "cleanroom-ready"],
-      noAlerts: NO_FAILURE,
+      ...FULL_RESPONSE,
       demo: { tier: "high", playbook: "guardduty-ec2-critical-high" },
     },
   },

@@ -6,19 +6,11 @@ import {
 } from "@aws-sdk/client-ec2";
 import { GetObjectCommand, ListObjectsV2Command } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  dynamoDocClient,
-  ec2Client,
-  eventsClient,
-  iamClient,
-  s3Client,
-  snsClient,
-  sqsClient,
-} from "../../shared/aws/clients.ts";
-import { type DrillOutcome, runDrill, subscribeAlerts } from "../../shared/drill/run.ts";
+import { ec2Client, s3Client } from "../../shared/aws/clients.ts";
+import { runLocalDrills, seedDemo } from "../../shared/drill/local.ts";
+import type { DrillOutcome } from "../../shared/drill/run.ts";
 import { scenario } from "../../shared/drill/scenarios.ts";
-import { DynamoIncidentStore } from "../../shared/incident/store.ts";
-import { type DemoAccount, seedDemoAccount } from "../../shared/local/demo.ts";
+import type { DemoAccount } from "../../shared/local/demo.ts";
 import { type LocalSession, startLocalSession } from "../../shared/local/session.ts";
 import { resetEmulator } from "../support/emulator.ts";
 
@@ -31,37 +23,10 @@ describe("a local drill of a GuardDuty C&C finding", () => {
     await resetEmulator();
     process.env.POWERTOOLS_LOG_LEVEL = "SILENT";
     session = await startLocalSession({ maxAttempts: 1 });
-    const aws = session.aws;
-    demo = await seedDemoAccount(ec2Client(aws), iamClient(aws));
-    const clients = {
-      ec2: ec2Client(aws),
-      events: eventsClient(aws),
-      s3: s3Client(aws),
-      sqs: sqsClient(aws),
-      sns: snsClient(aws),
-    };
-    const alertQueueUrl = await subscribeAlerts(
-      clients,
-      session.local.resources.alertTopicArn,
-      "test-alerts",
-    );
-    outcome = await runDrill(
-      scenario("c2"),
-      {
-        instanceId: demo.instances.web.instanceId,
-        account: session.local.context.accountId,
-        region: aws.region,
-      },
-      {
-        clients,
-        store: new DynamoIncidentStore(dynamoDocClient(aws), session.local.resources.incidentTable),
-        resources: session.local.resources,
-        alertQueueUrl,
-        afterSettled: async () => {
-          await session.runner.idle(400, 20_000);
-        },
-      },
-    );
+    demo = await seedDemo(session);
+    [outcome] = (await runLocalDrills(session, demo, [scenario("c2")], { queueName: "test-alerts" })) as [
+      DrillOutcome,
+    ];
   }, 120_000);
 
   afterAll(async () => {
