@@ -7,7 +7,9 @@
  * tagging and the target-health reads run beside it; round 3 moves every interface to the
  * isolation group while the deregistrations run. Then one round of verification reads
  * (with StopInstances when asked) and one of final tagging. Missing or altered groups add
- * their preparation before the swaps, counted in `rounds`.
+ * their preparation before the swaps, counted in `rounds`: one round when they exist or were
+ * created beside round 1 (`earlyGroups`: 4 rounds to isolation), two when they must be
+ * created after it (5).
  */
 import type { ActionResult } from "../domain/types.ts";
 import { execute, type GroupResolver } from "./calls.ts";
@@ -29,7 +31,7 @@ import {
   planDeregistrations,
 } from "./plan.ts";
 import { recordPreIsolation } from "./record.ts";
-import { managedGroup, vpcsOf } from "./rules.ts";
+import { adoptCreated, managedGroup, vpcsOf } from "./rules.ts";
 import type { ContainmentClients, ContainmentOutcome, ContainOptions } from "./schema.ts";
 import { blocked, CallTracker, type Known, known, type Task } from "./tracker.ts";
 import { evaluateIsolation, readbackFromSubject, verificationReads } from "./verify.ts";
@@ -48,11 +50,15 @@ export async function containInstance(
 ): Promise<ContainmentOutcome> {
   const now = opts.now ?? (() => new Date());
   const tracker = new CallTracker();
-  const subject = await observeInstance(instanceId, clients, tracker);
+  const creation = opts.dryRun ? undefined : opts.earlyGroups;
+  const subject = await observeInstance(instanceId, clients, tracker, creation ? [creation.task()] : []);
   const early = earlyOutcome(subject, tracker);
   if (early) return early;
 
-  const plan = planContainment(subject, { ...opts, now: now().toISOString() });
+  const planned = planContainment(subject, { ...opts, now: now().toISOString() });
+  const plan = creation
+    ? { ...planned, groups: adoptCreated(planned.groups, await creation.results()) }
+    : planned;
   const privateIps = subject.interfaces.flatMap((i) => i.privateIps);
   const health: Health[] = [];
   const readHealth: Task[] = candidateTargetGroups(subject).map((tg) => async (lane) => {

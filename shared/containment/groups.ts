@@ -14,10 +14,16 @@ import { errorCode, toAwsError } from "../aws/errors.ts";
 import type { ActionResult } from "../domain/types.ts";
 import { alreadyDone, send } from "./calls.ts";
 import { readManagedGroups, toManagedGroup } from "./observe.ts";
-import { type GroupPreparation, planVpcGroups, ruleChanges } from "./rules.ts";
+import {
+  createGroupCall,
+  type GroupCreation,
+  type GroupPreparation,
+  planVpcGroups,
+  ruleChanges,
+} from "./rules.ts";
 import { GROUP_NAME, type GroupRole, TAG } from "./schema.ts";
 import type { PlannedCall } from "./steps.ts";
-import { CallTracker, failure, type Lane } from "./tracker.ts";
+import { CallTracker, failure, type Lane, type Task } from "./tracker.ts";
 
 /** Makes one rule change; a revoke of rules that partly do not exist is retried range by range. */
 async function applyRule(lane: Lane, ec2: EC2Client, call: PlannedCall): Promise<void> {
@@ -72,7 +78,7 @@ export async function prepareGroup(
   let groupId = prep.groupId;
   let rules = prep.rules;
   let tagging: PlannedCall | undefined;
-  let how: PreparedGroup["how"] = "existing";
+  let how: PreparedGroup["how"] = prep.created ? "created" : "existing";
   if (!groupId) {
     const create = prep.create;
     if (!create)
@@ -206,4 +212,47 @@ export async function ensureIsolationGroups(
     throw toAwsError("CreateSecurityGroup", err);
   }
   return { untrackingGroupId: ids.untracking as string, isolationGroupId: ids.isolation as string };
+}
+
+/**
+ * The managed groups that triage found missing, created in containment's first round beside
+ * the observation instead of after it: the first incident in a VPC is then isolated in 4
+ * rounds, not 5. One instance per incident makes the calls; the others of the same incident
+ * wait for them. Only the creation happens here: the rules follow in the next round, and
+ * whatever does not succeed (a group a concurrent run created, an error) is left to the
+ * ordinary preparation, which creates or adopts it.
+ */
+export class EarlyGroupCreation {
+  private started: Promise<GroupCreation[]> | undefined;
+
+  constructor(
+    private readonly ec2: EC2Client,
+    readonly wanted: { vpcId: string; role: GroupRole }[],
+  ) {}
+
+  /** A task of the first round: makes the creations, or waits for those already under way. */
+  task(): Task {
+    return async (lane) => {
+      if (this.started) return lane.wait(this.started);
+      this.started = lane.all(
+        this.wanted.map((w) => async (sub: Lane): Promise<GroupCreation> => {
+          const call = createGroupCall(w.vpcId, w.role);
+          try {
+            const out = await sub.call(() =>
+              this.ec2.send(new CreateSecurityGroupCommand(call.input as never)),
+            );
+            return { ...w, ...(out.GroupId ? { groupId: out.GroupId } : {}) };
+          } catch {
+            return { ...w };
+          }
+        }),
+      );
+      return this.started;
+    };
+  }
+
+  /** What the creations gave (nothing before the first round). */
+  async results(): Promise<GroupCreation[]> {
+    return this.started ?? [];
+  }
 }

@@ -5,12 +5,13 @@
  *   group, then isolation group), detach Elastic IPs, swap the instance profile, take the
  *   instance out of its Auto Scaling group and target groups, tag it, verify by reading back.
  * - {@link releaseInstance}: put it back from the recorded pre-isolation state.
- * - {@link ensureIsolationGroups}: the responder's security groups of a VPC.
+ * - {@link ensureIsolationGroups}: the responder's security groups of a VPC;
+ *   {@link EarlyGroupCreation}: those triage found missing, created in containment's first round.
  * - {@link describeContainmentCalls}: the exact calls a containment would make (pure).
  */
 export { CONTAINMENT_PERMISSIONS, MUTATING_ACTIONS } from "./calls.ts";
 export { containInstance } from "./contain.ts";
-export { ensureIsolationGroups } from "./groups.ts";
+export { EarlyGroupCreation, ensureIsolationGroups } from "./groups.ts";
 export type { InstanceSubject, RawObservation } from "./observe.ts";
 export { buildSubject, observeInstance } from "./observe.ts";
 export type { ContainmentPlan, PlannedCall, PlannedStep, PlanOptions } from "./plan.ts";

@@ -38,6 +38,7 @@ import {
   pages,
   read,
   readPages,
+  type Task,
   unknownFrom,
 } from "./tracker.ts";
 
@@ -343,12 +344,13 @@ export async function readRegistrations(
 /**
  * Round 1: DescribeInstances ∥ managed security groups ∥ DescribeAddresses ∥ profile
  * associations ∥ DescribeAutoScalingInstances ∥ DescribeTargetGroups ∥ the three protection
- * attributes. All of them need only the instance id.
+ * attributes. All of them need only the instance id. `beside`: other tasks of the same round.
  */
 export async function observeInstance(
   instanceId: string,
   clients: ContainmentClients,
   tracker: CallTracker,
+  beside: Task[] = [],
 ): Promise<InstanceSubject> {
   const { ec2, autoScaling, elbv2 } = clients;
   const raw: RawObservation = {
@@ -432,6 +434,7 @@ export async function observeInstance(
     attribute("disableApiTermination"),
     attribute("disableApiStop"),
     attribute("instanceInitiatedShutdownBehavior"),
+    ...beside,
   ]);
   return buildSubject(instanceId, raw);
 }

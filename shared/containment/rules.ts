@@ -14,6 +14,8 @@ export interface GroupPreparation {
   role: GroupRole;
   /** The existing group; absent when it has to be created. */
   groupId?: string;
+  /** True when this run has just created `groupId` (see {@link adoptCreated}): only its rules remain. */
+  created?: boolean;
   create?: PlannedCall;
   /** Rule changes that make the group what its role says. */
   rules: PlannedCall[];
@@ -149,6 +151,33 @@ export function planVpcGroups(vpcIds: string[], found: ManagedGroup[]): GroupPre
     }
   }
   return out;
+}
+
+/** A managed group to create, and what came of its creation. */
+export interface GroupCreation {
+  vpcId: string;
+  role: GroupRole;
+  /** Set when CreateSecurityGroup succeeded. */
+  groupId?: string;
+}
+
+/**
+ * Pure: the preparations with the groups created beforehand (in the first round) filled in:
+ * such a group needs only the rules of a new group. A creation that did not succeed leaves
+ * the preparation as it was (create, or adopt the group a concurrent run made).
+ */
+export function adoptCreated(preps: GroupPreparation[], created: GroupCreation[]): GroupPreparation[] {
+  return preps.map((p) => {
+    const c = created.find((x) => x.vpcId === p.vpcId && x.role === p.role && x.groupId);
+    if (!p.create || !c?.groupId) return p;
+    return {
+      vpcId: p.vpcId,
+      role: p.role,
+      groupId: c.groupId,
+      created: true,
+      rules: ruleChanges(p.role, c.groupId),
+    };
+  });
 }
 
 /** Pure: what must happen to the managed groups of the instance's VPCs before the swaps. */

@@ -8,6 +8,7 @@ import type { EC2Client } from "@aws-sdk/client-ec2";
 import type { ElasticLoadBalancingV2Client } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { z } from "zod";
 import type { ActionResult } from "../domain/types.ts";
+import type { EarlyGroupCreation } from "./groups.ts";
 
 /** Tag keys the responder writes on instances and on its own security groups. */
 export const TAG = {
@@ -116,6 +117,8 @@ export interface ContainOptions {
   stopProtection: boolean;
   /** Recorded by an earlier attempt: reused; the pre-state is never re-read from a half-isolated instance. */
   previous?: PreIsolationState;
+  /** Managed groups known to be missing, created in the first round (ignored in a dry run). */
+  earlyGroups?: EarlyGroupCreation;
   now?: () => Date;
 }
 

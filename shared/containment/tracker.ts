@@ -21,6 +21,12 @@ export class Lane {
     return fn();
   }
 
+  /** Waits for a call another lane made in the same round: one sequential step, no call of its own. */
+  async wait<T>(p: Promise<T>): Promise<T> {
+    this.depth += 1;
+    return p;
+  }
+
   /** Runs sub-lanes in parallel; this lane grows by the depth of the longest. */
   async all<T>(fns: ((lane: Lane) => Promise<T>)[]): Promise<T[]> {
     const subs = fns.map(() => new Lane(this.tracker));

@@ -164,6 +164,11 @@ export interface ResourceContext {
     instanceProfileArn?: string;
   };
   vpcId?: string;
+  /**
+   * The responder's managed security groups (untracking, isolation) that its VPC lacks, when
+   * they could be read: containment then creates them in its first round.
+   */
+  missingIsolationGroups?: ("untracking" | "isolation")[];
   autoScalingGroup?: string;
   /** Network interfaces attached to the instance (eni-…), when known. */
   networkInterfaceIds?: string[];

@@ -68,6 +68,11 @@ export interface IncidentRecord {
   actions: ActionResult[];
   alerts: { stage: string; at: string; messageId?: string; subject: string }[];
   containment?: Record<string, unknown>;
+  /** What triage read that lets a lane start sooner; a head start only, never trusted blindly. */
+  hints?: {
+    /** Managed security groups the instances' VPCs lacked at triage: containment creates them in its first round. */
+    groupsToCreate?: { vpcId: string; role: "untracking" | "isolation" }[];
+  };
   evidence?: {
     snapshots?: SnapshotRecord[];
     artifacts?: ArtifactRecord[];

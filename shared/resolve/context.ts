@@ -15,6 +15,7 @@ import {
   type SecurityGroup,
   type Tag,
 } from "@aws-sdk/client-ec2";
+import { TAG } from "../containment/schema.ts";
 import type { AffectedResource, OpenIngress, ResourceContext } from "../domain/types.ts";
 
 export interface ContextClients {
@@ -125,15 +126,44 @@ async function describeInstances(ec2: EC2Client, ids: string[]): Promise<Instanc
   }
 }
 
+/**
+ * The responder's managed groups that a VPC lacks; undefined when they cannot be read (only
+ * a head start for containment, which finds out for itself).
+ */
+async function missingIsolationGroups(
+  ec2: EC2Client,
+  vpcId: string,
+): Promise<("untracking" | "isolation")[] | undefined> {
+  try {
+    const out = await ec2.send(
+      new DescribeSecurityGroupsCommand({
+        Filters: [
+          { Name: "vpc-id", Values: [vpcId] },
+          { Name: `tag:${TAG.managed}`, Values: ["true"] },
+        ],
+      }),
+    );
+    if (out.NextToken) return undefined;
+    const roles = new Set(
+      (out.SecurityGroups ?? []).map((g) => g.Tags?.find((t) => t.Key === TAG.role)?.Value),
+    );
+    return (["untracking", "isolation"] as const).filter((r) => !roles.has(r));
+  } catch {
+    return undefined;
+  }
+}
+
 async function enrichInstance(ctx: ResourceContext, inst: Instance, clients: ContextClients): Promise<void> {
   const volumeIds = (inst.BlockDeviceMappings ?? []).map((b) => b.Ebs?.VolumeId).filter(Boolean) as string[];
   const eniIds = (inst.NetworkInterfaces ?? []).map((n) => n.NetworkInterfaceId).filter(Boolean) as string[];
-  const [volumes, enis] = await Promise.all([
+  const [volumes, enis, missing] = await Promise.all([
     volumeIds.length ? clients.ec2.send(new DescribeVolumesCommand({ VolumeIds: volumeIds })) : undefined,
     eniIds.length
       ? clients.ec2.send(new DescribeNetworkInterfacesCommand({ NetworkInterfaceIds: eniIds }))
       : undefined,
+    inst.VpcId ? missingIsolationGroups(clients.ec2, inst.VpcId) : undefined,
   ]);
+  if (missing) ctx.missingIsolationGroups = missing;
   const asgName = ctx.tags["aws:autoscaling:groupName"];
   const groupIds = [
     ...new Set((enis?.NetworkInterfaces ?? []).flatMap((n) => (n.Groups ?? []).map((g) => g.GroupId))),

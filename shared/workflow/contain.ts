@@ -9,7 +9,7 @@ import type {
   ContainOptions,
   PreIsolationState,
 } from "../containment/index.ts";
-import { containInstance } from "../containment/index.ts";
+import { containInstance, EarlyGroupCreation } from "../containment/index.ts";
 import type { ActionResult, PlannedAction } from "../domain/types.ts";
 import { describeError } from "../errors/index.ts";
 import type { IncidentRecord } from "../incident/model.ts";
@@ -129,6 +129,10 @@ async function contain(
   try {
     const clients = await deps.clientsFor(incident.account, incidentId);
     const isolationProfileArn = await deps.isolationProfileFor?.(incident.account);
+    // Triage saw the VPC's managed groups missing: create them beside the first round. Not on
+    // a retry that already has a record (the first attempt made them).
+    const toCreate = Object.keys(previous).length ? [] : (incident.hints?.groupsToCreate ?? []);
+    const earlyGroups = toCreate.length ? new EarlyGroupCreation(clients.ec2, toCreate) : undefined;
     const results = await Promise.allSettled(
       containTargets(incident).map((instanceId) => {
         const opts: ContainOptions = {
@@ -139,6 +143,7 @@ async function contain(
           stopProtection: Boolean(params.stopProtection),
           ...(isolationProfileArn ? { isolationProfileArn } : {}),
           ...(previous[instanceId] ? { previous: previous[instanceId] } : {}),
+          ...(earlyGroups ? { earlyGroups } : {}),
           ...(deps.now ? { now: deps.now } : {}),
         };
         return containInstance(instanceId, clients, opts);

@@ -45,6 +45,23 @@ export function decide(
   return { impact, plan };
 }
 
+/** Pure: the managed groups that the VPCs of the instances to contain lack (see `IncidentRecord.hints`). */
+export function groupsToCreate(
+  plan: Plan,
+  contexts: ResourceContext[],
+): NonNullable<NonNullable<IncidentRecord["hints"]>["groupsToCreate"]> {
+  const action = plan.actions.find((a) => a.name === "contain-instance");
+  if (!action) return [];
+  const targets = new Set(action.targets ?? contexts.map((c) => c.resource.id));
+  const out = new Map<string, { vpcId: string; role: "untracking" | "isolation" }>();
+  for (const c of contexts) {
+    if (!targets.has(c.resource.id) || !c.vpcId) continue;
+    for (const role of c.missingIsolationGroups ?? [])
+      out.set(`${c.vpcId}|${role}`, { vpcId: c.vpcId, role });
+  }
+  return [...out.values()];
+}
+
 /** Handles one event end to end. Throws {@link InvalidEventError} for invalid input. */
 export async function triageEvent(event: unknown, deps: TriageDeps): Promise<TriageOutcome> {
   const intake = normalizeEvent(event);
@@ -61,6 +78,7 @@ export async function triageEvent(event: unknown, deps: TriageDeps): Promise<Tri
   const { impact, plan } = decide(finding, contexts, deps.policy, recent);
   const at = nowIso(deps);
   const primary = finding.resources[0];
+  const toCreate = groupsToCreate(plan, contexts);
   const incident: IncidentRecord = {
     incidentId: incidentIdFor(finding),
     status: "open",
@@ -102,6 +120,7 @@ export async function triageEvent(event: unknown, deps: TriageDeps): Promise<Tri
     alerts: [],
     approvals: [],
     evidence: {},
+    ...(toCreate.length ? { hints: { groupsToCreate: toCreate } } : {}),
   };
   const opened = await deps.store.open(incident);
   if (opened.outcome === "duplicate") {

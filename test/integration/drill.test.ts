@@ -64,6 +64,18 @@ describe("a local drill of a GuardDuty C&C finding", () => {
     expect(sg.SecurityGroups?.[0]?.IpPermissionsEgress ?? []).toEqual([]);
   });
 
+  it("isolates the first instance of the VPC within 4 rounds: triage saw the groups missing", () => {
+    const web = demo.instances.web.instanceId;
+    expect(outcome.incident?.hints?.groupsToCreate?.map((g) => g.role).sort()).toEqual([
+      "isolation",
+      "untracking",
+    ]);
+    const detail = outcome.incident?.steps.contain?.detail ?? "";
+    const rounds = Number(new RegExp(`${web}: verified in (\\d+) rounds`).exec(detail)?.[1]);
+    expect(rounds, detail).toBeGreaterThan(0);
+    expect(rounds, detail).toBeLessThanOrEqual(4);
+  });
+
   it("snapshots all three volumes, tagged with the incident, instance and device", async () => {
     const snaps = await ec2Client(session.aws).send(
       new DescribeSnapshotsCommand({

@@ -3,6 +3,7 @@ import {
   type ContainmentOutcome,
   type ContainOptions,
   containInstance,
+  EarlyGroupCreation,
 } from "../../../shared/containment/index.ts";
 import {
   awsError,
@@ -251,6 +252,65 @@ describe("containInstance", () => {
     ]);
     expect(mocked.world.groups.find((g) => g.role === "isolation")?.egress).toEqual([]);
     expect(stepsNamed(out, "network:untracking-group")[0]?.detail).toMatch(/^created sg-new/);
+  });
+
+  it("isolates within 4 rounds when the missing groups are created beside round 1", async () => {
+    const world = sampleWorld();
+    world.groups = [];
+    mocked = mockWorld(world);
+    const earlyGroups = new EarlyGroupCreation(mocked.clients.ec2, [
+      { vpcId: "vpc-1", role: "untracking" },
+      { vpcId: "vpc-1", role: "isolation" },
+    ]);
+
+    const out = await containInstance("i-0abc", mocked.clients, options({ earlyGroups }));
+
+    expect(out.status).toBe("verified");
+    expect(out.rounds).toBe(4);
+    expect(mocked.operations().filter((op) => op === "CreateSecurityGroup")).toHaveLength(2);
+    const groups = mocked.world.groups;
+    expect(groups.map((g) => g.name).sort()).toEqual([
+      "incident-responder-isolation",
+      "incident-responder-untracking",
+    ]);
+    expect(groups.find((g) => g.role === "isolation")?.egress).toEqual([]);
+    expect(groups.find((g) => g.role === "untracking")?.ingress).not.toEqual([]);
+    expect(stepsNamed(out, "network:isolation-group")[0]?.detail).toMatch(/^created sg-new.*rules fixed/);
+  });
+
+  it("falls back to the ordinary preparation when the early creation finds the group made concurrently", async () => {
+    const world = sampleWorld();
+    world.groups = [];
+    mocked = mockWorld(world);
+    const early = new EarlyGroupCreation(mocked.clients.ec2, [
+      { vpcId: "vpc-1", role: "untracking" },
+      { vpcId: "vpc-1", role: "isolation" },
+    ]);
+    // Another incident's containment created both groups since triage looked.
+    await containInstance("i-0abc", mocked.clients, options({ dryRun: false }));
+    const before = mocked.operations().length;
+
+    const out = await containInstance("i-0abc", mocked.clients, options({ earlyGroups: early }));
+
+    expect(out.status).toBe("verified");
+    expect(mocked.world.groups).toHaveLength(2);
+    const creates = mocked
+      .operations()
+      .slice(before)
+      .filter((op) => op === "CreateSecurityGroup");
+    expect(creates).toHaveLength(2); // both refused as duplicates, nothing else created
+  });
+
+  it("ignores the early creation in a dry run", async () => {
+    const world = sampleWorld();
+    world.groups = [];
+    mocked = mockWorld(world);
+    const earlyGroups = new EarlyGroupCreation(mocked.clients.ec2, [{ vpcId: "vpc-1", role: "isolation" }]);
+
+    const out = await containInstance("i-0abc", mocked.clients, options({ dryRun: true, earlyGroups }));
+
+    expect(out.status).toBe("dry-run");
+    expect(mocked.operations().filter((op) => MUTATING.has(op))).toEqual([]);
   });
 
   it("adopts the group another containment created at the same time", async () => {
