@@ -12,6 +12,7 @@
  * created after it (5).
  */
 import type { ActionResult } from "../domain/types.ts";
+import { describeError } from "../errors/index.ts";
 import { execute, type GroupResolver } from "./calls.ts";
 import { prepareGroupStep } from "./groups.ts";
 import {
@@ -132,8 +133,24 @@ export async function containInstance(
   });
   const needsPreparation = plan.groups.length > 0;
 
+  // The pre-isolation state, kept beside the first changes (round 2) and again, with the
+  // registrations read in round 2, beside the deregistrations (round 3).
+  const capturedAt = now().toISOString();
+  const persistErrors: string[] = [];
+  const persist = (registrations: Registration[]): Task[] => {
+    const state = recordPreIsolation(subject, registrations, opts, capturedAt).state;
+    const save = opts.persist;
+    if (!state || !save) return [];
+    return [
+      async () => {
+        await save(state).catch((err: unknown) => persistErrors.push(describeError(err)));
+      },
+    ];
+  };
+
   // Round 2: the untracking swap (unless groups must be prepared first) beside everything that needs nothing else.
   await tracker.round([
+    ...persist([]),
     ...run(phase("early")),
     ...prepare,
     ...readHealth,
@@ -141,7 +158,11 @@ export async function containInstance(
   ]);
   const dereg = planDeregistrations(subject, sortHealth(health));
   // Round 3: the isolation swap (or the untracking one, after preparation) beside the deregistrations.
-  await tracker.round([...run(dereg), ...run(needsPreparation ? phase("untrack") : phase("isolate"))]);
+  await tracker.round([
+    ...(dereg.some((st) => st.call) ? persist(registrationsOf(health)) : []),
+    ...run(dereg),
+    ...run(needsPreparation ? phase("untrack") : phase("isolate")),
+  ]);
   if (needsPreparation) await tracker.round(run(phase("isolate")));
   await repairStranded(tracker, clients, plan.steps, results, resolve);
   const rounds = tracker.rounds;
@@ -167,12 +188,17 @@ export async function containInstance(
   const finalTag = finalTagStep(subject, opts, verification.ok);
   await tracker.round(run([...phase("final"), finalTag]));
 
-  const record = recordPreIsolation(subject, registrationsOf(health), opts, now().toISOString());
+  const record = recordPreIsolation(subject, registrationsOf(health), opts, capturedAt);
+  const kept = persistErrors.length
+    ? `; could not be kept before the changes: ${persistErrors.join("; ")}`
+    : opts.persist && record.state
+      ? "; kept before the first change"
+      : "";
   return {
     instanceId,
     status: verification.ok ? "verified" : "failed",
     steps: [
-      recordStep(instanceId, record),
+      recordStep(instanceId, { ...record, note: `${record.note}${kept}` }),
       ...groupResults,
       ...ordered(plan.steps, dereg, results),
       ...(results.get(finalTag) ? [results.get(finalTag) as ActionResult] : []),

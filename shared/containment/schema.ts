@@ -117,6 +117,12 @@ export interface ContainOptions {
   stopProtection: boolean;
   /** Recorded by an earlier attempt: reused; the pre-state is never re-read from a half-isolated instance. */
   previous?: PreIsolationState;
+  /**
+   * Keeps the pre-isolation state before the first change (and again, with the target
+   * registrations, before the deregistrations): a containment that dies mid-way leaves it.
+   * A failure to keep it does not stop containment (the outcome carries the state too).
+   */
+  persist?: (state: PreIsolationState) => Promise<void>;
   /** Managed groups known to be missing, created in the first round (ignored in a dry run). */
   earlyGroups?: EarlyGroupCreation;
   now?: () => Date;

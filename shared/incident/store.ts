@@ -23,6 +23,8 @@ const findingKey = (account: string, source: string, id: string) => ({
   pk: `FINDING#${account}#${source}#${id}`,
   sk: "MARKER",
 });
+/** Sort key prefix of the pre-isolation state of an instance, saved before containment changes it. */
+const PRE_ISOLATION = "PREISOLATION#";
 /** Lists kept as items of their own under the incident's partition key. */
 type EntryKind = "TIMELINE" | "ACTION" | "ALERT";
 
@@ -71,6 +73,12 @@ export interface IncidentStore {
   listOpen(): Promise<IncidentRecord[]>;
   countRecentContainments(account: string, sinceIso: string): Promise<number>;
   recordContainment(account: string, incidentId: string, at: string): Promise<void>;
+  /**
+   * Keeps an instance's pre-isolation state as soon as containment has read it, before its
+   * first change: a containment that dies mid-way leaves it for the retry and for release.
+   * A state captured at another time (an earlier attempt's) is never overwritten.
+   */
+  savePreIsolation(incidentId: string, state: { instanceId: string; capturedAt: string }): Promise<void>;
   deadLetter(letter: DeadLetter): Promise<void>;
   listDeadLetters(limit?: number): Promise<DeadLetter[]>;
 }
@@ -213,13 +221,27 @@ export class DynamoIncidentStore implements IncidentStore {
     } while (ExclusiveStartKey);
     const record = items.find((i) => i.sk === "RECORD");
     if (!record) return undefined;
+    const saved = items.filter((i) => String(i.sk).startsWith(PRE_ISOLATION)).map((i) => i.entry);
     // Items come sorted by sort key: each list's entries are in the order they were written.
     const entries = (kind: EntryKind) =>
       items.filter((i) => String(i.sk).startsWith(`${kind}#`)).map((i) => i.entry);
     const { pk: _pk, sk: _sk, listKey: _l, findingKeys: _k, ...rest } = record;
     const incident = rest as unknown as IncidentRecord;
+    const recorded = (incident.containment?.preIsolation ?? {}) as Record<string, unknown>;
     return {
       ...incident,
+      ...(saved.length
+        ? {
+            containment: {
+              ...incident.containment,
+              // The state the containment step recorded when it finished wins over the early copy.
+              preIsolation: {
+                ...Object.fromEntries(saved.map((e) => [(e as { instanceId: string }).instanceId, e])),
+                ...recorded,
+              },
+            },
+          }
+        : {}),
       timeline: [...incident.timeline, ...(entries("TIMELINE") as TimelineEntry[])],
       actions: [...incident.actions, ...(entries("ACTION") as ActionResult[])],
       alerts: [...incident.alerts, ...(entries("ALERT") as IncidentRecord["alerts"])],
@@ -438,6 +460,25 @@ export class DynamoIncidentStore implements IncidentStore {
         },
       }),
     );
+  }
+
+  async savePreIsolation(
+    incidentId: string,
+    state: { instanceId: string; capturedAt: string },
+  ): Promise<void> {
+    try {
+      await this.ddb.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: { pk: incidentKey(incidentId).pk, sk: `${PRE_ISOLATION}${state.instanceId}`, entry: state },
+          ConditionExpression: "attribute_not_exists(pk) OR #e.#c = :c",
+          ExpressionAttributeNames: { "#e": "entry", "#c": "capturedAt" },
+          ExpressionAttributeValues: { ":c": state.capturedAt },
+        }),
+      );
+    } catch (err) {
+      if ((err as Error).name !== "ConditionalCheckFailedException") throw err;
+    }
   }
 
   async deadLetter(letter: DeadLetter): Promise<void> {

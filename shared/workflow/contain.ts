@@ -144,6 +144,7 @@ async function contain(
           ...(isolationProfileArn ? { isolationProfileArn } : {}),
           ...(previous[instanceId] ? { previous: previous[instanceId] } : {}),
           ...(earlyGroups ? { earlyGroups } : {}),
+          persist: (state) => deps.store.savePreIsolation(incidentId, state),
           ...(deps.now ? { now: deps.now } : {}),
         };
         return containInstance(instanceId, clients, opts);

@@ -97,6 +97,13 @@ export class MemoryStore implements IncidentStore {
   async recordAlert(incidentId: string, alert: IncidentRecord["alerts"][number]): Promise<void> {
     this.records.get(incidentId)?.alerts.push(alert);
   }
+  async savePreIsolation(incidentId: string, state: { instanceId: string; capturedAt: string }): Promise<void> {
+    const r = this.records.get(incidentId);
+    if (!r) throw new NotFoundError(incidentId);
+    const pre = ((r.containment ??= {}).preIsolation ??= {}) as Record<string, { capturedAt: string }>;
+    const kept = pre[state.instanceId];
+    if (!kept || kept.capturedAt === state.capturedAt) pre[state.instanceId] = structuredClone(state);
+  }
   async close(incidentId: string): Promise<void> {
     const r = this.records.get(incidentId);
     if (r) r.status = "closed";

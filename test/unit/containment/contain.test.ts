@@ -1,9 +1,10 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import {
   type ContainmentOutcome,
   type ContainOptions,
   containInstance,
   EarlyGroupCreation,
+  type PreIsolationState,
 } from "../../../shared/containment/index.ts";
 import {
   awsError,
@@ -311,6 +312,48 @@ describe("containInstance", () => {
 
     expect(out.status).toBe("dry-run");
     expect(mocked.operations().filter((op) => MUTATING.has(op))).toEqual([]);
+  });
+
+  it("keeps the pre-isolation state before its changes, so that a containment that dies mid-way leaves it", async () => {
+    mocked = mockWorld(sampleWorld());
+    const real = mocked.clients.ec2;
+    let hung = false;
+    // The isolation swap never answers: the function dies there (a timeout, a crash).
+    const dying = new Proxy(real, {
+      get(target, prop) {
+        if (prop !== "send") return Reflect.get(target, prop);
+        return (command: { constructor: { name: string }; input: { Groups?: string[] } }) => {
+          if (
+            command.constructor.name === "ModifyNetworkInterfaceAttributeCommand" &&
+            command.input.Groups?.[0] === "sg-iso"
+          ) {
+            hung = true;
+            return new Promise(() => {});
+          }
+          return target.send(command as never);
+        };
+      },
+    });
+    const saved: PreIsolationState[] = [];
+    const persist = async (state: PreIsolationState) => {
+      saved.push(structuredClone(state));
+    };
+    void containInstance("i-0abc", { ...mocked.clients, ec2: dying }, options({ persist }));
+    await vi.waitFor(() => expect(hung).toBe(true));
+
+    const kept = saved.at(-1);
+    expect(saved).toHaveLength(2);
+    expect(kept?.interfaces.map((i) => i.groups)).toEqual([["sg-app", "sg-db"], ["sg-db"]]);
+    expect(kept?.elasticIps.map((e) => e.allocationId)).toEqual(["eipalloc-1"]);
+    expect(kept?.instanceProfileArn).toBe("arn:aws:iam::123456789012:instance-profile/app");
+    expect(kept?.autoScalingGroup?.name).toBe("web");
+    expect(kept?.targetGroups).toHaveLength(1);
+
+    // The retry finds the interfaces on the untracking group, yet keeps the state kept before.
+    const retry = await containInstance("i-0abc", mocked.clients, options({ previous: kept, persist }));
+    expect(retry.status).toBe("verified");
+    expect(retry.preIsolation).toEqual(kept);
+    expect(stepsNamed(retry, "record:pre-isolation")[0]?.detail).toMatch(/^kept the state recorded at/);
   });
 
   it("adopts the group another containment created at the same time", async () => {
