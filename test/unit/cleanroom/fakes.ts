@@ -100,9 +100,11 @@ export class MemoryStore implements IncidentStore {
   async savePreIsolation(incidentId: string, state: { instanceId: string; capturedAt: string }): Promise<void> {
     const r = this.records.get(incidentId);
     if (!r) throw new NotFoundError(incidentId);
-    const pre = ((r.containment ??= {}).preIsolation ??= {}) as Record<string, { capturedAt: string }>;
+    const pre = { ...(r.containment?.preIsolation ?? {}) } as Record<string, { capturedAt: string }>;
     const kept = pre[state.instanceId];
-    if (!kept || kept.capturedAt === state.capturedAt) pre[state.instanceId] = structuredClone(state);
+    if (kept && kept.capturedAt !== state.capturedAt) return;
+    pre[state.instanceId] = structuredClone(state);
+    r.containment = { ...r.containment, preIsolation: pre };
   }
   async close(incidentId: string): Promise<void> {
     const r = this.records.get(incidentId);
