@@ -97,7 +97,10 @@ export class MemoryStore implements IncidentStore {
   async recordAlert(incidentId: string, alert: IncidentRecord["alerts"][number]): Promise<void> {
     this.records.get(incidentId)?.alerts.push(alert);
   }
-  async savePreIsolation(incidentId: string, state: { instanceId: string; capturedAt: string }): Promise<void> {
+  async savePreIsolation(
+    incidentId: string,
+    state: { instanceId: string; capturedAt: string },
+  ): Promise<void> {
     const r = this.records.get(incidentId);
     if (!r) throw new NotFoundError(incidentId);
     const pre = { ...(r.containment?.preIsolation ?? {}) } as Record<string, { capturedAt: string }>;
