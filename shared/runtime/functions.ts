@@ -24,6 +24,7 @@ import {
 } from "../workflow/cleanroom.ts";
 import { isolationProfileFor as isolationProfileResolver, runContainment } from "../workflow/contain.ts";
 import { onSnapshotEvent, runEvidence } from "../workflow/evidence.ts";
+import { type ResumeOutcome, resumeStalled } from "../workflow/resume.ts";
 import { intakeSnsEvent, type SnsIntakeOutcome } from "../workflow/sns-intake.ts";
 import { rejectEvent, type TriageDeps, type TriageOutcome, triageEvent } from "../workflow/triage.ts";
 import type { Runtime } from "./base.ts";
@@ -46,13 +47,29 @@ function triageDeps(rt: Runtime): TriageDeps {
 
 type Rejected = { outcome: "rejected"; error: string };
 
+/** EventBridge's scheduled event (the function's `schedule` in serverless.yml). */
+const isScheduled = (event: unknown) => {
+  const e = event as AnyEvent | null;
+  return e?.source === "aws.events" && e["detail-type"] === "Scheduled Event";
+};
+
 /**
- * triage: every security event, and approval decisions sent as events (on the responder's
- * bus). Invalid events are recorded and alerted, not retried.
+ * triage: every security event, approval decisions sent as events (on the responder's bus),
+ * and the schedule that re-drives lanes whose worker stopped (workflow/resume.ts). Invalid
+ * events are recorded and alerted, not retried.
  */
 export function triageLogic(rt: Runtime): Logic<unknown> {
   const deps = triageDeps(rt);
-  return async (event, { metrics }): Promise<TriageOutcome | ApprovalEventOutcome | Rejected> => {
+  return async (
+    event,
+    { metrics },
+  ): Promise<TriageOutcome | ApprovalEventOutcome | Rejected | ResumeOutcome[]> => {
+    if (isScheduled(event)) {
+      const resumed = await resumeStalled(rt.deps);
+      const count = resumed.reduce((n, r) => n + r.resumed.length, 0);
+      if (count) metrics.addMetric("StalledLanesResumed", MetricUnit.Count, count);
+      return resumed;
+    }
     if (isApprovalEvent(event)) {
       try {
         const out = await decideFromEvent(event, rt.deps);

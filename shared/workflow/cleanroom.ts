@@ -46,6 +46,7 @@ import { INCIDENT_ID_PATTERN, type IncidentRecord } from "../incident/model.ts";
 import type { BaseDeps } from "./deps.ts";
 import { nowIso } from "./deps.ts";
 import { notify } from "./notify.ts";
+import { LEASE_MS } from "./steps.ts";
 
 export const CLEANROOM_STEP = "cleanroom";
 export const CLEANROOM_DESTROY_STEP = "cleanroom-destroy";
@@ -187,7 +188,7 @@ export async function launchCleanroom(
     if (action.requiresApproval && !approved(incident))
       return done("awaiting-approval", "launch-cleanroom waits for approval");
   }
-  if (!(await deps.store.claimStep(incidentId, CLEANROOM_STEP))) {
+  if (!(await deps.store.claimStep(incidentId, CLEANROOM_STEP, LEASE_MS.cleanroom))) {
     const step = incident.steps[CLEANROOM_STEP];
     deps.log.info("clean room already launched or in progress", { incidentId, step: step?.status });
     await resendReadyAlert(incident, deps);
@@ -486,7 +487,7 @@ export async function destroyCleanroom(
     detail,
   });
   const incident = await deps.store.get(incidentId);
-  if (!(await deps.store.claimStep(incidentId, CLEANROOM_DESTROY_STEP))) {
+  if (!(await deps.store.claimStep(incidentId, CLEANROOM_DESTROY_STEP, LEASE_MS.cleanroom))) {
     const step = incident.steps[CLEANROOM_DESTROY_STEP];
     return done("already", `step ${CLEANROOM_DESTROY_STEP} is ${step?.status ?? "claimed"}`);
   }

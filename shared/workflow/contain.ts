@@ -16,7 +16,7 @@ import type { IncidentRecord } from "../incident/model.ts";
 import type { BaseDeps } from "./deps.ts";
 import { nowIso } from "./deps.ts";
 import { alertFailure, notify } from "./notify.ts";
-import { claimed } from "./steps.ts";
+import { claimed, LEASE_MS } from "./steps.ts";
 
 export const CONTAIN_STEP = "contain";
 
@@ -85,7 +85,9 @@ export async function runContainment(
   }
   let ran: Awaited<ReturnType<typeof claimed<ContainmentOutcome[]>>>;
   try {
-    ran = await claimed(deps.store, incidentId, CONTAIN_STEP, () => contain(incidentId, action, deps));
+    ran = await claimed(deps.store, incidentId, CONTAIN_STEP, LEASE_MS.contain, () =>
+      contain(incidentId, action, deps),
+    );
   } catch (err) {
     // contain() alerts on every outcome it reaches; this covers the errors that stop it first.
     const fresh = await deps.store.find(incidentId).catch(() => undefined);

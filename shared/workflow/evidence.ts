@@ -29,7 +29,7 @@ import type { IncidentRecord, SnapshotRecord } from "../incident/model.ts";
 import type { BaseDeps } from "./deps.ts";
 import { nowIso } from "./deps.ts";
 import { alertFailure, notify } from "./notify.ts";
-import { claimed } from "./steps.ts";
+import { claimed, LEASE_MS } from "./steps.ts";
 
 export const SNAPSHOT_STEP = "snapshots";
 export const ARTIFACT_STEP = "artifacts";
@@ -75,12 +75,12 @@ export async function runEvidence(incidentId: string, deps: EvidenceDeps): Promi
     // Both lanes run to their end even when one throws, so neither is left half-claimed.
     const lanes = await Promise.allSettled([
       wantSnapshots
-        ? claimed(deps.store, incidentId, SNAPSHOT_STEP, () =>
+        ? claimed(deps.store, incidentId, SNAPSHOT_STEP, LEASE_MS.evidence, () =>
             takeSnapshots(incident, instances, clients.ec2, deps, wantSnapshots.params),
           )
         : undefined,
       wantArtifacts
-        ? claimed(deps.store, incidentId, ARTIFACT_STEP, () =>
+        ? claimed(deps.store, incidentId, ARTIFACT_STEP, LEASE_MS.evidence, () =>
             collectArtifacts(incident, instances, clients, deps, wantArtifacts.params),
           )
         : undefined,
@@ -401,7 +401,7 @@ export async function maybeSeal(incidentId: string, deps: EvidenceDeps): Promise
   );
   if (!lanes.every((s) => DONE.includes(incident.steps[s]?.status as StepStatus))) return false;
   if (incident.dryRun) return false;
-  if (!(await deps.store.claimStep(incidentId, MANIFEST_STEP))) return false;
+  if (!(await deps.store.claimStep(incidentId, MANIFEST_STEP, LEASE_MS.evidence))) return false;
   incident = await deps.store.get(incidentId);
   try {
     const artifacts = incident.evidence?.artifacts ?? [];

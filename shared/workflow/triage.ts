@@ -12,6 +12,7 @@ import { applyDrillScope } from "../triage/safety.ts";
 import type { BaseDeps } from "./deps.ts";
 import { nowIso } from "./deps.ts";
 import { notify } from "./notify.ts";
+import { LEASE_MS } from "./steps.ts";
 
 /** Reads what the account says about a finding's resources (read-only). */
 export type ContextResolver = (finding: Finding) => Promise<ResourceContext[]>;
@@ -133,7 +134,7 @@ export async function triageEvent(event: unknown, deps: TriageDeps): Promise<Tri
       existing?.status === "open" &&
       !existing.alerts.some((a) => a.stage === "opened") &&
       announceAbandoned(existing, deps) &&
-      (await deps.store.claimStep(existing.incidentId, ANNOUNCE_STEP, 60_000))
+      (await deps.store.claimStep(existing.incidentId, ANNOUNCE_STEP, LEASE_MS.triage))
     ) {
       deps.log.warn("incident opened without its alert: resuming", { incidentId: existing.incidentId });
       try {

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from "vitest";
 import type { StepStatus } from "../../../shared/domain/types.ts";
-import { claimed } from "../../../shared/workflow/steps.ts";
+import { claimed, LEASE_MS } from "../../../shared/workflow/steps.ts";
 import { anIncident } from "../../support/incidents.ts";
 import { MemoryStore } from "../cleanroom/fakes.ts";
 
@@ -30,7 +30,7 @@ class FlakyStore extends MemoryStore {
 }
 
 async function claimAndFail(store: MemoryStore, incidentId: string): Promise<unknown> {
-  return claimed(store, incidentId, "snapshots", async () => {
+  return claimed(store, incidentId, "snapshots", LEASE_MS.evidence, async () => {
     throw new Error("CreateTags: connect ECONNREFUSED");
   }).catch((err: unknown) => err);
 }

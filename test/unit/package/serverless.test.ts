@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { assetsOf, layoutProblems } from "../../../scripts/build.mjs";
+import { LEASE_MS } from "../../../shared/workflow/steps.ts";
 import { type Json, serverlessDoc, text } from "../iam/roles.ts";
 
 const doc = serverlessDoc();
@@ -32,6 +33,22 @@ describe("serverless.yml: every function", () => {
       expect(f.destinations).toEqual({ onFailure: { type: "sqs", arn: dlqArn(fn) } });
     },
   );
+
+  it.each(Object.keys(LEASE_MS))(
+    "%s's step claims outlast its timeout, by at most a minute (a live worker keeps its claim; a retry takes it back)",
+    (fn) => {
+      const timeoutMs = 1000 * Number(doc.functions[fn].timeout ?? doc.provider.timeout);
+      const lease = LEASE_MS[fn as keyof typeof LEASE_MS];
+
+      expect(lease).toBeGreaterThan(timeoutMs);
+      expect(lease).toBeLessThanOrEqual(timeoutMs + 60_000);
+    },
+  );
+
+  it("re-drives stalled lanes on a schedule", () => {
+    const schedules = (doc.functions.triage.events ?? []).filter((e: Json) => e.schedule);
+    expect(schedules).toEqual([{ schedule: "rate(5 minutes)" }]);
+  });
 
   it.each(functionNames)(
     "%s's EventBridge rules retry delivery, then send to its own dead-letter queue",

@@ -1,0 +1,135 @@
+/**
+ * Re-drives lanes whose worker stopped before finishing. A worker that dies mid-step (a
+ * Lambda timeout, a crash, an out-of-memory kill) leaves its claim `running`; until the
+ * claim's lease runs out every retry of the event is turned away, and after it nothing
+ * would start the lane again. The scheduled run (triage's `schedule` in serverless.yml)
+ * finds such steps on open incidents, starts their lanes again through the bus (the lanes
+ * are idempotent and re-claim the expired step), records it and alerts. A step that keeps
+ * stopping is given up after {@link MAX_RESUMES} attempts: recorded as failed and alerted,
+ * never left `running` in silence.
+ */
+import { describeError } from "../errors/index.ts";
+import type { IncidentRecord } from "../incident/model.ts";
+import { CONTAIN_STEP } from "./contain.ts";
+import type { BaseDeps } from "./deps.ts";
+import { ARTIFACT_STEP, MANIFEST_STEP, SNAPSHOT_STEP } from "./evidence.ts";
+import { alertFailure } from "./notify.ts";
+
+/** How many times a stalled step is started again before it is recorded as failed. */
+export const MAX_RESUMES = 3;
+
+/** The timeline step of a re-drive of `step`. */
+const resumeStep = (step: string) => `resume:${step}`;
+
+/** Per step of a lane: the plan actions whose `Incident Opened` starts it again. */
+const LANE_ACTIONS: Record<string, string[]> = {
+  [CONTAIN_STEP]: ["contain-instance"],
+  [SNAPSHOT_STEP]: ["capture-snapshots"],
+  [ARTIFACT_STEP]: ["collect-artifacts"],
+  // The manifest is written by the evidence lane once both captures are done.
+  [MANIFEST_STEP]: ["capture-snapshots", "collect-artifacts"],
+};
+
+/** Pure: the lane steps of an incident that are `running` with a lease that has run out. */
+export function stalledSteps(incident: IncidentRecord, nowMs: number): string[] {
+  if (incident.status !== "open") return [];
+  return Object.entries(incident.steps)
+    .filter(
+      ([name, s]) =>
+        name in LANE_ACTIONS && s.status === "running" && s.leaseUntil !== undefined && s.leaseUntil < nowMs,
+    )
+    .map(([name]) => name)
+    .sort();
+}
+
+/** Pure: the planned actions (those not waiting for approval) that start the given steps again. */
+export function actionsFor(incident: IncidentRecord, steps: string[]): string[] {
+  const planned = new Set(incident.plan.actions.map((a) => a.name));
+  const wanted = new Set(steps.flatMap((s) => LANE_ACTIONS[s] ?? []));
+  return [...wanted].filter((a) => planned.has(a)).sort();
+}
+
+export interface ResumeOutcome {
+  incidentId: string;
+  /** Steps started again. */
+  resumed: string[];
+  /** Steps given up (recorded as failed). */
+  abandoned: string[];
+}
+
+/** The scheduled run: re-drives every stalled lane of every open incident. */
+export async function resumeStalled(deps: BaseDeps): Promise<ResumeOutcome[]> {
+  const nowMs = (deps.now?.() ?? new Date()).getTime();
+  const outcomes: ResumeOutcome[] = [];
+  for (const listed of await deps.store.listOpen()) {
+    if (stalledSteps(listed, nowMs).length === 0) continue;
+    try {
+      outcomes.push(await resumeIncident(listed.incidentId, nowMs, deps));
+    } catch (err) {
+      deps.log.error("stalled lane not resumed", {
+        incidentId: listed.incidentId,
+        error: describeError(err),
+      });
+    }
+  }
+  return outcomes;
+}
+
+async function resumeIncident(incidentId: string, nowMs: number, deps: BaseDeps): Promise<ResumeOutcome> {
+  // The full record: the listing carries no timeline, which counts the earlier re-drives.
+  const incident = await deps.store.get(incidentId);
+  const stalled = stalledSteps(incident, nowMs);
+  const times = (step: string) => incident.timeline.filter((t) => t.step === resumeStep(step)).length;
+  const abandoned = stalled.filter((s) => times(s) >= MAX_RESUMES);
+  const resumed = stalled.filter((s) => !abandoned.includes(s));
+  const stopped = (s: string) =>
+    `its worker stopped before finishing (claimed at ${incident.steps[s]?.startedAt ?? "?"}, lease ran out at ${new Date(
+      incident.steps[s]?.leaseUntil ?? 0,
+    ).toISOString()})`;
+
+  for (const step of abandoned) {
+    await deps.store.finishStep(
+      incidentId,
+      step,
+      "failed",
+      `${step} stopped ${MAX_RESUMES + 1} times before finishing: not started again`,
+      { error: stopped(step) },
+    );
+  }
+  const actions = actionsFor(incident, resumed);
+  if (actions.length) {
+    await deps.bus.emit("Incident Opened", {
+      incidentId,
+      actions,
+      account: incident.account,
+      resumed: true,
+    });
+    for (const step of resumed)
+      await deps.store.note(incidentId, {
+        step: resumeStep(step),
+        status: "info",
+        detail: `${step}: ${stopped(step)}; lane started again (${times(step) + 1} of ${MAX_RESUMES})`,
+      });
+  }
+  if (stalled.length) {
+    const containment = stalled.includes(CONTAIN_STEP);
+    await alertFailure(
+      deps,
+      incidentId,
+      stalled.join(", "),
+      new Error(stalled.map((s) => `${s}: ${stopped(s)}`).join("; ")),
+      {
+        ...(containment ? { stage: "containment-failed" as const } : {}),
+        leftToDo: [
+          ...(resumed.length ? [`Started again: ${resumed.join(", ")}`] : []),
+          ...(abandoned.length
+            ? [`Given up after ${MAX_RESUMES} restarts: ${abandoned.join(", ")} — finish by hand`]
+            : []),
+          ...(containment ? ["Containment is NOT confirmed until the contained alert arrives"] : []),
+          `responder status ${incidentId}`,
+        ],
+      },
+    );
+  }
+  return { incidentId, resumed, abandoned };
+}
