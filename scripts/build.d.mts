@@ -10,7 +10,8 @@ export declare function layoutProblems(
   name: string,
   fn: { handler?: string; package?: { artifact?: string } },
 ): string[];
-/** Bundles and zips one function. */
+/** Bundles and zips one function into `outRoot` (dist/ by default). */
 export declare function buildFunction(
   name: string,
+  outRoot?: string,
 ): Promise<{ name: string; raw: number; gzip: number; zip: number }>;

@@ -19,6 +19,7 @@ import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
 import { build } from "esbuild";
 import { parse } from "yaml";
+import { sdkSchemaKeys } from "./sdk-schema-keys.mjs";
 import { zipEntries } from "./zip.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
@@ -40,6 +41,8 @@ export const ESBUILD_OPTIONS = {
   logLevel: "warning",
   // CommonJS dependencies bundled into ESM still call require() for Node built-ins.
   banner: { js: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);" },
+  // Lets esbuild drop the SDK schemas of operations the bundle never calls.
+  plugins: [sdkSchemaKeys],
 };
 
 /** The functions serverless.yml declares, by name, with their definitions. */
@@ -83,9 +86,9 @@ export function assetsOf(name) {
 
 const kb = (n) => `${(n / 1024).toFixed(1)} KiB`.padStart(12);
 
-/** Bundles and zips one function; returns its sizes. */
-export async function buildFunction(name) {
-  const outDir = join(dist, name);
+/** Bundles and zips one function (into `outRoot`, dist/ by default); returns its sizes. */
+export async function buildFunction(name, outRoot = dist) {
+  const outDir = join(outRoot, name);
   rmSync(outDir, { recursive: true, force: true });
   mkdirSync(outDir, { recursive: true });
   const result = await build({
@@ -94,13 +97,13 @@ export async function buildFunction(name) {
     entryPoints: [join(root, "functions", name, "handler.ts")],
     outfile: join(outDir, "index.mjs"),
   });
-  writeFileSync(join(dist, `${name}.meta.json`), JSON.stringify(result.metafile));
+  writeFileSync(join(outRoot, `${name}.meta.json`), JSON.stringify(result.metafile));
   const assets = assetsOf(name);
   for (const [target, from] of Object.entries(assets)) copyFileSync(join(root, from), join(outDir, target));
 
   const files = ["index.mjs", "index.mjs.map", ...Object.keys(assets)];
   const zip = zipEntries(files.map((f) => ({ name: f, data: readFileSync(join(outDir, f)) })));
-  writeFileSync(join(dist, `${name}.zip`), zip);
+  writeFileSync(join(outRoot, `${name}.zip`), zip);
   const code = readFileSync(join(outDir, "index.mjs"));
   return { name, raw: code.length, gzip: gzipSync(code, { level: 9 }).length, zip: zip.length };
 }
@@ -117,7 +120,7 @@ async function main() {
   if (problems.length) throw new Error(`serverless.yml and functions/ disagree:\n  ${problems.join("\n  ")}`);
   mkdirSync(dist, { recursive: true });
   const started = Date.now();
-  const sizes = await Promise.all(names.map(buildFunction));
+  const sizes = await Promise.all(names.map((n) => buildFunction(n)));
   console.log(`${"function".padEnd(12)}${"bundle".padStart(12)}${"gzip".padStart(12)}${"zip".padStart(12)}`);
   for (const s of sizes) console.log(`${s.name.padEnd(12)}${kb(s.raw)}${kb(s.gzip)}${kb(s.zip)}`);
   console.log(

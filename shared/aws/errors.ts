@@ -107,6 +107,14 @@ export function isNotFound(err: unknown): boolean {
 }
 
 /** True when a later retry of the same call may succeed (throttling, 5xx, network). */
+/**
+ * A failure worth trying again later: {@link isRetryable}, or any 5xx, even one whose body the
+ * SDK could not read (an emulator's HTML error page is otherwise taken for "not implemented").
+ */
+export function isPassingFailure(err: unknown): boolean {
+  return isRetryable(err) || (httpStatus(err) ?? 0) >= 500;
+}
+
 export function isRetryable(err: unknown): boolean {
   if (isNotImplemented(err)) return false;
   if (isThrottling(err)) return true;

@@ -6,7 +6,7 @@
 import type { AutoScalingClient } from "@aws-sdk/client-auto-scaling";
 import type { EC2Client } from "@aws-sdk/client-ec2";
 import type { ElasticLoadBalancingV2Client } from "@aws-sdk/client-elastic-load-balancing-v2";
-import { z } from "zod";
+import * as z from "zod";
 import type { ActionResult } from "../domain/types.ts";
 import type { EarlyGroupCreation } from "./groups.ts";
 

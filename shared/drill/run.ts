@@ -26,7 +26,7 @@ import type { IncidentRecord, TimelineEntry } from "../incident/model.ts";
 import type { IncidentStore } from "../incident/store.ts";
 import { normalizeEvent, wrapDrill } from "../intake/index.ts";
 import type { Scenario, ScenarioTarget } from "./scenarios.ts";
-import { waitForIncidentOf, waitForSettled } from "./watch.ts";
+import { readThrough, waitForIncidentOf, waitForSettled } from "./watch.ts";
 
 export interface DrillClients {
   ec2: EC2Client;
@@ -266,7 +266,7 @@ export async function runDrill(
   });
   await ctx.afterSettled?.();
   outcome.settled = settled;
-  const incident = await ctx.store.get(incidentId);
+  const incident = await readThrough(() => ctx.store.get(incidentId), Date.now() + 10_000);
   outcome.incident = incident;
   const contain = incident.steps.contain;
   if (contain?.endedAt && (contain.status === "verified" || contain.status === "partial")) {

@@ -2,6 +2,7 @@
  * Watching an incident settle: used by `responder ingest`, drills and tests. Polls the
  * incident record (the one source of truth) until every lane of its plan has ended.
  */
+import { isPassingFailure } from "../aws/errors.ts";
 import type { IncidentRecord, TimelineEntry } from "../incident/model.ts";
 import { isSettled } from "../incident/model.ts";
 import type { IncidentStore } from "../incident/store.ts";
@@ -35,7 +36,8 @@ export async function waitForSettled(
 ): Promise<{ incident: IncidentRecord; settled: boolean }> {
   const deadline = Date.now() + (opts.timeoutMs ?? 60_000);
   let seen = 0;
-  let incident = await store.get(incidentId);
+  const read = () => readThrough(() => store.get(incidentId), deadline);
+  let incident = await read();
   for (;;) {
     for (const e of incident.timeline.slice(seen)) opts.onEntry?.(e);
     seen = incident.timeline.length;
@@ -48,7 +50,22 @@ export async function waitForSettled(
     if (isSettled(incident, expected)) return { incident, settled: true };
     if (Date.now() > deadline) return { incident, settled: false };
     await new Promise((r) => setTimeout(r, opts.intervalMs ?? 150));
-    incident = await store.get(incidentId);
+    incident = await read();
+  }
+}
+
+/**
+ * Makes a read again while it fails for a passing reason (throttling, a 5xx, the network),
+ * until the deadline: one failed poll does not end the watch.
+ */
+export async function readThrough<T>(read: () => Promise<T>, deadline: number): Promise<T> {
+  for (;;) {
+    try {
+      return await read();
+    } catch (err) {
+      if (!isPassingFailure(err) || Date.now() > deadline) throw err;
+      await new Promise((r) => setTimeout(r, 250));
+    }
   }
 }
 
@@ -59,7 +76,7 @@ export async function waitForIncidentOf(
 ): Promise<string | undefined> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    const id = await find();
+    const id = await readThrough(find, deadline);
     if (id) return id;
     await new Promise((r) => setTimeout(r, 100));
   }

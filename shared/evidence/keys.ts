@@ -6,7 +6,7 @@
  * incidents/<incidentId>/manifest.json        written last, Object Lock retention
  * ```
  */
-import type { z } from "zod";
+import type * as z from "zod";
 import { InvalidEvidenceInputError } from "./errors.ts";
 import { ArtifactNameSchema, IncidentIdSchema } from "./schema.ts";
 

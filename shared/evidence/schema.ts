@@ -3,7 +3,7 @@
  * Types come from `z.infer`. The manifest schema is strict (unknown keys are refused), so a
  * manifest read back from S3 is either exactly what this code wrote or rejected.
  */
-import { z } from "zod";
+import * as z from "zod";
 
 /** Storage classes an artifact may be written with. */
 export const ArchiveStorageClassSchema = z.enum(["STANDARD", "GLACIER", "DEEP_ARCHIVE", "GLACIER_IR"]);

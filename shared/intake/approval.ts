@@ -3,7 +3,7 @@
  * `responder approve|deny <incidentId>`. They are accepted on the responder's own bus only
  * (serverless.yml), never through the default bus, SNS intake or a drill.
  */
-import { z } from "zod";
+import * as z from "zod";
 import { INCIDENT_ID_PATTERN } from "../incident/model.ts";
 import { checkLimits } from "./limits.ts";
 import { EnvelopeSchema } from "./schemas/envelope.ts";

@@ -2,7 +2,7 @@
  * Building blocks for findings: resources with validated ids, event tags, titles,
  * and a schema that every finding produced by intake satisfies.
  */
-import { z } from "zod";
+import * as z from "zod";
 import {
   type AffectedResource,
   type Finding,

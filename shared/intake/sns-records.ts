@@ -3,7 +3,7 @@
  * Sns: {Message, MessageId, TopicArn, …}}]}`. Each record's `Message` is then read by
  * {@link unwrapSnsMessage}.
  */
-import { z } from "zod";
+import * as z from "zod";
 import { ArnSchema } from "./schemas/common.ts";
 import { parseOrThrow } from "./validate.ts";
 

@@ -2,7 +2,7 @@
  * Schema parsing that fails with {@link InvalidEventError}: the first problem found,
  * with the dotted path of the offending field inside the whole incoming event.
  */
-import type { z } from "zod";
+import type * as z from "zod";
 import { InvalidEventError } from "../errors/index.ts";
 import { describeValue } from "./text.ts";
 

@@ -5,6 +5,8 @@
  * SNS notifications are handed over as Lambda's SNS event (`Records[].Sns`).
  */
 import { randomUUID } from "node:crypto";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import {
   ChangeMessageVisibilityCommand,
@@ -30,13 +32,19 @@ export interface Invocation {
 
 type Handler = (event: unknown, context: unknown) => Promise<unknown>;
 
-/** Loads `functions/<name>/handler.ts` — the same module the deployment bundles. */
-export async function loadHandler(functionName: string): Promise<Handler> {
+/**
+ * Loads a function's handler: `functions/<name>/handler.ts`, the module the deployment
+ * bundles, or, given a directory of built bundles (scripts/build.mjs), `<dir>/<name>/index.mjs`.
+ */
+export async function loadHandler(functionName: string, bundlesDir?: string): Promise<Handler> {
   if (!/^[a-z][a-z0-9-]*$/.test(functionName)) throw new Error(`bad function name ${functionName}`);
-  const path = fileURLToPath(new URL(`../../functions/${functionName}/handler.ts`, import.meta.url));
+  const path = bundlesDir
+    ? join(bundlesDir, functionName, "index.mjs")
+    : fileURLToPath(new URL(`../../functions/${functionName}/handler.ts`, import.meta.url));
+  if (!existsSync(path))
+    throw new Error(`${path} does not exist${bundlesDir ? ": build the bundles first" : ""}`);
   const mod = (await import(path)) as { handler?: Handler };
-  if (typeof mod.handler !== "function")
-    throw new Error(`functions/${functionName}/handler.ts exports no handler`);
+  if (typeof mod.handler !== "function") throw new Error(`${path} exports no handler`);
   return mod.handler;
 }
 
@@ -75,6 +83,8 @@ export interface RunnerOptions {
    * `Scheduled Event` as its payload. {@link LocalRunner.runScheduled} runs one at once either way.
    */
   schedules?: { enabled?: boolean; everyMs?: number };
+  /** Runs the built bundles in this directory (`<dir>/<name>/index.mjs`) instead of the TypeScript sources. */
+  bundlesDir?: string;
 }
 
 /** Where the scheduled events come from: the account, region and stack the rules would live in. */
@@ -263,7 +273,7 @@ export class LocalRunner {
   private handler(functionName: string): Promise<Handler> {
     let h = this.handlers.get(functionName);
     if (!h) {
-      h = loadHandler(functionName);
+      h = loadHandler(functionName, this.options.bundlesDir);
       this.handlers.set(functionName, h);
     }
     return h;

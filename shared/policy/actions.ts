@@ -2,7 +2,7 @@
  * The response actions a playbook may name, and the schema of each one's parameters.
  * Action modules reuse these schemas; the policy loader validates against them.
  */
-import { z } from "zod";
+import * as z from "zod";
 
 /** Isolate an EC2 instance (every network interface, identity, Auto Scaling, load balancers). */
 export const ContainInstanceParamsSchema = z.strictObject({

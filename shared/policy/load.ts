@@ -5,7 +5,7 @@
  */
 import { readFileSync } from "node:fs";
 import { type Document, isAlias, isMap, isScalar, isSeq, LineCounter, type Node, parseDocument } from "yaml";
-import type { z } from "zod";
+import type * as z from "zod";
 import { describeError, PolicyError } from "../errors/index.ts";
 import { type Policy, PolicySchema } from "./schema.ts";
 

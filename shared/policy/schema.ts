@@ -2,7 +2,7 @@
  * The policy file schema: response playbooks as code. One YAML file, validated here,
  * that says which actions answer which findings, and the settings of the safety rails.
  */
-import { z } from "zod";
+import * as z from "zod";
 import { FINDING_SOURCES, RESOURCE_KINDS, type Tier } from "../domain/types.ts";
 import { DEFAULT_PROTECTED_TAG } from "../triage/safety.ts";
 import { TIERS, tiersAtLeast } from "../triage/tiers.ts";

@@ -3,7 +3,7 @@
  * score. Schema first: the type is inferred, the defaults are one literal, and a policy file
  * may override any part of it (see `shared/policy/schema.ts`).
  */
-import { z } from "zod";
+import * as z from "zod";
 
 /** How one tag (under any of several spellings of its key) adds to the score. */
 export const TagRuleSchema = z.strictObject({

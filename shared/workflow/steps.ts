@@ -2,7 +2,7 @@
  * Runs a step under its claim on the incident: a step whose work throws is recorded as
  * failed (so a retry can claim it again at once) and the error goes on to the caller.
  */
-import { httpStatus, isRetryable } from "../aws/errors.ts";
+import { isPassingFailure } from "../aws/errors.ts";
 import { describeError } from "../errors/index.ts";
 import type { IncidentStore } from "../incident/store.ts";
 
@@ -54,10 +54,7 @@ async function release(store: IncidentStore, incidentId: string, step: string, e
       return;
     } catch (storeErr) {
       const wait = RELEASE_DELAYS_MS[attempt];
-      // A 5xx from the incident table is a passing failure, even one whose body the SDK could
-      // not read (an emulator's HTML error page is otherwise taken for "not implemented").
-      const passing = isRetryable(storeErr) || (httpStatus(storeErr) ?? 0) >= 500;
-      if (wait === undefined || !passing) return;
+      if (wait === undefined || !isPassingFailure(storeErr)) return;
       await new Promise((r) => setTimeout(r, wait));
     }
   }

@@ -2,7 +2,7 @@
  * CloudWatch alarm state changes: the EventBridge shape (`CloudWatch Alarm State Change`)
  * and the SNS notification shape that intake turns into it.
  */
-import { z } from "zod";
+import * as z from "zod";
 import { AccountIdSchema, ArnSchema, FreeTextSchema } from "./common.ts";
 
 const DimensionsSchema = z.record(z.string().max(255), z.string().max(1024));

@@ -3,7 +3,7 @@
  * `AWS API Call via CloudTrail` and `AWS Console Sign In via CloudTrail`).
  * Only the fields intake reads are checked; `requestParameters` is judged by each rule.
  */
-import { z } from "zod";
+import * as z from "zod";
 import { EventIdSchema, IsoTimeSchema, JsonObjectSchema, RegionSchema } from "./common.ts";
 
 /** Who made the call. CloudTrail uses other values than account ids here (`ANONYMOUS_PRINCIPAL`), so they are loose. */

@@ -5,7 +5,7 @@
  * service's own documented grammar: a value that does not fit (an injection string,
  * a control character, a path) is an invalid event, never a finding.
  */
-import { z } from "zod";
+import * as z from "zod";
 
 /** Documented id grammars. Every pattern is anchored and free of nested ambiguous quantifiers. */
 export const ID_PATTERNS = {

@@ -1,7 +1,7 @@
 /**
  * AWS Config rule compliance changes (detail-type `Config Rules Compliance Change`).
  */
-import { z } from "zod";
+import * as z from "zod";
 import { AccountIdSchema, FreeTextSchema, IsoTimeSchema, RegionSchema } from "./common.ts";
 
 /** The fields intake reads from a compliance change. */

@@ -1,7 +1,7 @@
 /**
  * Drill events: the responder's own source, wrapping another source's event.
  */
-import { z } from "zod";
+import * as z from "zod";
 import { AccountIdSchema, EventIdSchema, IsoTimeSchema, JsonObjectSchema, RegionSchema } from "./common.ts";
 import { RoutingSchema } from "./envelope.ts";
 

@@ -1,7 +1,7 @@
 /**
  * The EventBridge envelope every incoming event must have.
  */
-import { z } from "zod";
+import * as z from "zod";
 import { AccountIdSchema, EventIdSchema, IsoTimeSchema, JsonObjectSchema, RegionSchema } from "./common.ts";
 
 /** The parts every event needs before it can be routed. */

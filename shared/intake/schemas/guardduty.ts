@@ -2,7 +2,7 @@
  * GuardDuty findings as EventBridge delivers them (detail-type `GuardDuty Finding`):
  * the camelCase finding shape, not the PascalCase shape of the GetFindings API.
  */
-import { z } from "zod";
+import * as z from "zod";
 import {
   AccountIdSchema,
   ArnSchema,

@@ -2,7 +2,7 @@
  * Security Hub findings in the AWS Security Finding Format (ASFF), as delivered in
  * `Security Hub Findings - Imported` events (`detail.findings[]`).
  */
-import { z } from "zod";
+import * as z from "zod";
 import { AccountIdSchema, FreeTextSchema, IsoTimeSchema, JsonObjectSchema, RegionSchema } from "./common.ts";
 
 /** Severity labels and the 0–10 severity intake gives them. */
