@@ -288,10 +288,10 @@ function printColdStart(figures: ColdStartFigures[], machine: Machine, runs: num
   );
   out();
   limits(
-    `our code: every function's bundle holds every lane — shared/runtime/functions.ts imports the triage, containment, evidence ` +
-      `and clean-room logic and all their SDK clients, and each handler imports it — so the five bundles are nearly the same ` +
-      `size; the EC2 client and zod dominate. Initialisation includes createRuntime (config, the YAML policy parsed and ` +
-      `validated). Measured as import() time on this CPU: Lambda's cold start adds downloading and unpacking the zip and ` +
+    `our code: each function bundles only its own logic (shared/runtime/logic/<name>.ts) and SDK clients; the SDK's core, ` +
+      `zod and the X-Ray SDK dominate. The SDK schemas of operations a function never calls are dropped ` +
+      `(scripts/sdk-schema-keys.mjs) and the bundles read their policy as JSON, without the YAML parser. Initialisation ` +
+      `includes createRuntime (config, the policy read and validated). Measured as import() time on this CPU: Lambda's cold start adds downloading and unpacking the zip and ` +
       `starting the runtime (not measured), and runs on the CPU share of the function's memory setting. esbuild's defaults ` +
       `resolve CommonJS builds (main before module) that ESM output cannot load without a require shim.`,
   );

@@ -15,3 +15,5 @@ export declare function buildFunction(
   name: string,
   outRoot?: string,
 ): Promise<{ name: string; raw: number; gzip: number; zip: number }>;
+/** The policy YAML, checked by the project's loader, as the JSON the bundles read. */
+export declare function policyJson(yamlFile: string): Promise<string>;

@@ -4,7 +4,7 @@
  * function's deployment artifact:
  *
  *   functions/<name>/handler.ts ──esbuild──▶ dist/<name>/index.mjs (+ index.mjs.map)
- *   policy/default.yaml ──────────copy─────▶ dist/<name>/policy.yaml   (and other ASSETS)
+ *   policy/default.yaml ──check, to JSON───▶ dist/<name>/policy.json   (and other ASSETS)
  *   dist/<name>/* ─────────────────zip─────▶ dist/<name>.zip   (index.mjs at the root)
  *
  * serverless.yml must say `handler: index.handler` and `package.artifact: dist/<name>.zip`
@@ -13,17 +13,37 @@
  *
  * Usage: node scripts/build.mjs [function ...]   (default: every function)
  */
-import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
 import { build } from "esbuild";
-import { parse } from "yaml";
+import { tsImport } from "tsx/esm/api";
+import { parse, parse as parseYaml } from "yaml";
 import { sdkSchemaKeys } from "./sdk-schema-keys.mjs";
 import { zipEntries } from "./zip.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const dist = join(root, "dist");
+
+/**
+ * Replaces shared/policy/yaml.ts in the bundles: they read their policy as JSON, and the YAML
+ * parser (about 110 KiB) would only be dead weight. A YAML policy given to a bundle anyway is
+ * refused with a clear error.
+ */
+const policyYamlLeftOut = {
+  name: "policy-yaml-left-out",
+  setup(b) {
+    b.onLoad({ filter: /[\\/]shared[\\/]policy[\\/]yaml\.ts$/ }, (args) => ({
+      loader: "ts",
+      resolveDir: dirname(args.path),
+      contents: `import { PolicyError } from "../errors/index.ts";
+export function parsePolicy(_text: string, fileName: string): never {
+  throw new PolicyError("this bundle reads its policy as JSON (policy.json, converted by the build); set POLICY_FILE to a .json policy", fileName);
+}`,
+    }));
+  },
+};
 
 /** Options every bundle is built with (see docs/deploy.md, "Bundles"). */
 export const ESBUILD_OPTIONS = {
@@ -41,8 +61,9 @@ export const ESBUILD_OPTIONS = {
   logLevel: "warning",
   // CommonJS dependencies bundled into ESM still call require() for Node built-ins.
   banner: { js: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);" },
-  // Lets esbuild drop the SDK schemas of operations the bundle never calls.
-  plugins: [sdkSchemaKeys],
+  // Lets esbuild drop the SDK schemas of operations the bundle never calls; leaves the YAML
+  // parser out (the bundles read their policy as JSON).
+  plugins: [sdkSchemaKeys, policyYamlLeftOut],
 };
 
 /** The functions serverless.yml declares, by name, with their definitions. */
@@ -71,17 +92,34 @@ export function layoutProblems(name, fn) {
 
 /**
  * Files a bundle carries next to index.mjs, by name in the bundle → source in the repository.
- * Every function reads the policy (POLICY_FILE=/var/task/policy.yaml); the clean room also
- * reads its template (CLEANROOM_TEMPLATE_FILE=/var/task/cleanroom.yaml).
+ * Every function reads the policy (POLICY_FILE=/var/task/policy.json: the YAML, checked and
+ * converted by {@link policyJson}); the clean room also reads its template
+ * (CLEANROOM_TEMPLATE_FILE=/var/task/cleanroom.yaml).
  */
 export const ASSETS = {
-  "*": { "policy.yaml": "policy/default.yaml" },
+  "*": { "policy.json": "policy/default.yaml" },
   cleanroom: { "cleanroom.yaml": "infra/cleanroom.yaml" },
 };
 
 /** The assets of one function's bundle. */
 export function assetsOf(name) {
   return { ...ASSETS["*"], ...(ASSETS[name] ?? {}) };
+}
+
+/**
+ * The policy YAML as the JSON the bundles read, after the project's own loader has checked it:
+ * a wrong policy fails the build with its file and line, not a function's start in AWS.
+ */
+export async function policyJson(yamlFile) {
+  const { loadPolicy } = await tsImport("../shared/policy/load.ts", import.meta.url);
+  loadPolicy(yamlFile);
+  return `${JSON.stringify(parseYaml(readFileSync(yamlFile, "utf8")), null, 2)}\n`;
+}
+
+/** An asset's content: the file, or for `.json` made from `.yaml`, its checked conversion. */
+async function assetContent(target, from) {
+  const file = join(root, from);
+  return target.endsWith(".json") && from.endsWith(".yaml") ? policyJson(file) : readFileSync(file);
 }
 
 const kb = (n) => `${(n / 1024).toFixed(1)} KiB`.padStart(12);
@@ -99,7 +137,8 @@ export async function buildFunction(name, outRoot = dist) {
   });
   writeFileSync(join(outRoot, `${name}.meta.json`), JSON.stringify(result.metafile));
   const assets = assetsOf(name);
-  for (const [target, from] of Object.entries(assets)) copyFileSync(join(root, from), join(outDir, target));
+  for (const [target, from] of Object.entries(assets))
+    writeFileSync(join(outDir, target), await assetContent(target, from));
 
   const files = ["index.mjs", "index.mjs.map", ...Object.keys(assets)];
   const zip = zipEntries(files.map((f) => ({ name: f, data: readFileSync(join(outDir, f)) })));

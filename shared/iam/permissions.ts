@@ -496,7 +496,7 @@ export interface FunctionPermissions {
 }
 
 /**
- * What each function runs (shared/runtime/functions.ts wires them): every function logs,
+ * What each function runs (shared/runtime/logic/<name>.ts wires them): every function logs,
  * traces, has a dead-letter queue, records in the incident table and alerts.
  */
 export const FUNCTIONS: Readonly<Record<string, FunctionPermissions>> = {

@@ -12,10 +12,13 @@ import middy from "@middy/core";
 import type { Context } from "aws-lambda";
 import { describeError } from "../errors/index.ts";
 import { wasAlerted } from "../workflow/notify.ts";
-import { rejectEvent } from "../workflow/triage.ts";
+import { rejectEvent } from "../workflow/reject.ts";
 import type { Runtime } from "./base.ts";
 
 export { MetricUnit };
+
+/** An EventBridge event, as far as the functions look at it before validating. */
+export type AnyEvent = { source?: string; "detail-type"?: string; detail?: Record<string, unknown> };
 
 /** A function's logic: receives the event and the shared runtime's metrics. */
 export type Logic<E> = (event: E, tools: { metrics: Metrics }) => Promise<unknown>;

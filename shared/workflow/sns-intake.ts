@@ -5,7 +5,8 @@
  */
 import { InvalidEventError } from "../errors/index.ts";
 import { type SnsRecord, snsRecords, topicRegion, unwrapSnsMessage } from "../intake/index.ts";
-import { rejectEvent, type TriageDeps, type TriageOutcome, triageEvent } from "./triage.ts";
+import { rejectEvent } from "./reject.ts";
+import { type TriageDeps, type TriageOutcome, triageEvent } from "./triage.ts";
 
 /** What became of one SNS record. */
 export type SnsIntakeOutcome = TriageOutcome | { outcome: "rejected"; error: string };

@@ -27,7 +27,7 @@ describe("the built bundles, run by the local responder", () => {
     rmSync(BUNDLES, { recursive: true, force: true });
     sizes = await Promise.all(Object.keys(functionsOf()).map((name) => buildFunction(name, BUNDLES)));
     // As in Lambda: the policy and the template are the copies shipped next to each bundle.
-    process.env.POLICY_FILE = join(BUNDLES, "triage", "policy.yaml");
+    process.env.POLICY_FILE = join(BUNDLES, "triage", "policy.json");
     process.env.CLEANROOM_TEMPLATE_FILE = join(BUNDLES, "cleanroom", "cleanroom.yaml");
     await resetEmulator();
     process.env.POWERTOOLS_LOG_LEVEL = "SILENT";
@@ -62,8 +62,9 @@ describe("the built bundles, run by the local responder", () => {
 
   it("contains, preserves the evidence and launches the clean room from the bundles", () => {
     const steps = outcome.incident?.steps ?? {};
-    expect(steps.contain?.status).toBe("verified");
-    expect(steps.snapshots?.status).toBe("ok");
-    expect(steps.manifest?.status).toBe("ok");
+    const why = JSON.stringify(steps, null, 1);
+    expect(steps.contain?.status, why).toBe("verified");
+    expect(steps.snapshots?.status, why).toBe("ok");
+    expect(steps.manifest?.status, why).toBe("ok");
   });
 });

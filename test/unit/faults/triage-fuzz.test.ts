@@ -42,8 +42,8 @@ import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { wrapDrill } from "../../../shared/intake/index.ts";
 import { createRuntime, type Runtime } from "../../../shared/runtime/base.ts";
-import { triageLogic } from "../../../shared/runtime/functions.ts";
 import type { Logic } from "../../../shared/runtime/lambda.ts";
+import { triageLogic } from "../../../shared/runtime/logic/triage.ts";
 import { allFixturePaths, clone, cloudTrailCall, fixture } from "../intake/helpers.ts";
 
 // --- the mocked account -------------------------------------------------------------------

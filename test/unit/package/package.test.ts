@@ -8,6 +8,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { inflateRawSync } from "node:zlib";
 import { beforeAll, describe, expect, it } from "vitest";
+import { parse as parseYaml } from "yaml";
 import { FUNCTIONS, functionActions } from "../../../shared/iam/permissions.ts";
 import { allowedActions, type Json } from "../iam/roles.ts";
 import { repoRoot } from "../iam/sources.ts";
@@ -87,9 +88,9 @@ describe.skipIf(!lintInstalled)("npm run package", () => {
       const entries = unzip(join(repoRoot, "dist", `${name}.zip`));
 
       expect(fn.Properties.Handler).toBe("index.handler");
-      expect([...entries.keys()].slice(0, 3)).toEqual(["index.mjs", "index.mjs.map", "policy.yaml"]);
-      expect(entries.get("policy.yaml")?.toString()).toBe(
-        readFileSync(join(repoRoot, "policy", "default.yaml"), "utf8"),
+      expect([...entries.keys()].slice(0, 3)).toEqual(["index.mjs", "index.mjs.map", "policy.json"]);
+      expect(JSON.parse(entries.get("policy.json")?.toString() ?? "")).toEqual(
+        parseYaml(readFileSync(join(repoRoot, "policy", "default.yaml"), "utf8")),
       );
       const code = entries.get("index.mjs")?.toString() ?? "";
       expect(

@@ -3,10 +3,17 @@
  * The deployment's reliability and security settings, read from serverless.yml (no packaging):
  * what every function must have, so that adding one without them fails here.
  */
+
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { build } from "esbuild";
 import { describe, expect, it } from "vitest";
-import { assetsOf, layoutProblems } from "../../../scripts/build.mjs";
+import { parse as parseYaml } from "yaml";
+import { assetsOf, ESBUILD_OPTIONS, layoutProblems, policyJson } from "../../../scripts/build.mjs";
 import { LEASE_MS } from "../../../shared/workflow/steps.ts";
 import { type Json, serverlessDoc, text } from "../iam/roles.ts";
+import { repoRoot } from "../iam/sources.ts";
 
 const doc = serverlessDoc();
 const resources: Record<string, Json> = doc.resources.Resources;
@@ -110,9 +117,9 @@ describe("serverless.yml: every function", () => {
   });
 
   it("ships the clean-room template only in the clean room's bundle", () => {
-    expect(assetsOf("triage")).toEqual({ "policy.yaml": "policy/default.yaml" });
+    expect(assetsOf("triage")).toEqual({ "policy.json": "policy/default.yaml" });
     expect(assetsOf("cleanroom")).toEqual({
-      "policy.yaml": "policy/default.yaml",
+      "policy.json": "policy/default.yaml",
       "cleanroom.yaml": "infra/cleanroom.yaml",
     });
     expect(doc.functions.cleanroom?.environment).toEqual({
@@ -122,11 +129,53 @@ describe("serverless.yml: every function", () => {
   });
 });
 
+describe("the policy shipped in the bundles", () => {
+  it("is the YAML policy as JSON, checked by the project's loader", async () => {
+    const json = JSON.parse(await policyJson(join(repoRoot, "policy", "default.yaml")));
+    expect(json).toEqual(parseYaml(readFileSync(join(repoRoot, "policy", "default.yaml"), "utf8")));
+  });
+
+  it("is all a bundle reads: the YAML parser is left out, and a YAML policy refused clearly", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "policy-bundle-"));
+    const out = join(dir, "load.mjs");
+    await build({
+      ...ESBUILD_OPTIONS,
+      stdin: {
+        contents: 'export { loadPolicy } from "./shared/policy/load.ts";',
+        resolveDir: repoRoot,
+        loader: "ts",
+      },
+      outfile: out,
+      sourcemap: false,
+      metafile: false,
+    });
+    expect(readFileSync(out, "utf8")).not.toContain("LineCounter");
+    const { loadPolicy } = (await import(out)) as typeof import("../../../shared/policy/load.ts");
+    const json = join(dir, "policy.json");
+    writeFileSync(json, await policyJson(join(repoRoot, "policy", "default.yaml")));
+
+    expect(loadPolicy(json).playbooks.length).toBeGreaterThan(0);
+    expect(() => loadPolicy(join(repoRoot, "policy", "default.yaml"))).toThrow(/reads its policy as JSON/);
+  });
+
+  it("is refused at build time, with its line, when the YAML is wrong", async () => {
+    const bad = join(mkdtempSync(join(tmpdir(), "policy-")), "policy.yaml");
+    writeFileSync(
+      bad,
+      readFileSync(join(repoRoot, "policy", "default.yaml"), "utf8").replace(
+        "- name: contain-instance",
+        "- name: isolate-instance",
+      ),
+    );
+    await expect(policyJson(bad)).rejects.toThrow(/policy\.yaml:\d+: .*unknown action "isolate-instance"/);
+  });
+});
+
 describe("serverless.yml: the responder's own security", () => {
   it("reads the policy shipped in the bundle and keeps secrets out of the environment", () => {
     const env: Record<string, unknown> = doc.provider.environment;
 
-    expect(env.POLICY_FILE).toBe("/var/task/policy.yaml");
+    expect(env.POLICY_FILE).toBe("/var/task/policy.json");
     expect(Object.keys(env).filter((k) => /SECRET|PASSWORD|TOKEN|ACCESS_KEY|PRIVATE/.test(k))).toEqual([]);
     expect(env.MEMBER_ROLE_NAME).toBe("incident-responder-member");
     expect(env.MEMBER_EXTERNAL_ID).toBe("");

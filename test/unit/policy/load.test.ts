@@ -1,11 +1,13 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
+import { parse as parseYaml } from "yaml";
 import { PolicyError } from "../../../shared/errors/index.ts";
-import { loadPolicy, parsePolicy } from "../../../shared/policy/load.ts";
+import { loadPolicy, parsePolicyJson } from "../../../shared/policy/load.ts";
 import { isCatchAll } from "../../../shared/policy/schema.ts";
+import { parsePolicy } from "../../../shared/policy/yaml.ts";
 
 const defaultPolicyPath = fileURLToPath(new URL("../../../policy/default.yaml", import.meta.url));
 
@@ -80,6 +82,30 @@ describe("loadPolicy", () => {
     // Assert
     expect(error).toMatchObject({ file: path, line: 5, code: "POLICY" });
     expect(error.message).toContain(`${path}:5: playbooks[0].actions[0].name: unknown action "isolate"`);
+  });
+});
+
+describe("a policy in JSON (what the build ships in the bundles)", () => {
+  it("reads the same policy as the YAML it was converted from", () => {
+    const yaml = readFileSync(defaultPolicyPath, "utf8");
+    const json = JSON.stringify(parseYaml(yaml));
+    const path = join(mkdtempSync(join(tmpdir(), "policy-")), "policy.json");
+    writeFileSync(path, json);
+
+    expect(loadPolicy(path)).toEqual(loadPolicy(defaultPolicyPath));
+  });
+
+  it("names every problem with its path", () => {
+    const doc = parseYaml(VALID.replace("notify", "isolate"));
+    const error = policyErrorOf(() => parsePolicyJson(JSON.stringify(doc), "policy.json"));
+    expect(error.message).toMatch(
+      /^policy\.json: playbooks\[0\]\.actions\[0\]\.name: unknown action "isolate"/,
+    );
+  });
+
+  it("says when it is not JSON", () => {
+    const error = policyErrorOf(() => parsePolicyJson("{ version: 1", "policy.json"));
+    expect(error.message).toMatch(/^policy\.json: JSON syntax error/);
   });
 });
 

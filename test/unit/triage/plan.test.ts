@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import type { AffectedResource, FindingSource, Tier } from "../../../shared/domain/types.ts";
-import { parsePolicy } from "../../../shared/policy/load.ts";
+import { parsePolicy } from "../../../shared/policy/yaml.ts";
 import { choosePlan, describeAwsCalls, NO_PLAYBOOK } from "../../../shared/triage/plan.ts";
 import { aFinding, anImpact, anInstance } from "./builders.ts";
 

@@ -4,7 +4,7 @@ import { InvalidEventError, NotFoundError, RefusedError } from "../../../shared/
 import type { IncidentRecord } from "../../../shared/incident/model.ts";
 import { APPROVAL_DETAIL_TYPE, APPROVAL_SOURCE } from "../../../shared/intake/index.ts";
 import type { Runtime } from "../../../shared/runtime/base.ts";
-import { triageLogic } from "../../../shared/runtime/functions.ts";
+import { triageLogic } from "../../../shared/runtime/logic/triage.ts";
 import { decideFromEvent } from "../../../shared/workflow/approval.ts";
 import {
   anIncident,

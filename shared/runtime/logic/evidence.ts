@@ -1,0 +1,38 @@
+/**
+ * The evidence function's logic (functions/evidence/handler.ts wires it to middy).
+ */
+import {
+  autoScalingClient,
+  cloudTrailClient,
+  ec2Client,
+  elbv2Client,
+  iamClient,
+  s3Client,
+} from "../../aws/clients.ts";
+import { onSnapshotEvent, runEvidence } from "../../workflow/evidence.ts";
+import type { Runtime } from "../base.ts";
+import type { AnyEvent, Logic } from "../lambda.ts";
+
+/** evidence: `Incident Opened` with capture actions, and EBS snapshot completion events. */
+export function evidenceLogic(rt: Runtime): Logic<AnyEvent> {
+  const deps = {
+    ...rt.deps,
+    s3: s3Client(rt.aws),
+    bucket: rt.config.resources.evidenceBucket,
+    ...(rt.config.resources.evidenceKmsKeyArn ? { kmsKeyId: rt.config.resources.evidenceKmsKeyArn } : {}),
+    clientsFor: async (account: string, id: string) => {
+      const o = await rt.sessions.optionsFor(account, id);
+      return {
+        ec2: ec2Client(o),
+        iam: iamClient(o),
+        autoScaling: autoScalingClient(o),
+        elbv2: elbv2Client(o),
+        cloudTrail: cloudTrailClient(o),
+      };
+    },
+  };
+  return async (event) => {
+    if (event.source === "aws.ec2") return onSnapshotEvent(event, deps);
+    return runEvidence(String(event.detail?.incidentId ?? ""), deps);
+  };
+}

@@ -1,0 +1,80 @@
+/**
+ * The triage function's logic (functions/triage/handler.ts wires it to middy): security
+ * events, approval decisions sent as events, and the schedule that re-drives stalled lanes.
+ */
+import { autoScalingClient, ec2Client } from "../../aws/clients.ts";
+import { InvalidEventError } from "../../errors/index.ts";
+import { isApprovalEvent } from "../../intake/approval.ts";
+import { resolveContexts } from "../../resolve/context.ts";
+import { type ApprovalEventOutcome, decideFromEvent } from "../../workflow/approval.ts";
+import { rejectEvent } from "../../workflow/reject.ts";
+import { type ResumeOutcome, resumeStalled } from "../../workflow/resume.ts";
+import { type TriageDeps, type TriageOutcome, triageEvent } from "../../workflow/triage.ts";
+import type { Runtime } from "../base.ts";
+import { type AnyEvent, type Logic, MetricUnit } from "../lambda.ts";
+
+/** The triage workflow's dependencies: the shared ones, and reading the affected resources. */
+export function triageDeps(rt: Runtime): TriageDeps {
+  const clientsFor = async (account: string, incidentId: string) => {
+    const o = await rt.sessions.optionsFor(account, incidentId);
+    return { ec2: ec2Client(o), autoScaling: autoScalingClient(o) };
+  };
+  return {
+    ...rt.deps,
+    resolve: async (finding) =>
+      (await resolveContexts(finding.resources, await clientsFor(finding.account, "triage"))).contexts,
+  };
+}
+
+type Rejected = { outcome: "rejected"; error: string };
+
+/** EventBridge's scheduled event (the function's `schedule` in serverless.yml). */
+const isScheduled = (event: unknown) => {
+  const e = event as AnyEvent | null;
+  return e?.source === "aws.events" && e["detail-type"] === "Scheduled Event";
+};
+
+/**
+ * triage: every security event, approval decisions sent as events (on the responder's bus),
+ * and the schedule that re-drives lanes whose worker stopped (workflow/resume.ts). Invalid
+ * events are recorded and alerted, not retried.
+ */
+export function triageLogic(rt: Runtime): Logic<unknown> {
+  const deps = triageDeps(rt);
+  return async (
+    event,
+    { metrics },
+  ): Promise<TriageOutcome | ApprovalEventOutcome | Rejected | ResumeOutcome[]> => {
+    if (isScheduled(event)) {
+      const resumed = await resumeStalled(rt.deps);
+      const count = resumed.reduce((n, r) => n + r.resumed.length, 0);
+      if (count) metrics.addMetric("StalledLanesResumed", MetricUnit.Count, count);
+      return resumed;
+    }
+    if (isApprovalEvent(event)) {
+      try {
+        const out = await decideFromEvent(event, rt.deps);
+        if (out.outcome !== "duplicate") metrics.addMetric("ApprovalDecisions", MetricUnit.Count, 1);
+        return out;
+      } catch (err) {
+        if (!(err instanceof InvalidEventError)) throw err;
+        metrics.addMetric("EventsRejected", MetricUnit.Count, 1);
+        await rejectEvent(event, err, rt.deps);
+        return { outcome: "rejected", error: err.message };
+      }
+    }
+    try {
+      const out = await triageEvent(event, deps);
+      if (out.outcome === "created" && out.impact) {
+        metrics.addDimension("tier", out.impact.tier);
+        metrics.addMetric("IncidentsOpened", MetricUnit.Count, 1);
+      }
+      return out;
+    } catch (err) {
+      if (!(err instanceof InvalidEventError)) throw err;
+      metrics.addMetric("EventsRejected", MetricUnit.Count, 1);
+      await rejectEvent(event, err, rt.deps);
+      return { outcome: "rejected", error: err.message };
+    }
+  };
+}
