@@ -14,6 +14,8 @@ export interface Emulator {
   /** Clears every resource in the emulator (moto's reset API). */
   reset(): Promise<void>;
   stop(): Promise<void>;
+  /** The server errors (Python tracebacks) the emulator reported, last ones first cut; empty when borrowed. */
+  serverErrors?(): string[];
 }
 
 /** Environment the AWS SDK needs to talk to the emulator. */
@@ -82,8 +84,12 @@ export async function startEmulator(
     detached: false,
   });
   let stderr = "";
+  const tracebacks: string[] = [];
   child.stderr?.on("data", (d: Buffer) => {
     stderr = (stderr + d.toString()).slice(-4000);
+    // An exception inside moto answers the call with a 500 page; keep its last line.
+    for (const m of d.toString().matchAll(/^(\w*(?:Error|Exception)\b.*)$/gm))
+      if (tracebacks.length < 50) tracebacks.push((m[1] ?? "").slice(0, 300));
   });
   const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
   // Never leave an orphan emulator behind when this process exits.
@@ -98,6 +104,7 @@ export async function startEmulator(
         endpoint,
         owned: true,
         reset: resetter(endpoint),
+        serverErrors: () => [...tracebacks],
         stop: async () => {
           process.removeListener("exit", killOnExit);
           if (child.exitCode === null) {

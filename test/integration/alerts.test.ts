@@ -122,7 +122,7 @@ describe("alerts received by subscribers on the topic", () => {
     await resetEmulator();
     process.env.POWERTOOLS_LOG_LEVEL = "SILENT";
     process.env.POLICY_FILE = approvalPolicy();
-    session = await startLocalSession({ maxAttempts: 1 });
+    session = await startLocalSession({ maxAttempts: 2 });
     demo = await seedDemo(session);
     store = new DynamoIncidentStore(dynamoDocClient(session.aws), session.local.resources.incidentTable);
     all = await subscribeAlerts(

@@ -101,7 +101,7 @@ describe("approvals by event (local responder)", () => {
     // Read when the handlers load: before the session starts its runner.
     process.env.POLICY_FILE = approvalPolicy(dir);
     process.env.POWERTOOLS_LOG_LEVEL = "SILENT";
-    session = await startLocalSession({ maxAttempts: 1 });
+    session = await startLocalSession({ maxAttempts: 2 });
     const aws = session.aws;
     demo = await seedDemoAccount(ec2Client(aws), iamClient(aws));
     store = new DynamoIncidentStore(dynamoDocClient(aws), session.local.resources.incidentTable);

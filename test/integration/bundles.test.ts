@@ -31,7 +31,7 @@ describe("the built bundles, run by the local responder", () => {
     process.env.CLEANROOM_TEMPLATE_FILE = join(BUNDLES, "cleanroom", "cleanroom.yaml");
     await resetEmulator();
     process.env.POWERTOOLS_LOG_LEVEL = "SILENT";
-    session = await startLocalSession({ maxAttempts: 1, bundlesDir: BUNDLES });
+    session = await startLocalSession({ maxAttempts: 2, bundlesDir: BUNDLES });
     const demo = await seedDemo(session);
     [outcome] = (await runLocalDrills(session, demo, [scenario("c2")], { queueName: "bundle-alerts" })) as [
       DrillOutcome,

@@ -247,7 +247,7 @@ beforeAll(async () => {
   expect(policy).toContain(`ttlHours: ${TTL_SECONDS / 3600}`);
   writeFileSync(policyFile, policy);
   process.env.POLICY_FILE = policyFile;
-  session = await startLocalSession({ maxAttempts: 1 });
+  session = await startLocalSession({ maxAttempts: 2 });
   const aws = session.aws;
   ec2 = ec2Client(aws);
   demo = await seedDemoAccount(ec2, iamClient(aws));

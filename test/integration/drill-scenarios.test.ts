@@ -26,7 +26,7 @@ describe("every drill scenario, in one local session", () => {
   beforeAll(async () => {
     await resetEmulator();
     process.env.POWERTOOLS_LOG_LEVEL = "SILENT";
-    session = await startLocalSession({ maxAttempts: 1 });
+    session = await startLocalSession({ maxAttempts: 2 });
     const demo = await seedDemo(session);
     outcomes = await runLocalDrills(session, demo, SCENARIOS, { queueName: "scenario-alerts" });
   }, 300_000);

@@ -22,7 +22,7 @@ describe("a local drill of a GuardDuty C&C finding", () => {
   beforeAll(async () => {
     await resetEmulator();
     process.env.POWERTOOLS_LOG_LEVEL = "SILENT";
-    session = await startLocalSession({ maxAttempts: 1 });
+    session = await startLocalSession({ maxAttempts: 2 });
     demo = await seedDemo(session);
     [outcome] = (await runLocalDrills(session, demo, [scenario("c2")], { queueName: "test-alerts" })) as [
       DrillOutcome,

@@ -10,6 +10,10 @@ export async function setup(project: TestProject): Promise<void> {
 }
 
 export async function teardown(): Promise<void> {
+  // moto answers a call with a 500 page when it raises inside: say so, it explains a flaky failure.
+  const errors = emulator?.serverErrors?.() ?? [];
+  if (errors.length)
+    console.warn(`moto_server raised ${errors.length} error(s) during the run:\n  ${errors.join("\n  ")}`);
   await emulator?.stop();
 }
 

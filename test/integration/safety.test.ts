@@ -78,7 +78,7 @@ describe("safety rails at the workflow level (local responder)", () => {
     process.env.POLICY_FILE = join(dir, "policy.yaml");
     writeFileSync(process.env.POLICY_FILE, stringify(policy));
     process.env.POWERTOOLS_LOG_LEVEL = "SILENT";
-    session = await startLocalSession({ maxAttempts: 1, onInvocation: (i) => invocations.push(i) });
+    session = await startLocalSession({ maxAttempts: 2, onInvocation: (i) => invocations.push(i) });
     const aws = session.aws;
     demo = await seedDemoAccount(ec2Client(aws), iamClient(aws));
     store = new DynamoIncidentStore(dynamoDocClient(aws), session.local.resources.incidentTable);

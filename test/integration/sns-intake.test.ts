@@ -37,7 +37,7 @@ describe("SNS intake (local responder)", () => {
   beforeAll(async () => {
     await resetEmulator();
     process.env.POWERTOOLS_LOG_LEVEL = "SILENT";
-    session = await startLocalSession({ maxAttempts: 1, onInvocation: (i) => invocations.push(i) });
+    session = await startLocalSession({ maxAttempts: 2, onInvocation: (i) => invocations.push(i) });
     const aws = session.aws;
     demo = await seedDemoAccount(ec2Client(aws), iamClient(aws));
     store = new DynamoIncidentStore(dynamoDocClient(aws), session.local.resources.incidentTable);
