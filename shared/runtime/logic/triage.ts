@@ -51,30 +51,30 @@ export function triageLogic(rt: Runtime): Logic<unknown> {
       if (count) metrics.addMetric("StalledLanesResumed", MetricUnit.Count, count);
       return resumed;
     }
-    if (isApprovalEvent(event)) {
+    // An invalid event is recorded and alerted, not retried.
+    const orRejected = async <T>(work: () => Promise<T>): Promise<T | Rejected> => {
       try {
-        const out = await decideFromEvent(event, rt.deps);
-        if (out.outcome !== "duplicate") metrics.addMetric("ApprovalDecisions", MetricUnit.Count, 1);
-        return out;
+        return await work();
       } catch (err) {
         if (!(err instanceof InvalidEventError)) throw err;
         metrics.addMetric("EventsRejected", MetricUnit.Count, 1);
         await rejectEvent(event, err, rt.deps);
         return { outcome: "rejected", error: err.message };
       }
-    }
-    try {
+    };
+    if (isApprovalEvent(event))
+      return orRejected(async () => {
+        const out = await decideFromEvent(event, rt.deps);
+        if (out.outcome !== "duplicate") metrics.addMetric("ApprovalDecisions", MetricUnit.Count, 1);
+        return out;
+      });
+    return orRejected(async () => {
       const out = await triageEvent(event, deps);
       if (out.outcome === "created" && out.impact) {
         metrics.addDimension("tier", out.impact.tier);
         metrics.addMetric("IncidentsOpened", MetricUnit.Count, 1);
       }
       return out;
-    } catch (err) {
-      if (!(err instanceof InvalidEventError)) throw err;
-      metrics.addMetric("EventsRejected", MetricUnit.Count, 1);
-      await rejectEvent(event, err, rt.deps);
-      return { outcome: "rejected", error: err.message };
-    }
+    });
   };
 }
