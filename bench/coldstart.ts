@@ -9,14 +9,14 @@
  * show up there (it must not).
  */
 import { spawn, spawnSync } from "node:child_process";
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { gzipSync } from "node:zlib";
 import { build } from "esbuild";
-import { assetsOf, functionsOf } from "../scripts/build.mjs";
+import { functionsOf, writeAssets } from "../scripts/build.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 
@@ -76,8 +76,7 @@ async function buildDefaults(name: string, dir: string, banner: boolean): Promis
     logLevel: "silent",
     ...(banner ? { banner: { js: BANNER } } : {}),
   });
-  for (const [target, from] of Object.entries(assetsOf(name)))
-    copyFileSync(join(root, from), join(outDir, target));
+  await writeAssets(name, outDir);
   return outfile;
 }
 
@@ -109,7 +108,7 @@ function lambdaEnv(bundleDir: string, endpoint: string): NodeJS.ProcessEnv {
     EVENT_BUS_NAME: "incident-responder-bench",
     EVIDENCE_KMS_KEY_ARN: "arn:aws:kms:us-east-1:123456789012:key/00000000-0000-0000-0000-000000000000",
     ISOLATION_PROFILE_ARN: "arn:aws:iam::123456789012:instance-profile/incident-responder-isolation",
-    POLICY_FILE: join(bundleDir, "policy.yaml"),
+    POLICY_FILE: join(bundleDir, "policy.json"),
     ...(existsSync(join(bundleDir, "cleanroom.yaml"))
       ? { CLEANROOM_TEMPLATE_FILE: join(bundleDir, "cleanroom.yaml") }
       : {}),

@@ -281,8 +281,12 @@ function printColdStart(figures: ColdStartFigures[], machine: Machine, runs: num
       )}│ ${pad(`${kib(w.rawBytes)} / ${w.load.medianMs !== undefined ? ms(w.load.medianMs) : "fails"} / ${ratio}`, 42)}│ ${f.awsConnectionsAtImport}`,
     );
   }
+  const ours = figures.find((f) => f.project.load.error);
+  if (ours) out(`   OUR BUNDLE FAILS at import (${ours.function}): ${ours.project.load.error}`);
   const failure = figures.find((f) => f.defaults.load.error)?.defaults.load.error;
   if (failure) out(`   esbuild defaults fail at import: ${failure}`);
+  const bannerFailure = figures.find((f) => f.defaultsWithBanner.load.error)?.defaultsWithBanner.load.error;
+  if (bannerFailure) out(`   esbuild defaults + banner fail at import: ${bannerFailure}`);
   out(
     `   heaviest inputs (ours): ${figures.map((f) => `${f.function}: ${heaviestInputs(f.function)}`).join("; ")}`,
   );

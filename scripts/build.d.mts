@@ -17,3 +17,5 @@ export declare function buildFunction(
 ): Promise<{ name: string; raw: number; gzip: number; zip: number }>;
 /** The policy YAML, checked by the project's loader, as the JSON the bundles read. */
 export declare function policyJson(yamlFile: string): Promise<string>;
+/** Writes a function's assets (the policy as JSON, the clean-room template) into `outDir`; returns their names. */
+export declare function writeAssets(name: string, outDir: string): Promise<string[]>;

@@ -122,6 +122,14 @@ async function assetContent(target, from) {
   return target.endsWith(".json") && from.endsWith(".yaml") ? policyJson(file) : readFileSync(file);
 }
 
+/** Writes a function's assets next to its bundle in `outDir`; returns their names. */
+export async function writeAssets(name, outDir) {
+  const assets = assetsOf(name);
+  for (const [target, from] of Object.entries(assets))
+    writeFileSync(join(outDir, target), await assetContent(target, from));
+  return Object.keys(assets);
+}
+
 const kb = (n) => `${(n / 1024).toFixed(1)} KiB`.padStart(12);
 
 /** Bundles and zips one function (into `outRoot`, dist/ by default); returns its sizes. */
@@ -136,11 +144,9 @@ export async function buildFunction(name, outRoot = dist) {
     outfile: join(outDir, "index.mjs"),
   });
   writeFileSync(join(outRoot, `${name}.meta.json`), JSON.stringify(result.metafile));
-  const assets = assetsOf(name);
-  for (const [target, from] of Object.entries(assets))
-    writeFileSync(join(outDir, target), await assetContent(target, from));
+  const assets = await writeAssets(name, outDir);
 
-  const files = ["index.mjs", "index.mjs.map", ...Object.keys(assets)];
+  const files = ["index.mjs", "index.mjs.map", ...assets];
   const zip = zipEntries(files.map((f) => ({ name: f, data: readFileSync(join(outDir, f)) })));
   writeFileSync(join(outRoot, `${name}.zip`), zip);
   const code = readFileSync(join(outDir, "index.mjs"));

@@ -55,9 +55,13 @@ export const ConfigSchema = z.object({
 });
 export type ResponderConfig = z.infer<typeof ConfigSchema>;
 
-/** The policy shipped with the project, next to this source tree or the bundle. */
+/**
+ * The policy shipped with the project: in a bundle, the `policy.json` the build put next to
+ * index.mjs; in the source tree, policy/default.yaml.
+ */
 export function defaultPolicyFile(): string {
-  return fileURLToPath(new URL("../../policy/default.yaml", import.meta.url));
+  const shipped = fileURLToPath(new URL("./policy.json", import.meta.url));
+  return existsSync(shipped) ? shipped : fileURLToPath(new URL("../../policy/default.yaml", import.meta.url));
 }
 
 /**
