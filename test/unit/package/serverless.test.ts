@@ -158,6 +158,26 @@ describe("the policy shipped in the bundles", () => {
     expect(() => loadPolicy(join(repoRoot, "policy", "default.yaml"))).toThrow(/reads its policy as JSON/);
   });
 
+  it("is found by a bundle without POLICY_FILE: the policy.json next to it", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "policy-default-"));
+    const out = join(dir, "index.mjs");
+    await build({
+      ...ESBUILD_OPTIONS,
+      stdin: {
+        contents: 'export { defaultPolicyFile } from "./shared/config/index.ts";',
+        resolveDir: repoRoot,
+        loader: "ts",
+      },
+      outfile: out,
+      sourcemap: false,
+      metafile: false,
+    });
+    writeFileSync(join(dir, "policy.json"), "{}");
+    const { defaultPolicyFile } = (await import(out)) as typeof import("../../../shared/config/index.ts");
+
+    expect(defaultPolicyFile()).toBe(join(dir, "policy.json"));
+  });
+
   it("is refused at build time, with its line, when the YAML is wrong", async () => {
     const bad = join(mkdtempSync(join(tmpdir(), "policy-")), "policy.yaml");
     writeFileSync(
