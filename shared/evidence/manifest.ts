@@ -17,6 +17,7 @@ import { hexToBase64, isChecksumMismatch, sha256Hex } from "./hashing.ts";
 import { manifestKey, validateIncidentId } from "./keys.ts";
 import {
   type ArtifactRecord,
+  type EvidenceGap,
   ArtifactRecordSchema,
   MANIFEST_SCHEMA_VERSION,
   type Manifest,
@@ -41,6 +42,8 @@ export interface BuildManifestInput {
   artifacts: ArtifactRecord[];
   snapshots: SnapshotInput[];
   createdAt: Date | string;
+  /** Planned evidence that is missing, and why (sorted by step in the manifest). */
+  gaps?: EvidenceGap[];
 }
 
 /**
@@ -133,6 +136,9 @@ export function buildManifest(input: BuildManifestInput): Manifest {
     hashAlgorithm: "SHA-256" as const,
     artifacts,
     snapshots,
+    ...(input.gaps?.length
+      ? { gaps: [...input.gaps].sort((a, b) => byCodePoint(`${a.step}|${a.detail}`, `${b.step}|${b.detail}`)) }
+      : {}),
   };
   return { ...body, manifestSha256: manifestDigest(body) };
 }

@@ -85,6 +85,19 @@ export const SnapshotEntrySchema = z.strictObject({
 });
 export type SnapshotEntry = z.infer<typeof SnapshotEntrySchema>;
 
+/**
+ * Evidence the incident planned that the manifest does not hold, and why (snapshots refused,
+ * a collector failed): so that the sealed manifest says itself what is missing.
+ */
+export const EvidenceGapSchema = z.strictObject({
+  /** The evidence step: `snapshots`, `artifacts`. */
+  step: z.string().min(1).max(64),
+  /** The step's end state (`failed`, `partial`, `unsupported`). */
+  status: z.string().min(1).max(32),
+  detail: z.string().max(2000),
+});
+export type EvidenceGap = z.infer<typeof EvidenceGapSchema>;
+
 export const MANIFEST_SCHEMA_VERSION = 1 as const;
 
 /** The incident's evidence manifest (`incidents/<id>/manifest.json`). */
@@ -96,6 +109,8 @@ export const ManifestSchema = z
     hashAlgorithm: z.literal("SHA-256"),
     artifacts: z.array(ArtifactRecordSchema),
     snapshots: z.array(SnapshotEntrySchema),
+    /** Planned evidence that is missing, and why; absent when nothing is. */
+    gaps: z.array(EvidenceGapSchema).optional(),
     /** SHA-256 (hex) of the canonical JSON of every other field: see `manifestDigest`. */
     manifestSha256: Sha256HexSchema,
   })

@@ -188,6 +188,8 @@ export async function verifyIncident(s3: S3Client, input: VerifyIncidentInput): 
     }
     manifestOk = problems.length === 0;
     if (!read.retention?.mode) warnings.push(`manifest ${mKey} is not under Object Lock retention`);
+    for (const g of m.gaps ?? [])
+      warnings.push(`incomplete evidence: ${g.step} ${g.status} when the manifest was written: ${g.detail}`);
     const versions = await countVersions(s3, input.bucket, mKey);
     if (typeof versions === "string") warnings.push(`could not count the manifest's versions: ${versions}`);
     else manifestInfo.versions = versions;

@@ -24,7 +24,7 @@ import type { ActionResult, StepStatus } from "../domain/types.ts";
 import { describeError } from "../errors/index.ts";
 import { archiveArtifact } from "../evidence/archive.ts";
 import { buildManifest, writeManifest } from "../evidence/manifest.ts";
-import type { ArtifactRecord } from "../evidence/schema.ts";
+import type { ArtifactRecord, EvidenceGap } from "../evidence/schema.ts";
 import type { IncidentRecord, SnapshotRecord } from "../incident/model.ts";
 import type { BaseDeps } from "./deps.ts";
 import { nowIso } from "./deps.ts";
@@ -393,6 +393,15 @@ export async function onSnapshotEvent(event: unknown, deps: EvidenceDeps): Promi
   return [...incidents];
 }
 
+/** Pure: the evidence lanes that ended without all they planned, as the manifest's gaps. */
+export function evidenceGaps(incident: IncidentRecord, lanes: string[]): EvidenceGap[] {
+  return lanes.flatMap((step) => {
+    const s = incident.steps[step];
+    if (!s || !["failed", "partial", "unsupported"].includes(s.status)) return [];
+    return [{ step, status: s.status, detail: (s.error ?? s.detail ?? "").slice(0, 2000) }];
+  });
+}
+
 /** Writes the manifest once both lanes are done and every snapshot has completed. Idempotent. */
 export async function maybeSeal(incidentId: string, deps: EvidenceDeps): Promise<boolean> {
   let incident = await deps.store.get(incidentId);
@@ -416,11 +425,13 @@ export async function maybeSeal(incidentId: string, deps: EvidenceDeps): Promise
       ...(deps.kmsKeyId ? { kmsKeyId: deps.kmsKeyId } : {}),
     });
     const snapshots = incident.evidence?.snapshots ?? [];
+    const gaps = evidenceGaps(incident, lanes);
     const manifest = buildManifest({
       incidentId,
       artifacts: [...artifacts, timeline],
       snapshots: snapshots.map((s) => ({ ...s, tags: { [TAG.incident]: incidentId } })),
       createdAt: nowIso(deps),
+      gaps,
     });
     const written = await writeManifest(deps.s3, {
       bucket: deps.bucket,
@@ -439,7 +450,11 @@ export async function maybeSeal(incidentId: string, deps: EvidenceDeps): Promise
     await notify(deps, {
       stage: "evidence-preserved",
       incident: updated,
-      summary: `Evidence preserved: ${snapshots.length} snapshots, ${manifest.artifacts.length} artifacts, manifest locked.`,
+      summary: `Evidence preserved: ${snapshots.length} snapshots, ${manifest.artifacts.length} artifacts, manifest locked.${
+        gaps.length
+          ? ` INCOMPLETE — the manifest records what is missing: ${gaps.map((g) => `${g.step} ${g.status}`).join(", ")}.`
+          : ""
+      }`,
       facts: {
         Manifest: `s3://${deps.bucket}/${written.key}`,
         "Manifest SHA-256": written.manifestSha256,

@@ -6,9 +6,12 @@
  * containment must still be verified, and the incident must settle instead of waiting for
  * snapshots that will never come.
  */
+import { GetObjectCommand } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { s3Client } from "../../shared/aws/clients.ts";
 import { setFaultInjector } from "../../shared/aws/instrument.ts";
 import type { ReceivedAlert } from "../../shared/drill/run.ts";
+import { verifyIncident } from "../../shared/evidence/verify.ts";
 import type { IncidentRecord } from "../../shared/incident/model.ts";
 import {
   alerts,
@@ -31,6 +34,16 @@ function unauthorized(operation: string): Error {
       $metadata: { httpStatusCode: 403 },
     },
   );
+}
+
+/** Waits until the manifest step has ended (it follows the lanes, after the incident settles). */
+async function waitForManifest(world: FaultWorld, incidentId: string): Promise<IncidentRecord> {
+  for (let i = 0; ; i++) {
+    const incident = await world.store.get(incidentId);
+    const status = incident.steps.manifest?.status;
+    if ((status && status !== "running") || i > 100) return incident;
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }
 
 describe("snapshots refused for good", () => {
@@ -108,6 +121,29 @@ describe("snapshots refused for good", () => {
     expect(String(snapshotAlert?.body.summary)).toMatch(/snapshots failed/);
     expect(String(snapshotAlert?.body.summary)).toMatch(/Containment is not affected/);
     expect(snapshotAlert?.attributes).toMatchObject({ stage: "failed", incidentId });
+  });
+
+  it("seals what was captured, and the locked manifest says the snapshots are missing and why", async () => {
+    const step = (await waitForManifest(world, incidentId)).steps.manifest;
+    expect(step?.status).toBe("ok");
+    const key = (await world.store.get(incidentId)).evidence?.manifestKey ?? "";
+    const got = await s3Client(world.session.aws).send(
+      new GetObjectCommand({ Bucket: world.session.local.resources.evidenceBucket, Key: key }),
+    );
+    const manifest = JSON.parse((await got.Body?.transformToString()) ?? "{}");
+    expect(manifest.snapshots).toEqual([]);
+    expect(manifest.gaps).toEqual([
+      { step: "snapshots", status: "failed", detail: expect.stringContaining("UnauthorizedOperation") },
+    ]);
+    const report = await verifyIncident(s3Client(world.session.aws), {
+      bucket: world.session.local.resources.evidenceBucket,
+      incidentId,
+    });
+    expect(report.ok).toBe(true);
+    expect(report.warnings).toContainEqual(expect.stringMatching(/^incomplete evidence: snapshots failed/));
+    received.push(...(await alerts(world)).filter((a) => a.incidentId === incidentId));
+    const preserved = received.find((a) => a.stage === "evidence-preserved");
+    expect(String(preserved?.body.summary)).toMatch(/INCOMPLETE .* snapshots failed/);
   });
 
   it("alerts that containment was verified", () => {

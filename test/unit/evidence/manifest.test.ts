@@ -115,6 +115,32 @@ describe("buildManifest", () => {
     expect(isManifestIntact({ ...m, artifacts: m.artifacts.slice(1) })).toBe(false);
   });
 
+  it("records the planned evidence that is missing, sorted, under the hash; none means no field", () => {
+    const gaps = [
+      { step: "snapshots", status: "failed", detail: "UnauthorizedOperation" },
+      { step: "artifacts", status: "partial", detail: "console: throttled" },
+    ];
+    const m = buildManifest({
+      incidentId: INCIDENT,
+      artifacts,
+      snapshots: [],
+      createdAt: "2026-01-02T00:00:00Z",
+      gaps,
+    });
+
+    expect(m.gaps?.map((g) => g.step)).toEqual(["artifacts", "snapshots"]);
+    expect(ManifestSchema.parse(JSON.parse(serialiseManifest(m)))).toEqual(m);
+    expect(isManifestIntact({ ...m, gaps: [] })).toBe(false);
+    const complete = buildManifest({
+      incidentId: INCIDENT,
+      artifacts,
+      snapshots,
+      createdAt: "2026-01-02T00:00:00Z",
+      gaps: [],
+    });
+    expect("gaps" in complete).toBe(false);
+  });
+
   it("produces a manifest the strict schema accepts, and the schema refuses unknown keys", () => {
     const m = buildManifest({
       incidentId: INCIDENT,
