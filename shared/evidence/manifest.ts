@@ -17,8 +17,8 @@ import { hexToBase64, isChecksumMismatch, sha256Hex } from "./hashing.ts";
 import { manifestKey, validateIncidentId } from "./keys.ts";
 import {
   type ArtifactRecord,
-  type EvidenceGap,
   ArtifactRecordSchema,
+  type EvidenceGap,
   MANIFEST_SCHEMA_VERSION,
   type Manifest,
   ManifestSchema,
@@ -137,7 +137,9 @@ export function buildManifest(input: BuildManifestInput): Manifest {
     artifacts,
     snapshots,
     ...(input.gaps?.length
-      ? { gaps: [...input.gaps].sort((a, b) => byCodePoint(`${a.step}|${a.detail}`, `${b.step}|${b.detail}`)) }
+      ? {
+          gaps: [...input.gaps].sort((a, b) => byCodePoint(`${a.step}|${a.detail}`, `${b.step}|${b.detail}`)),
+        }
       : {}),
   };
   return { ...body, manifestSha256: manifestDigest(body) };
