@@ -36,6 +36,17 @@ export const CLEANROOM_IAM_PATH = "/incident-responder-cleanroom/";
  */
 export const MEMBER_STACK_ROLE_NAME = "incident-responder-cleanroom-stack";
 
+/**
+ * The permissions boundary of the workstation roles in a member account
+ * (infra/member-account-role.yaml, `CleanroomWorkstationBoundary`).
+ */
+export const MEMBER_WORKSTATION_BOUNDARY_NAME = "incident-responder-cleanroom-boundary";
+
+/** The ARN of a member account's workstation boundary. */
+export function memberWorkstationBoundaryArn(account: string, partition = "aws"): string {
+  return `arn:${partition}:iam::${account}:policy${CLEANROOM_IAM_PATH}${MEMBER_WORKSTATION_BOUNDARY_NAME}`;
+}
+
 /** The ARN of a member account's clean-room stack role. */
 export function memberStackRoleArn(account: string, partition = "aws"): string {
   return `arn:${partition}:iam::${account}:role/${MEMBER_STACK_ROLE_NAME}`;
@@ -114,6 +125,8 @@ export interface CleanroomInput {
   s3PrefixListId: string;
   /** 0 = each volume the size of its snapshot (AWS); the emulator needs an explicit size. */
   evidenceVolumeSizeGiB: number;
+  /** The permissions boundary of the workstation role (the stack role creates roles only with it). */
+  workstationBoundaryArn?: string;
 }
 
 /** The template's parameters (AmiId, InstanceType, … keep their defaults). */
@@ -127,6 +140,7 @@ export function stackParameters(input: CleanroomInput): Record<string, string> {
     EvidenceBucket: input.evidenceBucket,
     KmsKeyArn: input.kmsKeyArn,
     S3PrefixListId: input.s3PrefixListId,
+    ...(input.workstationBoundaryArn ? { WorkstationPermissionsBoundary: input.workstationBoundaryArn } : {}),
   };
 }
 

@@ -31,6 +31,8 @@ export const ResourcesSchema = z.object({
   cleanroomTemplateUrl: z.string().optional(),
   /** The CloudFormation service role clean-room stacks are created with, in the responder's own account. */
   cleanroomStackRoleArn: z.string().optional(),
+  /** The permissions boundary of clean-room workstation roles, in the responder's own account. */
+  cleanroomWorkstationBoundaryArn: z.string().optional(),
 });
 export type ResponderResources = z.infer<typeof ResourcesSchema>;
 
@@ -101,6 +103,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ResponderConfi
       isolationProfileArn: env.ISOLATION_PROFILE_ARN || undefined,
       cleanroomTemplateUrl: env.CLEANROOM_TEMPLATE_URL || undefined,
       cleanroomStackRoleArn: env.CLEANROOM_STACK_ROLE_ARN || undefined,
+      cleanroomWorkstationBoundaryArn: env.CLEANROOM_WORKSTATION_BOUNDARY_ARN || undefined,
     },
     stage: env.STAGE || undefined,
     policyFile: env.POLICY_FILE || defaultPolicyFile(),
@@ -126,6 +129,8 @@ export function resourcesToEnv(r: ResponderResources): Record<string, string> {
   if (r.isolationProfileArn) env.ISOLATION_PROFILE_ARN = r.isolationProfileArn;
   if (r.cleanroomTemplateUrl) env.CLEANROOM_TEMPLATE_URL = r.cleanroomTemplateUrl;
   if (r.cleanroomStackRoleArn) env.CLEANROOM_STACK_ROLE_ARN = r.cleanroomStackRoleArn;
+  if (r.cleanroomWorkstationBoundaryArn)
+    env.CLEANROOM_WORKSTATION_BOUNDARY_ARN = r.cleanroomWorkstationBoundaryArn;
   return env;
 }
 

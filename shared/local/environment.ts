@@ -54,6 +54,9 @@ export function resourcesFromOutputs(outputs: Record<string, string>): Responder
     isolationProfileArn: need("IsolationInstanceProfileArn"),
     // Optional: a stack deployed before the clean-room stack role existed has no such output.
     ...(outputs.CleanroomStackRoleArn ? { cleanroomStackRoleArn: outputs.CleanroomStackRoleArn } : {}),
+    ...(outputs.CleanroomWorkstationBoundaryArn
+      ? { cleanroomWorkstationBoundaryArn: outputs.CleanroomWorkstationBoundaryArn }
+      : {}),
   };
 }
 

@@ -11,6 +11,7 @@ import { CreateEventBusCommand, type EventBridgeClient } from "@aws-sdk/client-e
 import {
   AddRoleToInstanceProfileCommand,
   CreateInstanceProfileCommand,
+  CreatePolicyCommand,
   CreateRoleCommand,
   GetInstanceProfileCommand,
   GetRoleCommand,
@@ -86,7 +87,6 @@ const NOT_NEEDED_LOCALLY: Record<string, string> = {
   "AWS::Events::Archive": "event replay is a deployment feature",
   "AWS::Events::EventBusPolicy": "cross-account delivery is a deployment feature",
   "AWS::Logs::LogGroup": "handlers log to the console locally",
-  "AWS::IAM::ManagedPolicy": "functions run with the local credentials",
 };
 
 /**
@@ -510,6 +510,24 @@ const creators: Record<string, Creator> = {
       ref: RoleName,
       attrs: { Arn: role.Role?.Arn ?? "", RoleId: role.Role?.RoleId ?? "" },
     };
+  },
+  "AWS::IAM::ManagedPolicy": async (id, p, c, ctx) => {
+    known(p, ["ManagedPolicyName", "Path", "Description", "PolicyDocument"], id);
+    const PolicyName = String(p.ManagedPolicyName ?? `${ctx.stackName}-${id}`);
+    const path = String(p.Path ?? "/");
+    const arn = `arn:${ctx.partition}:iam::${ctx.accountId}:policy${path}${PolicyName}`;
+    await ignoreExists(
+      c.iam.send(
+        new CreatePolicyCommand({
+          PolicyName,
+          Path: path,
+          Description: p.Description,
+          PolicyDocument: JSON.stringify(p.PolicyDocument),
+        }),
+      ),
+      ["EntityAlreadyExistsException"],
+    );
+    return { type: "AWS::IAM::ManagedPolicy", ref: arn, attrs: { PolicyArn: arn } };
   },
   "AWS::IAM::InstanceProfile": async (id, p, c, ctx) => {
     known(p, ["InstanceProfileName", "Roles", "Path"], id);

@@ -30,6 +30,7 @@ import {
   listCleanroomStacks,
   MAX_EVIDENCE_SNAPSHOTS,
   memberStackRoleArn,
+  memberWorkstationBoundaryArn,
   type StackView,
   s3PrefixListId,
   selectExpired,
@@ -73,6 +74,11 @@ export interface CleanroomDeps extends BaseDeps {
    * {@link cleanroomStackRoleFor}); undefined: CloudFormation uses the caller's credentials.
    */
   stackRoleArnFor?(account: string): Promise<string | undefined>;
+  /**
+   * The permissions boundary of the workstation role in `account` (see
+   * {@link workstationBoundaryFor}); undefined: none (the emulator, or a stack role without the condition).
+   */
+  workstationBoundaryFor?(account: string): Promise<string | undefined>;
   /** How long a status event waits for a launch or destroy still being recorded (ms). */
   settleWaitMs?: number;
 }
@@ -121,6 +127,24 @@ export function cleanroomStackRoleFor(roles: {
   return async (account) => {
     if (!account || account === (await roles.ownAccount())) return roles.ownRoleArn || undefined;
     return memberStackRoleArn(account, partition);
+  };
+}
+
+/**
+ * The permissions boundary of the workstation role in `account`: the responder's own
+ * (CLEANROOM_WORKSTATION_BOUNDARY_ARN) in the function's own account; in any other account
+ * that member account's `incident-responder-cleanroom-boundary`. The stack roles create
+ * workstation roles only with it.
+ */
+export function workstationBoundaryFor(boundaries: {
+  ownAccount(): Promise<string>;
+  ownBoundaryArn?: string | undefined;
+}): (account: string) => Promise<string | undefined> {
+  const partition = boundaries.ownBoundaryArn?.split(":")[1] || "aws";
+  return async (account) => {
+    if (!account || account === (await boundaries.ownAccount()))
+      return boundaries.ownBoundaryArn || undefined;
+    return memberWorkstationBoundaryArn(account, partition);
   };
 }
 
@@ -266,6 +290,8 @@ export async function launchCleanroom(
       s3PrefixListId: prefixList,
       evidenceVolumeSizeGiB: size,
     };
+    const boundary = await deps.workstationBoundaryFor?.(incident.account);
+    if (boundary) input.workstationBoundaryArn = boundary;
     const template = await deps.template();
     const roleArn = await deps.stackRoleArnFor?.(incident.account);
     const request = createStackRequest(input, template, roleArn);

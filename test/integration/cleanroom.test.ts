@@ -18,7 +18,11 @@ import { randomBytes } from "node:crypto";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { DescribeStacksCommand, ListStacksCommand } from "@aws-sdk/client-cloudformation";
+import {
+  DescribeStackResourcesCommand,
+  DescribeStacksCommand,
+  ListStacksCommand,
+} from "@aws-sdk/client-cloudformation";
 import {
   CreateSnapshotCommand,
   DeleteNetworkInterfaceCommand,
@@ -39,6 +43,7 @@ import {
   DescribeVpcsCommand,
   type EC2Client,
 } from "@aws-sdk/client-ec2";
+import { GetPolicyCommand, GetRoleCommand } from "@aws-sdk/client-iam";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { requestCleanroom } from "../../cli/commands/cleanroom.ts";
 import {
@@ -315,6 +320,25 @@ describe("a clean room launched on Evidence Preserved and destroyed on request",
 
     expect(session.local.resources.cleanroomStackRoleArn).toMatch(/^arn:aws:iam::\d{12}:role\//);
     expect(create?.detail).toContain(`RoleARN=${session.local.resources.cleanroomStackRoleArn} `);
+  });
+
+  it("bounds the workstation role with the responder's workstation boundary", async () => {
+    const boundary = session.local.resources.cleanroomWorkstationBoundaryArn;
+    const iam = iamClient(session.aws);
+    const resources = await cfnClient(session.aws).send(
+      new DescribeStackResourcesCommand({ StackName: stackName() }),
+    );
+    const roleName = resources.StackResources?.find(
+      (r) => r.LogicalResourceId === "WorkstationRole",
+    )?.PhysicalResourceId;
+    const role = await iam.send(new GetRoleCommand({ RoleName: roleName }));
+
+    expect(boundary).toMatch(
+      /^arn:aws:iam::\d{12}:policy\/incident-responder-cleanroom\/.+-cleanroom-boundary-/,
+    );
+    expect(role.Role?.PermissionsBoundary?.PermissionsBoundaryArn).toBe(boundary);
+    const policy = await iam.send(new GetPolicyCommand({ PolicyArn: boundary }));
+    expect(policy.Policy?.Path).toBe("/incident-responder-cleanroom/");
   });
 
   it("builds a VPC without an internet gateway, the workstation, and one evidence volume per snapshot", async () => {

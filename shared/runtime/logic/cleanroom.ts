@@ -8,6 +8,7 @@ import {
   type CleanroomOutcome,
   cleanroomStackRoleFor,
   handleCleanroomEvent,
+  workstationBoundaryFor,
 } from "../../workflow/cleanroom.ts";
 import type { Runtime } from "../base.ts";
 import { type AnyEvent, type Logic, MetricUnit } from "../lambda.ts";
@@ -37,6 +38,10 @@ export function cleanroomLogic(rt: Runtime): Logic<AnyEvent> {
     stackRoleArnFor: cleanroomStackRoleFor({
       ownAccount: () => rt.sessions.ownAccount(),
       ownRoleArn: rt.config.resources.cleanroomStackRoleArn,
+    }),
+    workstationBoundaryFor: workstationBoundaryFor({
+      ownAccount: () => rt.sessions.ownAccount(),
+      ownBoundaryArn: rt.config.resources.cleanroomWorkstationBoundaryArn,
     }),
     clientsFor: async (account, id) => {
       const o = await rt.sessions.optionsFor(account, id);

@@ -30,6 +30,7 @@ import {
   handleCleanroomEvent,
   launchCleanroom,
   sweepCleanrooms,
+  workstationBoundaryFor,
 } from "../../../shared/workflow/cleanroom.ts";
 import {
   ACCOUNT,
@@ -367,6 +368,24 @@ describe("launching a clean room", () => {
     expect(cfnMock.commandCalls(CreateStackCommand)[0]?.args[0].input.RoleARN).toBe(
       `arn:aws:iam::${member}:role/incident-responder-cleanroom-stack`,
     );
+  });
+
+  it("bounds the workstation role: the account's own boundary, or the member account's by its name", async () => {
+    const own = `arn:aws:iam::${ACCOUNT}:policy/incident-responder-cleanroom/incident-responder-dev-cleanroom-boundary-${REGION}`;
+    const boundaries = workstationBoundaryFor({ ownAccount: async () => ACCOUNT, ownBoundaryArn: own });
+    const boundaryOf = (i: number) =>
+      cfnMock
+        .commandCalls(CreateStackCommand)
+        [i]?.args[0].input.Parameters?.find((p) => p.ParameterKey === "WorkstationPermissionsBoundary")
+        ?.ParameterValue;
+
+    await launchCleanroom(INCIDENT_ID, { kind: "evidence" }, deps({ workstationBoundaryFor: boundaries }));
+    expect(boundaryOf(0)).toBe(own);
+
+    expect(await boundaries("444455556666")).toBe(
+      "arn:aws:iam::444455556666:policy/incident-responder-cleanroom/incident-responder-cleanroom-boundary",
+    );
+    expect(await workstationBoundaryFor({ ownAccount: async () => ACCOUNT })(ACCOUNT)).toBeUndefined();
   });
 
   it("names the stack role in the call a dry run records", async () => {

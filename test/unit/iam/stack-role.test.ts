@@ -8,7 +8,12 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { CLEANROOM_IAM_PATH, MEMBER_STACK_ROLE_NAME } from "../../../shared/cleanroom/stack.ts";
+import {
+  CLEANROOM_IAM_PATH,
+  MEMBER_STACK_ROLE_NAME,
+  MEMBER_WORKSTATION_BOUNDARY_NAME,
+  memberWorkstationBoundaryArn,
+} from "../../../shared/cleanroom/stack.ts";
 import { CLEANROOM_STACK_PERMISSIONS, cleanroomStackActions } from "../../../shared/iam/permissions.ts";
 import { parseCfnYaml } from "../../../shared/infra/cfn-yaml.ts";
 import { allowedActions, type Json, roleStatements, type Statement, serverlessDoc, text } from "./roles.ts";
@@ -85,6 +90,18 @@ describe.each(roles)("the clean-room stack role in %s", (_file, role) => {
       `arn:\${AWS::Partition}:iam::\${AWS::AccountId}:instance-profile${CLEANROOM_IAM_PATH}*`,
       `arn:\${AWS::Partition}:iam::\${AWS::AccountId}:role${CLEANROOM_IAM_PATH}*`,
     ]);
+  });
+
+  it("creates roles and gives them policies only with the workstation permissions boundary", () => {
+    const shaping = statements.filter((st) =>
+      allows(st, /^iam:(CreateRole|PutRolePolicy|AttachRolePolicy)$/),
+    );
+
+    expect(shaping.length).toBeGreaterThan(0);
+    for (const st of shaping)
+      expect(st.condition?.StringEquals?.["iam:PermissionsBoundary"], st.sid).toEqual({
+        Ref: "CleanroomWorkstationBoundary",
+      });
   });
 
   it("attaches the Session Manager policy and no other, and passes roles to EC2 only", () => {
@@ -201,6 +218,45 @@ describe("the two clean-room stack roles", () => {
 
     expect(shape(member)).toEqual(shape(own));
     expect(JSON.stringify(member)).not.toContain("${AWS::Region}");
+  });
+
+  it("bound the workstation roles with the same boundary: the Session Manager agent, incidents/ in S3, the key through S3", () => {
+    const boundaries = [doc.resources.Resources, memberTemplate.Resources].map(
+      (r: Json) => r.CleanroomWorkstationBoundary,
+    );
+    const [ownStatements, memberStatements] = boundaries.map((b: Json) =>
+      b.Properties.PolicyDocument.Statement.map((st: Json) =>
+        JSON.parse(
+          JSON.stringify(st, (_k, v) => (v && typeof v === "object" && "Fn::Sub" in v ? asText(v) : v)),
+        ),
+      ),
+    );
+
+    for (const b of boundaries) {
+      expect(b.Type).toBe("AWS::IAM::ManagedPolicy");
+      expect(b.Properties.Path).toBe(CLEANROOM_IAM_PATH);
+    }
+    expect(memberStatements).toEqual(ownStatements);
+    const actions = ownStatements.flatMap((st: Json) => [st.Action].flat());
+    expect(
+      actions.filter(
+        (a: string) =>
+          !/^(ssm|ssmmessages|ec2messages):|^s3:(Get|Put|List)|^kms:(Decrypt|GenerateDataKey)$/.test(a),
+      ),
+    ).toEqual([]);
+    expect(ownStatements.filter((st: Json) => st.Effect !== "Allow")).toEqual([]);
+  });
+
+  it("name the boundary so the responder finds it: its own by the environment, a member's by its fixed name", () => {
+    expect(memberTemplate.Resources.CleanroomWorkstationBoundary.Properties.ManagedPolicyName).toBe(
+      MEMBER_WORKSTATION_BOUNDARY_NAME,
+    );
+    expect(memberWorkstationBoundaryArn("111122223333")).toBe(
+      `arn:aws:iam::111122223333:policy${CLEANROOM_IAM_PATH}${MEMBER_WORKSTATION_BOUNDARY_NAME}`,
+    );
+    expect(doc.functions.cleanroom.environment.CLEANROOM_WORKSTATION_BOUNDARY_ARN).toEqual({
+      Ref: "CleanroomWorkstationBoundary",
+    });
   });
 
   it("are named so the responder finds them: its own by the stack's output, a member's by its fixed name", () => {

@@ -559,8 +559,19 @@ describe("clean room template: parameters and outputs", () => {
         "RootVolumeSizeGiB",
         "S3PrefixListId",
         "VpcCidr",
+        "WorkstationPermissionsBoundary",
       ].sort(),
     );
+  });
+
+  it("bounds the workstation role with the boundary it is given, and only then", () => {
+    const role = resources.WorkstationRole?.Properties as Record<string, unknown>;
+    expect(role.PermissionsBoundary).toEqual({
+      "Fn::If": ["HasPermissionsBoundary", { Ref: "WorkstationPermissionsBoundary" }, { Ref: "AWS::NoValue" }],
+    });
+    expect(template.Conditions?.HasPermissionsBoundary).toEqual({
+      "Fn::Not": [{ "Fn::Equals": [{ Ref: "WorkstationPermissionsBoundary" }, ""] }],
+    });
   });
 
   it("outputs the workstation, VPC, group, volumes, Session Manager command and notes prefix", () => {

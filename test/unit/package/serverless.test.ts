@@ -125,6 +125,7 @@ describe("serverless.yml: every function", () => {
     expect(doc.functions.cleanroom?.environment).toEqual({
       CLEANROOM_TEMPLATE_FILE: "/var/task/cleanroom.yaml",
       CLEANROOM_STACK_ROLE_ARN: { "Fn::GetAtt": ["CleanroomStackRole", "Arn"] },
+      CLEANROOM_WORKSTATION_BOUNDARY_ARN: { Ref: "CleanroomWorkstationBoundary" },
     });
   });
 });
