@@ -567,7 +567,11 @@ describe("clean room template: parameters and outputs", () => {
   it("bounds the workstation role with the boundary it is given, and only then", () => {
     const role = resources.WorkstationRole?.Properties as Record<string, unknown>;
     expect(role.PermissionsBoundary).toEqual({
-      "Fn::If": ["HasPermissionsBoundary", { Ref: "WorkstationPermissionsBoundary" }, { Ref: "AWS::NoValue" }],
+      "Fn::If": [
+        "HasPermissionsBoundary",
+        { Ref: "WorkstationPermissionsBoundary" },
+        { Ref: "AWS::NoValue" },
+      ],
     });
     expect(template.Conditions?.HasPermissionsBoundary).toEqual({
       "Fn::Not": [{ "Fn::Equals": [{ Ref: "WorkstationPermissionsBoundary" }, ""] }],
