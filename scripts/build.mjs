@@ -19,7 +19,7 @@ import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
 import { build } from "esbuild";
 import { tsImport } from "tsx/esm/api";
-import { parse, parse as parseYaml } from "yaml";
+import { parse } from "yaml";
 import { sdkSchemaKeys } from "./sdk-schema-keys.mjs";
 import { zipEntries } from "./zip.mjs";
 
@@ -106,14 +106,24 @@ export function assetsOf(name) {
   return { ...ASSETS["*"], ...(ASSETS[name] ?? {}) };
 }
 
+/** Each policy file is checked and converted once per build, however many bundles ship it. */
+const policies = new Map();
+
 /**
  * The policy YAML as the JSON the bundles read, after the project's own loader has checked it:
  * a wrong policy fails the build with its file and line, not a function's start in AWS.
  */
-export async function policyJson(yamlFile) {
-  const { loadPolicy } = await tsImport("../shared/policy/load.ts", import.meta.url);
-  loadPolicy(yamlFile);
-  return `${JSON.stringify(parseYaml(readFileSync(yamlFile, "utf8")), null, 2)}\n`;
+export function policyJson(yamlFile) {
+  let converted = policies.get(yamlFile);
+  if (!converted) {
+    converted = (async () => {
+      const { loadPolicy } = await tsImport("../shared/policy/load.ts", import.meta.url);
+      loadPolicy(yamlFile);
+      return `${JSON.stringify(parse(readFileSync(yamlFile, "utf8")), null, 2)}\n`;
+    })();
+    policies.set(yamlFile, converted);
+  }
+  return converted;
 }
 
 /** An asset's content: the file, or for `.json` made from `.yaml`, its checked conversion. */

@@ -47,6 +47,7 @@ import { INCIDENT_ID_PATTERN, type IncidentRecord } from "../incident/model.ts";
 import type { BaseDeps } from "./deps.ts";
 import { nowIso } from "./deps.ts";
 import { notify } from "./notify.ts";
+import { ownOrMember } from "./per-account.ts";
 import { LEASE_MS } from "./steps.ts";
 
 export const CLEANROOM_STEP = "cleanroom";
@@ -123,11 +124,11 @@ export function cleanroomStackRoleFor(roles: {
   ownAccount(): Promise<string>;
   ownRoleArn?: string | undefined;
 }): (account: string) => Promise<string | undefined> {
-  const partition = roles.ownRoleArn?.split(":")[1] || "aws";
-  return async (account) => {
-    if (!account || account === (await roles.ownAccount())) return roles.ownRoleArn || undefined;
-    return memberStackRoleArn(account, partition);
-  };
+  return ownOrMember({
+    ownAccount: roles.ownAccount,
+    ownArn: roles.ownRoleArn,
+    memberArn: memberStackRoleArn,
+  });
 }
 
 /**
@@ -140,12 +141,11 @@ export function workstationBoundaryFor(boundaries: {
   ownAccount(): Promise<string>;
   ownBoundaryArn?: string | undefined;
 }): (account: string) => Promise<string | undefined> {
-  const partition = boundaries.ownBoundaryArn?.split(":")[1] || "aws";
-  return async (account) => {
-    if (!account || account === (await boundaries.ownAccount()))
-      return boundaries.ownBoundaryArn || undefined;
-    return memberWorkstationBoundaryArn(account, partition);
-  };
+  return ownOrMember({
+    ownAccount: boundaries.ownAccount,
+    ownArn: boundaries.ownBoundaryArn,
+    memberArn: memberWorkstationBoundaryArn,
+  });
 }
 
 type AnyEvent = {

@@ -16,9 +16,11 @@ import type { IncidentRecord } from "../incident/model.ts";
 import type { BaseDeps } from "./deps.ts";
 import { nowIso } from "./deps.ts";
 import { alertFailure, notify } from "./notify.ts";
+import { ownOrMember } from "./per-account.ts";
+import { CONTAIN_STEP } from "./step-names.ts";
 import { claimed, LEASE_MS } from "./steps.ts";
 
-export const CONTAIN_STEP = "contain";
+export { CONTAIN_STEP } from "./step-names.ts";
 
 export interface ContainDeps extends BaseDeps {
   clientsFor(account: string, incidentId: string): Promise<ContainmentClients>;
@@ -51,12 +53,12 @@ export interface IsolationProfiles {
 export function isolationProfileFor(
   profiles: IsolationProfiles,
 ): (account: string) => Promise<string | undefined> {
-  const partition = profiles.ownProfileArn?.split(":")[1] || "aws";
   const name = profiles.memberProfileName || MEMBER_ISOLATION_PROFILE_NAME;
-  return async (account) => {
-    if (!account || account === (await profiles.ownAccount())) return profiles.ownProfileArn || undefined;
-    return `arn:${partition}:iam::${account}:instance-profile/${name}`;
-  };
+  return ownOrMember({
+    ownAccount: profiles.ownAccount,
+    ownArn: profiles.ownProfileArn,
+    memberArn: (account, partition) => `arn:${partition}:iam::${account}:instance-profile/${name}`,
+  });
 }
 
 /** Instances the plan's contain-instance action targets (the plan has applied the safety rails). */

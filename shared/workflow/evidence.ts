@@ -29,11 +29,10 @@ import type { IncidentRecord, SnapshotRecord } from "../incident/model.ts";
 import type { BaseDeps } from "./deps.ts";
 import { nowIso } from "./deps.ts";
 import { alertFailure, notify } from "./notify.ts";
+import { ARTIFACT_STEP, MANIFEST_STEP, SNAPSHOT_STEP } from "./step-names.ts";
 import { claimed, LEASE_MS } from "./steps.ts";
 
-export const SNAPSHOT_STEP = "snapshots";
-export const ARTIFACT_STEP = "artifacts";
-export const MANIFEST_STEP = "manifest";
+export { ARTIFACT_STEP, MANIFEST_STEP, SNAPSHOT_STEP } from "./step-names.ts";
 
 export interface EvidenceDeps extends BaseDeps {
   clientsFor(account: string, incidentId: string): Promise<ArtifactClients>;

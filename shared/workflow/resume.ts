@@ -10,10 +10,9 @@
  */
 import { describeError } from "../errors/index.ts";
 import type { IncidentRecord } from "../incident/model.ts";
-import { CONTAIN_STEP } from "./contain.ts";
 import type { BaseDeps } from "./deps.ts";
-import { ARTIFACT_STEP, MANIFEST_STEP, SNAPSHOT_STEP } from "./evidence.ts";
 import { alertFailure } from "./notify.ts";
+import { ARTIFACT_STEP, CONTAIN_STEP, MANIFEST_STEP, SNAPSHOT_STEP } from "./step-names.ts";
 
 /** How many times a stalled step is started again before it is recorded as failed. */
 export const MAX_RESUMES = 3;

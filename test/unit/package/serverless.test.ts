@@ -130,6 +130,20 @@ describe("serverless.yml: every function", () => {
   });
 });
 
+/** Bundles one line of source as the build does, into a new directory: the bundle's path. */
+async function bundleInto(prefix: string, contents: string): Promise<{ dir: string; out: string }> {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  const out = join(dir, "index.mjs");
+  await build({
+    ...ESBUILD_OPTIONS,
+    stdin: { contents, resolveDir: repoRoot, loader: "ts" },
+    outfile: out,
+    sourcemap: false,
+    metafile: false,
+  });
+  return { dir, out };
+}
+
 describe("the policy shipped in the bundles", () => {
   it("is the YAML policy as JSON, checked by the project's loader", async () => {
     const json = JSON.parse(await policyJson(join(repoRoot, "policy", "default.yaml")));
@@ -137,19 +151,10 @@ describe("the policy shipped in the bundles", () => {
   });
 
   it("is all a bundle reads: the YAML parser is left out, and a YAML policy refused clearly", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "policy-bundle-"));
-    const out = join(dir, "load.mjs");
-    await build({
-      ...ESBUILD_OPTIONS,
-      stdin: {
-        contents: 'export { loadPolicy } from "./shared/policy/load.ts";',
-        resolveDir: repoRoot,
-        loader: "ts",
-      },
-      outfile: out,
-      sourcemap: false,
-      metafile: false,
-    });
+    const { dir, out } = await bundleInto(
+      "policy-bundle-",
+      'export { loadPolicy } from "./shared/policy/load.ts";',
+    );
     expect(readFileSync(out, "utf8")).not.toContain("LineCounter");
     const { loadPolicy } = (await import(out)) as typeof import("../../../shared/policy/load.ts");
     const json = join(dir, "policy.json");
@@ -160,19 +165,10 @@ describe("the policy shipped in the bundles", () => {
   });
 
   it("is found by a bundle without POLICY_FILE: the policy.json next to it", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "policy-default-"));
-    const out = join(dir, "index.mjs");
-    await build({
-      ...ESBUILD_OPTIONS,
-      stdin: {
-        contents: 'export { defaultPolicyFile } from "./shared/config/index.ts";',
-        resolveDir: repoRoot,
-        loader: "ts",
-      },
-      outfile: out,
-      sourcemap: false,
-      metafile: false,
-    });
+    const { dir, out } = await bundleInto(
+      "policy-default-",
+      'export { defaultPolicyFile } from "./shared/config/index.ts";',
+    );
     writeFileSync(join(dir, "policy.json"), "{}");
     const { defaultPolicyFile } = (await import(out)) as typeof import("../../../shared/config/index.ts");
 
