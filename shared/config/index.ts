@@ -36,6 +36,54 @@ export const ResourcesSchema = z.object({
 });
 export type ResponderResources = z.infer<typeof ResourcesSchema>;
 
+const accountId = z.string().regex(/^\d{12}$/, "must be a 12-digit account id");
+
+/** A comma-separated list in one variable: empty entries dropped, spaces trimmed. */
+const list = (item: z.ZodString) =>
+  z
+    .string()
+    .optional()
+    .transform((v) =>
+      (v ?? "")
+        .split(",")
+        .map((x) => x.trim())
+        .filter(Boolean),
+    )
+    .pipe(z.array(item));
+
+/**
+ * Who may speak for which account, and who may decide (docs/security.md). Events are believed
+ * only as far as AWS authenticated them: the EventBridge envelope's account, a topic the
+ * configuration names, an approver role the bus policy admits.
+ */
+export const TrustSchema = z.object({
+  /** The AWS Organization of the member accounts (`o-…`), when there is one. */
+  organizationId: z
+    .string()
+    .regex(/^o-[a-z0-9]{10,32}$/, "must be an organization id (o-…)")
+    .optional(),
+  /**
+   * Delegated-administrator accounts (GuardDuty, Security Hub): the only envelope accounts whose
+   * findings may name another account in their body.
+   */
+  delegatedAdminAccounts: list(accountId),
+  /**
+   * Member accounts the responder may act in (and assume its member roles in). Empty with an
+   * organisation: any account of the organisation (aws:ResourceOrgID); empty without one: only
+   * the responder's own account.
+   */
+  memberAccounts: list(accountId),
+  /** SNS topics whose messages the intake function accepts (besides the stack's own intake topic). */
+  intakeTopicArns: list(
+    z.string().regex(/^arn:aws[\w-]*:sns:[a-z0-9-]+:\d{12}:[\w-]{1,256}$/, "must be an SNS topic ARN"),
+  ),
+  /** IAM role ARNs whose `Incident Approval Decision` events count (the bus policy admits only them). */
+  approverRoleArns: list(
+    z.string().regex(/^arn:aws[\w-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/, "must be an IAM role ARN"),
+  ),
+});
+export type TrustConfig = z.infer<typeof TrustSchema>;
+
 export const ConfigSchema = z.object({
   aws: AwsConfigSchema,
   resources: ResourcesSchema,
@@ -49,6 +97,9 @@ export const ConfigSchema = z.object({
   /** Role assumed in member accounts; unset means act in the responder's own account only. */
   memberRoleName: z.string().optional(),
   memberExternalId: z.string().optional(),
+  /** Role assumed in member accounts for reads only (triage, intake, evidence reads); unset: `memberRoleName`. */
+  memberReadRoleName: z.string().optional(),
+  trust: TrustSchema,
   /** Name of the deny-all instance profile in member accounts (infra/member-account-role.yaml). */
   isolationProfileName: z
     .string()
@@ -111,6 +162,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ResponderConfi
     dryRun: boolString.parse(env.DRY_RUN ?? ""),
     memberRoleName: env.MEMBER_ROLE_NAME || undefined,
     memberExternalId: env.MEMBER_EXTERNAL_ID || undefined,
+    memberReadRoleName: env.MEMBER_READ_ROLE_NAME || undefined,
+    trust: {
+      organizationId: env.ORGANIZATION_ID || undefined,
+      delegatedAdminAccounts: env.DELEGATED_ADMIN_ACCOUNTS,
+      memberAccounts: env.MEMBER_ACCOUNTS,
+      intakeTopicArns: env.INTAKE_TOPIC_ARNS,
+      approverRoleArns: env.APPROVER_ROLE_ARNS,
+    },
     isolationProfileName: env.ISOLATION_PROFILE_NAME || undefined,
   });
   if (!parsed.success) throw new ConfigError(formatIssues(parsed.error, ENV_NAMES));
@@ -151,12 +210,21 @@ const ENV_NAMES: Record<string, string> = {
   cleanroomTemplateFile: "CLEANROOM_TEMPLATE_FILE",
   dryRun: "DRY_RUN",
   isolationProfileName: "ISOLATION_PROFILE_NAME",
+  memberReadRoleName: "MEMBER_READ_ROLE_NAME",
+  "trust.organizationId": "ORGANIZATION_ID",
+  "trust.delegatedAdminAccounts": "DELEGATED_ADMIN_ACCOUNTS",
+  "trust.memberAccounts": "MEMBER_ACCOUNTS",
+  "trust.intakeTopicArns": "INTAKE_TOPIC_ARNS",
+  "trust.approverRoleArns": "APPROVER_ROLE_ARNS",
 };
 
 function formatIssues(error: z.ZodError, names: Record<string, string>): string {
   const lines = error.issues.map((i) => {
     const path = i.path.join(".");
-    return `${names[path] ?? path}: ${i.message}`;
+    // An item of a list (`trust.memberAccounts.1`) is named by its variable and position.
+    const owner = Object.keys(names).find((n) => path.startsWith(`${n}.`));
+    const name = names[path] ?? (owner ? `${names[owner]}[${path.slice(owner.length + 1)}]` : path);
+    return `${name}: ${i.message}`;
   });
   return `invalid configuration: ${lines.join("; ")}`;
 }
