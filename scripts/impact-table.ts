@@ -54,7 +54,7 @@ async function rows(aws: ClientOptions, demo: DemoAccount, account: string): Pro
     const intake = normalizeEvent(event);
     if (intake.kind !== "finding") throw new Error(`${inst.name}: ${intake.reason}`);
     const { contexts } = await resolveContexts(intake.finding.resources, clients);
-    const { impact, plan } = decide(intake.finding, contexts, policy, 0);
+    const { impact, plan } = decide(intake.finding, contexts, policy);
     out.push({
       instance: inst.name,
       tags: Object.entries(inst.tags)

@@ -83,7 +83,7 @@ export async function ingestCommand(args: {
     );
   const timeoutMs = args.timeoutSeconds * 1000;
   const incidentId = await waitForIncidentOf(
-    () => conn.store.incidentOfFinding(f.account, f.source, f.id),
+    () => conn.store.incidentOfFinding(f.account, f.source, f.id, f.drill),
     timeoutMs,
   );
   if (!incidentId) {

@@ -44,7 +44,7 @@ export async function planCommand(args: {
       exposure: { publicIps: [], openIngress: [] },
     }));
   }
-  const { impact, plan } = decide(finding, contexts, policy, 0);
+  const { impact, plan } = decide(finding, contexts, policy);
   const calls = describeAwsCalls(plan, contexts);
   if (args.json) {
     process.stdout.write(

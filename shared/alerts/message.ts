@@ -18,6 +18,8 @@ export type AlertStage =
   | "awaiting-approval"
   | "protected"
   | "failed"
+  | "escalated"
+  | "recurred"
   | "released"
   | "denied"
   | "closed"
@@ -26,6 +28,8 @@ export type AlertStage =
 /** Every stage, in the order an incident usually goes through them. */
 export const ALERT_STAGES: readonly AlertStage[] = [
   "opened",
+  "recurred",
+  "escalated",
   "awaiting-approval",
   "protected",
   "contained",
@@ -74,6 +78,8 @@ export interface AlertInput {
 /** The word(s) of the subject that say what happened. */
 export const STAGE_WORD: Record<AlertStage, string> = {
   opened: "incident opened",
+  recurred: "RECURRED",
+  escalated: "ESCALATED",
   contained: "contained",
   "containment-failed": "CONTAINMENT FAILED",
   "evidence-preserved": "evidence preserved",

@@ -26,6 +26,8 @@ export const ResourcesSchema = z.object({
   evidenceBucket: z.string().min(1),
   alertTopicArn: z.string().min(1),
   eventBusName: z.string().min(1),
+  /** The stack's own intake topic: the intake function accepts its messages (and those of `trust.intakeTopicArns`). */
+  intakeTopicArn: z.string().optional(),
   evidenceKmsKeyArn: z.string().optional(),
   isolationProfileArn: z.string().optional(),
   cleanroomTemplateUrl: z.string().optional(),
@@ -150,6 +152,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ResponderConfi
       evidenceBucket: env.EVIDENCE_BUCKET,
       alertTopicArn: env.ALERT_TOPIC_ARN,
       eventBusName: env.EVENT_BUS_NAME,
+      intakeTopicArn: env.INTAKE_TOPIC_ARN || undefined,
       evidenceKmsKeyArn: env.EVIDENCE_KMS_KEY_ARN || undefined,
       isolationProfileArn: env.ISOLATION_PROFILE_ARN || undefined,
       cleanroomTemplateUrl: env.CLEANROOM_TEMPLATE_URL || undefined,
@@ -184,6 +187,7 @@ export function resourcesToEnv(r: ResponderResources): Record<string, string> {
     ALERT_TOPIC_ARN: r.alertTopicArn,
     EVENT_BUS_NAME: r.eventBusName,
   };
+  if (r.intakeTopicArn) env.INTAKE_TOPIC_ARN = r.intakeTopicArn;
   if (r.evidenceKmsKeyArn) env.EVIDENCE_KMS_KEY_ARN = r.evidenceKmsKeyArn;
   if (r.isolationProfileArn) env.ISOLATION_PROFILE_ARN = r.isolationProfileArn;
   if (r.cleanroomTemplateUrl) env.CLEANROOM_TEMPLATE_URL = r.cleanroomTemplateUrl;
@@ -206,6 +210,7 @@ const ENV_NAMES: Record<string, string> = {
   "resources.evidenceBucket": "EVIDENCE_BUCKET",
   "resources.alertTopicArn": "ALERT_TOPIC_ARN",
   "resources.eventBusName": "EVENT_BUS_NAME",
+  "resources.intakeTopicArn": "INTAKE_TOPIC_ARN",
   policyFile: "POLICY_FILE",
   cleanroomTemplateFile: "CLEANROOM_TEMPLATE_FILE",
   dryRun: "DRY_RUN",

@@ -4,6 +4,7 @@
  * expectations by reading the account back, and collects the alerts a subscriber received
  * (or, against a deployed responder, the alerts it recorded on the incident).
  */
+import { describeError } from "../errors/index.ts";
 import {
   DescribeInstancesCommand,
   DescribeNetworkInterfacesCommand,
@@ -248,7 +249,7 @@ export async function runDrill(
   outcome.eventPutAt = Date.now();
   await putEvent(ctx.clients.events, event);
   const incidentId = await waitForIncidentOf(
-    () => ctx.store.incidentOfFinding(finding.account, finding.source, finding.id),
+    () => ctx.store.incidentOfFinding(finding.account, finding.source, finding.id, finding.drill),
     ctx.timeoutMs ?? 30_000,
   );
   if (!incidentId) {
@@ -289,6 +290,20 @@ export async function runDrill(
     },
     ...(await checkExpectations(scenario, aimed, before, incident, outcome.alerts, ctx)),
   ];
+  // The drill has ended: its incident must not stay open (a later real finding would otherwise
+  // sit beside an open drill). What the drill isolated stays isolated until `responder release`.
+  const pass = outcome.checks.every((c) => c.pass);
+  const closed = await ctx.store
+    .close(
+      incidentId,
+      `drill ${scenario.name} ended (${pass ? "passed" : "failed"}); release what it isolated with responder release ${incidentId}`,
+    )
+    .then(
+      () => undefined,
+      (err: unknown) => describeError(err),
+    );
+  if (closed)
+    outcome.checks.push({ expectation: "the drill's incident is closed when the drill ends", pass: false, detail: closed });
   outcome.pass = outcome.checks.every((c) => c.pass);
   return outcome;
 }

@@ -82,6 +82,12 @@ export class RefusedError extends ResponderError {
   readonly code = "REFUSED";
 }
 
+/** A record changed under the operation every time it looked (concurrent writers): try again later. */
+export class ConflictError extends ResponderError {
+  readonly retryable = true;
+  readonly code = "CONFLICT";
+}
+
 /** The local emulator could not be started or reached. */
 export class EmulatorError extends ResponderError {
   readonly retryable = false;

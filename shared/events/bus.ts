@@ -11,6 +11,7 @@ export const DRILL_SOURCE = "incident-responder.drill";
 
 export type ResponderEventType =
   | "Incident Opened"
+  | "Incident Escalated"
   | "Incident Approved"
   | "Incident Denied"
   | "Evidence Preserved"

@@ -505,9 +505,10 @@ export const FUNCTIONS: Readonly<Record<string, FunctionPermissions>> = {
     role: "TriageRole",
     modules: ["runtime", "deadLetters", "accounts", "store", "alerts", "bus", "resolve"],
   },
+  // The bus: a containment that grew while it ran starts its own lane again (escalation).
   contain: {
     role: "ContainRole",
-    modules: ["runtime", "deadLetters", "accounts", "store", "alerts", "containment"],
+    modules: ["runtime", "deadLetters", "accounts", "store", "alerts", "bus", "containment"],
   },
   evidence: {
     role: "EvidenceRole",

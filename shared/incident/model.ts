@@ -80,7 +80,32 @@ export interface IncidentRecord {
     manifestSha256?: string;
   };
   cleanroom?: Record<string, unknown>;
-  approvals?: { at: string; by: string; decision: "approved" | "denied"; reason?: string }[];
+  approvals?: ApprovalRecord[];
+  /** How many times the decision grew since the incident opened (absent: never). */
+  planRevision?: number;
+  /** The closed incident this one continues, when its finding recurred. */
+  recurrenceOf?: string;
+}
+
+/** A person's decision on the actions waiting for one. */
+export interface ApprovalRecord {
+  at: string;
+  /** Who decided, as AWS authenticated them (an STS caller ARN, or the approver roles the bus admits). */
+  by: string;
+  decision: "approved" | "denied";
+  reason?: string;
+  /** The plan revision decided on (absent: 0); an escalation that adds waiting actions asks again. */
+  revision?: number;
+  /** What the event said about who decided, when it came as an event: a claim, never `by`. */
+  claimedBy?: string;
+}
+
+/** The approvals that apply to the incident's current plan revision. */
+export function currentApprovals(
+  incident: Pick<IncidentRecord, "approvals" | "planRevision">,
+): ApprovalRecord[] {
+  const revision = incident.planRevision ?? 0;
+  return (incident.approvals ?? []).filter((a) => (a.revision ?? 0) === revision);
 }
 
 /** Step names whose outcome decides whether an incident has settled. */
@@ -95,15 +120,21 @@ export const TERMINAL_STATUSES: StepStatus[] = [
 
 /**
  * A deterministic incident id for a finding: `ir-YYYYMMDD-<8 hex>`, so that a retried or
- * duplicated event maps to the same id.
+ * duplicated event maps to the same id. A finding that recurs after its incident was closed
+ * gets a new id, derived from the closed incident's.
  */
-export function incidentIdFor(finding: Pick<Finding, "account" | "id" | "source" | "time">): string {
+export function incidentIdFor(
+  finding: Pick<Finding, "account" | "id" | "source" | "time"> & { drill?: boolean },
+  recurrenceOf?: string,
+): string {
   const day = /^\d{4}-\d{2}-\d{2}/.test(finding.time)
     ? finding.time.slice(0, 10).replaceAll("-", "")
     : "00000000";
-  const hash = createHash("sha256")
-    .update(`${finding.account}|${finding.source}|${finding.id}`)
-    .digest("hex");
+  // A drill never shares an id (nor a finding marker) with a real finding; a recurrence is a new
+  // incident, as deterministic for the retries of its event as the first one.
+  const key = [finding.account, finding.source, finding.id, ...(finding.drill ? ["drill"] : [])];
+  if (recurrenceOf) key.push(`after:${recurrenceOf}`);
+  const hash = createHash("sha256").update(key.join("|")).digest("hex");
   return `ir-${day}-${hash.slice(0, 8)}`;
 }
 

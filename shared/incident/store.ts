@@ -14,13 +14,14 @@ import {
   TransactWriteCommand,
   UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
-import type { ActionResult, Finding, StepStatus } from "../domain/types.ts";
-import { NotFoundError } from "../errors/index.ts";
+import type { ActionResult, Finding, Impact, Plan, StepStatus } from "../domain/types.ts";
+import { ConflictError, NotFoundError } from "../errors/index.ts";
 import { findingRef, type IncidentRecord, type StepRecord, type TimelineEntry } from "./model.ts";
 
 const incidentKey = (id: string) => ({ pk: `INCIDENT#${id}`, sk: "RECORD" });
-const findingKey = (account: string, source: string, id: string) => ({
-  pk: `FINDING#${account}#${source}#${id}`,
+/** A finding's marker; a drill's never collides with a real finding's (an attacker's drill cannot pre-empt one). */
+const findingKey = (account: string, source: string, id: string, drill = false) => ({
+  pk: `FINDING#${drill ? "DRILL#" : ""}${account}#${source}#${id}`,
   sk: "MARKER",
 });
 /** Sort key prefix of the pre-isolation state of an instance, saved before containment changes it. */
@@ -35,8 +36,55 @@ const resourceKey = (key: string) => ({ pk: `RESOURCE#${key}`, sk: "OPEN" });
 /** The result of trying to open an incident for a finding. */
 export type OpenResult =
   | { outcome: "created"; incident: IncidentRecord }
-  | { outcome: "duplicate"; incidentId: string }
-  | { outcome: "joined"; incidentId: string };
+  /**
+   * The finding is already on an open incident. `seenAgain` when this copy is a newer version
+   * of it (GuardDuty re-publishes an ongoing finding under its id with a later `updatedAt`),
+   * reported to exactly one of the copies that carry that version.
+   */
+  | { outcome: "duplicate"; incidentId: string; seenAgain?: boolean }
+  | { outcome: "joined"; incidentId: string }
+  /** The finding belongs to an incident that was closed: it recurred (see {@link OpenOptions.recurrenceOf}). */
+  | { outcome: "recurred"; closedIncidentId: string };
+
+/** Options of {@link IncidentStore.open}. */
+export interface OpenOptions {
+  /**
+   * The closed incident whose finding recurred: the new incident takes over the finding's
+   * marker from it (and only from it).
+   */
+  recurrenceOf?: string;
+}
+
+/** How many times {@link DynamoIncidentStore.open} looks again when the markers change under it. */
+export const OPEN_ATTEMPTS = 3;
+
+/** The answer to {@link IncidentStore.reserveContainment}. */
+export interface Reservation {
+  reserved: boolean;
+  /** Slots used in the last hour (sliding), this one included when reserved. */
+  used: number;
+}
+
+/** A grown decision for {@link IncidentStore.escalate}. */
+export interface EscalationChange {
+  /** The plan revision the merge was made from (0 for the plan the incident opened with). */
+  fromRevision: number;
+  plan: Plan;
+  impact: Impact;
+  /** Steps to make claimable again (their lane has more to do). */
+  resetSteps: string[];
+  /** What grew, for the timeline. */
+  detail: string;
+}
+
+/** The sliding hour of {@link IncidentStore.reserveContainment}: the window's key and how much of the previous one counts. */
+export function capWindows(atIso: string): { current: string; previous: string; previousWeight: number } {
+  const at = Date.parse(atIso);
+  const hour = 3600_000;
+  const start = Math.floor(at / hour) * hour;
+  const key = (ms: number) => new Date(ms).toISOString().slice(0, 13);
+  return { current: key(start), previous: key(start - hour), previousWeight: 1 - (at - start) / hour };
+}
 
 /** A dead-letter record: an event that could not be handled, kept for the user to list. */
 export interface DeadLetter {
@@ -53,10 +101,21 @@ export interface DeadLetter {
 
 /** Port: where incidents live. */
 export interface IncidentStore {
-  open(incident: IncidentRecord): Promise<OpenResult>;
+  /**
+   * Opens the incident, or says where its finding already is: a duplicate (same finding, open
+   * incident), joined (another finding on the same resource's open incident) or recurred (the
+   * finding's incident was closed). Bounded: gives up with a retryable {@link ConflictError}
+   * after {@link OPEN_ATTEMPTS} looks when concurrent writers keep changing the markers.
+   */
+  open(incident: IncidentRecord, options?: OpenOptions): Promise<OpenResult>;
   get(incidentId: string): Promise<IncidentRecord>;
-  /** The incident a finding opened or joined, if any. */
-  incidentOfFinding(account: string, source: string, findingId: string): Promise<string | undefined>;
+  /** The incident a finding opened or joined, if any (`drill`: the finding came in a drill). */
+  incidentOfFinding(
+    account: string,
+    source: string,
+    findingId: string,
+    drill?: boolean,
+  ): Promise<string | undefined>;
   find(incidentId: string): Promise<IncidentRecord | undefined>;
   /** Claims a step for this worker; false when it is done or owned by a live worker. */
   claimStep(incidentId: string, step: string, leaseMs?: number): Promise<boolean>;
@@ -71,8 +130,21 @@ export interface IncidentStore {
   recordAlert(incidentId: string, alert: IncidentRecord["alerts"][number]): Promise<void>;
   close(incidentId: string, detail: string): Promise<void>;
   listOpen(): Promise<IncidentRecord[]>;
-  countRecentContainments(account: string, sinceIso: string): Promise<number>;
-  recordContainment(account: string, incidentId: string, at: string): Promise<void>;
+  /**
+   * Reserves one of the account's containment slots for an instance, atomically, before its
+   * containment starts: a burst of findings cannot pass the cap between reading and acting.
+   * The hour is a sliding window (the current clock hour plus the previous one, weighted by how
+   * much of it is still inside the last 60 minutes). Idempotent per instance and window.
+   */
+  reserveContainment(account: string, instanceId: string, at: string, cap: number): Promise<Reservation>;
+  /**
+   * Replaces the incident's decision by a grown one, conditional on the revision it was read at
+   * (false when a concurrent escalation won: read again and merge again), and makes the steps
+   * whose work grew claimable again (those not running).
+   */
+  escalate(incidentId: string, change: EscalationChange): Promise<boolean>;
+  /** Makes finished steps claimable again (their lane has more to do); running ones are left alone. */
+  reopenSteps(incidentId: string, steps: string[]): Promise<void>;
   /**
    * Keeps an instance's pre-isolation state as soon as containment has read it, before its
    * first change: a containment that dies mid-way leaves it for the retry and for release.
@@ -92,7 +164,46 @@ export class DynamoIncidentStore implements IncidentStore {
     private readonly table: string,
   ) {}
 
-  async open(incident: IncidentRecord): Promise<OpenResult> {
+  async open(incident: IncidentRecord, options: OpenOptions = {}): Promise<OpenResult> {
+    const f = incident.finding;
+    for (let attempt = 0; attempt < OPEN_ATTEMPTS; attempt++) {
+      if (await this.tryCreate(incident, options.recurrenceOf)) return { outcome: "created", incident };
+      const marker = await this.ddb.send(
+        new GetCommand({
+          TableName: this.table,
+          Key: findingKey(f.account, f.source, f.id, f.drill),
+          ConsistentRead: true,
+        }),
+      );
+      const owner = marker.Item ? String(marker.Item.incidentId) : undefined;
+      if (owner !== undefined && owner !== options.recurrenceOf) {
+        const status = await this.statusOf(owner);
+        if (status === "closed") return { outcome: "recurred", closedIncidentId: owner };
+        const seenAgain = await this.touchFinding(f, owner, marker.Item?.lastSeen);
+        return { outcome: "duplicate", incidentId: owner, ...(seenAgain ? { seenAgain } : {}) };
+      }
+      const open = await this.ddb.send(
+        new GetCommand({
+          TableName: this.table,
+          Key: resourceKey(incident.resourceKey),
+          ConsistentRead: true,
+        }),
+      );
+      if (open.Item) {
+        const existing = String(open.Item.incidentId);
+        const joined = await this.joinFinding(existing, f);
+        return { outcome: joined ? "joined" : "duplicate", incidentId: existing };
+      }
+      // Neither marker stands in the way now, yet the transaction failed: an incident was closed
+      // (or a recurrence taken over) between the two. Look again, a bounded number of times.
+    }
+    throw new ConflictError(
+      `could not open or join an incident for finding ${f.source} ${f.id} after ${OPEN_ATTEMPTS} attempts: its markers kept changing`,
+    );
+  }
+
+  /** The incident, its finding marker and its resource's open marker, in one transaction; false when one exists. */
+  private async tryCreate(incident: IncidentRecord, recurrenceOf?: string): Promise<boolean> {
     const f = incident.finding;
     try {
       await this.ddb.send(
@@ -113,8 +224,17 @@ export class DynamoIncidentStore implements IncidentStore {
             {
               Put: {
                 TableName: this.table,
-                Item: { ...findingKey(f.account, f.source, f.id), incidentId: incident.incidentId },
-                ConditionExpression: "attribute_not_exists(pk)",
+                Item: {
+                  ...findingKey(f.account, f.source, f.id, f.drill),
+                  incidentId: incident.incidentId,
+                  lastSeen: f.time,
+                },
+                ...(recurrenceOf
+                  ? {
+                      ConditionExpression: "attribute_not_exists(pk) OR incidentId = :closed",
+                      ExpressionAttributeValues: { ":closed": recurrenceOf },
+                    }
+                  : { ConditionExpression: "attribute_not_exists(pk)" }),
               },
             },
             {
@@ -127,7 +247,7 @@ export class DynamoIncidentStore implements IncidentStore {
           ],
         }),
       );
-      return { outcome: "created", incident };
+      return true;
     } catch (err) {
       if (
         !(err instanceof TransactionCanceledException) &&
@@ -135,25 +255,45 @@ export class DynamoIncidentStore implements IncidentStore {
       ) {
         throw err;
       }
+      return false;
     }
-    const dup = await this.ddb.send(
+  }
+
+  /** The status of an incident's record (open when the record is missing: a marker is never older than its record). */
+  private async statusOf(incidentId: string): Promise<IncidentRecord["status"]> {
+    const out = await this.ddb.send(
       new GetCommand({
         TableName: this.table,
-        Key: findingKey(f.account, f.source, f.id),
+        Key: incidentKey(incidentId),
         ConsistentRead: true,
+        ProjectionExpression: "#st",
+        ExpressionAttributeNames: { "#st": "status" },
       }),
     );
-    if (dup.Item) return { outcome: "duplicate", incidentId: String(dup.Item.incidentId) };
-    const open = await this.ddb.send(
-      new GetCommand({ TableName: this.table, Key: resourceKey(incident.resourceKey), ConsistentRead: true }),
-    );
-    if (!open.Item) {
-      // The marker vanished between the two calls (the incident was closed): try again once.
-      return this.open(incident);
+    return out.Item?.status === "closed" ? "closed" : "open";
+  }
+
+  /**
+   * Records that a newer version of a finding was seen (its time later than the marker's): true
+   * for the one copy whose conditional update moved the marker, false for exact copies.
+   */
+  private async touchFinding(f: Finding, incidentId: string, lastSeen: unknown): Promise<boolean> {
+    if (typeof lastSeen === "string" && f.time <= lastSeen) return false;
+    try {
+      await this.ddb.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: findingKey(f.account, f.source, f.id, f.drill),
+          UpdateExpression: "SET lastSeen = :t",
+          ConditionExpression: "incidentId = :i AND (attribute_not_exists(lastSeen) OR lastSeen < :t)",
+          ExpressionAttributeValues: { ":t": f.time, ":i": incidentId },
+        }),
+      );
+      return true;
+    } catch (err) {
+      if ((err as Error).name === "ConditionalCheckFailedException") return false;
+      throw err;
     }
-    const existing = String(open.Item.incidentId);
-    const joined = await this.joinFinding(existing, f);
-    return { outcome: joined ? "joined" : "duplicate", incidentId: existing };
   }
 
   /**
@@ -197,7 +337,7 @@ export class DynamoIncidentStore implements IncidentStore {
     await this.ddb.send(
       new PutCommand({
         TableName: this.table,
-        Item: { ...findingKey(f.account, f.source, f.id), incidentId },
+        Item: { ...findingKey(f.account, f.source, f.id, f.drill), incidentId, lastSeen: f.time },
       }),
     );
     return joined;
@@ -248,11 +388,16 @@ export class DynamoIncidentStore implements IncidentStore {
     };
   }
 
-  async incidentOfFinding(account: string, source: string, findingId: string): Promise<string | undefined> {
+  async incidentOfFinding(
+    account: string,
+    source: string,
+    findingId: string,
+    drill = false,
+  ): Promise<string | undefined> {
     const out = await this.ddb.send(
       new GetCommand({
         TableName: this.table,
-        Key: findingKey(account, source, findingId),
+        Key: findingKey(account, source, findingId, drill),
         ConsistentRead: true,
       }),
     );
@@ -437,28 +582,106 @@ export class DynamoIncidentStore implements IncidentStore {
     return items.sort((a, b) => a.createdAt.localeCompare(b.createdAt));
   }
 
-  async countRecentContainments(account: string, sinceIso: string): Promise<number> {
-    const out = await this.ddb.send(
-      new QueryCommand({
-        TableName: this.table,
-        KeyConditionExpression: "pk = :pk AND sk > :since",
-        ExpressionAttributeValues: { ":pk": `CONTAINMENTS#${account}`, ":since": sinceIso },
-        Select: "COUNT",
-      }),
+  async reserveContainment(
+    account: string,
+    instanceId: string,
+    at: string,
+    cap: number,
+  ): Promise<Reservation> {
+    const w = capWindows(at);
+    const key = (window: string) => ({ pk: `CAP#${account}`, sk: window });
+    const [prev, cur] = await Promise.all(
+      [w.previous, w.current].map((window) =>
+        this.ddb.send(new GetCommand({ TableName: this.table, Key: key(window), ConsistentRead: true })),
+      ),
     );
-    return out.Count ?? 0;
+    const carried = Math.floor(Number(prev?.Item?.n ?? 0) * w.previousWeight);
+    const ids = (cur?.Item?.ids as Set<string> | undefined) ?? new Set<string>();
+    if (ids.has(instanceId)) return { reserved: true, used: carried + Number(cur?.Item?.n ?? 0) };
+    // The previous window no longer changes: only the current one needs the condition.
+    const allowance = cap - carried;
+    if (allowance <= 0) return { reserved: false, used: carried + Number(cur?.Item?.n ?? 0) };
+    try {
+      const out = await this.ddb.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: key(w.current),
+          UpdateExpression: "ADD n :one, ids :id SET expiresAt = :exp",
+          ConditionExpression: "(attribute_not_exists(n) OR n < :allowance) AND NOT contains(ids, :instance)",
+          ExpressionAttributeValues: {
+            ":one": 1,
+            ":id": new Set([instanceId]),
+            ":instance": instanceId,
+            ":allowance": allowance,
+            ":exp": Math.floor(Date.parse(at) / 1000) + 3 * 3600,
+          },
+          ReturnValues: "ALL_NEW",
+        }),
+      );
+      return { reserved: true, used: carried + Number(out.Attributes?.n ?? 1) };
+    } catch (err) {
+      if ((err as Error).name !== "ConditionalCheckFailedException") throw err;
+    }
+    // Refused: full, or a concurrent copy reserved this very instance first.
+    const after = await this.ddb.send(
+      new GetCommand({ TableName: this.table, Key: key(w.current), ConsistentRead: true }),
+    );
+    const now = (after.Item?.ids as Set<string> | undefined) ?? new Set<string>();
+    return { reserved: now.has(instanceId), used: carried + Number(after.Item?.n ?? 0) };
   }
 
-  async recordContainment(account: string, incidentId: string, at: string): Promise<void> {
-    await this.ddb.send(
-      new PutCommand({
-        TableName: this.table,
-        Item: {
-          pk: `CONTAINMENTS#${account}`,
-          sk: `${at}#${incidentId}`,
-          expiresAt: Math.floor(Date.parse(at) / 1000) + 7 * 86400,
-        },
-      }),
+  async escalate(incidentId: string, change: EscalationChange): Promise<boolean> {
+    const next = change.fromRevision + 1;
+    try {
+      await this.ddb.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: incidentKey(incidentId),
+          UpdateExpression: "SET #plan = :plan, impact = :impact, planRevision = :next, updatedAt = :now",
+          ConditionExpression: `attribute_exists(pk) AND #st = :open AND ${
+            change.fromRevision === 0 ? "attribute_not_exists(planRevision)" : "planRevision = :from"
+          }`,
+          ExpressionAttributeNames: { "#plan": "plan", "#st": "status" },
+          ExpressionAttributeValues: {
+            ":plan": change.plan,
+            ":impact": change.impact,
+            ":next": next,
+            ":open": "open",
+            ":now": now(),
+            ...(change.fromRevision === 0 ? {} : { ":from": change.fromRevision }),
+          },
+        }),
+      );
+    } catch (err) {
+      if ((err as Error).name === "ConditionalCheckFailedException") return false;
+      throw err;
+    }
+    await this.reopenSteps(incidentId, change.resetSteps);
+    await this.append(incidentId, "TIMELINE", [
+      { at: now(), step: "escalation", status: "info", detail: `revision ${next}: ${change.detail}` },
+    ]);
+    return true;
+  }
+
+  async reopenSteps(incidentId: string, steps: string[]): Promise<void> {
+    await Promise.all(
+      steps.map((step) =>
+        this.ddb
+          .send(
+            new UpdateCommand({
+              TableName: this.table,
+              Key: incidentKey(incidentId),
+              UpdateExpression: "REMOVE steps.#s",
+              ConditionExpression: "steps.#s.#st <> :running",
+              ExpressionAttributeNames: { "#s": step, "#st": "status" },
+              ExpressionAttributeValues: { ":running": "running" },
+            }),
+          )
+          .catch((err: Error) => {
+            // Running (its lane sees the new plan when it finishes) or never claimed: nothing to reopen.
+            if (err.name !== "ConditionalCheckFailedException") throw err;
+          }),
+      ),
     );
   }
 

@@ -42,7 +42,7 @@ export const ApprovalDetailSchema = z.strictObject({
 export interface ApprovalDecision {
   incidentId: string;
   decision: "approved" | "denied";
-  /** Who decided, as the sender says, with the event id for the audit trail. */
+  /** Who decided, as the sender says: a claim (the recorded decider is the role AWS authenticated). */
   by: string;
   reason?: string;
   /** The id of the event that carried the decision. */
@@ -56,8 +56,8 @@ export function isApprovalEvent(event: unknown): boolean {
 
 /**
  * Reads an `Incident Approval Decision` event. Free text (`by`, `reason`) loses control and
- * invisible characters and is capped; `by` records the event id too (`alice (event 1a2b…)`),
- * so a redelivered event is recognisably the same decision.
+ * invisible characters and is capped. `by` is what the sender says: a claim, never the
+ * recorded decider (see decideFromEvent).
  * @throws InvalidEventError naming the offending field (`detail.decision`…) for anything else.
  */
 export function parseApprovalEvent(event: unknown): ApprovalDecision {
@@ -76,7 +76,7 @@ export function parseApprovalEvent(event: unknown): ApprovalDecision {
   return {
     incidentId: detail.incidentId,
     decision: detail.decision,
-    by: `${by} (event ${envelope.id})`,
+    by,
     ...(reason ? { reason } : {}),
     eventId: envelope.id,
   };

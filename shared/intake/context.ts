@@ -2,6 +2,7 @@
  * What a source handler receives and returns.
  */
 
+import type { AccountTrust } from "./account.ts";
 import type { FindingCore } from "./finding.ts";
 import type { Envelope } from "./schemas/envelope.ts";
 
@@ -9,6 +10,7 @@ import type { Envelope } from "./schemas/envelope.ts";
 export interface ResolvedOptions {
   minSeverity: number;
   includeFailedCalls: boolean;
+  trust: AccountTrust;
 }
 
 /** One validated envelope on its way to a source handler. */

@@ -3,6 +3,7 @@
  * CloudWatch alarms via EventBridge or SNS, drills) into typed findings.
  * Pure code: no AWS calls, no environment.
  */
+export { type AccountTrust, actingAccount, isTrustedMember, NO_TRUST } from "./account.ts";
 export { ALARM_DEFAULT_SEVERITY, ALARM_DETAIL_TYPE, ALARM_SOURCE, CLOUDWATCH_SOURCE } from "./alarm.ts";
 export {
   APPROVAL_DETAIL_TYPE,

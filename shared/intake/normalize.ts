@@ -1,8 +1,9 @@
 /**
  * The intake entry point: one incoming event in, one verdict out.
  */
-import type { IntakeResult } from "../domain/types.ts";
+import type { FindingSource, IntakeResult } from "../domain/types.ts";
 import { describeError, InvalidEventError } from "../errors/index.ts";
+import { type AccountTrust, actingAccount, NO_TRUST } from "./account.ts";
 import { ALARM_DETAIL_TYPE, ALARM_SOURCE, CLOUDWATCH_SOURCE, normalizeAlarm } from "./alarm.ts";
 import { CONFIG_COMPLIANCE_CHANGE, CONFIG_SOURCE, normalizeConfigCompliance } from "./aws-config.ts";
 import { CLOUDTRAIL_DETAIL_TYPES, normalizeCloudTrail } from "./cloudtrail.ts";
@@ -23,7 +24,26 @@ export interface IntakeOptions {
   minSeverity?: number;
   /** Also judge CloudTrail calls that failed (`errorCode` set). Default false. */
   includeFailedCalls?: boolean;
+  /**
+   * Who may report about which account. Default: nobody about another account — a finding
+   * whose body names an account other than its envelope's is rejected.
+   */
+  trust?: AccountTrust;
+  /**
+   * The account that delivered the event, when it is known better than from the event's own
+   * `account` (an SNS message: the topic's account). Default: the outermost envelope's `account`.
+   */
+  envelopeAccount?: string;
 }
+
+/** Where each source's body names the account (for the rejection's path). */
+const ACCOUNT_CLAIM_PATH: Record<FindingSource, string> = {
+  guardduty: "detail.accountId",
+  cloudtrail: "detail.recipientAccountId",
+  config: "detail.awsAccountId",
+  securityhub: "detail.findings.AwsAccountId",
+  alarm: "account",
+};
 
 interface Route {
   /** Detail-types handled for the source; `*` for CloudTrail records, which come from every `aws.*` source. */
@@ -64,11 +84,13 @@ const HANDLED_BY_SOURCE = new Map<string, readonly string[]>(
   }),
 );
 
-function resolveOptions(options: IntakeOptions): ResolvedOptions {
+function resolveOptions(options: IntakeOptions): ResolvedOptions & Pick<IntakeOptions, "envelopeAccount"> {
   const min = options.minSeverity;
   return {
     minSeverity: typeof min === "number" && Number.isFinite(min) ? min : 0,
     includeFailedCalls: options.includeFailedCalls === true,
+    ...(options.envelopeAccount ? { envelopeAccount: options.envelopeAccount } : {}),
+    trust: options.trust ?? NO_TRUST,
   };
 }
 
@@ -116,7 +138,10 @@ function judgeEnvelope(value: unknown, prefix: string, drill: boolean, options: 
   return { result: route.handle(ctx), source: clean(source), detailType: clean(detailType) };
 }
 
-function normalizeUnchecked(event: unknown, options: ResolvedOptions): IntakeResult {
+function normalizeUnchecked(
+  event: unknown,
+  options: ResolvedOptions & Pick<IntakeOptions, "envelopeAccount">,
+): IntakeResult {
   checkLimits(event);
   if (!isObject(event)) {
     invalid(`must be an EventBridge event object, got ${kindOf(event)}`, "");
@@ -124,8 +149,13 @@ function normalizeUnchecked(event: unknown, options: ResolvedOptions): IntakeRes
 
   let judged: Judged;
   let scenario: string | undefined;
+  let delivered: string | undefined;
+  let prefix = "";
   if (event.source === DRILL_SOURCE) {
     const outer = parseOrThrow(DrillEnvelopeSchema, event, "", detailHint(event));
+    // A drill's inner envelope is the sender's text: only the outer one was stamped by EventBridge.
+    delivered = outer.account;
+    prefix = "detail.event.";
     if (outer["detail-type"] !== DRILL_DETAIL_TYPE) {
       return {
         kind: "ignored",
@@ -139,11 +169,18 @@ function normalizeUnchecked(event: unknown, options: ResolvedOptions): IntakeRes
     judged = judgeEnvelope(detail.event, "detail.event.", true, options);
   } else {
     judged = judgeEnvelope(event, "", false, options);
+    delivered = event.account as string;
   }
 
   const { result, source, detailType } = judged;
   if (result.kind === "ignored") return { kind: "ignored", reason: result.reason, source, detailType };
-  const finding = result.finding;
+  const account = actingAccount(
+    result.finding.account,
+    options.envelopeAccount ?? delivered,
+    options.trust,
+    `${prefix}${ACCOUNT_CLAIM_PATH[result.finding.source]}`,
+  );
+  const finding = { ...result.finding, account };
   if (finding.severity < options.minSeverity) {
     return {
       kind: "ignored",

@@ -52,6 +52,7 @@ export function resourcesFromOutputs(outputs: Record<string, string>): Responder
     eventBusName: need("EventBusName"),
     evidenceKmsKeyArn: need("ResponderKeyArn"),
     isolationProfileArn: need("IsolationInstanceProfileArn"),
+    ...(outputs.IntakeTopicArn ? { intakeTopicArn: outputs.IntakeTopicArn } : {}),
     // Optional: a stack deployed before the clean-room stack role existed has no such output.
     ...(outputs.CleanroomStackRoleArn ? { cleanroomStackRoleArn: outputs.CleanroomStackRoleArn } : {}),
     ...(outputs.CleanroomWorkstationBoundaryArn

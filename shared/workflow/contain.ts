@@ -12,7 +12,7 @@ import type {
 import { containInstance, EarlyGroupCreation } from "../containment/index.ts";
 import type { ActionResult, PlannedAction } from "../domain/types.ts";
 import { describeError } from "../errors/index.ts";
-import type { IncidentRecord } from "../incident/model.ts";
+import { currentApprovals, type IncidentRecord } from "../incident/model.ts";
 import type { BaseDeps } from "./deps.ts";
 import { nowIso } from "./deps.ts";
 import { alertFailure, notify } from "./notify.ts";
@@ -69,8 +69,9 @@ export function containTargets(incident: IncidentRecord): string[] {
   return incident.finding.resources.filter((r) => r.kind === "ec2-instance").map((r) => r.id);
 }
 
+/** A person approved the current plan revision (an escalation that added waiting actions asks again). */
 function approved(incident: IncidentRecord): boolean {
-  return (incident.approvals ?? []).some((a) => a.decision === "approved");
+  return currentApprovals(incident).some((a) => a.decision === "approved");
 }
 
 /** Runs the containment lane for an incident. Returns the outcomes, or undefined when there was nothing to do. */
@@ -199,10 +200,8 @@ async function contain(
       },
     },
   });
-  if (!dryRun && outcomes.some((o) => o.status === "verified")) {
-    await deps.store.recordContainment(incident.account, incidentId, nowIso(deps));
-  }
   const updated = await deps.store.get(incidentId);
+  await catchUpWithEscalation(incident, updated, outcomes, deps);
   await notify(deps, {
     stage: status === "verified" || status === "skipped" ? "contained" : "containment-failed",
     incident: updated,
@@ -219,6 +218,29 @@ async function contain(
       : [],
   });
   return outcomes;
+}
+
+/**
+ * An escalation that gave containment new instances while this run was under way could not
+ * reopen the step (it was running): the run reopens it and starts the lane again itself.
+ */
+async function catchUpWithEscalation(
+  started: IncidentRecord,
+  now: IncidentRecord,
+  outcomes: ContainmentOutcome[],
+  deps: ContainDeps,
+): Promise<void> {
+  if ((now.planRevision ?? 0) === (started.planRevision ?? 0)) return;
+  const done = new Set(outcomes.map((o) => o.instanceId));
+  const missed = containTargets(now).filter((id) => !done.has(id));
+  if (!missed.length) return;
+  deps.log.info("containment grew while it ran: starting it again", { incidentId: now.incidentId, missed });
+  await deps.store.reopenSteps(now.incidentId, [CONTAIN_STEP]);
+  await deps.bus.emit("Incident Escalated", {
+    incidentId: now.incidentId,
+    actions: ["contain-instance"],
+    account: now.account,
+  });
 }
 
 /** After a retry finds the step done, makes sure its alert went out. */

@@ -48,6 +48,31 @@ export function actionsFor(incident: IncidentRecord, steps: string[]): string[] 
   return [...wanted].filter((a) => planned.has(a)).sort();
 }
 
+/**
+ * How long a drill incident stays open when nobody ends its drill (the person's `responder
+ * drill` closes it when its scorecard is done; a drill that was interrupted is closed here).
+ */
+export const DRILL_TTL_MS = 6 * 3600_000;
+
+/** Pure: the open drill incidents older than {@link DRILL_TTL_MS}. */
+export function expiredDrills(incidents: IncidentRecord[], nowMs: number): string[] {
+  return incidents
+    .filter((i) => i.drill && i.status === "open" && nowMs - Date.parse(i.createdAt) > DRILL_TTL_MS)
+    .map((i) => i.incidentId);
+}
+
+/** Closes drill incidents whose drill ended without closing them (scheduled, with the re-drives). */
+export async function closeExpiredDrills(deps: Pick<BaseDeps, "store" | "log" | "now">): Promise<string[]> {
+  const nowMs = (deps.now?.() ?? new Date()).getTime();
+  const expired = expiredDrills(await deps.store.listOpen(), nowMs);
+  for (const id of expired) {
+    await deps.store
+      .close(id, `drill expired: open for more than ${DRILL_TTL_MS / 3600_000} h without its drill ending it`)
+      .catch((err) => deps.log.error("expired drill not closed", { incidentId: id, error: describeError(err) }));
+  }
+  return expired;
+}
+
 export interface ResumeOutcome {
   incidentId: string;
   /** Steps started again. */

@@ -4,13 +4,15 @@
  * lanes to the other functions through the event bus.
  */
 import type { Finding, Impact, Plan, ResourceContext } from "../domain/types.ts";
-import { describeError, InvalidEventError } from "../errors/index.ts";
+import { ConflictError, describeError } from "../errors/index.ts";
 import { findingRef, type IncidentRecord, incidentIdFor } from "../incident/model.ts";
-import { normalizeEvent } from "../intake/index.ts";
+import { type AccountTrust, normalizeEvent } from "../intake/index.ts";
+import { applyCircuit, instancesToReserve } from "../triage/circuit.ts";
 import { assessImpact, choosePlan } from "../triage/index.ts";
 import { applyDrillScope } from "../triage/safety.ts";
 import type { BaseDeps } from "./deps.ts";
 import { nowIso } from "./deps.ts";
+import { escalateIncident } from "./escalation.ts";
 import { notify } from "./notify.ts";
 import { LEASE_MS } from "./steps.ts";
 
@@ -19,11 +21,18 @@ export type ContextResolver = (finding: Finding) => Promise<ResourceContext[]>;
 
 export interface TriageDeps extends BaseDeps {
   resolve: ContextResolver;
+  /** Who may report about which account (config `trust`); default: no account but the sender's own. */
+  trust?: AccountTrust;
 }
 
 export type TriageOutcome =
   | { outcome: "ignored"; reason: string }
-  | { outcome: "created" | "duplicate" | "joined"; incidentId: string; impact?: Impact; plan?: Plan };
+  | {
+      outcome: "created" | "duplicate" | "joined" | "escalated" | "recurred";
+      incidentId: string;
+      impact?: Impact;
+      plan?: Plan;
+    };
 
 /** Actions whose lanes run in other functions, started by `Incident Opened`. */
 export function runnableActions(plan: Plan): string[] {
@@ -32,16 +41,16 @@ export function runnableActions(plan: Plan): string[] {
 
 /**
  * Pure: the decision for a finding, given what was read from the account. A drill only acts
- * on resources tagged for drills ({@link applyDrillScope}).
+ * on resources tagged for drills ({@link applyDrillScope}). The blast-radius circuit is not
+ * part of it: slots are reserved in the store ({@link reserveSlots}).
  */
 export function decide(
   finding: Finding,
   contexts: ResourceContext[],
   policy: BaseDeps["policy"],
-  containmentsInLastHour: number,
 ): { impact: Impact; plan: Plan } {
   const impact = assessImpact(finding, contexts, policy.settings.impact);
-  const chosen = choosePlan({ finding, impact, contexts, policy, containmentsInLastHour });
+  const chosen = choosePlan({ finding, impact, contexts, policy, containmentsInLastHour: 0 });
   const plan = applyDrillScope(chosen, finding, contexts);
   return { impact, plan };
 }
@@ -63,31 +72,53 @@ export function groupsToCreate(
   return [...out.values()];
 }
 
-/** Handles one event end to end. Throws {@link InvalidEventError} for invalid input. */
-export async function triageEvent(event: unknown, deps: TriageDeps): Promise<TriageOutcome> {
-  const intake = normalizeEvent(event);
-  if (intake.kind === "ignored") {
-    deps.log.info("event ignored", { reason: intake.reason });
-    return { outcome: "ignored", reason: intake.reason };
-  }
-  const finding = intake.finding;
-  const since = new Date((deps.now?.() ?? new Date()).getTime() - 3600_000).toISOString();
-  const [contexts, recent] = await Promise.all([
-    deps.resolve(finding),
-    deps.store.countRecentContainments(finding.account, since),
-  ]);
-  const { impact, plan } = decide(finding, contexts, deps.policy, recent);
+/**
+ * Reserves a containment slot for every instance the plan would contain at once, and sends
+ * containment to a person when the account's hourly cap leaves none for some (the circuit).
+ * Dry runs and drills reserve nothing: they change no instance outside their own scope.
+ */
+export async function reserveSlots(
+  finding: Finding,
+  plan: Plan,
+  deps: Pick<TriageDeps, "store" | "policy" | "dryRun" | "now">,
+): Promise<Plan> {
+  const instances = instancesToReserve(plan);
+  if (!instances.length || deps.dryRun || deps.policy.settings.dryRun) return plan;
+  const cap = deps.policy.settings.maxContainmentsPerHour;
   const at = nowIso(deps);
+  const answers = await Promise.all(
+    instances.map((id) => deps.store.reserveContainment(finding.account, id, at, cap)),
+  );
+  const refused = instances.filter((_, i) => !answers[i]?.reserved);
+  return applyCircuit(plan, refused, Math.max(0, ...answers.map((a) => a.used)), cap);
+}
+
+/** The open marker of the finding's primary resource; drills never share one with real incidents. */
+export function resourceKeyOf(finding: Finding): string {
   const primary = finding.resources[0];
+  const key = `${finding.account}#${primary ? `${primary.kind}:${primary.id}` : `finding:${finding.id}`}`;
+  return finding.drill ? `DRILL#${key}` : key;
+}
+
+/** The incident record a finding opens (before any lane ran). */
+function newIncident(
+  finding: Finding,
+  decision: { impact: Impact; plan: Plan },
+  contexts: ResourceContext[],
+  deps: Pick<TriageDeps, "dryRun" | "policy" | "now">,
+  recurrenceOf?: string,
+): IncidentRecord {
+  const { impact, plan } = decision;
+  const at = nowIso(deps);
   const toCreate = groupsToCreate(plan, contexts);
-  const incident: IncidentRecord = {
-    incidentId: incidentIdFor(finding),
+  return {
+    incidentId: incidentIdFor(finding, recurrenceOf),
     status: "open",
     createdAt: at,
     updatedAt: at,
     account: finding.account,
     region: finding.region,
-    resourceKey: `${finding.account}#${primary ? `${primary.kind}:${primary.id}` : `finding:${finding.id}`}`,
+    resourceKey: resourceKeyOf(finding),
     drill: finding.drill,
     dryRun: deps.dryRun || deps.policy.settings.dryRun,
     finding,
@@ -110,6 +141,16 @@ export async function triageEvent(event: unknown, deps: TriageDeps): Promise<Tri
         status: "info",
         detail: `${finding.source} ${finding.type}: ${finding.title}`,
       },
+      ...(recurrenceOf
+        ? [
+            {
+              at,
+              step: "recurrence",
+              status: "info" as const,
+              detail: `finding ${finding.id} recurred after incident ${recurrenceOf} was closed`,
+            },
+          ]
+        : []),
       {
         at,
         step: "triage",
@@ -121,56 +162,98 @@ export async function triageEvent(event: unknown, deps: TriageDeps): Promise<Tri
     alerts: [],
     approvals: [],
     evidence: {},
+    ...(recurrenceOf ? { recurrenceOf } : {}),
     ...(toCreate.length ? { hints: { groupsToCreate: toCreate } } : {}),
   };
-  const opened = await deps.store.open(incident);
-  if (opened.outcome === "duplicate") {
-    // A retry of an event whose first attempt opened the incident but failed before its
-    // alert went out (the bus or SNS refused): start the lanes again (they are idempotent)
-    // and send the alerts that are missing, instead of leaving the incident silent. Only once
-    // that attempt has given up: copies delivered while it is still announcing are duplicates.
-    const existing = await deps.store.find(opened.incidentId);
-    if (
-      existing?.status === "open" &&
-      !existing.alerts.some((a) => a.stage === "opened") &&
-      announceAbandoned(existing, deps) &&
-      (await deps.store.claimStep(existing.incidentId, ANNOUNCE_STEP, LEASE_MS.triage))
-    ) {
-      deps.log.warn("incident opened without its alert: resuming", { incidentId: existing.incidentId });
-      try {
-        await announce(existing, deps);
-      } catch (err) {
-        await deps.store
-          .finishStep(existing.incidentId, ANNOUNCE_STEP, "failed", "lanes or alerts not sent", {
-            error: describeError(err),
-          })
-          .catch(() => undefined);
-        throw err;
-      }
-      await deps.store.finishStep(
-        existing.incidentId,
-        ANNOUNCE_STEP,
-        "ok",
-        "lanes started and alerts sent on a retry",
-      );
-      return {
-        outcome: "created",
-        incidentId: existing.incidentId,
-        impact: existing.impact,
-        plan: existing.plan,
-      };
-    }
+}
+
+/** Handles one event end to end. Throws {@link InvalidEventError} for invalid input. */
+export async function triageEvent(
+  event: unknown,
+  deps: TriageDeps,
+  options: { envelopeAccount?: string } = {},
+): Promise<TriageOutcome> {
+  const intake = normalizeEvent(event, {
+    ...(deps.trust ? { trust: deps.trust } : {}),
+    ...(options.envelopeAccount ? { envelopeAccount: options.envelopeAccount } : {}),
+  });
+  if (intake.kind === "ignored") {
+    deps.log.info("event ignored", { reason: intake.reason });
+    return { outcome: "ignored", reason: intake.reason };
   }
-  if (opened.outcome !== "created") {
-    deps.log.info(
-      `finding ${opened.outcome === "duplicate" ? "already handled" : "joined an open incident"}`,
-      {
-        incidentId: opened.incidentId,
-        findingId: finding.id,
-      },
-    );
-    return { outcome: opened.outcome, incidentId: opened.incidentId };
+  const finding = intake.finding;
+  const contexts = await deps.resolve(finding);
+  const decided = decide(finding, contexts, deps.policy);
+  const decision = { impact: decided.impact, plan: await reserveSlots(finding, decided.plan, deps) };
+  let incident = newIncident(finding, decision, contexts, deps);
+  let opened = await deps.store.open(incident);
+  if (opened.outcome === "recurred") {
+    // The finding's incident was closed and the finding is back: a new incident, linked to it.
+    incident = newIncident(finding, decision, contexts, deps, opened.closedIncidentId);
+    opened = await deps.store.open(incident, { recurrenceOf: opened.closedIncidentId });
+    if (opened.outcome === "recurred")
+      throw new ConflictError(`finding ${finding.id} recurred twice while it was being opened: retry`);
   }
+  if (opened.outcome === "created") {
+    await announceOrNote(incident, deps);
+    return {
+      outcome: incident.recurrenceOf ? "recurred" : "created",
+      incidentId: incident.incidentId,
+      ...decision,
+    };
+  }
+  if (opened.outcome === "joined" || (opened.outcome === "duplicate" && opened.seenAgain)) {
+    if (opened.outcome === "duplicate")
+      await deps.store.note(opened.incidentId, {
+        step: "triage",
+        status: "info",
+        detail: `finding ${finding.type} (${finding.id}) seen again: updated ${finding.time}, severity ${finding.severity}`,
+      });
+    const grown = await escalateIncident(opened.incidentId, finding, decision, deps);
+    return { outcome: grown ? "escalated" : opened.outcome, incidentId: opened.incidentId };
+  }
+  const resumed = await resumeSilentIncident(opened.incidentId, deps);
+  if (resumed) return resumed;
+  deps.log.info("finding already handled", { incidentId: opened.incidentId, findingId: finding.id });
+  return { outcome: "duplicate", incidentId: opened.incidentId };
+}
+
+/**
+ * A retry of an event whose first attempt opened the incident but failed before its alert went
+ * out (the bus or SNS refused): starts the lanes again (they are idempotent) and sends the
+ * alerts that are missing, instead of leaving the incident silent. Only once that attempt has
+ * given up: copies delivered while it is still announcing are duplicates.
+ */
+async function resumeSilentIncident(
+  incidentId: string,
+  deps: TriageDeps,
+): Promise<TriageOutcome | undefined> {
+  const existing = await deps.store.find(incidentId);
+  if (
+    !existing ||
+    existing.status !== "open" ||
+    existing.alerts.some((a) => a.stage === "opened" || a.stage === "recurred") ||
+    !announceAbandoned(existing, deps) ||
+    !(await deps.store.claimStep(existing.incidentId, ANNOUNCE_STEP, LEASE_MS.triage))
+  )
+    return undefined;
+  deps.log.warn("incident opened without its alert: resuming", { incidentId });
+  try {
+    await announce(existing, deps);
+  } catch (err) {
+    await deps.store
+      .finishStep(incidentId, ANNOUNCE_STEP, "failed", "lanes or alerts not sent", {
+        error: describeError(err),
+      })
+      .catch(() => undefined);
+    throw err;
+  }
+  await deps.store.finishStep(incidentId, ANNOUNCE_STEP, "ok", "lanes started and alerts sent on a retry");
+  return { outcome: "created", incidentId, impact: existing.impact, plan: existing.plan };
+}
+
+/** Announces a new incident; when that fails, says so on its timeline for the retry, and rethrows. */
+async function announceOrNote(incident: IncidentRecord, deps: TriageDeps): Promise<void> {
   try {
     await announce(incident, deps);
   } catch (err) {
@@ -185,7 +268,6 @@ export async function triageEvent(event: unknown, deps: TriageDeps): Promise<Tri
       .catch(() => undefined);
     throw err;
   }
-  return { outcome: "created", incidentId: incident.incidentId, impact, plan };
 }
 
 /** The step (timeline and step map) of starting an incident's lanes and sending its first alerts. */
@@ -209,7 +291,7 @@ function announceAbandoned(incident: IncidentRecord, deps: Pick<BaseDeps, "now">
 }
 
 /** Starts the plan's lanes through the bus, then sends the opened (and awaiting-approval) alerts. */
-async function announce(incident: IncidentRecord, deps: TriageDeps): Promise<void> {
+export async function announce(incident: IncidentRecord, deps: TriageDeps): Promise<void> {
   const { finding, impact, plan } = incident;
   const actions = runnableActions(plan);
   const waiting = plan.actions.filter((a) => a.requiresApproval).map((a) => a.name);
@@ -221,9 +303,9 @@ async function announce(incident: IncidentRecord, deps: TriageDeps): Promise<voi
   });
   const lanes = actions.filter((a) => a !== "notify");
   await notify(deps, {
-    stage: "opened",
+    stage: incident.recurrenceOf ? "recurred" : "opened",
     incident,
-    summary: `${finding.title} — impact ${impact.tier} (${impact.score}/100). ${
+    summary: `${incident.recurrenceOf ? `Recurred after incident ${incident.recurrenceOf} was closed: ` : ""}${finding.title} — impact ${impact.tier} (${impact.score}/100). ${
       lanes.length ? `Started: ${lanes.join(", ")}.` : "Alert only: the plan takes no action in the account."
     }${waiting.length ? ` Waiting for approval: ${waiting.join(", ")}.` : ""}${
       plan.notes.length ? ` Safety rails: ${plan.notes.join("; ")}.` : ""

@@ -48,6 +48,9 @@ function approvalPolicy(dir: string): string {
   return file;
 }
 
+/** The chat-ops bot's role: the only sender of decisions the configuration (and the bus policy) admits. */
+const APPROVER = "arn:aws:iam::123456789012:role/chatops-approver";
+
 describe("approvals by event (local responder)", () => {
   let session: LocalSession;
   let demo: DemoAccount;
@@ -55,6 +58,7 @@ describe("approvals by event (local responder)", () => {
   let alertQueue: string;
   let dir: string;
   const previousPolicy = process.env.POLICY_FILE;
+  const previousApprovers = process.env.APPROVER_ROLE_ARNS;
   const alerts: ReceivedAlert[] = [];
 
   const account = () => session.local.context.accountId;
@@ -100,6 +104,7 @@ describe("approvals by event (local responder)", () => {
     dir = mkdtempSync(join(tmpdir(), "approvals-"));
     // Read when the handlers load: before the session starts its runner.
     process.env.POLICY_FILE = approvalPolicy(dir);
+    process.env.APPROVER_ROLE_ARNS = APPROVER;
     process.env.POWERTOOLS_LOG_LEVEL = "SILENT";
     session = await startLocalSession({ maxAttempts: 2 });
     const aws = session.aws;
@@ -110,12 +115,14 @@ describe("approvals by event (local responder)", () => {
       session.local.resources.alertTopicArn,
       "approvals-alerts",
     );
-  }, 60_000);
+  }, 300_000);
 
   afterAll(async () => {
     await session?.stop();
     if (previousPolicy === undefined) delete process.env.POLICY_FILE;
     else process.env.POLICY_FILE = previousPolicy;
+    if (previousApprovers === undefined) delete process.env.APPROVER_ROLE_ARNS;
+    else process.env.APPROVER_ROLE_ARNS = previousApprovers;
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -160,7 +167,10 @@ describe("approvals by event (local responder)", () => {
       expect(after.approvals).toEqual([
         expect.objectContaining({
           decision: "approved",
-          by: expect.stringMatching(/^chatops:alice \(event .+\)$/),
+          by: expect.stringMatching(
+            /^arn:aws:iam::123456789012:role\/chatops-approver \(through the bus, event .+\)$/,
+          ),
+          claimedBy: "chatops:alice",
           reason: "owner agrees",
         }),
       ]);
@@ -213,7 +223,9 @@ describe("approvals by event (local responder)", () => {
 
     it("ends the waiting containment: contain skipped, a denied alert, nothing isolated", async () => {
       expect(denied.steps.contain?.status).toBe("skipped");
-      expect(denied.steps.contain?.detail).toMatch(/^denied by chatops:carol .*: false positive$/);
+      expect(denied.steps.contain?.detail).toMatch(
+        /^denied by arn:aws:iam::123456789012:role\/chatops-approver .*: false positive$/,
+      );
       expect(alertsOf(denied.incidentId)).toContain("denied");
       expect(alertsOf(denied.incidentId)).not.toContain("contained");
       const now = await viewTarget(ec2Client(session.aws), demo.instances.batch.instanceId);

@@ -151,7 +151,7 @@ export async function settleOf(
 ): Promise<{ incidentId: string; incident: IncidentRecord; settled: boolean }> {
   const f = drill.finding;
   const incidentId = await waitForIncidentOf(
-    () => world.store.incidentOfFinding(f.account, f.source, f.id),
+    () => world.store.incidentOfFinding(f.account, f.source, f.id, f.drill),
     timeoutMs,
   );
   if (!incidentId) throw new Error(`no incident for finding ${f.id} within ${timeoutMs} ms`);

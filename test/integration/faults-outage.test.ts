@@ -97,7 +97,7 @@ describe("the AWS endpoint down for 3 s in the middle of an incident", () => {
     ));
     await world.session.runner.idle(2500, 15_000);
     incident = await world.store.get(incidentId);
-  }, 58_000);
+  }, 300_000);
 
   afterAll(async () => {
     await world?.stop();

@@ -66,7 +66,7 @@ describe("snapshots refused for good", () => {
     await world.session.runner.idle(500, 15_000);
     incident = await world.store.get(incidentId);
     received = (await alerts(world)).filter((a) => a.incidentId === incidentId);
-  }, 58_000);
+  }, 300_000);
 
   afterAll(async () => {
     await world?.stop();

@@ -77,7 +77,10 @@ describe("a containment worker that dies mid-way, holding its claim", () => {
     await putEvent(world.events, drill.event);
     const f = drill.finding;
     incidentId =
-      (await waitForIncidentOf(() => world.store.incidentOfFinding(f.account, f.source, f.id), 20_000)) ?? "";
+      (await waitForIncidentOf(
+        () => world.store.incidentOfFinding(f.account, f.source, f.id, f.drill),
+        20_000,
+      )) ?? "";
     await world.session.runner.idle(2500, 30_000);
     stalled = await world.store.get(incidentId);
 

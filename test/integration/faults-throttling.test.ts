@@ -76,7 +76,7 @@ describe("30 % of AWS calls throttled", () => {
     );
     await world.session.runner.idle(500, 10_000);
     setFaultInjector(undefined);
-  }, 58_000);
+  }, 300_000);
 
   afterAll(async () => {
     await world?.stop();

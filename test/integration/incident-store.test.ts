@@ -2,10 +2,13 @@
  * The incident store against the emulator's DynamoDB: the pre-isolation state that
  * containment keeps before its first change, and how it is read back.
  */
+import { createHash } from "node:crypto";
 import { CreateTableCommand } from "@aws-sdk/client-dynamodb";
 import { beforeEach, describe, expect, it } from "vitest";
 import { dynamoClient, dynamoDocClient } from "../../shared/aws/clients.ts";
+import { findingRef } from "../../shared/incident/model.ts";
 import { DynamoIncidentStore } from "../../shared/incident/store.ts";
+import { isolateEmulatorTransactions } from "../../shared/local/transactions.ts";
 import { resetEmulator, testAwsOptions } from "../support/emulator.ts";
 import { anIncident } from "../support/incidents.ts";
 
@@ -80,5 +83,163 @@ describe("the pre-isolation state kept before containment changes anything", () 
     const found = await store.get(incident.incidentId);
     expect(found.containment?.preIsolation).toEqual({ "i-0123456789abcdef0": final });
     expect(found.containment?.verified).toBe(true);
+  });
+});
+
+/** A real (not drill) incident for finding `id` on `instance`, seen at `time`. */
+function incidentFor(id: string, instance = "i-0123456789abcdef0", time = "2026-03-02T10:00:00.000Z") {
+  const base = anIncident();
+  const finding = {
+    ...base.finding,
+    id,
+    time,
+    drill: false,
+    resources: [{ kind: "ec2-instance" as const, id: instance }],
+  };
+  return {
+    ...base,
+    incidentId: `ir-20260302-${createHash("sha256").update(`${id}|${instance}|${time}`).digest("hex").slice(0, 8)}`,
+    drill: false,
+    finding,
+    resourceKey: `123456789012#ec2-instance:${instance}`,
+  };
+}
+
+describe("opening an incident: each way into the markers", () => {
+  it("opens once; the same finding again is a duplicate, and a newer version of it is seen again once", async () => {
+    const first = incidentFor("f-1");
+    expect((await store.open(first)).outcome).toBe("created");
+
+    expect(await store.open(first)).toEqual({ outcome: "duplicate", incidentId: first.incidentId });
+    const newer = incidentFor("f-1", "i-0123456789abcdef0", "2026-03-02T11:00:00.000Z");
+    expect(await store.open(newer)).toEqual({
+      outcome: "duplicate",
+      incidentId: first.incidentId,
+      seenAgain: true,
+    });
+    expect(await store.open(newer)).toEqual({ outcome: "duplicate", incidentId: first.incidentId });
+  });
+
+  it("joins another finding on the same resource once, on the timeline", async () => {
+    const first = incidentFor("f-1");
+    await store.open(first);
+
+    const other = incidentFor("f-2");
+    expect(await store.open(other)).toEqual({ outcome: "joined", incidentId: first.incidentId });
+    expect(await store.open(other)).toEqual({ outcome: "duplicate", incidentId: first.incidentId });
+    const now = await store.get(first.incidentId);
+    expect(now.findings.map((f) => f.id)).toEqual(["f-1", "f-2"]);
+    expect(now.timeline.filter((t) => /joined this incident/.test(t.detail))).toHaveLength(1);
+  });
+
+  it("after close, says the finding recurred, and opens the recurrence only in place of the closed incident", async () => {
+    const first = incidentFor("f-1");
+    await store.open(first);
+    await store.close(first.incidentId, "done");
+
+    expect(await store.open(first)).toEqual({ outcome: "recurred", closedIncidentId: first.incidentId });
+    const recurrence = {
+      ...incidentFor("f-1"),
+      incidentId: "ir-20260302-0000feed",
+      recurrenceOf: first.incidentId,
+    };
+    // Taking the marker over from another (wrong) incident id is refused: still a recurrence of the closed one.
+    expect(await store.open(recurrence, { recurrenceOf: "ir-20260302-deadbeef" })).toEqual({
+      outcome: "recurred",
+      closedIncidentId: first.incidentId,
+    });
+    expect((await store.open(recurrence, { recurrenceOf: first.incidentId })).outcome).toBe("created");
+    expect(await store.incidentOfFinding("123456789012", "guardduty", "f-1")).toBe(recurrence.incidentId);
+    expect(await store.open(first)).toEqual({ outcome: "duplicate", incidentId: recurrence.incidentId });
+  });
+
+  it("keeps a drill's markers apart from a real finding's", async () => {
+    const real = incidentFor("f-1");
+    const drill = {
+      ...incidentFor("f-1"),
+      incidentId: "ir-20260302-0000d411",
+      drill: true,
+      finding: { ...real.finding, drill: true },
+      resourceKey: `DRILL#${real.resourceKey}`,
+    };
+    expect((await store.open(drill)).outcome).toBe("created");
+
+    expect((await store.open(real)).outcome).toBe("created");
+    expect(await store.incidentOfFinding("123456789012", "guardduty", "f-1")).toBe(real.incidentId);
+    expect(await store.incidentOfFinding("123456789012", "guardduty", "f-1", true)).toBe(drill.incidentId);
+  });
+
+  it("opens one incident for concurrent copies; every other copy finds it", async () => {
+    const one = incidentFor("f-9", "i-0fffffffffffffff0");
+    // The emulator's transactions need the isolation DynamoDB's have (shared/local/transactions.ts).
+    const unisolate = isolateEmulatorTransactions();
+
+    const outcomes = await Promise.all(Array.from({ length: 5 }, () => store.open(one))).finally(unisolate);
+
+    expect(outcomes.filter((o) => o.outcome === "created")).toHaveLength(1);
+    expect(outcomes.filter((o) => o.outcome === "duplicate")).toHaveLength(4);
+  });
+});
+
+describe("escalating and reserving", () => {
+  it("replaces the decision only from the revision it was read at, and reopens finished steps", async () => {
+    const first = incidentFor("f-1");
+    await store.open(first);
+    await store.finishStep(first.incidentId, "manifest", "ok", "sealed");
+    const grown = { ...first.plan, notes: ["grown"] };
+    const change = { plan: grown, impact: first.impact, resetSteps: ["manifest"], detail: "more" };
+
+    expect(await store.escalate(first.incidentId, { ...change, fromRevision: 0 })).toBe(true);
+    expect(await store.escalate(first.incidentId, { ...change, fromRevision: 0 })).toBe(false);
+    const now = await store.get(first.incidentId);
+    expect(now.planRevision).toBe(1);
+    expect(now.plan.notes).toEqual(["grown"]);
+    expect(now.steps.manifest).toBeUndefined();
+    expect(now.timeline.some((t) => t.step === "escalation" && t.detail === "revision 1: more")).toBe(true);
+  });
+
+  it("reserves slots up to the cap, idempotently per instance, and refuses the next", async () => {
+    const at = "2026-03-02T10:10:00.000Z";
+    expect(await store.reserveContainment("123456789012", "i-01", at, 2)).toEqual({
+      reserved: true,
+      used: 1,
+    });
+    expect(await store.reserveContainment("123456789012", "i-01", at, 2)).toEqual({
+      reserved: true,
+      used: 1,
+    });
+    expect(await store.reserveContainment("123456789012", "i-02", at, 2)).toEqual({
+      reserved: true,
+      used: 2,
+    });
+    expect(await store.reserveContainment("123456789012", "i-03", at, 2)).toEqual({
+      reserved: false,
+      used: 2,
+    });
+    // Another account has its own cap.
+    expect((await store.reserveContainment("210987654321", "i-03", at, 2)).reserved).toBe(true);
+  });
+
+  it("counts the previous hour by how much of it is still within the last 60 minutes", async () => {
+    await store.reserveContainment("123456789012", "i-01", "2026-03-02T09:50:00.000Z", 2);
+    await store.reserveContainment("123456789012", "i-02", "2026-03-02T09:55:00.000Z", 2);
+
+    // 10:15: three quarters of 09:xx still count (2 × 0.75 → 1): one slot left.
+    expect(
+      (await store.reserveContainment("123456789012", "i-03", "2026-03-02T10:15:00.000Z", 2)).reserved,
+    ).toBe(true);
+    expect(
+      (await store.reserveContainment("123456789012", "i-04", "2026-03-02T10:15:00.000Z", 2)).reserved,
+    ).toBe(false);
+  });
+
+  it("holds the cap under a burst of concurrent reservations", async () => {
+    const at = "2026-03-02T10:20:00.000Z";
+
+    const answers = await Promise.all(
+      Array.from({ length: 8 }, (_, i) => store.reserveContainment("123456789012", `i-b${i}`, at, 3)),
+    );
+
+    expect(answers.filter((a) => a.reserved)).toHaveLength(3);
   });
 });

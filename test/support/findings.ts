@@ -58,3 +58,30 @@ export async function waitFor<T>(
   }
   return value;
 }
+
+/**
+ * An AWS Config rule that found `target` NON_COMPLIANT: a benign finding (the default policy
+ * alerts and collects artifacts, contains nothing).
+ */
+export function configNonCompliant(target: Target, rule = "ec2-imdsv2-check"): Record<string, unknown> {
+  const e = fixture("config/volumes-prod-tags_EC2Volume_NON_COMPLIANT.json");
+  const d = e.detail;
+  const now = new Date().toISOString();
+  d.resourceId = target.instanceId;
+  d.resourceType = "AWS::EC2::Instance";
+  d.awsAccountId = target.account;
+  d.awsRegion = target.region;
+  d.configRuleName = rule;
+  d.configRuleARN = `arn:aws:config:${target.region}:${target.account}:config-rule/config-rule-${randomBytes(3).toString("hex")}`;
+  for (const r of [d.newEvaluationResult, d.oldEvaluationResult]) {
+    r.evaluationResultIdentifier.evaluationResultQualifier = {
+      configRuleName: rule,
+      resourceType: "AWS::EC2::Instance",
+      resourceId: target.instanceId,
+    };
+  }
+  d.newEvaluationResult.evaluationResultIdentifier.orderingTimestamp = now;
+  d.newEvaluationResult.resultRecordedTime = now;
+  d.notificationCreationTime = now;
+  return { ...e, id: randomUUID(), account: target.account, region: target.region, time: now };
+}

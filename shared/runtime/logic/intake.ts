@@ -11,7 +11,12 @@ import { triageDeps } from "./triage.ts";
  * EventBridge event. Invalid records are recorded and alerted, not retried.
  */
 export function intakeLogic(rt: Runtime): Logic<unknown> {
-  const deps = triageDeps(rt);
+  const deps = {
+    ...triageDeps(rt),
+    intakeTopics: [rt.config.resources.intakeTopicArn, ...rt.config.trust.intakeTopicArns].filter(
+      (t): t is string => Boolean(t),
+    ),
+  };
   return async (event, { metrics }): Promise<SnsIntakeOutcome[]> => {
     const outcomes = await intakeSnsEvent(event, deps);
     const created = outcomes.flatMap((o) => (o.outcome === "created" ? [o] : []));

@@ -8,7 +8,7 @@ import { isApprovalEvent } from "../../intake/approval.ts";
 import { resolveContexts } from "../../resolve/context.ts";
 import { type ApprovalEventOutcome, decideFromEvent } from "../../workflow/approval.ts";
 import { rejectEvent } from "../../workflow/reject.ts";
-import { type ResumeOutcome, resumeStalled } from "../../workflow/resume.ts";
+import { closeExpiredDrills, type ResumeOutcome, resumeStalled } from "../../workflow/resume.ts";
 import { type TriageDeps, type TriageOutcome, triageEvent } from "../../workflow/triage.ts";
 import type { Runtime } from "../base.ts";
 import { type AnyEvent, type Logic, MetricUnit } from "../lambda.ts";
@@ -21,6 +21,7 @@ export function triageDeps(rt: Runtime): TriageDeps {
   };
   return {
     ...rt.deps,
+    trust: rt.config.trust,
     resolve: async (finding) =>
       (await resolveContexts(finding.resources, await clientsFor(finding.account, "triage"))).contexts,
   };
@@ -47,6 +48,7 @@ export function triageLogic(rt: Runtime): Logic<unknown> {
   ): Promise<TriageOutcome | ApprovalEventOutcome | Rejected | ResumeOutcome[]> => {
     if (isScheduled(event)) {
       const resumed = await resumeStalled(rt.deps);
+      await closeExpiredDrills(rt.deps);
       const count = resumed.reduce((n, r) => n + r.resumed.length, 0);
       if (count) metrics.addMetric("StalledLanesResumed", MetricUnit.Count, count);
       return resumed;
@@ -64,7 +66,10 @@ export function triageLogic(rt: Runtime): Logic<unknown> {
     };
     if (isApprovalEvent(event))
       return orRejected(async () => {
-        const out = await decideFromEvent(event, rt.deps);
+        const out = await decideFromEvent(event, {
+          ...rt.deps,
+          approverRoleArns: rt.config.trust.approverRoleArns,
+        });
         if (out.outcome !== "duplicate") metrics.addMetric("ApprovalDecisions", MetricUnit.Count, 1);
         return out;
       });

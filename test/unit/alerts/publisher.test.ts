@@ -74,7 +74,7 @@ describe("notify", () => {
     // Arrange
     const store = new MemoryStore();
     const incident = anIncident();
-    await store.open(incident);
+    store.seed(incident);
     const sent: string[] = [];
     const alerter = {
       publish: async (a: { text: string }) => {
@@ -98,7 +98,7 @@ describe("notify", () => {
   it("records on the timeline an alert it could not send, and throws", async () => {
     const store = new MemoryStore();
     const incident = anIncident();
-    await store.open(incident);
+    store.seed(incident);
     const alerter = { publish: async () => Promise.reject(new Error("SNS throttled")) };
 
     await expect(

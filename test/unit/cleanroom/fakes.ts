@@ -9,7 +9,15 @@ import type { ActionResult, StepStatus } from "../../../shared/domain/types.ts";
 import { NotFoundError } from "../../../shared/errors/index.ts";
 import type { EventPublisher, ResponderEventType } from "../../../shared/events/bus.ts";
 import type { IncidentRecord, SnapshotRecord, TimelineEntry } from "../../../shared/incident/model.ts";
-import type { DeadLetter, IncidentStore, OpenResult } from "../../../shared/incident/store.ts";
+import {
+  capWindows,
+  type DeadLetter,
+  type EscalationChange,
+  type IncidentStore,
+  type OpenOptions,
+  type OpenResult,
+  type Reservation,
+} from "../../../shared/incident/store.ts";
 import { loadPolicy } from "../../../shared/policy/index.ts";
 import type { Log } from "../../../shared/workflow/deps.ts";
 
@@ -30,10 +38,94 @@ function setPath(target: Record<string, unknown>, path: string, value: unknown):
 export class MemoryStore implements IncidentStore {
   readonly records = new Map<string, IncidentRecord>();
   readonly letters: DeadLetter[] = [];
+  /** Finding markers: finding key → incident id and the latest version seen (as in DynamoDB). */
+  readonly findings = new Map<string, { incidentId: string; lastSeen: string }>();
+  /** Open markers: resource key → incident id. */
+  readonly openResources = new Map<string, string>();
+  /** Containment slots per account and window. */
+  readonly slots = new Map<string, Set<string>>();
 
-  async open(incident: IncidentRecord): Promise<OpenResult> {
+  private findingKeyOf(f: IncidentRecord["finding"]): string {
+    return `${f.drill ? "DRILL#" : ""}${f.account}#${f.source}#${f.id}`;
+  }
+
+  /** Puts (or replaces) an incident as it stands, markers and all: the arrangement of a lane test. */
+  seed(incident: IncidentRecord): void {
     this.records.set(incident.incidentId, structuredClone(incident));
+    this.findings.set(this.findingKeyOf(incident.finding), {
+      incidentId: incident.incidentId,
+      lastSeen: incident.finding.time,
+    });
+    if (incident.status === "open") this.openResources.set(incident.resourceKey, incident.incidentId);
+  }
+
+  /** The DynamoDB store's semantics, without its concurrency: markers decide duplicate, join, recurrence. */
+  async open(incident: IncidentRecord, options: OpenOptions = {}): Promise<OpenResult> {
+    const f = incident.finding;
+    const key = this.findingKeyOf(f);
+    const marker = this.findings.get(key);
+    if (marker && marker.incidentId !== options.recurrenceOf) {
+      if (this.records.get(marker.incidentId)?.status === "closed")
+        return { outcome: "recurred", closedIncidentId: marker.incidentId };
+      const seenAgain = f.time > marker.lastSeen;
+      if (seenAgain) marker.lastSeen = f.time;
+      return { outcome: "duplicate", incidentId: marker.incidentId, ...(seenAgain ? { seenAgain } : {}) };
+    }
+    const open = this.openResources.get(incident.resourceKey);
+    if (open) {
+      const r = this.records.get(open)!;
+      this.findings.set(key, { incidentId: open, lastSeen: f.time });
+      if (r.findings.some((x) => x.source === f.source && x.id === f.id))
+        return { outcome: "duplicate", incidentId: open };
+      r.findings.push({ id: f.id, source: f.source, type: f.type, time: f.time, severity: f.severity });
+      r.timeline.push({
+        at: new Date().toISOString(),
+        step: "triage",
+        status: "info",
+        detail: `finding ${f.id} joined`,
+      });
+      return { outcome: "joined", incidentId: open };
+    }
+    this.records.set(incident.incidentId, structuredClone(incident));
+    this.findings.set(key, { incidentId: incident.incidentId, lastSeen: f.time });
+    this.openResources.set(incident.resourceKey, incident.incidentId);
     return { outcome: "created", incident };
+  }
+  async reserveContainment(
+    account: string,
+    instanceId: string,
+    at: string,
+    cap: number,
+  ): Promise<Reservation> {
+    const w = capWindows(at);
+    const prev = this.slots.get(`${account}#${w.previous}`)?.size ?? 0;
+    const key = `${account}#${w.current}`;
+    const cur = this.slots.get(key) ?? new Set<string>();
+    this.slots.set(key, cur);
+    const carried = Math.floor(prev * w.previousWeight);
+    if (!cur.has(instanceId) && carried + cur.size >= cap)
+      return { reserved: false, used: carried + cur.size };
+    cur.add(instanceId);
+    return { reserved: true, used: carried + cur.size };
+  }
+  async reopenSteps(incidentId: string, steps: string[]): Promise<void> {
+    const r = this.records.get(incidentId);
+    for (const step of steps) if (r && r.steps[step] && r.steps[step]?.status !== "running") delete r.steps[step];
+  }
+  async escalate(incidentId: string, change: EscalationChange): Promise<boolean> {
+    const r = this.records.get(incidentId);
+    if (!r || r.status !== "open" || (r.planRevision ?? 0) !== change.fromRevision) return false;
+    r.plan = structuredClone(change.plan);
+    r.impact = structuredClone(change.impact);
+    r.planRevision = change.fromRevision + 1;
+    for (const step of change.resetSteps) if (r.steps[step]?.status !== "running") delete r.steps[step];
+    r.timeline.push({
+      at: new Date().toISOString(),
+      step: "escalation",
+      status: "info",
+      detail: change.detail,
+    });
+    return true;
   }
   async get(incidentId: string): Promise<IncidentRecord> {
     const r = this.records.get(incidentId);
@@ -111,15 +203,14 @@ export class MemoryStore implements IncidentStore {
   }
   async close(incidentId: string): Promise<void> {
     const r = this.records.get(incidentId);
-    if (r) r.status = "closed";
+    if (r) {
+      r.status = "closed";
+      this.openResources.delete(r.resourceKey);
+    }
   }
   async listOpen(): Promise<IncidentRecord[]> {
     return [...this.records.values()].filter((r) => r.status === "open").map((r) => structuredClone(r));
   }
-  async countRecentContainments(): Promise<number> {
-    return 0;
-  }
-  async recordContainment(): Promise<void> {}
   async deadLetter(letter: DeadLetter): Promise<void> {
     this.letters.push(letter);
   }

@@ -131,7 +131,7 @@ beforeEach(async () => {
   ec2Mock.reset();
   store = new MemoryStore();
   alerter = new RecordingAlerter();
-  await store.open(anIncident());
+  store.seed(anIncident());
   cfnMock
     .on(DescribeStacksCommand)
     .rejectsOnce(missing())
@@ -198,7 +198,7 @@ describe("launching a clean room", () => {
   it("does nothing on Evidence Preserved when the plan has no launch-cleanroom", async () => {
     const incident = anIncident();
     incident.plan.actions = incident.plan.actions.filter((a) => a.name !== "launch-cleanroom");
-    await store.open(incident);
+    store.seed(incident);
 
     const out = await launchCleanroom(INCIDENT_ID, { kind: "evidence" }, deps());
 
@@ -210,7 +210,7 @@ describe("launching a clean room", () => {
   it("launches on request whatever the plan says", async () => {
     const incident = anIncident({ impact: { score: 40, tier: "medium", reasons: [], tags: {} } });
     incident.plan.actions = [];
-    await store.open(incident);
+    store.seed(incident);
 
     const out = await launchCleanroom(
       INCIDENT_ID,
@@ -262,7 +262,7 @@ describe("launching a clean room", () => {
   });
 
   it("fails a request for an incident without evidence snapshots, with the reason and an alert", async () => {
-    await store.open(anIncident({ evidence: { snapshots: [] } }));
+    store.seed(anIncident({ evidence: { snapshots: [] } }));
 
     const out = await launchCleanroom(INCIDENT_ID, { kind: "request" }, deps());
 
@@ -277,7 +277,7 @@ describe("launching a clean room", () => {
   });
 
   it("takes four of more snapshots and says which were left out", async () => {
-    await store.open(anIncident({ evidence: { snapshots: snapshots(6) } }));
+    store.seed(anIncident({ evidence: { snapshots: snapshots(6) } }));
 
     await launchCleanroom(INCIDENT_ID, { kind: "evidence" }, deps());
 
@@ -299,7 +299,7 @@ describe("launching a clean room", () => {
   });
 
   it("makes no call that changes anything in a dry run, and records the exact call it would make", async () => {
-    await store.open(anIncident({ dryRun: true }));
+    store.seed(anIncident({ dryRun: true }));
 
     const out = await launchCleanroom(INCIDENT_ID, { kind: "request" }, deps());
 
@@ -345,7 +345,7 @@ describe("launching a clean room", () => {
 
   it("uses the member account's own stack role for an incident in a member account", async () => {
     const member = "444455556666";
-    await store.open({ ...anIncident(), account: member });
+    store.seed({ ...anIncident(), account: member });
     const accounts: string[] = [];
     const roles = cleanroomStackRoleFor({
       ownAccount: async () => ACCOUNT,
@@ -389,7 +389,7 @@ describe("launching a clean room", () => {
   });
 
   it("names the stack role in the call a dry run records", async () => {
-    await store.open(anIncident({ dryRun: true }));
+    store.seed(anIncident({ dryRun: true }));
     const role = `arn:aws:iam::${ACCOUNT}:role/stack-role`;
 
     await launchCleanroom(INCIDENT_ID, { kind: "request" }, deps({ stackRoleArnFor: async () => role }));
@@ -610,7 +610,7 @@ describe("destroying a clean room", () => {
 
   it("deletes nothing in a dry run", async () => {
     const incident = await store.get(INCIDENT_ID);
-    await store.open({ ...incident, dryRun: true });
+    store.seed({ ...incident, dryRun: true });
     cfnMock.on(DescribeStacksCommand).resolves({ Stacks: [aStack("CREATE_COMPLETE")] });
 
     const out = await destroyCleanroom(INCIDENT_ID, { kind: "request" }, deps());

@@ -40,7 +40,7 @@ describe("releasing a failed step's claim", () => {
     // Arrange: the table refuses the first two writes
     const store = new FlakyStore(2, refused);
     const incident = anIncident({ steps: {} });
-    await store.open(incident);
+    store.seed(incident);
 
     // Act
     const err = await claimAndFail(store, incident.incidentId);
@@ -59,7 +59,7 @@ describe("releasing a failed step's claim", () => {
       });
     const store = new FlakyStore(1, html500);
     const incident = anIncident({ steps: {} });
-    await store.open(incident);
+    store.seed(incident);
 
     await claimAndFail(store, incident.incidentId);
 
@@ -69,7 +69,7 @@ describe("releasing a failed step's claim", () => {
   it("gives up at once on an error that a retry would not cure", async () => {
     const store = new FlakyStore(5, () => new Error("AccessDeniedException: not allowed"));
     const incident = anIncident({ steps: {} });
-    await store.open(incident);
+    store.seed(incident);
 
     await claimAndFail(store, incident.incidentId);
 

@@ -35,13 +35,13 @@ function invalidAt(event: unknown): string {
 }
 
 describe("approval decisions sent as events", () => {
-  it("reads the decision, recording the event id with the approver", () => {
+  it("reads the decision, keeping the sender's claim of who decided and the event id", () => {
     const d = parseApprovalEvent(anApproval({ reason: "confirmed with the owner" }));
 
     expect(d).toEqual({
       incidentId: "ir-20260301-0a1b2c3d",
       decision: "approved",
-      by: `chatops:alice (event ${EVENT_ID})`,
+      by: "chatops:alice",
       reason: "confirmed with the owner",
       eventId: EVENT_ID,
     });
@@ -81,7 +81,7 @@ describe("approval decisions sent as events", () => {
       anApproval({ by: "alice\u202e\u0007", reason: `ok\u0000${"x".repeat(3000)}` }),
     );
 
-    expect(d.by).toBe(`alice (event ${EVENT_ID})`);
+    expect(d.by).toBe("alice");
     expect(d.reason?.length).toBeLessThanOrEqual(1000);
     expect(d.reason).not.toContain("\u0000");
   });

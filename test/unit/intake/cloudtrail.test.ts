@@ -143,7 +143,7 @@ describe("CloudTrail intake", () => {
 
   it("uses eventID, eventTime, the recipient account and awsRegion", () => {
     // Arrange
-    const event = STOP_LOGGING();
+    const event = { ...STOP_LOGGING(), account: "210987654321" };
     event.detail.recipientAccountId = "210987654321";
     event.detail.awsRegion = "ap-southeast-2";
 

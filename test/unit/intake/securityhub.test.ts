@@ -13,8 +13,14 @@ const base = () =>
     }
   ).detail.findings[0]!;
 
+/** Findings imported in their own account: EventBridge stamps that account on the envelope. */
 function imported(...findings: Asff[]) {
-  return envelope("aws.securityhub", "Security Hub Findings - Imported", { findings });
+  return envelope(
+    "aws.securityhub",
+    "Security Hub Findings - Imported",
+    { findings },
+    { account: findings[0]?.AwsAccountId ?? "123456789012" },
+  );
 }
 
 function withEdit(edit: (f: Asff) => void): Asff {
@@ -112,7 +118,7 @@ describe("Security Hub intake", () => {
     const broken = withEdit((f) => {
       f.AwsAccountId = "not-an-account";
     });
-    const event = imported(broken, base());
+    const event = { ...imported(broken, base()), account: "193043430472" };
 
     // Act
     const finding = expectFinding(event);
@@ -193,10 +199,12 @@ describe("Security Hub intake", () => {
 
   it("accepts findings sent by a custom action", () => {
     // Arrange
-    const event = envelope("aws.securityhub", "Security Hub Findings - Custom Action", {
-      findings: [base()],
-      actionName: "Respond",
-    });
+    const event = envelope(
+      "aws.securityhub",
+      "Security Hub Findings - Custom Action",
+      { findings: [base()], actionName: "Respond" },
+      { account: "193043430472" },
+    );
 
     // Act
     const finding = expectFinding(event);

@@ -118,7 +118,7 @@ describe("the drill scope", () => {
     const ctx = anInstance({ tags: PROD, accountTags: PROD });
 
     // Act
-    const { plan, impact } = decide(finding, [ctx], policy, 0);
+    const { plan, impact } = decide(finding, [ctx], policy);
 
     // Assert
     expect(impact.tier).toBe("critical");
@@ -130,7 +130,7 @@ describe("the drill scope", () => {
     const finding = aFinding({ drill: true, scenario: "c2" });
     const tags = { ...PROD, ...DRILL };
 
-    const { plan } = decide(finding, [anInstance({ tags, accountTags: tags })], policy, 0);
+    const { plan } = decide(finding, [anInstance({ tags, accountTags: tags })], policy);
 
     expect(plan.actions.map((a) => a.name)).toContain("contain-instance");
   });

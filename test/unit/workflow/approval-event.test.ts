@@ -45,12 +45,15 @@ function decision(detail: Record<string, unknown>, id = "0f1e2d3c-4b5a-4968-8776
   };
 }
 
-function world(incident: IncidentRecord = waiting()) {
+/** The chat-ops bot's role: the only sender the bus policy admits for decisions. */
+const APPROVER = "arn:aws:iam::111122223333:role/chatops-approver";
+
+function world(incident: IncidentRecord = waiting(), approverRoleArns: string[] = [APPROVER]) {
   const store = new MemoryStore();
   store.records.set(incident.incidentId, structuredClone(incident));
   const alerter = new RecordingAlerter();
   const bus = new RecordingBus();
-  return { store, alerter, bus, deps: { store, alerter, bus, log: silentLog } };
+  return { store, alerter, bus, deps: { store, alerter, bus, log: silentLog, approverRoleArns } };
 }
 
 describe("approval decisions by event", () => {
@@ -70,10 +73,43 @@ describe("approval decisions by event", () => {
     expect(approvals).toEqual([
       expect.objectContaining({
         decision: "approved",
-        by: "chatops:alice (event 0f1e2d3c-4b5a-4968-8776-655443322110)",
+        by: `${APPROVER} (through the bus, event 0f1e2d3c-4b5a-4968-8776-655443322110)`,
+        claimedBy: "chatops:alice",
         reason: "owner agrees",
       }),
     ]);
+  });
+
+  it("records the approver role the bus admits, never the event's own `by`", async () => {
+    // Arrange: the event claims a decider it cannot prove
+    const w = world();
+
+    // Act
+    await decideFromEvent(
+      decision({ decision: "approved", by: "arn:aws:iam::111122223333:user/ciso" }),
+      w.deps,
+    );
+
+    // Assert
+    const [approval] = (await w.store.get(INCIDENT_ID)).approvals ?? [];
+    expect(approval?.by).toMatch(new RegExp(`^${APPROVER}`));
+    expect(approval?.by).not.toContain("ciso");
+    expect(approval?.claimedBy).toBe("arn:aws:iam::111122223333:user/ciso");
+  });
+
+  it("refuses every decision by event when no approver role is configured, and changes nothing", async () => {
+    // Arrange: a forged decision on the bus of a deployment that trusts no sender of decisions
+    const w = world(waiting(), []);
+
+    // Act
+    const err = await decideFromEvent(decision({ decision: "approved" }), w.deps).catch((e) => e);
+
+    // Assert
+    expect(err).toBeInstanceOf(InvalidEventError);
+    expect((err as InvalidEventError).path).toBe("source");
+    expect(err.message).toMatch(/decisions by event are off/);
+    expect((await w.store.get(INCIDENT_ID)).approvals ?? []).toEqual([]);
+    expect(w.bus.emitted).toEqual([]);
   });
 
   it("skips the waiting containment on denial and says so", async () => {
@@ -85,7 +121,7 @@ describe("approval decisions by event", () => {
     expect(w.bus.emitted).toEqual([]);
     const incident = await w.store.get(INCIDENT_ID);
     expect(incident.steps.contain).toMatchObject({ status: "skipped" });
-    expect(incident.steps.contain?.detail).toMatch(/^denied by chatops:alice/);
+    expect(incident.steps.contain?.detail).toMatch(new RegExp(`^denied by ${APPROVER}`));
     expect(w.alerter.sent.map((a) => a.stage)).toEqual(["denied"]);
   });
 
@@ -111,7 +147,7 @@ describe("approval decisions by event", () => {
     expect(err).toBeInstanceOf(InvalidEventError);
     expect(err.path).toBe("detail.incidentId");
     expect(err.cause).toBeInstanceOf(RefusedError);
-    expect(err.message).toMatch(/already approved by chatops:alice/);
+    expect(err.message).toMatch(new RegExp(`already approved by ${APPROVER}`));
   });
 
   it.each([
@@ -144,6 +180,9 @@ describe("the triage function with approval events", () => {
     ({
       deps: { ...w.deps, policy, dryRun: false },
       sessions: {},
+      config: {
+        trust: { approverRoleArns: w.deps.approverRoleArns, delegatedAdminAccounts: [], memberAccounts: [] },
+      },
     }) as unknown as Runtime;
 
   it("decides through the same workflow as `responder approve`", async () => {

@@ -57,7 +57,7 @@ describe("failure alerts", () => {
     }
     const store = new FailingStore();
     const incident = fresh();
-    await store.open(incident);
+    store.seed(incident);
     const deps = { ...base(store), clientsFor: async () => Promise.reject(new Error("AssumeRole denied")) };
 
     // Act
@@ -74,7 +74,7 @@ describe("failure alerts", () => {
   it("alerts once, not twice, when the lane alerted on its own outcome", async () => {
     const store = new MemoryStore();
     const incident = fresh();
-    await store.open(incident);
+    store.seed(incident);
     const deps = { ...base(store), clientsFor: async () => Promise.reject(new Error("AssumeRole denied")) };
 
     await runContainment(incident.incidentId, deps);
@@ -86,7 +86,7 @@ describe("failure alerts", () => {
   it("alerts a failed evidence lane whose clients cannot be built, and rethrows for a retry", async () => {
     const store = new MemoryStore();
     const incident = fresh();
-    await store.open(incident);
+    store.seed(incident);
     const deps = {
       ...base(store),
       s3: new S3Client({ region: "us-east-1" }),
@@ -107,7 +107,7 @@ describe("failure alerts", () => {
     const store = new MemoryStore();
     const incident = fresh();
     incident.steps.snapshots = { status: "waiting", startedAt: incident.createdAt, attempts: 1 };
-    await store.open(incident);
+    store.seed(incident);
     ec2.on(DescribeSnapshotsCommand).resolves({
       Snapshots: [
         {

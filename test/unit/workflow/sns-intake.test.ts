@@ -2,8 +2,7 @@ import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import type { Finding, ResourceContext } from "../../../shared/domain/types.ts";
 import { AwsCallError } from "../../../shared/errors/index.ts";
-import { intakeSnsEvent } from "../../../shared/workflow/sns-intake.ts";
-import type { TriageDeps } from "../../../shared/workflow/triage.ts";
+import { intakeSnsEvent, type SnsIntakeDeps } from "../../../shared/workflow/sns-intake.ts";
 import { MemoryStore, policy, RecordingAlerter, RecordingBus, silentLog } from "../cleanroom/fakes.ts";
 
 const TOPIC = "arn:aws:sns:eu-west-1:123456789012:incident-responder-prod-intake";
@@ -34,19 +33,26 @@ function guardDuty(): Record<string, unknown> {
   );
   delete event.detail.service.additionalInfo.sample;
   event.detail.severity = 8;
+  // Forwarded by an EventBridge rule of the topic's own account.
+  event.account = "123456789012";
+  event.detail.accountId = "123456789012";
   return event;
 }
 
 function snsEvent(...messages: string[]) {
+  return snsEventFrom(TOPIC, ...messages);
+}
+
+function snsEventFrom(topic: string, ...messages: string[]) {
   return {
     Records: messages.map((Message, i) => ({
       EventVersion: "1.0",
-      EventSubscriptionArn: `${TOPIC}:sub`,
+      EventSubscriptionArn: `${topic}:sub`,
       EventSource: "aws:sns",
       Sns: {
         Type: "Notification",
         MessageId: `9a8b7c6d-0000-4000-8000-00000000000${i}`,
-        TopicArn: TOPIC,
+        TopicArn: topic,
         Subject: null,
         Message,
         Timestamp: "2026-03-01T10:00:01.000Z",
@@ -60,11 +66,54 @@ function deps(resolve: (f: Finding) => Promise<ResourceContext[]> = async () => 
   const store = new MemoryStore();
   const alerter = new RecordingAlerter();
   const bus = new RecordingBus();
-  const d: TriageDeps = { store, alerter, bus, log: silentLog, policy, dryRun: false, resolve };
+  const d: SnsIntakeDeps = {
+    store,
+    alerter,
+    bus,
+    log: silentLog,
+    policy,
+    dryRun: false,
+    resolve,
+    intakeTopics: [TOPIC],
+  };
   return { store, alerter, bus, deps: d };
 }
 
 describe("SNS intake", () => {
+  it("rejects every message of a topic the configuration does not name, whatever it says", async () => {
+    // Arrange: a well-formed finding and a well-formed alarm, published to some other topic
+    const w = deps();
+    const other = "arn:aws:sns:eu-west-1:123456789012:someone-elses-topic";
+
+    // Act
+    const outs = await intakeSnsEvent(
+      snsEventFrom(other, JSON.stringify(guardDuty()), JSON.stringify(alarm)),
+      w.deps,
+    );
+
+    // Assert
+    expect(outs.map((o) => o.outcome)).toEqual(["rejected", "rejected"]);
+    expect(w.store.records.size).toBe(0);
+    expect(w.bus.emitted).toEqual([]);
+    expect(w.store.letters[0]).toMatchObject({ path: "Records.Sns.TopicArn" });
+  });
+
+  it("judges a message by its topic's account: a forged finding about another account is rejected", async () => {
+    // Arrange: someone who may publish to the intake topic forges a GuardDuty event about another account
+    const w = deps();
+    const forged = guardDuty();
+    forged.account = "999999999999";
+    (forged.detail as Record<string, unknown>).accountId = "999999999999";
+
+    // Act
+    const [out] = await intakeSnsEvent(snsEvent(JSON.stringify(forged)), w.deps);
+
+    // Assert
+    expect(out).toMatchObject({ outcome: "rejected" });
+    expect((out as { error: string }).error).toContain("came from account 123456789012");
+    expect(w.store.records.size).toBe(0);
+  });
+
   it("opens an incident for a CloudWatch alarm notification in ALARM", async () => {
     const w = deps();
 
