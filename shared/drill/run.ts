@@ -4,7 +4,7 @@
  * expectations by reading the account back, and collects the alerts a subscriber received
  * (or, against a deployed responder, the alerts it recorded on the incident).
  */
-import { describeError } from "../errors/index.ts";
+
 import {
   DescribeInstancesCommand,
   DescribeNetworkInterfacesCommand,
@@ -23,6 +23,7 @@ import {
   type SQSClient,
 } from "@aws-sdk/client-sqs";
 import type { ResponderResources } from "../config/index.ts";
+import { describeError } from "../errors/index.ts";
 import type { IncidentRecord, TimelineEntry } from "../incident/model.ts";
 import type { IncidentStore } from "../incident/store.ts";
 import { normalizeEvent, wrapDrill } from "../intake/index.ts";
@@ -303,7 +304,11 @@ export async function runDrill(
       (err: unknown) => describeError(err),
     );
   if (closed)
-    outcome.checks.push({ expectation: "the drill's incident is closed when the drill ends", pass: false, detail: closed });
+    outcome.checks.push({
+      expectation: "the drill's incident is closed when the drill ends",
+      pass: false,
+      detail: closed,
+    });
   outcome.pass = outcome.checks.every((c) => c.pass);
   return outcome;
 }

@@ -68,7 +68,9 @@ export async function closeExpiredDrills(deps: Pick<BaseDeps, "store" | "log" | 
   for (const id of expired) {
     await deps.store
       .close(id, `drill expired: open for more than ${DRILL_TTL_MS / 3600_000} h without its drill ending it`)
-      .catch((err) => deps.log.error("expired drill not closed", { incidentId: id, error: describeError(err) }));
+      .catch((err) =>
+        deps.log.error("expired drill not closed", { incidentId: id, error: describeError(err) }),
+      );
   }
   return expired;
 }

@@ -230,8 +230,7 @@ async function resumeSilentIncident(
 ): Promise<TriageOutcome | undefined> {
   const existing = await deps.store.find(incidentId);
   if (
-    !existing ||
-    existing.status !== "open" ||
+    existing?.status !== "open" ||
     existing.alerts.some((a) => a.stage === "opened" || a.stage === "recurred") ||
     !announceAbandoned(existing, deps) ||
     !(await deps.store.claimStep(existing.incidentId, ANNOUNCE_STEP, LEASE_MS.triage))

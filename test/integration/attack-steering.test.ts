@@ -272,7 +272,11 @@ describe("inputs cannot silence or steer the responder (local responder)", () =>
               EventBusName: session.local.resources.eventBusName,
               Source: APPROVAL_SOURCE,
               DetailType: APPROVAL_DETAIL_TYPE,
-              Detail: JSON.stringify({ incidentId: waiting.incidentId, decision: "approved", by: "the-ciso" }),
+              Detail: JSON.stringify({
+                incidentId: waiting.incidentId,
+                decision: "approved",
+                by: "the-ciso",
+              }),
             },
           ],
         }),

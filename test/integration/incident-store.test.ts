@@ -6,7 +6,6 @@ import { createHash } from "node:crypto";
 import { CreateTableCommand } from "@aws-sdk/client-dynamodb";
 import { beforeEach, describe, expect, it } from "vitest";
 import { dynamoClient, dynamoDocClient } from "../../shared/aws/clients.ts";
-import { findingRef } from "../../shared/incident/model.ts";
 import { DynamoIncidentStore } from "../../shared/incident/store.ts";
 import { isolateEmulatorTransactions } from "../../shared/local/transactions.ts";
 import { resetEmulator, testAwsOptions } from "../support/emulator.ts";

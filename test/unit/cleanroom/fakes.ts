@@ -110,11 +110,11 @@ export class MemoryStore implements IncidentStore {
   }
   async reopenSteps(incidentId: string, steps: string[]): Promise<void> {
     const r = this.records.get(incidentId);
-    for (const step of steps) if (r && r.steps[step] && r.steps[step]?.status !== "running") delete r.steps[step];
+    for (const step of steps) if (r?.steps[step] && r.steps[step]?.status !== "running") delete r.steps[step];
   }
   async escalate(incidentId: string, change: EscalationChange): Promise<boolean> {
     const r = this.records.get(incidentId);
-    if (!r || r.status !== "open" || (r.planRevision ?? 0) !== change.fromRevision) return false;
+    if (r?.status !== "open" || (r.planRevision ?? 0) !== change.fromRevision) return false;
     r.plan = structuredClone(change.plan);
     r.impact = structuredClone(change.impact);
     r.planRevision = change.fromRevision + 1;

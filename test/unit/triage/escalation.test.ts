@@ -76,7 +76,10 @@ describe("escalating an incident with a new finding's decision", () => {
   it("takes a containment that only waited for approval out of the wait when the new decision contains at once", () => {
     const waiting = {
       ...severe,
-      plan: plan("p", action("contain-instance", { targets: ["i-0aaaaaaaaaaaaaaaa"], requiresApproval: true })),
+      plan: plan(
+        "p",
+        action("contain-instance", { targets: ["i-0aaaaaaaaaaaaaaaa"], requiresApproval: true }),
+      ),
     };
 
     const out = escalate(waiting, severe);
@@ -88,7 +91,10 @@ describe("escalating an incident with a new finding's decision", () => {
   it("does not overrule a person's denial: grown containment waits for a new decision", () => {
     const denied = {
       ...severe,
-      plan: plan("p", action("contain-instance", { targets: ["i-0aaaaaaaaaaaaaaaa"], requiresApproval: true })),
+      plan: plan(
+        "p",
+        action("contain-instance", { targets: ["i-0aaaaaaaaaaaaaaaa"], requiresApproval: true }),
+      ),
       denied: ["contain-instance"],
     };
     const more = {
