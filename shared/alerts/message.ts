@@ -7,6 +7,7 @@
  */
 import type { ActionResult } from "../domain/types.ts";
 import type { IncidentRecord } from "../incident/model.ts";
+import { PROTECTED_WORD, protectedLines, protectedStageWord } from "./by-hand.ts";
 
 export type AlertStage =
   | "opened"
@@ -80,7 +81,7 @@ export const STAGE_WORD: Record<AlertStage, string> = {
   "cleanroom-ready": "clean room ready",
   "cleanroom-destroyed": "clean room destroyed",
   "awaiting-approval": "awaiting approval",
-  protected: "protected: left alone",
+  protected: PROTECTED_WORD,
   failed: "FAILED",
   released: "released",
   denied: "action denied",
@@ -175,7 +176,7 @@ export function buildSubject(input: AlertInput): string {
   );
   const type = subjectSafe(inc?.finding.type ?? "");
   const where = subjectSafe(inc ? whereOf(inc) : input.account ? `account ${input.account}` : "");
-  const word = STAGE_WORD[input.stage];
+  const word = protectedStageWord(input.stage, inc) ?? STAGE_WORD[input.stage];
   const compose = (t: string, ty: string, w: string) =>
     [`${drill}[${tier}] ${t} ${word}`, ty, w].filter(Boolean).join(" — ");
   const fits = (s: string) => s.length <= MAX_SUBJECT;
@@ -290,6 +291,7 @@ export function buildAlert(input: AlertInput): AlertMessage {
       ),
       ...inc.plan.notes.slice(0, MAX_LIST).map((n) => `${" ".repeat(LABEL_WIDTH)}note: ${bodySafe(n, 300)}`),
       field("Steps:", stepLine(inc)),
+      ...protectedLines(inc, (s) => bodySafe(s, 300)),
     );
   } else if (input.account || input.about) {
     if (input.about) lines.push(field("Event:", bodySafe(input.about, 300)));
@@ -388,6 +390,7 @@ function alertJson(
           playbook: inc.plan.playbook,
           actions: inc.plan.actions.map((a) => ({ name: a.name, requiresApproval: a.requiresApproval })),
           notes: inc.plan.notes,
+          ...(inc.plan.protected?.length ? { protected: inc.plan.protected } : {}),
         }
       : undefined,
     steps: inc
