@@ -30,7 +30,7 @@ export function protectedInstances(inc: IncidentRecord | undefined): ProtectedRe
 /**
  * The subject's stage word when the incident's plan left protected instances alone, for the
  * `opened` and `protected` stages: {@link PROTECTED_WORD} when the subject's resource is one of
- * them, `opened, N PROTECTED NOT CONTAINED` when others are. Undefined otherwise.
+ * them, `opened: N PROTECTED, NOT CONTAINED` when others are. Undefined otherwise.
  */
 export function protectedStageWord(stage: string, inc: IncidentRecord | undefined): string | undefined {
   if (stage !== "opened" && stage !== "protected") return undefined;
@@ -38,7 +38,7 @@ export function protectedStageWord(stage: string, inc: IncidentRecord | undefine
   if (list.length === 0) return stage === "protected" ? PROTECTED_WORD : undefined;
   const subject = inc?.finding.resources[0]?.id;
   if (list.some((p) => p.id === subject)) return PROTECTED_WORD;
-  return `opened, ${list.length} ${PROTECTED_WORD.replace(",", "")}`;
+  return `opened: ${list.length} ${PROTECTED_WORD}`;
 }
 
 /**
