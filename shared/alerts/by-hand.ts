@@ -108,3 +108,25 @@ export function protectedLines(inc: IncidentRecord, clean: (s: string) => string
   );
   return lines;
 }
+
+/**
+ * The same for machines (the alert's JSON form): each protected instance with its reason and,
+ * for the first {@link MAX_WITH_COMMANDS}, the commands. Undefined when the plan protected nothing.
+ */
+export function protectedJson(
+  inc: IncidentRecord | undefined,
+): { doc: string; instances: { id: string; reason: string; commands: string[] }[] } | undefined {
+  const list = protectedInstances(inc);
+  if (!inc || list.length === 0) return undefined;
+  return {
+    doc: BY_HAND_DOC,
+    instances: list.map((p, i) => ({
+      id: p.id,
+      reason: p.reason,
+      commands:
+        i < MAX_WITH_COMMANDS
+          ? byHandCommands(p.id, p.region ?? inc.region, inc.incidentId).filter((c) => !c.startsWith("#"))
+          : [],
+    })),
+  };
+}

@@ -7,7 +7,7 @@
  */
 import type { ActionResult } from "../domain/types.ts";
 import type { IncidentRecord } from "../incident/model.ts";
-import { PROTECTED_WORD, protectedLines, protectedStageWord } from "./by-hand.ts";
+import { PROTECTED_WORD, protectedJson, protectedLines, protectedStageWord } from "./by-hand.ts";
 
 export type AlertStage =
   | "opened"
@@ -355,6 +355,7 @@ function alertJson(
   const inc = input.incident;
   const cap = <T>(xs: T[] | undefined) => xs?.slice(0, MAX_LIST * 2);
   const id = inc?.incidentId;
+  const byHand = protectedJson(inc);
   return {
     version: 1,
     stage: input.stage,
@@ -438,6 +439,7 @@ function alertJson(
       : input.stage === "rejected"
         ? { deadLetters: "responder deadletters" }
         : undefined,
+    ...(byHand ? { containByHand: byHand } : {}),
   };
 }
 

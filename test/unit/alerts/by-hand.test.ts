@@ -106,6 +106,17 @@ describe("alerts of a protected instance", () => {
     ])
       expect(text).toContain(command);
     expect((alert.json.plan as { protected: unknown[] }).protected).toHaveLength(1);
+    expect(alert.json.containByHand).toMatchObject({
+      doc: 'docs/containment.md, "Containing a protected instance by hand"',
+      instances: [
+        {
+          id: ID,
+          commands: expect.arrayContaining([
+            `aws ec2 --region us-east-1 modify-instance-attribute --instance-id ${ID} --disable-api-termination`,
+          ]),
+        },
+      ],
+    });
     expect(text).not.toContain("Release:");
   });
 
@@ -120,5 +131,6 @@ describe("alerts of a protected instance", () => {
 
     expect(alert.text).not.toContain(PROTECTED_WORD);
     expect(alert.text).not.toContain("by hand");
+    expect(alert.json).not.toHaveProperty("containByHand");
   });
 });
