@@ -7,6 +7,7 @@
  */
 import type { ActionResult } from "../domain/types.ts";
 import type { IncidentRecord } from "../incident/model.ts";
+import { PROTECTED_WORD, protectedJson, protectedLines, protectedStageWord } from "./by-hand.ts";
 
 export type AlertStage =
   | "opened"
@@ -86,7 +87,7 @@ export const STAGE_WORD: Record<AlertStage, string> = {
   "cleanroom-ready": "clean room ready",
   "cleanroom-destroyed": "clean room destroyed",
   "awaiting-approval": "awaiting approval",
-  protected: "protected: left alone",
+  protected: PROTECTED_WORD,
   failed: "FAILED",
   released: "released",
   denied: "action denied",
@@ -181,7 +182,7 @@ export function buildSubject(input: AlertInput): string {
   );
   const type = subjectSafe(inc?.finding.type ?? "");
   const where = subjectSafe(inc ? whereOf(inc) : input.account ? `account ${input.account}` : "");
-  const word = STAGE_WORD[input.stage];
+  const word = protectedStageWord(input.stage, inc) ?? STAGE_WORD[input.stage];
   const compose = (t: string, ty: string, w: string) =>
     [`${drill}[${tier}] ${t} ${word}`, ty, w].filter(Boolean).join(" — ");
   const fits = (s: string) => s.length <= MAX_SUBJECT;
@@ -296,6 +297,7 @@ export function buildAlert(input: AlertInput): AlertMessage {
       ),
       ...inc.plan.notes.slice(0, MAX_LIST).map((n) => `${" ".repeat(LABEL_WIDTH)}note: ${bodySafe(n, 300)}`),
       field("Steps:", stepLine(inc)),
+      ...protectedLines(inc, (s) => bodySafe(s, 300)),
     );
   } else if (input.account || input.about) {
     if (input.about) lines.push(field("Event:", bodySafe(input.about, 300)));
@@ -359,6 +361,7 @@ function alertJson(
   const inc = input.incident;
   const cap = <T>(xs: T[] | undefined) => xs?.slice(0, MAX_LIST * 2);
   const id = inc?.incidentId;
+  const byHand = protectedJson(inc);
   return {
     version: 1,
     stage: input.stage,
@@ -394,6 +397,7 @@ function alertJson(
           playbook: inc.plan.playbook,
           actions: inc.plan.actions.map((a) => ({ name: a.name, requiresApproval: a.requiresApproval })),
           notes: inc.plan.notes,
+          ...(inc.plan.protected?.length ? { protected: inc.plan.protected } : {}),
         }
       : undefined,
     steps: inc
@@ -441,6 +445,7 @@ function alertJson(
       : input.stage === "rejected"
         ? { deadLetters: "responder deadletters" }
         : undefined,
+    ...(byHand ? { containByHand: byHand } : {}),
   };
 }
 

@@ -57,8 +57,31 @@ export interface Finding {
   drill: boolean;
   /** Drill scenario name, when `drill` is true. */
   scenario?: string;
+  /**
+   * The product that reported the finding, for Security Hub findings (ASFF `ProductArn`,
+   * `ProductName`, `CompanyName`). Only `aws` is decided, from the ARN alone: Security Hub
+   * lets an importer write any product and company name on its own findings.
+   */
+  product?: FindingProduct;
   /** The original EventBridge event, kept verbatim. */
   raw: unknown;
+}
+
+/** Who reported a Security Hub finding. */
+export interface FindingProduct {
+  /** ASFF `ProductArn`, when the finding carried one. */
+  arn?: string;
+  /** ASFF `ProductName` as the finding states it (a claim for non-AWS products). */
+  name?: string;
+  /** ASFF `CompanyName` as the finding states it (a claim for non-AWS products). */
+  company?: string;
+  /**
+   * True only when `arn` is one of AWS's own products
+   * (`arn:<partition>:securityhub:<region>::product/aws/<name>`), which only AWS can import
+   * findings for; false for every other product, custom imports (`product/<account>/default`)
+   * included, and when the ARN is missing.
+   */
+  aws: boolean;
 }
 
 /** What intake decided about one incoming event. */
@@ -114,11 +137,28 @@ export interface PlannedAction {
   targets?: string[];
 }
 
+/** A resource the playbook would have acted on, left alone because it is protected. */
+export interface ProtectedResource {
+  /** The instance (or volume) id. */
+  id: string;
+  kind: ResourceKind;
+  /** Why: the tag or the protectedIds entry that protects it. */
+  reason: string;
+  account?: string;
+  region?: string;
+}
+
 export interface Plan {
   playbook: string;
   actions: PlannedAction[];
   /** Why the plan differs from the playbook (protected resource, circuit open…). */
   notes: string[];
+  /**
+   * Resources the playbook's contain-instance would have contained, left alone because they
+   * are protected: the incident stays open as "protected, not contained" and the alerts tell
+   * a person how to contain them by hand. Absent when none.
+   */
+  protected?: ProtectedResource[];
 }
 
 /** The result of one action on one target. */

@@ -150,6 +150,14 @@ export const FindingSchema = z.object({
   resources: z.array(ResourceSchema),
   drill: z.boolean(),
   scenario: z.string().optional(),
+  product: z
+    .object({
+      arn: z.string().optional(),
+      name: z.string().optional(),
+      company: z.string().optional(),
+      aws: z.boolean(),
+    })
+    .optional(),
   raw: z.unknown(),
 });
 

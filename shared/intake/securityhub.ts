@@ -1,7 +1,7 @@
 /**
  * Security Hub (`aws.securityhub`): ASFF findings, imported or sent by a custom action.
  */
-import type { AffectedResource, ResourceKind } from "../domain/types.ts";
+import type { AffectedResource, FindingProduct, ResourceKind } from "../domain/types.ts";
 import { InvalidEventError } from "../errors/index.ts";
 import { type IntakeContext, ignored, type SourceResult } from "./context.ts";
 import { type FindingCore, resource, tagsFrom, title } from "./finding.ts";
@@ -45,6 +45,37 @@ const RESOURCE_KINDS = new Map<string, { kind: ResourceKind; id: (asffId: string
     AwsCloudTrailTrail: { kind: "cloudtrail-trail", id: afterLast("/") },
   }),
 );
+
+/**
+ * AWS's own products: `arn:<partition>:securityhub:<region>::product/aws/<name>`. Only AWS can
+ * import findings under these ARNs; a custom import is `…:product/<account>/default`, and a
+ * partner's product has its own company segment.
+ */
+const AWS_PRODUCT_ARN =
+  /^arn:aws(?:-[a-z]{2,10}){0,2}:securityhub:[a-z]{2,8}(?:-[a-z0-9]{1,16}){1,4}::product\/aws\/[A-Za-z0-9._-]{1,128}$/;
+
+/** True when a ProductArn names one of AWS's own products (see {@link AWS_PRODUCT_ARN}). */
+export function isAwsProductArn(arn: string | undefined): boolean {
+  return arn !== undefined && AWS_PRODUCT_ARN.test(arn);
+}
+
+const MAX_PRODUCT_TEXT = 128;
+
+/** The finding's product: whether it is AWS's own is decided from the ARN alone. */
+function productOf(f: AsffFinding): FindingProduct {
+  const fields = f.ProductFields ?? {};
+  const text = (v: unknown) =>
+    typeof v === "string" ? sanitizeText(v, MAX_PRODUCT_TEXT) || undefined : undefined;
+  const arn = f.ProductArn !== undefined && ID_PATTERNS.arn.test(f.ProductArn) ? f.ProductArn : undefined;
+  const name = text(f.ProductName) ?? text(fields["aws/securityhub/ProductName"]);
+  const company = text(f.CompanyName) ?? text(fields["aws/securityhub/CompanyName"]);
+  return {
+    ...(arn ? { arn } : {}),
+    ...(name ? { name } : {}),
+    ...(company ? { company } : {}),
+    aws: isAwsProductArn(arn),
+  };
+}
 
 function afterLast(separator: string) {
   return (id: string) => id.slice(id.lastIndexOf(separator) + 1);
@@ -112,12 +143,15 @@ function toCandidate(raw: unknown, path: string, envelope: Envelope): Candidate 
       account: f.AwsAccountId,
       region,
       resources,
+      product: productOf(f),
     },
   };
 }
 
 /**
  * Normalises a Security Hub findings event. Every finding in `detail.findings` is read;
+ * the finding keeps its product (`product.aws` is true only for AWS's own products, decided
+ * from `ProductArn`; names are claims shown to people);
  * malformed ones are skipped when at least one other is valid (the event is invalid only
  * when none is). Of the active findings (not SUPPRESSED, RESOLVED, ARCHIVED or PASSED) the
  * most severe is returned, the first one on a tie. Severity comes from `Severity.Label`

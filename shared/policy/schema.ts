@@ -4,7 +4,7 @@
  */
 import * as z from "zod";
 import { FINDING_SOURCES, RESOURCE_KINDS, type Tier } from "../domain/types.ts";
-import { DEFAULT_PROTECTED_TAG } from "../triage/safety.ts";
+import { DEFAULT_PROTECTED_TAG, parseProtectedId } from "../triage/safety.ts";
 import { TIERS, tiersAtLeast } from "../triage/tiers.ts";
 import { DEFAULT_IMPACT_WEIGHTS, ImpactWeightsSchema } from "../triage/weights.ts";
 import { ACTION_NAMES, ACTION_PARAM_SCHEMAS, type ActionName, isActionName } from "./actions.ts";
@@ -158,18 +158,52 @@ export function deepMerge(base: unknown, override: unknown): unknown {
   return out;
 }
 
+/** Text that IAM compares as it is: no whitespace at either end (IAM does not trim). */
+const UntrimmedSchema = z
+  .string()
+  .min(1)
+  .refine((v) => v === v.trim(), {
+    message: "must not start or end with whitespace (IAM compares tags exactly, ignoring only case)",
+  });
+
+/** One `protectedIds` entry: EC2 ids and ARNs must fit their grammar. */
+const ProtectedIdSchema = z
+  .string()
+  .min(1)
+  .superRefine((v, ctx) => {
+    const entry = parseProtectedId(v);
+    if ("error" in entry) ctx.addIssue({ code: "custom", message: entry.error });
+  });
+
 export const SettingsSchema = z
   .strictObject({
     /** Plan and record, but make no change in the account. */
     dryRun: z.boolean().default(false),
     /** Containments per hour after which containment waits for approval (circuit open). */
     maxContainmentsPerHour: z.int().min(0).default(10),
-    /** The tag that marks resources the responder must never touch. */
+    /** Containment of a finding naming more instances than this waits for approval. */
+    maxInstancesPerFinding: z.int().min(0).default(5),
+    /**
+     * The tag that marks resources the responder must never touch, compared as IAM's
+     * `StringEqualsIgnoreCase` does: ignoring case, never trimmed.
+     */
     protectedTag: z
-      .strictObject({ key: z.string().min(1), value: z.string().min(1) })
+      .strictObject({ key: UntrimmedSchema, value: UntrimmedSchema })
       .default(() => ({ ...DEFAULT_PROTECTED_TAG })),
-    /** Resource ids or ARNs the responder must never touch. */
-    protectedIds: z.array(z.string().min(1)).default(() => []),
+    /**
+     * Instance or volume ids or ARNs (or other resources' ids or ARNs) the responder must never
+     * touch, matched however the finding names the resource (see `parseProtectedId`).
+     */
+    protectedIds: z.array(ProtectedIdSchema).default(() => []),
+    securityHub: z
+      .strictObject({
+        /**
+         * Every action but notify of a Security Hub finding from a product that is not AWS's
+         * own (custom imports and partners) waits for a person's approval.
+         */
+        thirdPartyRequiresApproval: z.boolean().default(true),
+      })
+      .prefault({}),
     cleanroom: z
       .strictObject({
         /** Tiers for which a playbook's launch-cleanroom action may run. */

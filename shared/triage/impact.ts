@@ -9,9 +9,10 @@ import type {
   Impact,
   ImpactReason,
   ResourceContext,
+  Tier,
 } from "../domain/types.ts";
-import { tierFor } from "./tiers.ts";
-import type { ImpactWeights, TagRule } from "./weights.ts";
+import { TIERS, tierFor } from "./tiers.ts";
+import type { ImpactWeights, TagRule, TierFloor } from "./weights.ts";
 
 export { TIERS, tierFor, tiersAtLeast } from "./tiers.ts";
 export {
@@ -20,6 +21,8 @@ export {
   ImpactWeightsSchema,
   type TagRule,
   TagRuleSchema,
+  type TierFloor,
+  TierFloorSchema,
   type TierThresholds,
   TierThresholdsSchema,
 } from "./weights.ts";
@@ -48,7 +51,10 @@ interface TagSource {
  * strongest value found on any affected resource or related resource (volumes, network
  * interfaces, Auto Scaling group), or the rule's stated default when no resource carries
  * the tag; and the exposure seen (public IPs, rules open to the world, instance profiles).
- * The sum is rounded and clamped to 0–100. Deterministic: the same input always gives
+ * The sum is rounded and clamped to 0–100. Then the tier floors (`weights.floors`): when a
+ * floor holds for the finding (source, resource kind, severity) and the score gives a lower
+ * tier, a `floor` reason adds the points up to that tier's threshold — tags may raise a tier,
+ * never lower a severe finding below the floor. Deterministic: the same input always gives
  * the same score and the same reasons in the same order.
  */
 export function assessImpact(finding: Finding, contexts: ResourceContext[], weights: ImpactWeights): Impact {
@@ -65,7 +71,12 @@ export function assessImpact(finding: Finding, contexts: ResourceContext[], weig
   reasons.push(...resourceReasons(finding, ordered));
 
   const total = reasons.reduce((sum, r) => sum + r.points, 0);
-  const score = Number.isFinite(total) ? Math.min(100, Math.max(0, Math.round(total))) : 0;
+  let score = Number.isFinite(total) ? Math.min(100, Math.max(0, Math.round(total))) : 0;
+  const floor = floorReason(finding, score, weights);
+  if (floor) {
+    reasons.push(floor);
+    score += floor.points;
+  }
   const primary = ordered[0];
   const impact: Impact = {
     score,
@@ -78,6 +89,40 @@ export function assessImpact(finding: Finding, contexts: ResourceContext[], weig
   if (owner !== undefined) impact.owner = owner;
   if (workQueue !== undefined) impact.workQueue = workQueue;
   return impact;
+}
+
+/** The lowest score of a tier under the given thresholds (0 for `low`), as an integer. */
+function thresholdOf(tier: Tier, tiers: ImpactWeights["tiers"]): number {
+  return tier === "low" ? 0 : Math.ceil(tiers[tier]);
+}
+
+/** The highest tier floor that holds for the finding, if any. */
+function floorFor(finding: Finding, floors: TierFloor[]): { floor: TierFloor; severity: number } | undefined {
+  const severity = Number.isFinite(finding.severity) ? Math.min(10, Math.max(0, finding.severity)) : 0;
+  let best: TierFloor | undefined;
+  for (const floor of floors) {
+    if (!floor.source.includes(finding.source) || severity < floor.minSeverity) continue;
+    if (!finding.resources.some((r) => floor.resourceKind.includes(r.kind))) continue;
+    if (!best || TIERS.indexOf(floor.tier) < TIERS.indexOf(best.tier)) best = floor;
+  }
+  return best ? { floor: best, severity } : undefined;
+}
+
+/** The points that lift `score` to the floor's tier, with the reason; undefined when none are needed. */
+function floorReason(finding: Finding, score: number, weights: ImpactWeights): ImpactReason | undefined {
+  const found = floorFor(finding, weights.floors);
+  if (!found) return undefined;
+  const { floor, severity } = found;
+  const threshold = Math.min(100, thresholdOf(floor.tier, weights.tiers));
+  if (score >= threshold) return undefined;
+  const points = threshold - score;
+  const label = SOURCE_LABELS[finding.source] ?? finding.source;
+  const kinds = floor.resourceKind.filter((k) => finding.resources.some((r) => r.kind === k)).join(", ");
+  return {
+    factor: "floor",
+    points,
+    text: `severity ${severity.toFixed(1)} ≥ ${floor.minSeverity} (${label}, ${kinds}): tier at least ${floor.tier} whatever the tags say: ${formatPoints(points)}`,
+  };
 }
 
 /** Contexts with the primary resource (the finding's first resource) first, others in order. */

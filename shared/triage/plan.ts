@@ -3,7 +3,14 @@
  * rails (protected resources, missing resources, blast-radius circuit, clean-room tiers).
  * Every change the rails make to the playbook is written as a note on the plan.
  */
-import type { Finding, Impact, Plan, PlannedAction, ResourceContext } from "../domain/types.ts";
+import type {
+  Finding,
+  Impact,
+  Plan,
+  PlannedAction,
+  ProtectedResource,
+  ResourceContext,
+} from "../domain/types.ts";
 import type {
   CaptureSnapshotsParams,
   CollectArtifactsParams,
@@ -11,7 +18,7 @@ import type {
 } from "../policy/actions.ts";
 import { selectPlaybook } from "../policy/match.ts";
 import type { Policy } from "../policy/schema.ts";
-import { blastRadius, isProtected } from "./safety.ts";
+import { blastRadius, isProtected, resourceRef } from "./safety.ts";
 
 /** The playbook name on a plan when no playbook of the policy matched. */
 export const NO_PLAYBOOK = "(no matching playbook)";
@@ -32,8 +39,12 @@ export interface ChoosePlanInput {
  * Picks the first playbook whose match holds and applies the safety rails:
  * - a protected instance, or one not found or terminated, is never contained (and never
  *   stopped); contain-instance is dropped when no instance is left, and narrowed to the
- *   remaining ones (`targets`) otherwise;
- * - when the blast-radius circuit is open, contain-instance requires approval;
+ *   remaining ones (`targets`) otherwise; protected instances are listed in `plan.protected`
+ *   (never a quiet skip);
+ * - when the finding names more instances than `settings.maxInstancesPerFinding`, or the
+ *   blast-radius circuit is open, contain-instance requires approval;
+ * - a Security Hub finding from a product that is not AWS's own makes every action but
+ *   notify require approval (`settings.securityHub.thirdPartyRequiresApproval`);
  * - launch-cleanroom is dropped for tiers outside `settings.cleanroom.tiers`;
  * - capture-snapshots and launch-cleanroom are dropped when no disk of the finding exists.
  * With no matching playbook the plan is alert only.
@@ -52,6 +63,7 @@ export function choosePlan(input: ChoosePlanInput): Plan {
   }
 
   const actions: PlannedAction[] = [];
+  const protectedOnes: ProtectedResource[] = [];
   for (const source of playbook.actions) {
     const action: PlannedAction = {
       name: source.name,
@@ -59,8 +71,8 @@ export function choosePlan(input: ChoosePlanInput): Plan {
       requiresApproval: source.requiresApproval,
     };
     if (action.name === "contain-instance") {
-      const kept = applyContainmentRails(action, finding, contexts, policy, containmentsInLastHour, notes);
-      if (!kept) continue;
+      const rails = { finding, contexts, policy, containmentsInLastHour, notes, protectedOnes };
+      if (!applyContainmentRails(action, rails)) continue;
     }
     if (
       (action.name === "capture-snapshots" || action.name === "launch-cleanroom") &&
@@ -77,7 +89,45 @@ export function choosePlan(input: ChoosePlanInput): Plan {
     }
     actions.push(action);
   }
-  return { playbook: playbook.name, actions, notes };
+  applyThirdPartyRail(actions, finding, policy, notes);
+  return {
+    playbook: playbook.name,
+    actions,
+    notes,
+    ...(protectedOnes.length ? { protected: protectedOnes } : {}),
+  };
+}
+
+/** Most characters of a product name (a claim of the importer) quoted in a note. */
+const MAX_PRODUCT_NAME = 64;
+
+/**
+ * A Security Hub finding from a product that is not AWS's own (anyone with
+ * `securityhub:BatchImportFindings` can import one, naming up to 32 resources): every action
+ * but notify waits for a person, when `settings.securityHub.thirdPartyRequiresApproval`.
+ */
+function applyThirdPartyRail(
+  actions: PlannedAction[],
+  finding: Finding,
+  policy: Policy,
+  notes: string[],
+): void {
+  if (finding.source !== "securityhub" || finding.product?.aws === true) return;
+  if (!policy.settings.securityHub.thirdPartyRequiresApproval) return;
+  const held = actions.filter((a) => a.name !== "notify");
+  if (held.length === 0) return;
+  for (const a of held) a.requiresApproval = true;
+  const product = finding.product;
+  const name = product?.name
+    ? `, named ${JSON.stringify(product.name.slice(0, MAX_PRODUCT_NAME))} by its importer`
+    : "";
+  notes.push(
+    `Security Hub finding from a product that is not AWS's own (${product?.arn ?? "no ProductArn"}${name}): ${held
+      .map((a) => a.name)
+      .join(
+        ", ",
+      )} ${held.length === 1 ? "requires" : "require"} approval (settings.securityHub.thirdPartyRequiresApproval)`,
+  );
 }
 
 /** True when some instance or volume of the finding exists (a snapshot source), or nothing was read. */
@@ -90,15 +140,19 @@ function hasDisks(finding: Finding, contexts: ResourceContext[]): boolean {
   });
 }
 
+/** What the containment rails read, and where they write their notes and protected instances. */
+interface RailInput {
+  finding: Finding;
+  contexts: ResourceContext[];
+  policy: Policy;
+  containmentsInLastHour: number;
+  notes: string[];
+  protectedOnes: ProtectedResource[];
+}
+
 /** Narrows contain-instance to the instances it may touch; false when none is left. */
-function applyContainmentRails(
-  action: PlannedAction,
-  finding: Finding,
-  contexts: ResourceContext[],
-  policy: Policy,
-  containmentsInLastHour: number,
-  notes: string[],
-): boolean {
+function applyContainmentRails(action: PlannedAction, rails: RailInput): boolean {
+  const { finding, contexts, policy, containmentsInLastHour, notes, protectedOnes } = rails;
   const stop = (action.params as Partial<ContainInstanceParams>).stopInstance ? " nor stopped" : "";
   const instanceIds = unique(
     [...finding.resources, ...contexts.map((c) => c.resource)]
@@ -117,9 +171,18 @@ function applyContainmentRails(
       notes.push(`${id} was not read from the account: not contained${stop}`);
       continue;
     }
-    const guard = isProtected(ctx, policy.settings);
+    const guard = isProtected(ctx, policy.settings, finding);
+    if (guard.ignoredClaim) notes.push(guard.ignoredClaim);
     if (guard.protected) {
       notes.push(`${guard.reason}: not contained${stop}`);
+      const ref = resourceRef(ctx.resource, finding);
+      protectedOnes.push({
+        id,
+        kind: ctx.resource.kind,
+        reason: guard.reason ?? `${id} is protected`,
+        ...(ref?.account ? { account: ref.account } : {}),
+        ...(ref?.region ? { region: ref.region } : {}),
+      });
       continue;
     }
     if (!ctx.exists) {
@@ -138,6 +201,13 @@ function applyContainmentRails(
   }
   action.targets = targets;
 
+  const cap = policy.settings.maxInstancesPerFinding;
+  if (instanceIds.length > cap) {
+    action.requiresApproval = true;
+    notes.push(
+      `the finding names ${instanceIds.length} instances, more than maxInstancesPerFinding (${cap}): contain-instance requires approval`,
+    );
+  }
   const circuit = blastRadius(containmentsInLastHour, policy.settings.maxContainmentsPerHour);
   if (circuit.open && !action.requiresApproval) {
     action.requiresApproval = true;

@@ -4,6 +4,8 @@
  * may override any part of it (see `shared/policy/schema.ts`).
  */
 import * as z from "zod";
+import { FINDING_SOURCES, RESOURCE_KINDS } from "../domain/types.ts";
+import { TIERS } from "./tiers.ts";
 
 /** How one tag (under any of several spellings of its key) adds to the score. */
 export const TagRuleSchema = z.strictObject({
@@ -84,6 +86,34 @@ function defaultTagRules(): Record<string, TagRule> {
   });
 }
 
+/** A single value or a list, always a list after parsing. */
+function oneOrMany<T extends z.ZodType>(item: T) {
+  return z.preprocess((v) => (Array.isArray(v) ? v : [v]), z.array(item).min(1));
+}
+
+/**
+ * A tier floor: for a finding of one of `source`, naming a resource of one of `resourceKind`,
+ * with severity at least `minSeverity`, the tier is at least `tier` whatever the tags say.
+ * Tags are written by the resource's owner, and possibly by an attacker on the instance: they
+ * may raise a tier, never talk a severe finding below containment.
+ */
+export const TierFloorSchema = z.strictObject({
+  /** Finding source(s) the floor applies to. */
+  source: oneOrMany(z.enum(FINDING_SOURCES)),
+  /** At least one resource of the finding must be of one of these kinds. */
+  resourceKind: oneOrMany(z.enum(RESOURCE_KINDS)),
+  /** Lowest severity (0–10, inclusive) the floor applies to. */
+  minSeverity: z.number().min(0).max(10),
+  /** The lowest tier such a finding may get. */
+  tier: z.enum(TIERS),
+});
+export type TierFloor = z.infer<typeof TierFloorSchema>;
+
+/** The shipped floor: a GuardDuty EC2 instance finding of severity 7 or more is at least medium. */
+const DEFAULT_FLOORS: TierFloor[] = [
+  { source: ["guardduty"], resourceKind: ["ec2-instance"], minSeverity: 7, tier: "medium" },
+];
+
 /** Impact weights. Every field has a default; see {@link DEFAULT_IMPACT_WEIGHTS}. */
 export const ImpactWeightsSchema = z.strictObject({
   /** Points per severity unit: severity 8.0 × 5 = 40. */
@@ -107,10 +137,15 @@ export const ImpactWeightsSchema = z.strictObject({
   /** Tag keys whose value names the work queue or team (case-insensitive). */
   workQueueKeys: z.array(z.string().min(1)).default(() => ["WorkQueue", "Work-Queue", "Team"]),
   tiers: TierThresholdsSchema.default(() => ({ critical: 80, high: 60, medium: 35 })),
+  /**
+   * Tier floors ({@link TierFloorSchema}), all applied: the highest floor that holds wins.
+   * A list replaces the default as a whole; `[]` removes every floor.
+   */
+  floors: z.array(TierFloorSchema).default(() => structuredClone(DEFAULT_FLOORS)),
 });
 export type ImpactWeights = z.infer<typeof ImpactWeightsSchema>;
 
-/** The shipped weights: Environment, DataClassification, Criticality; tiers 80/60/35. */
+/** The shipped weights: Environment, DataClassification, Criticality; tiers 80/60/35; one floor. */
 export const DEFAULT_IMPACT_WEIGHTS: ImpactWeights = deepFreeze(ImpactWeightsSchema.parse({}));
 
 function deepFreeze<T>(value: T): T {

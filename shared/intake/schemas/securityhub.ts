@@ -31,6 +31,11 @@ export const AsffFindingSchema = z.object({
   AwsAccountId: AccountIdSchema,
   GeneratorId: z.string().max(512).optional(),
   ProductArn: z.string().max(2048).optional(),
+  /** Display names; Security Hub lets a custom importer write any value here. */
+  ProductName: FreeTextSchema.optional(),
+  CompanyName: FreeTextSchema.optional(),
+  /** Older findings carry the names here (`aws/securityhub/ProductName`, `…/CompanyName`). */
+  ProductFields: z.record(z.string(), z.unknown()).nullable().optional(),
   Types: z.array(z.string().max(256)).max(50).optional(),
   Title: FreeTextSchema,
   CreatedAt: IsoTimeSchema.optional(),

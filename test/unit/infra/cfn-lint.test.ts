@@ -11,7 +11,7 @@ interface LintFinding {
   Location: { Start: { LineNumber: number } };
 }
 
-const TEMPLATES = ["infra/cleanroom.yaml", "infra/member-account-role.yaml"];
+const TEMPLATES = ["infra/cleanroom.yaml", "infra/member-account-role.yaml", "infra/tag-guard-scp.yaml"];
 const repoRoot = fileURLToPath(new URL("../../../", import.meta.url));
 const installed = !spawnSync("cfn-lint", ["--version"], { stdio: "ignore" }).error;
 

@@ -225,3 +225,66 @@ describe("Security Hub intake", () => {
     expect(err.message).toContain("must be array, got object");
   });
 });
+
+describe("Security Hub intake: the finding's product", () => {
+  const withProduct = (edit: Partial<Asff>) =>
+    imported(
+      withEdit((f) => {
+        delete f.ProductFields;
+        Object.assign(f, edit);
+      }),
+    );
+
+  it.each([
+    ["arn:aws:securityhub:us-east-1::product/aws/guardduty", true],
+    ["arn:aws-us-gov:securityhub:us-gov-west-1::product/aws/inspector", true],
+    ["arn:aws-cn:securityhub:cn-north-1::product/aws/securityhub", true],
+    ["arn:aws:securityhub:us-east-1:111111111111:product/111111111111/default", false],
+    ["arn:aws:securityhub:us-east-1::product/crowdstrike/crowdstrike-falcon", false],
+    ["arn:aws:securityhub:us-east-1:111111111111:product/aws/guardduty", false],
+    ["arn:aws:securityhub:us-east-1::product/aws/guardduty/extra", false],
+    ["arn:aws::securityhub:us-east-1::product/aws/guardduty", false],
+    ["arn:evil:securityhub:us-east-1::product/aws/guardduty", false],
+  ])("reads ProductArn %s as AWS's own: %s", (arn, aws) => {
+    // Act
+    const finding = expectFinding(withProduct({ ProductArn: arn }));
+
+    // Assert
+    expect(finding.product).toEqual({ arn, aws });
+  });
+
+  it("keeps the names a custom importer claims, without believing them", () => {
+    // Arrange
+    const event = withProduct({
+      ProductArn: "arn:aws:securityhub:us-east-1:111111111111:product/111111111111/default",
+      ProductName: "GuardDuty\u202e",
+      CompanyName: "Amazon",
+    });
+
+    // Act
+    const finding = expectFinding(event);
+
+    // Assert
+    expect(finding.product).toEqual({
+      arn: "arn:aws:securityhub:us-east-1:111111111111:product/111111111111/default",
+      name: "GuardDuty",
+      company: "Amazon",
+      aws: false,
+    });
+  });
+
+  it("reads the names from ProductFields of older findings, and says not AWS's own without a ProductArn", () => {
+    // Arrange
+    const event = imported(
+      withEdit((f) => {
+        delete f.ProductArn;
+      }),
+    );
+
+    // Act
+    const finding = expectFinding(event);
+
+    // Assert
+    expect(finding.product).toEqual({ name: "GuardDuty", company: "Amazon", aws: false });
+  });
+});

@@ -20,6 +20,11 @@ export function aFinding(overrides: Partial<Finding> = {}): Finding {
   };
 }
 
+/**
+ * A context as the resolver builds it for a resource it read: `accountTags` are the account's
+ * tags, by default the same as `tags` when the resource exists (give `accountTags` to differ,
+ * and `resource.tags` for what the event carried).
+ */
 export function anInstance(
   overrides: Partial<Omit<ResourceContext, "resource">> & {
     id?: string;
@@ -27,7 +32,7 @@ export function anInstance(
   } = {},
 ): ResourceContext {
   const { id = "i-0abc", resource, ...rest } = overrides;
-  return {
+  const ctx: ResourceContext = {
     resource: { kind: "ec2-instance", id, ...resource },
     exists: true,
     state: "running",
@@ -36,6 +41,8 @@ export function anInstance(
     exposure: { publicIps: [], openIngress: [] },
     ...rest,
   };
+  if (!("accountTags" in overrides) && ctx.exists) ctx.accountTags = { ...ctx.tags };
+  return ctx;
 }
 
 export function anImpact(overrides: Partial<Impact> = {}): Impact {

@@ -9,6 +9,8 @@ import { aFinding, anImpact, anInstance } from "./builders.ts";
 const defaultPolicyPath = fileURLToPath(new URL("../../../policy/default.yaml", import.meta.url));
 const policy = parsePolicy(readFileSync(defaultPolicyPath, "utf8"), "default.yaml");
 
+const AWS_PRODUCT = { arn: "arn:aws:securityhub:eu-west-1::product/aws/guardduty", aws: true };
+
 function policyFrom(yaml: string) {
   return parsePolicy(yaml, "test.yaml");
 }
@@ -125,8 +127,13 @@ describe("choosePlan", () => {
     it.each(cases)(
       "picks $playbook for $source $type at $tier",
       ({ source, type, tier, resources, ...want }) => {
-        // Arrange
-        const finding = aFinding({ source, type, resources });
+        // Arrange: Security Hub findings from AWS's own products (others wait for approval)
+        const finding = aFinding({
+          source,
+          type,
+          resources,
+          ...(source === "securityhub" ? { product: AWS_PRODUCT } : {}),
+        });
         const contexts = resources.map((r) => anInstance({ id: r.id, resource: { kind: r.kind } }));
 
         // Act
@@ -176,26 +183,27 @@ describe("choosePlan", () => {
     // Arrange
     const stopping = policyFrom(`
 version: 1
-settings: { protectedIds: [i-0abc] }
+settings: { protectedIds: [i-0123456789abcdef0] }
 playbooks:
   - name: stop-everything
     actions:
       - name: contain-instance
         params: { stopInstance: true }
 `);
+    const id = "i-0123456789abcdef0";
 
     // Act
     const plan = choosePlan({
-      finding: aFinding(),
+      finding: aFinding({ resources: [{ kind: "ec2-instance", id }] }),
       impact: anImpact(),
-      contexts: [anInstance()],
+      contexts: [anInstance({ id })],
       policy: stopping,
       containmentsInLastHour: 0,
     });
 
     // Assert
     expect(plan.actions).toEqual([]);
-    expect(plan.notes[0]).toBe("i-0abc is protected (listed in protectedIds): not contained nor stopped");
+    expect(plan.notes[0]).toBe(`${id} is protected (listed in protectedIds): not contained nor stopped`);
   });
 
   it("requires approval for containment when the circuit is open", () => {
