@@ -3,4 +3,4 @@
  */
 export * from "./impact.ts";
 export { type ChoosePlanInput, choosePlan, describeAwsCalls, NO_PLAYBOOK } from "./plan.ts";
-export { blastRadius, DEFAULT_PROTECTED_TAG, isProtected, type ProtectionConfig } from "./safety.ts";
+export { DEFAULT_PROTECTED_TAG, isProtected, type ProtectionConfig } from "./safety.ts";

@@ -1,6 +1,6 @@
 /**
  * Chooses the response plan: the first matching playbook of the policy, then the safety
- * rails (protected resources, missing resources, blast-radius circuit, clean-room tiers).
+ * rails (protected resources, missing resources, instances per finding, clean-room tiers).
  * Every change the rails make to the playbook is written as a note on the plan.
  */
 import type {
@@ -18,7 +18,7 @@ import type {
 } from "../policy/actions.ts";
 import { selectPlaybook } from "../policy/match.ts";
 import type { Policy } from "../policy/schema.ts";
-import { blastRadius, isProtected, resourceRef } from "./safety.ts";
+import { isProtected, resourceRef } from "./safety.ts";
 
 /** The playbook name on a plan when no playbook of the policy matched. */
 export const NO_PLAYBOOK = "(no matching playbook)";
@@ -31,8 +31,6 @@ export interface ChoosePlanInput {
   impact: Impact;
   contexts: ResourceContext[];
   policy: Policy;
-  /** Containments recorded in the last hour (for the blast-radius circuit). */
-  containmentsInLastHour: number;
 }
 
 /**
@@ -41,8 +39,9 @@ export interface ChoosePlanInput {
  *   stopped); contain-instance is dropped when no instance is left, and narrowed to the
  *   remaining ones (`targets`) otherwise; protected instances are listed in `plan.protected`
  *   (never a quiet skip);
- * - when the finding names more instances than `settings.maxInstancesPerFinding`, or the
- *   blast-radius circuit is open, contain-instance requires approval;
+ * - when the finding names more instances than `settings.maxInstancesPerFinding`,
+ *   contain-instance requires approval (the hourly cap is applied once its slots are reserved:
+ *   triage/circuit.ts);
  * - a Security Hub finding from a product that is not AWS's own makes every action but
  *   notify require approval (`settings.securityHub.thirdPartyRequiresApproval`);
  * - launch-cleanroom is dropped for tiers outside `settings.cleanroom.tiers`;
@@ -50,7 +49,7 @@ export interface ChoosePlanInput {
  * With no matching playbook the plan is alert only.
  */
 export function choosePlan(input: ChoosePlanInput): Plan {
-  const { finding, impact, contexts, policy, containmentsInLastHour } = input;
+  const { finding, impact, contexts, policy } = input;
   const playbook = selectPlaybook(policy, { finding, impact, contexts });
   const notes: string[] = [];
   if (!playbook) {
@@ -71,7 +70,7 @@ export function choosePlan(input: ChoosePlanInput): Plan {
       requiresApproval: source.requiresApproval,
     };
     if (action.name === "contain-instance") {
-      const rails = { finding, contexts, policy, containmentsInLastHour, notes, protectedOnes };
+      const rails = { finding, contexts, policy, notes, protectedOnes };
       if (!applyContainmentRails(action, rails)) continue;
     }
     if (
@@ -145,14 +144,13 @@ interface RailInput {
   finding: Finding;
   contexts: ResourceContext[];
   policy: Policy;
-  containmentsInLastHour: number;
   notes: string[];
   protectedOnes: ProtectedResource[];
 }
 
 /** Narrows contain-instance to the instances it may touch; false when none is left. */
 function applyContainmentRails(action: PlannedAction, rails: RailInput): boolean {
-  const { finding, contexts, policy, containmentsInLastHour, notes, protectedOnes } = rails;
+  const { finding, contexts, policy, notes, protectedOnes } = rails;
   const stop = (action.params as Partial<ContainInstanceParams>).stopInstance ? " nor stopped" : "";
   const instanceIds = unique(
     [...finding.resources, ...contexts.map((c) => c.resource)]
@@ -207,11 +205,6 @@ function applyContainmentRails(action: PlannedAction, rails: RailInput): boolean
     notes.push(
       `the finding names ${instanceIds.length} instances, more than maxInstancesPerFinding (${cap}): contain-instance requires approval`,
     );
-  }
-  const circuit = blastRadius(containmentsInLastHour, policy.settings.maxContainmentsPerHour);
-  if (circuit.open && !action.requiresApproval) {
-    action.requiresApproval = true;
-    notes.push(`${circuit.reason}: contain-instance requires approval`);
   }
   return true;
 }

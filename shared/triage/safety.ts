@@ -175,20 +175,6 @@ export function isProtected(
   return { protected: false };
 }
 
-/**
- * The blast-radius circuit: open (containment needs a person's approval) once the number
- * of containments in the last hour has reached the cap. A cap of 0 keeps it always open.
- */
-export function blastRadius(containmentsInLastHour: number, cap: number): { open: boolean; reason?: string } {
-  if (containmentsInLastHour >= cap) {
-    return {
-      open: true,
-      reason: `circuit open: ${containmentsInLastHour} containment(s) in the last hour, cap ${cap}`,
-    };
-  }
-  return { open: false };
-}
-
 /** The tag that marks a resource as a target for drills. */
 export const DRILL_TAG = Object.freeze({ key: "incident-responder:drill", value: "true" });
 

@@ -50,7 +50,7 @@ export function decide(
   policy: BaseDeps["policy"],
 ): { impact: Impact; plan: Plan } {
   const impact = assessImpact(finding, contexts, policy.settings.impact);
-  const chosen = choosePlan({ finding, impact, contexts, policy, containmentsInLastHour: 0 });
+  const chosen = choosePlan({ finding, impact, contexts, policy });
   const plan = applyDrillScope(chosen, finding, contexts);
   return { impact, plan };
 }

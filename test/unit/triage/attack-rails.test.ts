@@ -42,7 +42,6 @@ describe("protected instances on the plan", () => {
       impact: anImpact({ tier: "critical" }),
       contexts: [anInstance({ id: ID })],
       policy: listed,
-      containmentsInLastHour: 0,
     });
 
     // Assert
@@ -75,7 +74,6 @@ describe("protected instances on the plan", () => {
       impact: anImpact({ tier: "critical" }),
       contexts: [anInstance({ id: ID })],
       policy: elsewhere,
-      containmentsInLastHour: 0,
     });
 
     // Assert
@@ -94,7 +92,6 @@ describe("protected instances on the plan", () => {
       impact: anImpact({ tier: "critical" }),
       contexts: [ctx],
       policy,
-      containmentsInLastHour: 0,
     });
 
     // Assert
@@ -112,7 +109,6 @@ describe("protected instances on the plan", () => {
       impact: anImpact({ tier: "low" }),
       contexts: [anInstance({ accountTags: { "incident-responder:protected": "TRUE" } })],
       policy,
-      containmentsInLastHour: 0,
     });
 
     // Assert
@@ -136,7 +132,6 @@ describe("maxInstancesPerFinding (default 5)", () => {
       impact: anImpact({ tier: "critical" }),
       contexts,
       policy,
-      containmentsInLastHour: 0,
     });
     const calls = describeAwsCalls(plan, contexts);
 
@@ -170,7 +165,6 @@ describe("maxInstancesPerFinding (default 5)", () => {
       impact: anImpact({ tier: "critical" }),
       contexts,
       policy: capped,
-      containmentsInLastHour: 0,
     });
 
     // Assert
@@ -201,7 +195,6 @@ describe("Security Hub findings from products that are not AWS's own", () => {
       impact: anImpact({ tier: "critical" }),
       contexts: [anInstance()],
       policy: p,
-      containmentsInLastHour: 0,
     });
 
   it("makes every action but notify wait for approval, and says why", () => {

@@ -142,7 +142,6 @@ describe("choosePlan", () => {
           impact: anImpact({ tier }),
           contexts,
           policy,
-          containmentsInLastHour: 0,
         });
 
         // Assert
@@ -163,7 +162,6 @@ describe("choosePlan", () => {
       impact: anImpact({ tier: "critical" }),
       contexts: [ctx],
       policy,
-      containmentsInLastHour: 0,
     });
 
     // Assert
@@ -198,34 +196,11 @@ playbooks:
       impact: anImpact(),
       contexts: [anInstance({ id })],
       policy: stopping,
-      containmentsInLastHour: 0,
     });
 
     // Assert
     expect(plan.actions).toEqual([]);
     expect(plan.notes[0]).toBe(`${id} is protected (listed in protectedIds): not contained nor stopped`);
-  });
-
-  it("requires approval for containment when the circuit is open", () => {
-    // Arrange
-    const input = {
-      finding: aFinding(),
-      impact: anImpact({ tier: "high" as const }),
-      contexts: [anInstance()],
-      policy,
-    };
-
-    // Act
-    const open = choosePlan({ ...input, containmentsInLastHour: 10 });
-    const closed = choosePlan({ ...input, containmentsInLastHour: 9 });
-
-    // Assert
-    expect(open.actions.find((a) => a.name === "contain-instance")?.requiresApproval).toBe(true);
-    expect(open.notes).toEqual([
-      "circuit open: 10 containment(s) in the last hour, cap 10: contain-instance requires approval",
-    ]);
-    expect(closed.actions.find((a) => a.name === "contain-instance")?.requiresApproval).toBe(false);
-    expect(closed.notes).toEqual([]);
   });
 
   it.each([
@@ -241,7 +216,6 @@ playbooks:
       impact: anImpact({ tier: "high" }),
       contexts: [ctx],
       policy,
-      containmentsInLastHour: 0,
     });
 
     // Assert
@@ -256,7 +230,6 @@ playbooks:
       impact: anImpact({ tier: "critical" }),
       contexts: [anInstance({ state: "terminated" })],
       policy,
-      containmentsInLastHour: 0,
     });
 
     // Assert
@@ -285,7 +258,6 @@ playbooks:
       impact: anImpact({ tier: "high" }),
       contexts,
       policy,
-      containmentsInLastHour: 0,
     });
 
     // Assert
@@ -309,7 +281,6 @@ playbooks:
       impact: anImpact({ tier: "high" }),
       contexts: [anInstance()],
       policy: strict,
-      containmentsInLastHour: 0,
     });
 
     // Assert
@@ -335,7 +306,6 @@ playbooks:
       impact: anImpact(),
       contexts: [anInstance()],
       policy: narrow,
-      containmentsInLastHour: 0,
     });
 
     // Assert
@@ -365,14 +335,12 @@ playbooks:
       impact: anImpact(),
       contexts: [prod],
       policy: tagged,
-      containmentsInLastHour: 0,
     });
     const mild = choosePlan({
       finding: aFinding({ severity: 6.9 }),
       impact: anImpact(),
       contexts: [prod],
       policy: tagged,
-      containmentsInLastHour: 0,
     });
 
     // Assert
@@ -390,9 +358,9 @@ playbooks:
     };
 
     // Act
-    const first = choosePlan({ ...input, containmentsInLastHour: 0 });
+    const first = choosePlan({ ...input });
     first.actions[0]!.params.stopInstance = true;
-    const second = choosePlan({ ...input, containmentsInLastHour: 0 });
+    const second = choosePlan({ ...input });
 
     // Assert
     expect(second.actions[0]!.params.stopInstance).toBe(false);
@@ -418,7 +386,6 @@ describe("describeAwsCalls", () => {
       impact: anImpact({ tier: "critical" }),
       contexts: [ctx],
       policy,
-      containmentsInLastHour: 0,
     });
 
     // Act

@@ -1,6 +1,5 @@
 import { describe, expect, it } from "vitest";
 import {
-  blastRadius,
   DEFAULT_PROTECTED_TAG,
   isProtected,
   parseProtectedId,
@@ -222,23 +221,5 @@ describe("protectedIds, however the finding names the resource", () => {
     const parsed = parseProtectedId(entry);
 
     expect("error" in parsed && parsed.error).toMatch(message);
-  });
-});
-
-describe("blastRadius", () => {
-  it.each([
-    { count: 0, cap: 10, open: false },
-    { count: 9, cap: 10, open: false },
-    { count: 10, cap: 10, open: true },
-    { count: 25, cap: 10, open: true },
-    { count: 0, cap: 0, open: true },
-  ])("is open=$open with $count containments and cap $cap", ({ count, cap, open }) => {
-    // Act
-    const result = blastRadius(count, cap);
-
-    // Assert
-    expect(result.open).toBe(open);
-    if (open)
-      expect(result.reason).toBe(`circuit open: ${count} containment(s) in the last hour, cap ${cap}`);
   });
 });

@@ -52,7 +52,7 @@ describe("the tier floor", () => {
     const impact = assessImpact(finding, contexts, strict.settings.impact);
 
     // Act
-    const plan = choosePlan({ finding, impact, contexts, policy: strict, containmentsInLastHour: 0 });
+    const plan = choosePlan({ finding, impact, contexts, policy: strict });
 
     // Assert
     expect(plan.playbook).toBe("guardduty-ec2-medium");
