@@ -41,11 +41,13 @@ export function escapeMarkdown(s: unknown): string {
 }
 
 /**
- * A Markdown code span that cannot be broken out of: backticks inside are replaced, and `|`
- * is escaped (GFM splits table cells on a pipe even inside a code span; in a cell `\|` shows
- * as `|`). Used for ids and names, which have no pipe of their own.
+ * A Markdown code span for an id or a name. Text a code span cannot carry safely — a
+ * backtick (it would close the span), a pipe (GFM splits table cells on it even inside a
+ * span), `<` or `>` (left raw by the span, and by some renderers taken as HTML) — is given
+ * as escaped text instead, unchanged but not in code format.
  */
 export function mdCode(s: unknown): string {
-  const text = clean(s).replaceAll("`", "ˋ").replaceAll("|", "\\|");
-  return text ? `\`${text}\`` : "";
+  const text = clean(s);
+  if (!text) return "";
+  return /[`|<>]/.test(text) ? escapeMarkdown(text) : `\`${text}\``;
 }
