@@ -15,7 +15,7 @@ function hostile(): IncidentRecord {
     { factor: "tag", points: 20, text: `Environment=${EVIL}: +20` },
     { factor: EVIL, points: 1, text: "- looks like a list" },
   ];
-  inc.plan.notes = ["# not a heading", "1. not a list", `> ${EVIL}`];
+  inc.plan.notes = ["# not a heading", "1. not a list", "- not a nested list", `> ${EVIL}`];
   inc.actions.push({ name: "autoscaling:standby", target: "asg|name`x`<i>", status: "ok", detail: EVIL });
   inc.alerts.push({ stage: "opened", at: inc.updatedAt, subject: "[HIGH] i-0abc opened — x|y<b>" });
   inc.approvals = [{ decision: "denied", by: EVIL, at: inc.updatedAt, reason: "$\\phantom{hidden}$" }];
