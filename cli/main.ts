@@ -13,6 +13,8 @@ import { releaseCommand } from "./commands/release.ts";
 import { reportCommand } from "./commands/report.ts";
 import { deadLettersCommand, statusCommand } from "./commands/status.ts";
 import { verifyCommand } from "./commands/verify.ts";
+import { printJson } from "./output.ts";
+import { installTerminalFilter } from "./terminal.ts";
 
 const USAGE = `Usage: responder <command> [options]
 
@@ -71,6 +73,9 @@ function port(value: string | undefined): number | undefined {
 
 /** Runs the command line; returns the exit code. */
 export async function main(argv: string[]): Promise<number> {
+  // Whatever an incident's text holds, the terminal gets no escape sequence the CLI did not write.
+  installTerminalFilter(process.stdout);
+  installTerminalFilter(process.stderr);
   // A local emulator accepts any credentials: do not make people invent some.
   if (process.env.AWS_ENDPOINT_URL && !process.env.AWS_ACCESS_KEY_ID && !process.env.AWS_PROFILE) {
     process.env.AWS_ACCESS_KEY_ID = "testing";
@@ -188,7 +193,7 @@ export async function main(argv: string[]): Promise<number> {
       console.error(`${err.message}\n\n${USAGE}`);
       return 2;
     }
-    if (v.json) process.stdout.write(`${JSON.stringify({ status: "error", error: describeError(err) })}\n`);
+    if (v.json) printJson({ status: "error", error: describeError(err) });
     else console.error(`responder: ${err instanceof ResponderError ? err.message : describeError(err)}`);
     return 1;
   }

@@ -1,6 +1,13 @@
-/** Terminal output helpers: plain text for people, one JSON document for machines. */
+/**
+ * Terminal output helpers: plain text for people, one JSON document for machines. Every
+ * value from an incident is untrusted text: it is cleaned ({@link text}) before it is
+ * coloured, table cells are cleaned again, and the streams themselves are filtered
+ * (`terminal.ts`).
+ */
 import type { ActionResult } from "../shared/domain/types.ts";
 import type { IncidentRecord } from "../shared/incident/model.ts";
+import { sanitizeText, truncate } from "../shared/text/sanitize.ts";
+import { cellSafe, jsonText } from "./terminal.ts";
 
 const tty = process.stdout.isTTY && !process.env.NO_COLOR;
 const paint = (code: number) => (s: string) => (tty ? `\x1b[${code}m${s}\x1b[0m` : s);
@@ -10,10 +17,25 @@ export const red = paint(31);
 export const green = paint(32);
 export const yellow = paint(33);
 
+/**
+ * Untrusted text for the terminal, on one line: no controls or escape sequences, no bidi or
+ * invisible characters, line breaks as spaces; cut at `max` when given. Colour goes on after.
+ */
+export function text(value: unknown, max?: number): string {
+  const clean = sanitizeText(String(value ?? ""));
+  return max === undefined ? clean : truncate(clean, max);
+}
+
 export function statusColour(status: string): string {
-  if (["ok", "verified", "pass", "created"].includes(status)) return green(status);
-  if (["failed", "fail", "partial"].includes(status)) return red(status);
-  return yellow(status);
+  const s = text(status);
+  if (["ok", "verified", "pass", "created"].includes(s)) return green(s);
+  if (["failed", "fail", "partial"].includes(s)) return red(s);
+  return yellow(s);
+}
+
+/** Writes one JSON document (pure ASCII, see `jsonText`) and a newline to stdout. */
+export function printJson(value: unknown, indent?: number): void {
+  process.stdout.write(`${jsonText(value, indent)}\n`);
 }
 
 export const seconds = (ms: number | undefined) => (ms === undefined ? "—" : `${(ms / 1000).toFixed(2)} s`);
@@ -21,18 +43,25 @@ export const seconds = (ms: number | undefined) => (ms === undefined ? "—" : `
 /** Prints to stderr (progress) so that stdout stays clean for --json. */
 export const progress = (line: string) => process.stderr.write(`${line}\n`);
 
+/** Aligned columns. Each cell is kept on one line and cleaned of all but the palette's colours. */
 export function table(rows: string[][]): string {
   // biome-ignore lint/suspicious/noControlCharactersInRegex: removes ANSI colour codes
   const strip = (s: string) => s.replace(/\x1b\[[0-9;]*m/g, "");
-  const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => strip(r[i] ?? "").length))) ?? [];
-  return rows
+  const safe = rows.map((r) => r.map(cellSafe));
+  const widths = safe[0]?.map((_, i) => Math.max(...safe.map((r) => strip(r[i] ?? "").length))) ?? [];
+  return safe
     .map((r) => r.map((c, i) => c + " ".repeat((widths[i] ?? 0) - strip(c).length)).join("  "))
     .join("\n");
 }
 
 export function actionLines(actions: ActionResult[]): string {
   return table(
-    actions.map((a) => [`  ${a.name}`, a.target, statusColour(a.status), dim(a.detail.slice(0, 100))]),
+    actions.map((a) => [
+      `  ${text(a.name)}`,
+      text(a.target),
+      statusColour(a.status),
+      dim(text(a.detail, 100)),
+    ]),
   );
 }
 
@@ -92,20 +121,22 @@ export function incidentJson(incident: IncidentRecord) {
 
 /** A person-readable summary of an incident. */
 export function incidentText(incident: IncidentRecord): string {
+  const f = incident.finding;
+  const impact = incident.impact;
   const lines = [
-    `${bold("Incident")} ${incident.incidentId}${incident.drill ? " (drill)" : ""}${incident.dryRun ? " (dry run)" : ""} — ${incident.status}`,
-    `${bold("Finding")}  ${incident.finding.type} (${incident.finding.source}, severity ${incident.finding.severity}) on ${incident.finding.resources.map((r) => r.id).join(", ")}`,
-    `${bold("Impact")}   ${incident.impact.tier.toUpperCase()} — score ${incident.impact.score}/100; owner ${incident.impact.owner ?? "unknown"}, queue ${incident.impact.workQueue ?? "unknown"}`,
-    ...incident.impact.reasons.map((r) => `           ${dim("·")} ${r.text}`),
-    `${bold("Plan")}     ${incident.plan.playbook}: ${incident.plan.actions.map((a) => a.name + (a.requiresApproval ? " (approval)" : "")).join(", ")}`,
-    ...incident.plan.notes.map((n) => `           ${dim("note:")} ${n}`),
+    `${bold("Incident")} ${text(incident.incidentId)}${incident.drill ? " (drill)" : ""}${incident.dryRun ? " (dry run)" : ""} — ${text(incident.status)}`,
+    `${bold("Finding")}  ${text(f.type)} (${text(f.source)}, severity ${text(f.severity)}) on ${f.resources.map((r) => text(r.id)).join(", ")}`,
+    `${bold("Impact")}   ${text(impact.tier).toUpperCase()} — score ${text(impact.score)}/100; owner ${text(impact.owner ?? "unknown")}, queue ${text(impact.workQueue ?? "unknown")}`,
+    ...impact.reasons.map((r) => `           ${dim("·")} ${text(r.text)}`),
+    `${bold("Plan")}     ${text(incident.plan.playbook)}: ${incident.plan.actions.map((a) => text(a.name) + (a.requiresApproval ? " (approval)" : "")).join(", ")}`,
+    ...incident.plan.notes.map((n) => `           ${dim("note:")} ${text(n)}`),
     bold("Steps"),
     table(
       Object.entries(incident.steps).map(([k, v]) => [
-        `  ${k}`,
+        `  ${text(k)}`,
         statusColour(v.status),
-        dim((v.detail ?? "").slice(0, 110)),
-        v.error ? red(v.error.slice(0, 80)) : "",
+        dim(text(v.detail, 110)),
+        v.error ? red(text(v.error, 80)) : "",
       ]),
     ),
   ];

@@ -14,7 +14,7 @@ import {
   type CleanroomRecord,
 } from "../../shared/workflow/cleanroom.ts";
 import { type Connection, connect } from "../connect.ts";
-import { bold, dim, progress, red, statusColour } from "../output.ts";
+import { bold, dim, printJson, progress, red, statusColour, text } from "../output.ts";
 import { UsageError } from "./ingest.ts";
 
 export type CleanroomAction = "create" | "destroy";
@@ -140,19 +140,15 @@ export async function cleanroomCommand(args: {
       ? {}
       : {
           onProgress: (s) =>
-            progress(
-              `  ${STEP_OF[action]} ${statusColour(s.status)}  ${dim((s.detail ?? "").slice(0, 140))}`,
-            ),
+            progress(`  ${STEP_OF[action]} ${statusColour(s.status)}  ${dim(text(s.detail ?? "", 140))}`),
         }),
   });
   const good = out.ended && (out.step?.status === "ok" || out.step?.status === "skipped");
   if (args.json) {
-    process.stdout.write(
-      `${JSON.stringify({ status: good ? "ok" : out.ended ? "failed" : "timeout", ...out })}\n`,
-    );
+    printJson({ status: good ? "ok" : out.ended ? "failed" : "timeout", ...out });
     return good ? 0 : 1;
   }
-  if (out.note) console.log(dim(out.note));
+  if (out.note) console.log(dim(text(out.note)));
   if (!out.ended) {
     const where = conn.local ? ` Is the responder running (responder local up) on ${conn.aws.endpoint}?` : "";
     console.error(
@@ -161,14 +157,16 @@ export async function cleanroomCommand(args: {
     return 1;
   }
   const s = out.step;
-  console.log(`${bold(STEP_OF[action])} ${statusColour(s?.status ?? "?")}  ${s?.detail ?? ""}`);
-  if (s?.error) console.log(`${red("error")} ${s.error}`);
+  console.log(`${bold(STEP_OF[action])} ${statusColour(s?.status ?? "?")}  ${text(s?.detail ?? "")}`);
+  if (s?.error) console.log(`${red("error")} ${text(s.error)}`);
   const o = out.cleanroom?.outputs ?? {};
   if (action === "create" && s?.status === "ok") {
-    console.log(`${bold("Stack")}     ${out.cleanroom?.stackName ?? ""}`);
-    console.log(`${bold("Connect")}   ${o.SessionManagerCommand ?? "(no SessionManagerCommand output)"}`);
-    console.log(`${bold("Notes")}     ${o.NotesPrefix ?? ""}`);
-    console.log(`${bold("Expires")}   ${out.cleanroom?.expiresAt ?? "?"}`);
+    console.log(`${bold("Stack")}     ${text(out.cleanroom?.stackName ?? "")}`);
+    console.log(
+      `${bold("Connect")}   ${text(o.SessionManagerCommand ?? "(no SessionManagerCommand output)")}`,
+    );
+    console.log(`${bold("Notes")}     ${text(o.NotesPrefix ?? "")}`);
+    console.log(`${bold("Expires")}   ${text(out.cleanroom?.expiresAt ?? "?")}`);
   }
   return good ? 0 : 1;
 }

@@ -15,7 +15,7 @@ import { decide } from "../../shared/workflow/approval.ts";
 import type { Log } from "../../shared/workflow/deps.ts";
 import { notify } from "../../shared/workflow/notify.ts";
 import { type Connection, connect } from "../connect.ts";
-import { green } from "../output.ts";
+import { green, printJson, text } from "../output.ts";
 import { UsageError } from "./ingest.ts";
 
 const stderrLog: Log = {
@@ -73,11 +73,10 @@ export async function decideCommand(args: {
     { incidentId, decision: args.decision, by, ...(args.reason ? { reason: args.reason } : {}) },
     depsOf(conn),
   );
-  if (args.json)
-    process.stdout.write(`${JSON.stringify({ incidentId, decision: args.decision, by, actions })}\n`);
+  if (args.json) printJson({ incidentId, decision: args.decision, by, actions });
   else
     console.log(
-      `${green(args.decision)} by ${by}: ${actions.join(", ")}${args.decision === "approved" ? " — the waiting actions start now (responder status to follow them)" : " — they will not run"}`,
+      `${green(args.decision)} by ${text(by)}: ${actions.map((x) => text(x)).join(", ")}${args.decision === "approved" ? " — the waiting actions start now (responder status to follow them)" : " — they will not run"}`,
     );
   return 0;
 }
@@ -127,7 +126,7 @@ export async function closeCommand(args: {
     summary: `Incident ${detail}. Open for ${formatDuration(Date.now() - Date.parse(closed.createdAt))}; time to contain ${formatDuration(t.figures.timeToContainMs)}, time to evidence ${formatDuration(t.figures.timeToEvidenceMs)}. Steps: ${steps}.`,
     leftToDo: leftInPlace(closed),
   });
-  if (args.json) process.stdout.write(`${JSON.stringify({ incidentId, status: "closed", by })}\n`);
-  else console.log(`${green("closed")} ${incidentId} (${detail})`);
+  if (args.json) printJson({ incidentId, status: "closed", by });
+  else console.log(`${green("closed")} ${incidentId} (${text(detail)})`);
   return 0;
 }

@@ -22,7 +22,7 @@ import type { TimelineEntry } from "../../shared/incident/model.ts";
 import { startLocalSession } from "../../shared/local/session.ts";
 import { DRILL_TAG, isDrillTagged } from "../../shared/triage/safety.ts";
 import { connect } from "../connect.ts";
-import { bold, dim, green, progress, red, seconds, statusColour, table } from "../output.ts";
+import { bold, dim, green, printJson, progress, red, seconds, statusColour, table, text } from "../output.ts";
 import { UsageError } from "./ingest.ts";
 
 export interface DrillArgs {
@@ -48,7 +48,7 @@ type Outcome = DrillOutcome & { calls?: CallStats };
 /** One progress line per timeline entry: `+1.23 s  contain  verified  …`. */
 function entryLine(e: TimelineEntry, ms: number): string {
   const at = `${ms < -5 ? "-" : "+"}${(Math.abs(ms) / 1000).toFixed(2)} s`;
-  return `  ${dim(at.padStart(9))}  ${e.step.padEnd(10)} ${statusColour(e.status)}  ${e.detail.slice(0, 110)}`;
+  return `  ${dim(at.padStart(9))}  ${text(e.step).padEnd(10)} ${statusColour(e.status)}  ${text(e.detail, 110)}`;
 }
 
 function callStats(calls: CallRecord[]): CallStats {
@@ -77,7 +77,7 @@ export async function drillCommand(args: DrillArgs): Promise<number> {
     const demo = await seedDemo(session);
     progress(
       `  demo account: ${Object.values(demo.instances)
-        .map((i) => `${i.name} ${dim(i.instanceId)}`)
+        .map((i) => `${text(i.name)} ${dim(i.instanceId)}`)
         .join(", ")} ${dim(`(${seconds(Date.now() - tSeed)})`)}`,
     );
     const stats = new Map<string, CallStats>();
@@ -86,7 +86,9 @@ export async function drillCommand(args: DrillArgs): Promise<number> {
       onScenario: (s, target) => {
         progress("");
         progress(`${bold(`Scenario ${s.name}`)}: ${s.description}`);
-        progress(dim(`  target ${target.name} (${target.instanceId})${target.copy ? ", a fresh copy" : ""}`));
+        progress(
+          dim(`  target ${text(target.name)} (${target.instanceId})${target.copy ? ", a fresh copy" : ""}`),
+        );
       },
       onEntry: (e, ms) => progress(entryLine(e, ms)),
       around: async (s, run) => {
@@ -153,7 +155,7 @@ export async function remoteDrillCommand(args: DrillArgs): Promise<number> {
   progress(dim(`  ${s.description}`));
   progress(
     dim(
-      `  responder ${conn.local ? `at ${aws.endpoint}` : `stack incident-responder-${args.stage ?? "dev"} in ${aws.region}`}; target ${view.tags.Name ?? args.target} in account ${view.account ?? conn.account}`,
+      `  responder ${conn.local ? `at ${aws.endpoint}` : `stack incident-responder-${args.stage ?? "dev"} in ${aws.region}`}; target ${text(view.tags.Name ?? args.target)} in account ${view.account ?? conn.account}`,
     ),
   );
   const outcome = await runDrill(
@@ -190,58 +192,55 @@ function report(
 ): number {
   const pass = outcomes.length > 0 && outcomes.every((o) => o.pass);
   if (opts.json) {
-    process.stdout.write(
-      `${JSON.stringify(
-        {
-          pass,
-          wallMs: opts.wallMs,
-          where: opts.where,
-          scenarios: outcomes.map((o) => ({
-            scenario: o.scenario,
-            pass: o.pass,
-            incidentId: o.incidentId,
-            target: o.target,
-            settled: o.settled,
-            timeToContainMs: o.timeToContainMs,
-            timeToEvidenceMs: o.timeToEvidenceMs,
-            ...(o.calls ? { awsCalls: o.calls } : {}),
-            impact: o.incident
-              ? {
-                  score: o.incident.impact.score,
-                  tier: o.incident.impact.tier,
-                  reasons: o.incident.impact.reasons.map((r) => r.text),
-                  owner: o.incident.impact.owner,
-                  workQueue: o.incident.impact.workQueue,
-                }
-              : undefined,
-            plan: o.incident
-              ? {
-                  playbook: o.incident.plan.playbook,
-                  actions: o.incident.plan.actions.map((a) => a.name),
-                  notes: o.incident.plan.notes,
-                }
-              : undefined,
-            steps: o.incident
-              ? Object.fromEntries(
-                  Object.entries(o.incident.steps).map(([k, v]) => [
-                    k,
-                    { status: v.status, detail: v.detail, error: v.error },
-                  ]),
-                )
-              : undefined,
-            actions: o.incident?.actions.map((a) => ({
-              name: a.name,
-              target: a.target,
-              status: a.status,
-              detail: a.detail,
-            })),
-            alerts: o.alerts.map((a) => ({ stage: a.stage, subject: a.subject, attributes: a.attributes })),
-            checks: o.checks,
+    printJson(
+      {
+        pass,
+        wallMs: opts.wallMs,
+        where: opts.where,
+        scenarios: outcomes.map((o) => ({
+          scenario: o.scenario,
+          pass: o.pass,
+          incidentId: o.incidentId,
+          target: o.target,
+          settled: o.settled,
+          timeToContainMs: o.timeToContainMs,
+          timeToEvidenceMs: o.timeToEvidenceMs,
+          ...(o.calls ? { awsCalls: o.calls } : {}),
+          impact: o.incident
+            ? {
+                score: o.incident.impact.score,
+                tier: o.incident.impact.tier,
+                reasons: o.incident.impact.reasons.map((r) => r.text),
+                owner: o.incident.impact.owner,
+                workQueue: o.incident.impact.workQueue,
+              }
+            : undefined,
+          plan: o.incident
+            ? {
+                playbook: o.incident.plan.playbook,
+                actions: o.incident.plan.actions.map((a) => a.name),
+                notes: o.incident.plan.notes,
+              }
+            : undefined,
+          steps: o.incident
+            ? Object.fromEntries(
+                Object.entries(o.incident.steps).map(([k, v]) => [
+                  k,
+                  { status: v.status, detail: v.detail, error: v.error },
+                ]),
+              )
+            : undefined,
+          actions: o.incident?.actions.map((a) => ({
+            name: a.name,
+            target: a.target,
+            status: a.status,
+            detail: a.detail,
           })),
-        },
-        null,
-        2,
-      )}\n`,
+          alerts: o.alerts.map((a) => ({ stage: a.stage, subject: a.subject, attributes: a.attributes })),
+          checks: o.checks,
+        })),
+      },
+      2,
     );
     return pass ? 0 : 1;
   }
@@ -275,8 +274,8 @@ function printTable(outcomes: Outcome[]): void {
         o.scenario,
         o.pass ? green("pass") : red("FAIL"),
         o.incidentId ?? "—",
-        o.incident?.impact.tier ?? "—",
-        o.incident?.plan.playbook ?? "—",
+        text(o.incident?.impact.tier ?? "—"),
+        text(o.incident?.plan.playbook ?? "—"),
         o.timeToContainMs !== undefined
           ? seconds(o.timeToContainMs)
           : (o.incident?.steps.contain?.status ?? "—"),
@@ -296,7 +295,7 @@ function printTable(outcomes: Outcome[]): void {
     for (const o of failing)
       for (const c of o.checks.filter((x) => !x.pass))
         console.log(
-          `  ${o.scenario.padEnd(20)} ${red("FAIL")}  ${c.expectation} ${dim(`— ${c.detail.slice(0, 160)}`)}`,
+          `  ${o.scenario.padEnd(20)} ${red("FAIL")}  ${text(c.expectation)} ${dim(`— ${text(c.detail, 160)}`)}`,
         );
   }
 }
@@ -305,13 +304,17 @@ function printSummary(o: Outcome): void {
   const inc = o.incident;
   console.log("");
   console.log(bold(`Summary — ${o.scenario}`));
-  console.log(`  incident         ${o.incidentId ?? "none"}${inc ? ` (${inc.status})` : ""}`);
+  console.log(`  incident         ${o.incidentId ?? "none"}${inc ? ` (${text(inc.status)})` : ""}`);
   if (inc) {
-    console.log(`  impact           ${inc.impact.tier.toUpperCase()} (score ${inc.impact.score}/100)`);
-    for (const r of inc.impact.reasons) console.log(`                   ${dim("·")} ${r.text}`);
-    console.log(`  owner / queue    ${inc.impact.owner ?? "unknown"} / ${inc.impact.workQueue ?? "unknown"}`);
-    console.log(`  plan             ${inc.plan.playbook}: ${inc.plan.actions.map((a) => a.name).join(", ")}`);
-    for (const n of inc.plan.notes) console.log(`  note             ${n}`);
+    console.log(`  impact           ${text(inc.impact.tier).toUpperCase()} (score ${inc.impact.score}/100)`);
+    for (const r of inc.impact.reasons) console.log(`                   ${dim("·")} ${text(r.text)}`);
+    console.log(
+      `  owner / queue    ${text(inc.impact.owner ?? "unknown")} / ${text(inc.impact.workQueue ?? "unknown")}`,
+    );
+    console.log(
+      `  plan             ${text(inc.plan.playbook)}: ${inc.plan.actions.map((a) => text(a.name)).join(", ")}`,
+    );
+    for (const n of inc.plan.notes) console.log(`  note             ${text(n)}`);
   }
   console.log(
     `  time to contain  ${seconds(o.timeToContainMs)} ${dim("(event on the bus → containment verified)")}`,
@@ -325,20 +328,22 @@ function printSummary(o: Outcome): void {
     console.log(
       table(
         inc.actions.map((a) => [
-          `    ${a.name}`,
-          a.target,
+          `    ${text(a.name)}`,
+          text(a.target),
           statusColour(a.status),
-          dim(a.detail.slice(0, 90)),
+          dim(text(a.detail, 90)),
         ]),
       ),
     );
   }
   console.log(bold("  alerts received by a subscriber on the topic"));
-  for (const a of o.alerts) console.log(`    ${a.stage.padEnd(20)} ${a.subject}`);
+  for (const a of o.alerts) console.log(`    ${text(a.stage).padEnd(20)} ${text(a.subject)}`);
   if (!o.alerts.length) console.log("    (none)");
   console.log(bold("  scorecard"));
   for (const c of o.checks)
-    console.log(`    ${c.pass ? green("pass") : red("FAIL")}  ${c.expectation} ${dim(`— ${c.detail}`)}`);
+    console.log(
+      `    ${c.pass ? green("pass") : red("FAIL")}  ${text(c.expectation)} ${dim(`— ${text(c.detail)}`)}`,
+    );
   console.log(
     `    ${o.pass ? green("PASS") : red("FAIL")}  ${o.checks.filter((c) => c.pass).length} of ${o.checks.length} expectations met`,
   );

@@ -10,7 +10,7 @@ import { waitForIncidentOf, waitForSettled } from "../../shared/drill/watch.ts";
 import { InvalidEventError } from "../../shared/errors/index.ts";
 import { normalizeEvent } from "../../shared/intake/index.ts";
 import { connect } from "../connect.ts";
-import { incidentJson, incidentText, progress, statusColour } from "../output.ts";
+import { incidentJson, incidentText, printJson, progress, statusColour, text } from "../output.ts";
 
 export class UsageError extends Error {}
 
@@ -57,8 +57,8 @@ export async function readAndNormalize(
 
 /** Prints that an event is ignored on purpose, with the reason. */
 export function reportIgnored(json: boolean, reason: string): number {
-  if (json) process.stdout.write(`${JSON.stringify({ status: "ignored", reason })}\n`);
-  else console.log(`ignored: ${reason}`);
+  if (json) printJson({ status: "ignored", reason });
+  else console.log(`ignored: ${text(reason)}`);
   return 0;
 }
 
@@ -79,7 +79,7 @@ export async function ingestCommand(args: {
   const f = intake.finding;
   if (!args.json)
     progress(
-      `event sent: ${f.source} ${f.type} on ${f.resources.map((r) => r.id).join(", ")}; waiting for the incident…`,
+      `event sent: ${text(f.source)} ${text(f.type)} on ${f.resources.map((r) => text(r.id)).join(", ")}; waiting for the incident…`,
     );
   const timeoutMs = args.timeoutSeconds * 1000;
   const incidentId = await waitForIncidentOf(
@@ -88,7 +88,7 @@ export async function ingestCommand(args: {
   );
   if (!incidentId) {
     const msg = `no incident after ${args.timeoutSeconds} s: is the responder running (responder local up) on ${conn.aws.endpoint ?? conn.aws.region}?`;
-    if (args.json) process.stdout.write(`${JSON.stringify({ status: "timeout", error: msg })}\n`);
+    if (args.json) printJson({ status: "timeout", error: msg });
     else console.error(msg);
     return 1;
   }
@@ -98,21 +98,21 @@ export async function ingestCommand(args: {
       ? {}
       : {
           onEntry: (t) =>
-            progress(`  ${t.step.padEnd(10)} ${statusColour(t.status)}  ${t.detail.slice(0, 110)}`),
+            progress(`  ${text(t.step).padEnd(10)} ${statusColour(t.status)}  ${text(t.detail, 110)}`),
         }),
   });
   // Alerts of the last stage are published right after the step ends: give them a moment.
   await new Promise((r) => setTimeout(r, 300));
   const final = await conn.store.get(incident.incidentId);
   const failed = Object.values(final.steps).some((s) => s.status === "failed");
-  if (args.json) process.stdout.write(`${JSON.stringify({ ...incidentJson(final), settled })}\n`);
+  if (args.json) printJson({ ...incidentJson(final), settled });
   else console.log(incidentText(final));
   return settled && !failed ? 0 : 1;
 }
 
 function invalid(json: boolean, err: InvalidEventError): number {
-  if (json)
-    process.stdout.write(`${JSON.stringify({ status: "invalid", error: err.message, path: err.path })}\n`);
-  else console.error(`invalid event: ${err.message}\nNothing was sent; nothing changed in the account.`);
+  if (json) printJson({ status: "invalid", error: err.message, path: err.path });
+  else
+    console.error(`invalid event: ${text(err.message)}\nNothing was sent; nothing changed in the account.`);
   return 2;
 }

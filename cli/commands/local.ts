@@ -5,7 +5,7 @@
 import { ec2Client, iamClient } from "../../shared/aws/clients.ts";
 import { seedDemoAccount } from "../../shared/local/demo.ts";
 import { startLocalSession } from "../../shared/local/session.ts";
-import { dim, progress } from "../output.ts";
+import { dim, printJson, progress } from "../output.ts";
 
 export async function localUpCommand(args: { port?: number; json: boolean; demo: boolean }): Promise<number> {
   process.env.POWERTOOLS_LOG_LEVEL ??= "SILENT";
@@ -40,7 +40,7 @@ export async function localUpCommand(args: { port?: number; json: boolean; demo:
         }
       : {}),
   };
-  process.stdout.write(`${JSON.stringify(ready)}\n`);
+  printJson(ready);
   if (!args.json) {
     progress(`Local responder ready at ${ready.endpoint}. In another shell:`);
     progress(`  export AWS_ENDPOINT_URL=${ready.endpoint} AWS_REGION=${ready.region}`);

@@ -11,7 +11,7 @@ import { loadPolicy } from "../../shared/policy/index.ts";
 import { resolveContexts } from "../../shared/resolve/context.ts";
 import { describeAwsCalls } from "../../shared/triage/index.ts";
 import { decide } from "../../shared/workflow/triage.ts";
-import { bold, dim, progress } from "../output.ts";
+import { bold, dim, printJson, progress, text } from "../output.ts";
 import { readAndNormalize, reportIgnored } from "./ingest.ts";
 
 export async function planCommand(args: {
@@ -47,22 +47,28 @@ export async function planCommand(args: {
   const { impact, plan } = decide(finding, contexts, policy);
   const calls = describeAwsCalls(plan, contexts);
   if (args.json) {
-    process.stdout.write(
-      `${JSON.stringify({ status: "planned", dryRun: true, finding: { ...finding, raw: undefined }, resources: readNote, impact, plan, calls })}\n`,
-    );
+    printJson({
+      status: "planned",
+      dryRun: true,
+      finding: { ...finding, raw: undefined },
+      resources: readNote,
+      impact,
+      plan,
+      calls,
+    });
     return 0;
   }
-  progress(dim(`resources ${readNote}`));
+  progress(dim(`resources ${text(readNote)}`));
   console.log(
-    `${bold("Finding")}  ${finding.source} ${finding.type} (severity ${finding.severity}) on ${finding.resources.map((r) => `${r.kind} ${r.id}`).join(", ")}`,
+    `${bold("Finding")}  ${text(finding.source)} ${text(finding.type)} (severity ${finding.severity}) on ${finding.resources.map((r) => `${r.kind} ${text(r.id)}`).join(", ")}`,
   );
   console.log(`${bold("Impact")}   ${impact.tier.toUpperCase()} — ${impact.score}/100`);
-  for (const r of impact.reasons) console.log(`           · ${r.text}`);
-  console.log(`${bold("Playbook")} ${plan.playbook}`);
-  for (const n of plan.notes) console.log(`           note: ${n}`);
+  for (const r of impact.reasons) console.log(`           · ${text(r.text)}`);
+  console.log(`${bold("Playbook")} ${text(plan.playbook)}`);
+  for (const n of plan.notes) console.log(`           note: ${text(n)}`);
   for (const c of calls) {
     console.log(`${bold(c.action)}`);
-    for (const call of c.calls) console.log(`   ${call}`);
+    for (const call of c.calls) console.log(`   ${text(call)}`);
   }
   console.log(dim("Dry run: nothing was changed."));
   return 0;

@@ -7,7 +7,7 @@ import { autoScalingClient, ec2Client, elbv2Client } from "../../shared/aws/clie
 import { describeError } from "../../shared/errors/index.ts";
 import { releaseIncident } from "../../shared/workflow/release.ts";
 import { connect } from "../connect.ts";
-import { bold, dim, green, red, statusColour, table } from "../output.ts";
+import { bold, dim, green, printJson, red, statusColour, table, text } from "../output.ts";
 import { callerIdentity, checkId, depsOf } from "./decide.ts";
 
 export async function releaseCommand(args: {
@@ -41,27 +41,31 @@ export async function releaseCommand(args: {
       },
     );
   } catch (err) {
-    if (args.json)
-      process.stdout.write(`${JSON.stringify({ status: "refused", error: describeError(err) })}\n`);
-    else console.error(red(`release refused: ${describeError(err)}`));
+    if (args.json) printJson({ status: "refused", error: describeError(err) });
+    else console.error(red(`release refused: ${text(describeError(err))}`));
     return 1;
   }
   const ok = outcomes.every((o) => ["released", "terminated", "dry-run"].includes(o.status));
   if (args.json) {
-    process.stdout.write(`${JSON.stringify({ incidentId, ok, outcomes })}\n`);
+    printJson({ incidentId, ok, outcomes });
     return ok ? 0 : 1;
   }
   for (const o of outcomes) {
     console.log(
       `${bold(o.instanceId)} ${statusColour(o.status)} ${dim(`(${o.rounds} rounds, ${o.calls} calls)`)}`,
     );
-    for (const d of o.differences) console.log(`  changed since isolation: ${d}`);
+    for (const d of o.differences) console.log(`  changed since isolation: ${text(d)}`);
     console.log(
       table(
-        o.steps.map((s) => [`  ${s.name}`, s.target, statusColour(s.status), dim(s.detail.slice(0, 90))]),
+        o.steps.map((s) => [
+          `  ${text(s.name)}`,
+          text(s.target),
+          statusColour(s.status),
+          dim(text(s.detail, 90)),
+        ]),
       ),
     );
-    for (const open of o.verification.open) console.log(red(`  not restored: ${open}`));
+    for (const open of o.verification.open) console.log(red(`  not restored: ${text(open)}`));
   }
   console.log(
     ok ? green("Released.") : red("Not (fully) released: see above; --force releases a changed instance."),

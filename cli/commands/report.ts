@@ -11,7 +11,7 @@ import { readManifest } from "../../shared/evidence/manifest.ts";
 import { INCIDENT_ID_PATTERN } from "../../shared/incident/model.ts";
 import { type ReportInput, renderHtml, renderMarkdown } from "../../shared/report/index.ts";
 import { connect } from "../connect.ts";
-import { progress } from "../output.ts";
+import { printJson, progress, text } from "../output.ts";
 import { UsageError } from "./ingest.ts";
 
 export async function reportCommand(args: {
@@ -48,10 +48,9 @@ export async function reportCommand(args: {
   const html = join(dir, `${incident.incidentId}.html`);
   writeFileSync(md, renderMarkdown(input));
   writeFileSync(html, renderHtml(input));
-  if (args.json)
-    process.stdout.write(`${JSON.stringify({ incidentId: incident.incidentId, markdown: md, html })}\n`);
+  if (args.json) printJson({ incidentId: incident.incidentId, markdown: md, html });
   else {
-    progress(`manifest: ${input.manifestStatus ?? "not written"}`);
+    progress(`manifest: ${text(input.manifestStatus ?? "not written")}`);
     console.log(md);
     console.log(html);
   }

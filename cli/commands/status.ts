@@ -3,7 +3,17 @@ import { INCIDENT_ID_PATTERN, type IncidentRecord } from "../../shared/incident/
 import { cleanroomFacts, formatBytes } from "../../shared/report/input.ts";
 import { buildTimeline, formatDuration, formatOffset } from "../../shared/report/timeline.ts";
 import { connect } from "../connect.ts";
-import { bold, dim, incidentJson, incidentText, red, statusColour, table } from "../output.ts";
+import {
+  bold,
+  dim,
+  incidentJson,
+  incidentText,
+  printJson,
+  red,
+  statusColour,
+  table,
+  text,
+} from "../output.ts";
 import { UsageError } from "./ingest.ts";
 
 /** Everything `responder status <id> --json` says about one incident. */
@@ -57,7 +67,13 @@ function printIncident(incident: IncidentRecord): void {
     console.log(bold("Findings"));
     console.log(
       table(
-        incident.findings.map((f) => [`  ${f.time}`, f.source, f.type, `severity ${f.severity}`, dim(f.id)]),
+        incident.findings.map((f) => [
+          `  ${text(f.time)}`,
+          text(f.source),
+          text(f.type),
+          `severity ${text(f.severity)}`,
+          dim(text(f.id)),
+        ]),
       ),
     );
   }
@@ -66,10 +82,10 @@ function printIncident(incident: IncidentRecord): void {
     console.log(
       table(
         incident.approvals.map((a) => [
-          `  ${a.at}`,
-          statusColour(a.decision === "approved" ? "ok" : "failed").replace(/ok|failed/, a.decision),
-          a.by,
-          a.reason ?? "",
+          `  ${text(a.at)}`,
+          statusColour(a.decision === "approved" ? "ok" : "failed").replace(/ok|failed/, text(a.decision)),
+          text(a.by),
+          text(a.reason ?? ""),
         ]),
       ),
     );
@@ -85,41 +101,52 @@ function printIncident(incident: IncidentRecord): void {
         formatOffset(p.end, t.origin),
         formatDuration(p.durationMs),
         String(p.attempts ?? ""),
-        `${p.detail ?? ""}${p.error ? ` ${red(`error: ${p.error}`)}` : ""}`,
+        `${text(p.detail ?? "")}${p.error ? ` ${red(`error: ${text(p.error)}`)}` : ""}`,
       ]),
     ]),
   );
   console.log(bold("Evidence"));
   console.log(
-    `  manifest ${incident.evidence?.manifestKey ?? "not written"}${incident.evidence?.manifestSha256 ? dim(` sha256 ${incident.evidence.manifestSha256}`) : ""}`,
+    `  manifest ${text(incident.evidence?.manifestKey ?? "not written")}${incident.evidence?.manifestSha256 ? dim(` sha256 ${text(incident.evidence.manifestSha256)}`) : ""}`,
   );
   const artifacts = incident.evidence?.artifacts ?? [];
   if (artifacts.length)
     console.log(
-      table(artifacts.map((a) => [`  ${a.name}`, formatBytes(a.size), dim(a.sha256), a.storageClass ?? ""])),
+      table(
+        artifacts.map((a) => [
+          `  ${text(a.name)}`,
+          formatBytes(a.size),
+          dim(text(a.sha256)),
+          text(a.storageClass ?? ""),
+        ]),
+      ),
     );
   const snaps = incident.evidence?.snapshots ?? [];
   if (snaps.length)
     console.log(
       table(
         snaps.map((s) => [
-          `  ${s.snapshotId}`,
-          s.volumeId,
-          s.deviceName ?? "",
-          statusColour(s.state === "completed" ? "ok" : s.state).replace("ok", s.state),
+          `  ${text(s.snapshotId)}`,
+          text(s.volumeId),
+          text(s.deviceName ?? ""),
+          statusColour(s.state === "completed" ? "ok" : s.state).replace("ok", text(s.state)),
         ]),
       ),
     );
   const room = cleanroomFacts(incident);
   if (room.length || incident.steps.cleanroom) {
     console.log(bold("Clean room"));
-    console.log(table(room.map(([k, v]) => [`  ${k}`, v])));
+    console.log(table(room.map(([k, v]) => [`  ${text(k)}`, text(v)])));
   }
   console.log(bold("Alerts sent"));
   console.log(
     incident.alerts.length
       ? table(
-          incident.alerts.map((a) => [`  ${formatOffset(Date.parse(a.at), t.origin)}`, a.stage, a.subject]),
+          incident.alerts.map((a) => [
+            `  ${formatOffset(Date.parse(a.at), t.origin)}`,
+            text(a.stage),
+            text(a.subject),
+          ]),
         )
       : "  (none)",
   );
@@ -127,11 +154,11 @@ function printIncident(incident: IncidentRecord): void {
   console.log(
     table(
       incident.timeline.map((e) => [
-        `  ${e.at}`,
+        `  ${text(e.at)}`,
         dim(formatOffset(Date.parse(e.at), t.origin)),
-        e.step,
+        text(e.step),
         statusColour(e.status),
-        `${e.detail}${e.durationMs !== undefined ? dim(` (${formatDuration(e.durationMs)})`) : ""}${e.error ? ` ${red(e.error)}` : ""}`,
+        `${text(e.detail)}${e.durationMs !== undefined ? dim(` (${formatDuration(e.durationMs)})`) : ""}${e.error ? ` ${red(text(e.error))}` : ""}`,
       ]),
     ),
   );
@@ -148,7 +175,7 @@ export async function statusCommand(args: {
   if (args.incidentId) {
     const incident = await conn.store.get(args.incidentId);
     if (args.json) {
-      process.stdout.write(`${JSON.stringify(statusJson(incident))}\n`);
+      printJson(statusJson(incident));
       return 0;
     }
     printIncident(incident);
@@ -156,7 +183,7 @@ export async function statusCommand(args: {
   }
   const open = await conn.store.listOpen();
   if (args.json) {
-    process.stdout.write(`${JSON.stringify(open.map(incidentJson))}\n`);
+    printJson(open.map(incidentJson));
     return 0;
   }
   if (!open.length) {
@@ -181,14 +208,14 @@ export async function statusCommand(args: {
         "alerts",
       ].map(bold),
       ...open.map((i) => [
-        `${i.incidentId}${i.drill ? dim(" drill") : ""}`,
-        i.createdAt.slice(0, 19).replace("T", " "),
+        `${text(i.incidentId)}${i.drill ? dim(" drill") : ""}`,
+        text(i.createdAt.slice(0, 19).replace("T", " ")),
         formatDuration(now - Date.parse(i.createdAt)),
-        `${i.impact.tier} ${dim(String(i.impact.score))}`,
-        i.finding.type.slice(0, 48),
-        i.finding.resources[0]?.id ?? "",
-        (i.impact.tags.Name ?? i.impact.owner ?? "").slice(0, 30),
-        i.impact.workQueue ?? "—",
+        `${text(i.impact.tier)} ${dim(text(i.impact.score))}`,
+        text(i.finding.type, 48),
+        text(i.finding.resources[0]?.id ?? ""),
+        text(i.impact.tags.Name ?? i.impact.owner ?? "", 30),
+        text(i.impact.workQueue ?? "—"),
         statusColour(i.steps.contain?.status ?? "—"),
         statusColour(
           i.steps.manifest?.status ?? i.steps.snapshots?.status ?? i.steps.artifacts?.status ?? "—",
@@ -208,7 +235,7 @@ export async function deadLettersCommand(args: { json: boolean; stage?: string }
   const conn = await connect(args.stage);
   const letters = await conn.store.listDeadLetters(100);
   if (args.json) {
-    process.stdout.write(`${JSON.stringify(letters)}\n`);
+    printJson(letters);
     return 0;
   }
   if (!letters.length) {
@@ -218,7 +245,12 @@ export async function deadLettersCommand(args: { json: boolean; stage?: string }
   console.log(
     table([
       ["at", "source", "detail-type", "error"].map(bold),
-      ...letters.map((l) => [l.at, l.source ?? "?", l.detailType ?? "?", l.error.slice(0, 100)]),
+      ...letters.map((l) => [
+        text(l.at),
+        text(l.source ?? "?"),
+        text(l.detailType ?? "?"),
+        text(l.error, 100),
+      ]),
     ]),
   );
   return 0;

@@ -7,7 +7,7 @@ import { s3Client } from "../../shared/aws/clients.ts";
 import { verifyIncident } from "../../shared/evidence/verify.ts";
 import { INCIDENT_ID_PATTERN } from "../../shared/incident/model.ts";
 import { connect } from "../connect.ts";
-import { bold, dim, green, red, statusColour, table } from "../output.ts";
+import { bold, dim, green, printJson, red, statusColour, table, text } from "../output.ts";
 import { UsageError } from "./ingest.ts";
 
 export async function verifyCommand(args: {
@@ -28,7 +28,7 @@ export async function verifyCommand(args: {
     restore: args.restore,
   });
   if (args.json) {
-    process.stdout.write(`${JSON.stringify(report)}\n`);
+    printJson(report);
     return report.ok ? 0 : 1;
   }
   console.log(
@@ -37,16 +37,16 @@ export async function verifyCommand(args: {
   if (report.manifest) {
     console.log(
       dim(
-        `manifest ${report.manifest.key} sha256 ${report.manifest.manifestSha256 ?? "?"}: ${report.manifest.artifacts} artifacts, ${report.manifest.snapshots} snapshots`,
+        `manifest ${text(report.manifest.key)} sha256 ${text(report.manifest.manifestSha256 ?? "?")}: ${report.manifest.artifacts} artifacts, ${report.manifest.snapshots} snapshots`,
       ),
     );
   }
   console.log(
     table(
-      report.items.map((i) => [`  ${i.name}`, statusColour(i.status), dim((i.detail ?? "").slice(0, 100))]),
+      report.items.map((i) => [`  ${text(i.name)}`, statusColour(i.status), dim(text(i.detail ?? "", 100))]),
     ),
   );
-  for (const w of report.warnings) console.log(`  warning: ${w}`);
+  for (const w of report.warnings) console.log(`  warning: ${text(w)}`);
   console.log(
     report.ok
       ? green("Verified: every artifact matches its manifest hash.")

@@ -7,6 +7,7 @@
  */
 import type { ActionResult } from "../domain/types.ts";
 import type { IncidentRecord } from "../incident/model.ts";
+import { sanitizeText } from "../text/sanitize.ts";
 import { PROTECTED_WORD, protectedJson, protectedLines, protectedStageWord } from "./by-hand.ts";
 
 export type AlertStage =
@@ -103,29 +104,27 @@ const MAX_ATTRIBUTE_VALUE = 256;
 const MAX_DETAIL = 400;
 const MAX_LIST = 60;
 
-// Bidirectional overrides and isolates, zero-width space, word joiner and BOM: characters
-// that can make a subject read differently from what it says. ZWJ/ZWNJ stay (emoji, scripts).
-const INVISIBLE = /[\u061C\u200B\u200E\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]/g;
-// biome-ignore lint/suspicious/noControlCharactersInRegex: removes control characters on purpose
-const CONTROL = /[\u0000-\u001F\u007F-\u009F\u2028\u2029]/g;
-// biome-ignore lint/suspicious/noControlCharactersInRegex: keeps tab and newline in bodies
-const CONTROL_BUT_NEWLINE = /[\u0000-\u0008\u000B-\u001F\u007F-\u009F]/g;
-
-/** One line of untrusted text for a subject: NFC, no controls, no invisible characters, single spaces. */
+/**
+ * One line of untrusted text for a subject: NFC, then the shared sanitiser (no controls,
+ * no bidi or invisible characters, line breaks and tabs as single spaces, trimmed). ZWJ and
+ * ZWNJ stay between two visible characters, so that names in Persian or Hindi and emoji such
+ * as 👩‍💻 read as written; they cannot reorder or break a line.
+ */
 export function subjectSafe(s: string): string {
-  return s.normalize("NFC").replace(INVISIBLE, "").replace(CONTROL, " ").replace(/\s+/g, " ").trim();
+  return sanitizeText(s.normalize("NFC"));
 }
 
-/** Untrusted text for a body: controls removed (newlines kept), length capped. */
+/**
+ * Untrusted text for a body or the JSON form: on one line like a subject, and capped. Every
+ * interpolated field goes through it, so that no tag, title or error can start a line of
+ * its own ("Contain: NOT NEEDED", "Run: curl … | sh").
+ */
 function bodySafe(s: string, max = MAX_DETAIL): string {
-  const clean = s
-    .normalize("NFC")
-    .replace(INVISIBLE, "")
-    .replace(/\r\n?/g, "\n")
-    .replace(CONTROL_BUT_NEWLINE, " ")
-    .replace(/[\u2028\u2029]/g, "\n");
-  return truncate(clean, max);
+  return truncate(subjectSafe(s), max);
 }
+
+/** {@link bodySafe} for an optional field of the JSON form. */
+const maybe = (s: string | undefined, max = MAX_DETAIL) => (s === undefined ? undefined : bodySafe(s, max));
 
 const segmenter = new Intl.Segmenter("en", { granularity: "grapheme" });
 
@@ -371,32 +370,32 @@ function alertJson(
     incidentId: id,
     status: inc?.status,
     drill: inc?.drill ?? false,
-    scenario: inc?.finding.scenario,
+    scenario: maybe(inc?.finding.scenario, 64),
     dryRun: inc?.dryRun ?? false,
     tier: inc?.impact.tier,
     score: inc?.impact.score,
     severity: inc?.finding.severity,
-    findingType: inc?.finding.type,
-    findingTitle: inc?.finding.title,
+    findingType: maybe(inc?.finding.type, 200),
+    findingTitle: maybe(inc?.finding.title, 300),
     findingId: inc?.finding.id,
     source: inc?.finding.source,
     account: inc?.account ?? input.account,
     region: inc?.region,
-    about: input.about,
-    where: inc ? whereOf(inc) : undefined,
+    about: maybe(input.about, 300),
+    where: inc ? bodySafe(whereOf(inc), 200) : undefined,
     resources: inc?.finding.resources.map((r) => ({
       kind: r.kind,
-      id: r.id,
+      id: bodySafe(r.id, 200),
       ...(r.arn ? { arn: r.arn } : {}),
     })),
-    owner: inc?.impact.owner,
-    workQueue: inc?.impact.workQueue,
-    reasons: inc?.impact.reasons.map((r) => r.text),
+    owner: maybe(inc?.impact.owner, 200),
+    workQueue: maybe(inc?.impact.workQueue, 200),
+    reasons: inc?.impact.reasons.map((r) => bodySafe(r.text, 200)),
     plan: inc
       ? {
-          playbook: inc.plan.playbook,
+          playbook: bodySafe(inc.plan.playbook, 120),
           actions: inc.plan.actions.map((a) => ({ name: a.name, requiresApproval: a.requiresApproval })),
-          notes: inc.plan.notes,
+          notes: inc.plan.notes.map((n) => bodySafe(n, 300)),
           ...(inc.plan.protected?.length ? { protected: inc.plan.protected } : {}),
         }
       : undefined,
@@ -406,21 +405,23 @@ function alertJson(
             k,
             {
               status: s.status,
-              ...(s.detail ? { detail: s.detail } : {}),
-              ...(s.error ? { error: s.error } : {}),
+              ...(s.detail ? { detail: bodySafe(s.detail) } : {}),
+              ...(s.error ? { error: bodySafe(s.error) } : {}),
             },
           ]),
         )
       : undefined,
     done: cap(input.done)?.map((a) => ({
       name: a.name,
-      target: a.target,
+      target: bodySafe(a.target, 120),
       status: a.status,
-      detail: a.detail,
+      detail: bodySafe(a.detail, 300),
     })),
-    failed: cap(input.failed),
-    leftToDo: cap(input.leftToDo),
-    facts: input.facts,
+    failed: cap(input.failed)?.map((f) => ({ what: bodySafe(f.what, 200), error: bodySafe(f.error) })),
+    leftToDo: cap(input.leftToDo)?.map((t) => bodySafe(t, 300)),
+    facts: input.facts
+      ? Object.fromEntries(Object.entries(input.facts).map(([k, v]) => [bodySafe(k, 40), bodySafe(v, 600)]))
+      : undefined,
     evidence: inc
       ? {
           location: evidence,

@@ -28,6 +28,7 @@ import {
   type TargetHealthDescription,
 } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { errorCode } from "../aws/errors.ts";
+import { tagsOf } from "../text/sanitize.ts";
 import type { ContainmentClients, GroupRole } from "./schema.ts";
 import { TAG } from "./schema.ts";
 import {
@@ -254,8 +255,8 @@ const mapKnown = <A, B>(k: Known<A>, f: (a: A) => B): Known<B> => (k.ok ? known(
 export function buildSubject(instanceId: string, raw: RawObservation): InstanceSubject {
   const inst = raw.instance.ok ? raw.instance.value : undefined;
   const interfaces = inst ? interfacesOf(inst) : [];
-  const tags: Record<string, string> = {};
-  for (const t of inst?.Tags ?? []) if (t.Key) tags[t.Key] = t.Value ?? "";
+  // Sanitised where read: the incident-id and state tags are echoed in details and alerts.
+  const tags = tagsOf(inst?.Tags);
   const volumes = (inst?.BlockDeviceMappings ?? [])
     .filter((b) => b.DeviceName && b.Ebs?.VolumeId)
     .map((b) => ({

@@ -189,7 +189,7 @@ export interface ResourceContext {
   exists: boolean;
   /** EC2 instance state name, when the resource is an instance. */
   state?: string;
-  /** Tags of the resource itself, as read from the account (merged over event tags). */
+  /** Tags of the resource itself, as read from the account (merged over event tags), sanitised. */
   tags: Record<string, string>;
   /**
    * Tags read from the account only (never from the event), when the resource was read.
@@ -209,6 +209,7 @@ export interface ResourceContext {
    * they could be read: containment then creates them in its first round.
    */
   missingIsolationGroups?: ("untracking" | "isolation")[];
+  /** The Auto Scaling group's exact name, for API calls: untrusted text, sanitise it before showing it. */
   autoScalingGroup?: string;
   /** Network interfaces attached to the instance (eni-…), when known. */
   networkInterfaceIds?: string[];

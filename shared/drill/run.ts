@@ -27,6 +27,7 @@ import { describeError } from "../errors/index.ts";
 import type { IncidentRecord, TimelineEntry } from "../incident/model.ts";
 import type { IncidentStore } from "../incident/store.ts";
 import { normalizeEvent, wrapDrill } from "../intake/index.ts";
+import { tagsOf } from "../text/sanitize.ts";
 import type { Scenario, ScenarioTarget } from "./scenarios.ts";
 import { readThrough, waitForIncidentOf, waitForSettled } from "./watch.ts";
 
@@ -193,7 +194,7 @@ export async function viewTarget(ec2: EC2Client, instanceId: string): Promise<Ta
     instanceId,
     found: true,
     ...(reservation?.OwnerId ? { account: reservation.OwnerId } : {}),
-    tags: Object.fromEntries((inst.Tags ?? []).map((t) => [t.Key ?? "", t.Value ?? ""])),
+    tags: tagsOf(inst.Tags),
     groups,
     ...(groupId ? { groupId } : {}),
     volumes: (inst.BlockDeviceMappings ?? []).filter((b) => b.Ebs?.VolumeId).length,

@@ -10,15 +10,9 @@ import {
   RESOURCE_KINDS,
   type ResourceKind,
 } from "../domain/types.ts";
+import { sanitizeTags } from "../text/sanitize.ts";
 import { ID_PATTERNS, type JsonObject } from "./schemas/common.ts";
-import {
-  describeValue,
-  MAX_TAG_KEY_LENGTH,
-  MAX_TAG_VALUE_LENGTH,
-  MAX_TAGS,
-  MAX_TITLE_LENGTH,
-  sanitizeText,
-} from "./text.ts";
+import { describeValue, MAX_TAGS, MAX_TITLE_LENGTH, sanitizeText } from "./text.ts";
 import { invalid } from "./validate.ts";
 
 /** Which id grammar each resource kind's id must follow. */
@@ -78,34 +72,27 @@ export function isValidId(kind: ResourceKind, id: unknown): id is string {
 
 /**
  * Turns event tags into a record: `[{key, value}]` (GuardDuty), `[{Key, Value}]` (EC2 API)
- * or a plain object (ASFF, Config). Keys and values are sanitised and capped to AWS limits;
- * at most {@link MAX_TAGS} tags are kept, in event order; entries without a usable key are dropped.
+ * or a plain object (ASFF, Config). Keys and values are sanitised and capped to AWS limits
+ * ({@link sanitizeTags}: a key that had hidden characters is marked with U+FFFD); at most
+ * {@link MAX_TAGS} tags are kept, in event order; entries without a usable key are dropped.
  * Tags in an event are informational: the account read is authoritative.
  */
 export function tagsFrom(value: unknown): Record<string, string> | undefined {
-  const pairs: [string, string][] = [];
-  const add = (k: unknown, v: unknown) => {
-    if (typeof k !== "string" || pairs.length >= MAX_TAGS) return;
-    const key = sanitizeText(k, MAX_TAG_KEY_LENGTH);
-    if (!key) return;
-    pairs.push([key, typeof v === "string" ? sanitizeText(v, MAX_TAG_VALUE_LENGTH) : ""]);
-  };
+  const tags = sanitizeTags(tagPairs(value), MAX_TAGS);
+  return Object.keys(tags).length ? tags : undefined;
+}
+
+function* tagPairs(value: unknown): Generator<[unknown, unknown]> {
   if (Array.isArray(value)) {
     for (const item of value) {
-      if (pairs.length >= MAX_TAGS) break;
       if (item && typeof item === "object") {
         const t = item as JsonObject;
-        add(t.key ?? t.Key, t.value ?? t.Value);
+        yield [t.key ?? t.Key, t.value ?? t.Value];
       }
     }
   } else if (value && typeof value === "object") {
-    for (const [k, v] of Object.entries(value)) {
-      if (pairs.length >= MAX_TAGS) break;
-      add(k, v);
-    }
+    yield* Object.entries(value);
   }
-  // Object.fromEntries defines own properties, so a "__proto__" key stays a plain tag.
-  return pairs.length ? Object.fromEntries(pairs) : undefined;
 }
 
 /** Sanitises and caps a title; falls back when nothing printable is left. */

