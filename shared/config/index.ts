@@ -27,6 +27,8 @@ export const ResourcesSchema = z.object({
   alertTopicArn: z.string().min(1),
   eventBusName: z.string().min(1),
   evidenceKmsKeyArn: z.string().optional(),
+  /** The asymmetric KMS key that signs sealed manifests (unset: signatures are `unsupported`). */
+  evidenceSigningKeyArn: z.string().optional(),
   isolationProfileArn: z.string().optional(),
   cleanroomTemplateUrl: z.string().optional(),
   /** The CloudFormation service role clean-room stacks are created with, in the responder's own account. */
@@ -151,6 +153,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ResponderConfi
       alertTopicArn: env.ALERT_TOPIC_ARN,
       eventBusName: env.EVENT_BUS_NAME,
       evidenceKmsKeyArn: env.EVIDENCE_KMS_KEY_ARN || undefined,
+      evidenceSigningKeyArn: env.EVIDENCE_SIGNING_KEY_ARN || undefined,
       isolationProfileArn: env.ISOLATION_PROFILE_ARN || undefined,
       cleanroomTemplateUrl: env.CLEANROOM_TEMPLATE_URL || undefined,
       cleanroomStackRoleArn: env.CLEANROOM_STACK_ROLE_ARN || undefined,
@@ -185,6 +188,7 @@ export function resourcesToEnv(r: ResponderResources): Record<string, string> {
     EVENT_BUS_NAME: r.eventBusName,
   };
   if (r.evidenceKmsKeyArn) env.EVIDENCE_KMS_KEY_ARN = r.evidenceKmsKeyArn;
+  if (r.evidenceSigningKeyArn) env.EVIDENCE_SIGNING_KEY_ARN = r.evidenceSigningKeyArn;
   if (r.isolationProfileArn) env.ISOLATION_PROFILE_ARN = r.isolationProfileArn;
   if (r.cleanroomTemplateUrl) env.CLEANROOM_TEMPLATE_URL = r.cleanroomTemplateUrl;
   if (r.cleanroomStackRoleArn) env.CLEANROOM_STACK_ROLE_ARN = r.cleanroomStackRoleArn;

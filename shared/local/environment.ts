@@ -52,6 +52,8 @@ export function resourcesFromOutputs(outputs: Record<string, string>): Responder
     eventBusName: need("EventBusName"),
     evidenceKmsKeyArn: need("ResponderKeyArn"),
     isolationProfileArn: need("IsolationInstanceProfileArn"),
+    // Optional: a stack deployed before the manifest signing key existed has no such output.
+    ...(outputs.EvidenceSigningKeyArn ? { evidenceSigningKeyArn: outputs.EvidenceSigningKeyArn } : {}),
     // Optional: a stack deployed before the clean-room stack role existed has no such output.
     ...(outputs.CleanroomStackRoleArn ? { cleanroomStackRoleArn: outputs.CleanroomStackRoleArn } : {}),
     ...(outputs.CleanroomWorkstationBoundaryArn

@@ -12,7 +12,8 @@ import { type IncidentRecord, incidentIdFor } from "../../../shared/incident/mod
 import type { OpenResult } from "../../../shared/incident/store.ts";
 import { normalizeEvent, wrapDrill } from "../../../shared/intake/index.ts";
 import { runContainment } from "../../../shared/workflow/contain.ts";
-import { onSnapshotEvent, runEvidence } from "../../../shared/workflow/evidence.ts";
+import { runEvidence } from "../../../shared/workflow/evidence.ts";
+import { onSnapshotEvent } from "../../../shared/workflow/snapshot-events.ts";
 import { triageEvent } from "../../../shared/workflow/triage.ts";
 import { anIncident } from "../../support/incidents.ts";
 import { MemoryStore, policy, RecordingAlerter, RecordingBus, silentLog } from "../cleanroom/fakes.ts";
