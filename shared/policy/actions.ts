@@ -22,17 +22,15 @@ export const DEFAULT_SNAPSHOT_LOCK = { mode: "governance", days: 30 } as const;
 export const CaptureSnapshotsParamsSchema = z.strictObject({
   /**
    * Lock the snapshots (EBS snapshot lock) for this many days, so that `ec2:DeleteSnapshot`
-   * alone cannot destroy them. Default {@link DEFAULT_SNAPSHOT_LOCK}; `false` leaves them
+   * alone cannot destroy them. Default {@link DEFAULT_SNAPSHOT_LOCK}; `null` leaves them
    * unlocked.
    */
   lock: z
-    .union([
-      z.strictObject({
-        mode: z.enum(["compliance", "governance"]),
-        days: z.int().min(1).max(36_500),
-      }),
-      z.literal(false),
-    ])
+    .strictObject({
+      mode: z.enum(["compliance", "governance"]),
+      days: z.int().min(1).max(36_500),
+    })
+    .nullable()
     .default({ ...DEFAULT_SNAPSHOT_LOCK }),
   /** Move the snapshots to the EBS archive tier. */
   archiveTier: z.boolean().default(false),

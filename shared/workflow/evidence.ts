@@ -154,7 +154,7 @@ async function takeSnapshots(
   );
   // Locked by default (policy `lock`, governance 30 days): `ec2:DeleteSnapshot` alone can then
   // not destroy the evidence disks. Where the endpoint lacks LockSnapshot, `unsupported`.
-  const lock = params.lock as { mode: "compliance" | "governance"; days: number } | false | undefined;
+  const lock = params.lock as { mode: "compliance" | "governance"; days: number } | null | undefined;
   let lockNote: TimelineEntryInput | undefined;
   if (lock && snapshots.length && !incident.dryRun) {
     const locked = await lockSnapshots(

@@ -108,6 +108,12 @@ describe("failure alerts", () => {
     const store = new MemoryStore();
     const incident = fresh();
     incident.steps.snapshots = { status: "waiting", startedAt: incident.createdAt, attempts: 1 };
+    incident.evidence = {
+      snapshots: [
+        { snapshotId: "snap-0aaa", volumeId: "vol-0aaa", state: "pending" },
+        { snapshotId: "snap-0bbb", volumeId: "vol-0bbb", state: "pending" },
+      ],
+    };
     await store.open(incident);
     ec2.on(DescribeSnapshotsCommand).resolves({
       Snapshots: [
