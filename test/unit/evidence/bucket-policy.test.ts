@@ -144,9 +144,10 @@ describe("the clean-room template's notes prefix", () => {
     const template = parseCfnYaml(
       readFileSync(new URL("../../../infra/cleanroom.yaml", import.meta.url), "utf8"),
     );
-    const notes = JSON.stringify(template.Resources.WorkstationRole.Properties.Policies);
+    const role = template.Resources.WorkstationRole?.Properties ?? {};
+    const notes = JSON.stringify(role.Policies);
 
     expect(notes).toContain("/incidents/${IncidentId}/notes/*");
-    expect(template.Resources.WorkstationRole.Properties.Path).toBe("/incident-responder-cleanroom/");
+    expect(role.Path).toBe("/incident-responder-cleanroom/");
   });
 });
