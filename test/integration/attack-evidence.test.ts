@@ -96,6 +96,17 @@ describe("attacks on the evidence", () => {
     expect(incident.evidence?.artifacts?.every((a) => a.versionId)).toBe(true);
   });
 
+  it("adds one kms:Sign per incident, and one LockSnapshot per snapshot", () => {
+    const byEvidence = (op: string) =>
+      world.calls.filter((c) => c.scope === "evidence" && c.operation === op);
+    expect(byEvidence("Sign")).toHaveLength(1);
+    expect(byEvidence("Sign")[0]?.input).toMatchObject({
+      MessageType: "DIGEST",
+      SigningAlgorithm: "ECDSA_SHA_256",
+    });
+    expect(byEvidence("LockSnapshot")).toHaveLength(incident.evidence?.snapshots?.length ?? -1);
+  });
+
   it("asks for a governance lock on every snapshot, and records it as unsupported where the emulator lacks it", () => {
     const locks = incident.actions.filter((a) => a.name === "snapshot-lock");
     expect(locks.map((l) => l.target).sort()).toEqual(
