@@ -176,13 +176,11 @@ describe("EBS completion events", () => {
   });
 
   it("ignores an event naming snapshots that do not exist", async () => {
-    ec2
-      .on(DescribeSnapshotsCommand)
-      .rejects(
-        Object.assign(new Error("The snapshot 'snap-0fff' does not exist."), {
-          name: "InvalidSnapshot.NotFound",
-        }),
-      );
+    ec2.on(DescribeSnapshotsCommand).rejects(
+      Object.assign(new Error("The snapshot 'snap-0fff' does not exist."), {
+        name: "InvalidSnapshot.NotFound",
+      }),
+    );
 
     expect(await onSnapshotEvent(completionEvent(incident.account, ["snap-0fff0000"]), deps)).toEqual([]);
     expect(warnings).toHaveLength(1);
