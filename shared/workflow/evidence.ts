@@ -2,7 +2,7 @@
  * Evidence lane: snapshots and artifacts in parallel, then — once every snapshot has
  * completed — the manifest, written last. Never waits inside a Lambda for a snapshot: a
  * lane that finds its snapshots complete seals at once; otherwise the EBS completion event
- * brings it back (`onSnapshotEvent`).
+ * brings it back (`onSnapshotEvent`, snapshot-events.ts).
  */
 import { DescribeInstancesCommand, type EC2Client, type Instance } from "@aws-sdk/client-ec2";
 import type { S3Client } from "@aws-sdk/client-s3";
