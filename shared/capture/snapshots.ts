@@ -16,7 +16,7 @@ import {
   type Tag,
 } from "@aws-sdk/client-ec2";
 import { isNotImplemented } from "../aws/errors.ts";
-import type { ActionResult } from "../domain/types.ts";
+import type { ActionResult, StepStatus } from "../domain/types.ts";
 import { describeError } from "../errors/index.ts";
 import type { SnapshotRecord } from "../incident/model.ts";
 
@@ -235,6 +235,26 @@ export async function lockSnapshots(
       }
     }),
   );
+}
+
+/** Pure: one status for the locks of an incident's snapshots (the worst of them). */
+export function lockStatus(results: ActionResult[]): StepStatus {
+  for (const worst of ["failed", "unsupported"] as const) {
+    if (results.some((r) => r.status === worst))
+      return results.every((r) => r.status === worst) ? worst : "partial";
+  }
+  return results.length ? "ok" : "skipped";
+}
+
+/** The timeline text of an incident's snapshot locks. */
+export function lockDetail(results: ActionResult[], lock: { mode: string; days: number }): string {
+  const by = (st: string) => results.filter((r) => r.status === st).map((r) => r.target);
+  const parts = [`${lock.mode} lock for ${lock.days} days`];
+  if (by("ok").length) parts.push(`locked: ${by("ok").join(", ")}`);
+  if (by("unsupported").length) parts.push(`not supported by this endpoint: ${by("unsupported").join(", ")}`);
+  const failed = results.filter((r) => r.status === "failed");
+  if (failed.length) parts.push(`failed: ${failed.map((r) => `${r.target} (${r.detail})`).join("; ")}`);
+  return parts.join("; ");
 }
 
 /** Moves completed snapshots to the archive tier; `unsupported` where the endpoint lacks it. */

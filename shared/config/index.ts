@@ -29,6 +29,8 @@ export const ResourcesSchema = z.object({
   /** The stack's own intake topic: the intake function accepts its messages (and those of `trust.intakeTopicArns`). */
   intakeTopicArn: z.string().optional(),
   evidenceKmsKeyArn: z.string().optional(),
+  /** The asymmetric KMS key that signs sealed manifests (unset: signatures are `unsupported`). */
+  evidenceSigningKeyArn: z.string().optional(),
   isolationProfileArn: z.string().optional(),
   cleanroomTemplateUrl: z.string().optional(),
   /** The CloudFormation service role clean-room stacks are created with, in the responder's own account. */
@@ -154,6 +156,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ResponderConfi
       eventBusName: env.EVENT_BUS_NAME,
       intakeTopicArn: env.INTAKE_TOPIC_ARN || undefined,
       evidenceKmsKeyArn: env.EVIDENCE_KMS_KEY_ARN || undefined,
+      evidenceSigningKeyArn: env.EVIDENCE_SIGNING_KEY_ARN || undefined,
       isolationProfileArn: env.ISOLATION_PROFILE_ARN || undefined,
       cleanroomTemplateUrl: env.CLEANROOM_TEMPLATE_URL || undefined,
       cleanroomStackRoleArn: env.CLEANROOM_STACK_ROLE_ARN || undefined,
@@ -189,6 +192,7 @@ export function resourcesToEnv(r: ResponderResources): Record<string, string> {
   };
   if (r.intakeTopicArn) env.INTAKE_TOPIC_ARN = r.intakeTopicArn;
   if (r.evidenceKmsKeyArn) env.EVIDENCE_KMS_KEY_ARN = r.evidenceKmsKeyArn;
+  if (r.evidenceSigningKeyArn) env.EVIDENCE_SIGNING_KEY_ARN = r.evidenceSigningKeyArn;
   if (r.isolationProfileArn) env.ISOLATION_PROFILE_ARN = r.isolationProfileArn;
   if (r.cleanroomTemplateUrl) env.CLEANROOM_TEMPLATE_URL = r.cleanroomTemplateUrl;
   if (r.cleanroomStackRoleArn) env.CLEANROOM_STACK_ROLE_ARN = r.cleanroomStackRoleArn;

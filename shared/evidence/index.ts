@@ -48,6 +48,7 @@ export {
   type WriteManifestResult,
   writeManifest,
 } from "./manifest.ts";
+export { assessManifestPin, checkSignature, type EvidencePin, replacedSince } from "./pin.ts";
 export {
   type ArchiveStorageClass,
   type ArtifactRecord,
@@ -57,6 +58,13 @@ export {
   type SnapshotEntry,
   SnapshotEntrySchema,
 } from "./schema.ts";
+export { kmsSignatureVerifier, type SignatureCheck, type SignatureVerifier } from "./signature-check.ts";
+export {
+  kmsManifestSigner,
+  type ManifestSignature,
+  type ManifestSigner,
+  SIGNING_ALGORITHM,
+} from "./signing.ts";
 export {
   assessArtifact,
   type ObservedArtifact,

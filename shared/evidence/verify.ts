@@ -1,6 +1,11 @@
 /**
- * Verifying an incident's evidence against its manifest. S3 adapter around a pure
- * decision ({@link assessArtifact}).
+ * Verifying an incident's evidence against its manifest, and the manifest against what the
+ * incident record pins. S3 adapter around pure decisions ({@link assessArtifact}, pin.ts).
+ *
+ * With a pin (from the incident record): the pinned manifest version is read, its SHA-256
+ * compared with the record's and its signature checked with KMS; every artifact is read at the
+ * VersionId the manifest records; and a later version (or delete marker) over the manifest or
+ * any artifact — a `PutObject` after sealing — is reported as `replaced` and fails the verdict.
  *
  * For each artifact the manifest names: HeadObject (there? size? storage class? restored?),
  * then GetObject with `ChecksumMode: ENABLED`, streamed through SHA-256 in bounded memory,
@@ -19,93 +24,39 @@ import {
   GetObjectTaggingCommand,
   HeadObjectCommand,
   type HeadObjectCommandOutput,
-  ListObjectsV2Command,
-  type ListObjectsV2CommandOutput,
-  ListObjectVersionsCommand,
-  type ListObjectVersionsCommandOutput,
-  RestoreObjectCommand,
   type S3Client,
   type Tier,
 } from "@aws-sdk/client-s3";
 import { errorCode, isNotFound, isNotImplemented, toAwsError } from "../aws/errors.ts";
 import { describeError } from "../errors/index.ts";
+import { assessArtifact } from "./assess.ts";
 import { InvalidEvidenceInputError } from "./errors.ts";
-import {
-  type HashResult,
-  hashStream,
-  hexToBase64,
-  isChecksumMismatch,
-  sameS3Checksum,
-  splitS3Checksum,
-} from "./hashing.ts";
+import { type HashResult, hashStream, isChecksumMismatch } from "./hashing.ts";
 import { incidentPrefix, manifestKey, validateIncidentId } from "./keys.ts";
-import { MANIFEST_SHA256_METADATA, readManifest } from "./manifest.ts";
+import { type KeyVersions, listUnexpected, listVersions } from "./listing.ts";
+import { MANIFEST_SHA256_METADATA, manifestDigest, readManifest } from "./manifest.ts";
+import { assessManifestPin, checkSignature, type EvidencePin, replacedSince } from "./pin.ts";
+import { archived, parseRestoreHeader } from "./restore.ts";
 import { ARCHIVED_STORAGE_CLASSES, type ArtifactRecord } from "./schema.ts";
-import { byCodePoint, forEachLimit } from "./util.ts";
+import type { SignatureVerifier } from "./signature-check.ts";
+import { forEachLimit } from "./util.ts";
+import {
+  errorItem,
+  VERIFY_STATUSES,
+  type VerifyItem,
+  type VerifyReport,
+  type VerifyStatus,
+} from "./verify-report.ts";
 
-/**
- * - `ok`: read back, hash matches the manifest and every witness;
- * - `mismatch`: hash, size or a witness disagrees (or the manifest itself is not intact);
- * - `missing`: not in the bucket (deleted: a delete marker hides it);
- * - `awaiting-restore`: in GLACIER/DEEP_ARCHIVE, not restored, no restore asked;
- * - `restore-requested`: a restore was requested now or is in progress;
- * - `unexpected`: under the incident prefix but not in the manifest;
- * - `error`: S3 refused a call for this item (access denied, unsupported…).
- */
-export type VerifyStatus =
-  | "ok"
-  | "mismatch"
-  | "missing"
-  | "awaiting-restore"
-  | "restore-requested"
-  | "unexpected"
-  | "error";
-
-export const VERIFY_STATUSES: readonly VerifyStatus[] = [
-  "ok",
-  "mismatch",
-  "missing",
-  "awaiting-restore",
-  "restore-requested",
-  "unexpected",
-  "error",
-];
-
-export interface VerifyItem {
-  name: string;
-  key: string;
-  status: VerifyStatus;
-  /** SHA-256 (hex) the manifest records (for the manifest item: its `manifestSha256`). */
-  expected?: string;
-  /** SHA-256 (hex) computed from the bytes read. */
-  actual?: string;
-  detail: string;
-  versionId?: string;
-  storageClass?: string;
-}
-
-export interface VerifyReport {
-  incidentId: string;
-  bucket: string;
-  /** True only when the manifest is intact and every artifact it names is `ok`. */
-  ok: boolean;
-  checkedAt: string;
-  manifest?: {
-    key: string;
-    versionId?: string;
-    manifestSha256?: string;
-    createdAt?: string;
-    artifacts: number;
-    snapshots: number;
-    /** How many versions the manifest key has (a new one is written whenever the evidence changes). */
-    versions?: number;
-    retention?: { mode?: string; retainUntil?: string };
-  };
-  items: VerifyItem[];
-  counts: Record<VerifyStatus, number>;
-  /** Things worth a look that do not make the evidence wrong (unlocked manifest, unexpected objects…). */
-  warnings: string[];
-}
+export { assessArtifact, type ObservedArtifact } from "./assess.ts";
+export type { EvidencePin } from "./pin.ts";
+export { parseRestoreHeader } from "./restore.ts";
+export {
+  VERIFY_STATUSES,
+  type VerifyItem,
+  type VerifyReport,
+  type VerifyStatus,
+} from "./verify-report.ts";
 
 export interface VerifyIncidentInput {
   bucket: string;
@@ -123,6 +74,15 @@ export interface VerifyIncidentInput {
   pinVersions?: boolean;
   /** Verify against this version of the manifest instead of the current one. */
   manifestVersionId?: string;
+  /**
+   * What the incident record pins (its `evidence` field). Given, the pinned manifest version is
+   * verified (its SHA-256 and signature against the record), artifacts at their recorded
+   * versions, and any later version over them fails the verdict. Absent: the current manifest
+   * is verified as it stands (nothing outside the bucket vouches for it).
+   */
+  pin?: EvidencePin;
+  /** Checks the pinned signature (KMS Verify); without it a signature is reported unchecked. */
+  signatures?: SignatureVerifier;
   /** Artifacts verified at once. Default 2. */
   concurrency?: number;
   /** Clock, for tests. */
@@ -148,17 +108,29 @@ export async function verifyIncident(s3: S3Client, input: VerifyIncidentInput): 
   const warnings: string[] = [];
   const mKey = manifestKey(incidentId);
 
-  const read = await readManifest(s3, input.bucket, incidentId, input.manifestVersionId);
+  const pin = input.pin;
+  const read = await readManifest(
+    s3,
+    input.bucket,
+    incidentId,
+    pin?.manifestVersionId ?? input.manifestVersionId,
+  );
   let manifestOk = false;
   let artifacts: ArtifactRecord[] = [];
   let manifestInfo: VerifyReport["manifest"];
+  const versions = await listVersions(s3, input.bucket, incidentPrefix(incidentId)).catch((err: unknown) =>
+    describeError(toAwsError("S3:ListObjectVersions", err)),
+  );
 
   if (read.kind === "missing") {
     items.push({
       name: MANIFEST_ITEM_NAME,
       key: mKey,
       status: "missing",
-      detail: `no manifest at s3://${input.bucket}/${mKey}: nothing can be verified`,
+      ...(pin?.manifestVersionId ? { versionId: pin.manifestVersionId } : {}),
+      detail:
+        `no manifest at s3://${input.bucket}/${mKey}` +
+        `${pin?.manifestVersionId ? ` (version ${pin.manifestVersionId}, pinned by the incident record)` : ""}: nothing can be verified`,
     });
   } else if (read.kind === "invalid") {
     items.push({
@@ -186,38 +158,76 @@ export async function verifyIncident(s3: S3Client, input: VerifyIncidentInput): 
     if (read.metadataSha256 && read.metadataSha256 !== m.manifestSha256) {
       problems.push(`object metadata ${MANIFEST_SHA256_METADATA} is ${read.metadataSha256}`);
     }
+    if (pin) {
+      const pinned = assessManifestPin(pin, { manifestSha256: manifestDigest(m), ...read });
+      problems.push(...pinned.problems);
+      warnings.push(...pinned.warnings);
+      manifestInfo.pinned = pin.manifestVersionId ? "pinned" : "unpinned";
+      const signature = await checkSignature(pin.signature, manifestDigest(m), input.signatures);
+      manifestInfo.signature = { status: signature.status, detail: signature.detail };
+      if (signature.failed) problems.push(signature.detail);
+      else if (signature.status !== "valid")
+        warnings.push(`manifest signature ${signature.status}: ${signature.detail}`);
+    }
     manifestOk = problems.length === 0;
     if (!read.retention?.mode) warnings.push(`manifest ${mKey} is not under Object Lock retention`);
     for (const g of m.gaps ?? [])
       warnings.push(`incomplete evidence: ${g.step} ${g.status} when the manifest was written: ${g.detail}`);
-    const versions = await countVersions(s3, input.bucket, mKey);
-    if (typeof versions === "string") warnings.push(`could not count the manifest's versions: ${versions}`);
-    else manifestInfo.versions = versions;
-    if (typeof versions === "number" && versions > 1) {
+    const count = typeof versions === "string" ? versions : (versions.get(mKey)?.versions ?? 0);
+    if (typeof count === "string") warnings.push(`could not count the manifest's versions: ${count}`);
+    else manifestInfo.versions = count;
+    if (typeof count === "number" && count > 1) {
+      const which = pin?.manifestVersionId
+        ? "the pinned"
+        : input.manifestVersionId
+          ? "version"
+          : "the current one";
       warnings.push(
-        `manifest has ${versions} versions; verified ${input.manifestVersionId ? "version" : "the current one"} ` +
-          `${read.versionId ?? ""} (earlier ones stay locked; pass manifestVersionId to verify another)`.trim(),
+        `manifest has ${count} versions; verified ${which} ${read.versionId ?? ""} (earlier ones stay locked; pass manifestVersionId to verify another)`,
       );
     }
     items.push({
       name: MANIFEST_ITEM_NAME,
       key: mKey,
       status: manifestOk ? "ok" : "mismatch",
-      expected: m.manifestSha256,
+      expected: pin?.manifestSha256 ?? m.manifestSha256,
+      actual: manifestDigest(m),
       ...(read.versionId ? { versionId: read.versionId } : {}),
       detail: manifestOk
-        ? `manifest intact: ${m.artifacts.length} artifact(s), ${m.snapshots.length} snapshot(s)` +
+        ? `manifest intact${pin?.manifestSha256 ? ", SHA-256 as recorded on the incident" : ""}` +
+          `${manifestInfo.signature?.status === "valid" ? ", signature valid" : ""}: ` +
+          `${m.artifacts.length} artifact(s), ${m.snapshots.length} snapshot(s)` +
           (read.retention?.mode ? `, ${read.retention.mode} until ${read.retention.retainUntil ?? "?"}` : "")
         : problems.join("; "),
     });
+    if (pin && typeof versions !== "string") {
+      const why = replacedSince(read.versionId, versions.get(mKey)?.latest);
+      if (why)
+        items.push({
+          name: `${MANIFEST_ITEM_NAME} (current version)`,
+          key: mKey,
+          status: "replaced",
+          detail: why,
+        });
+    }
+  }
+  if (pin && typeof versions === "string") {
+    items.push({
+      name: "(versions)",
+      key: incidentPrefix(incidentId),
+      status: "error",
+      detail: `could not list the versions under the incident prefix, so cannot tell whether anything was written over the sealed evidence: ${versions}`,
+    });
   }
 
+  const pinVersions = input.pinVersions || Boolean(pin);
   const artifactItems: VerifyItem[] = new Array(artifacts.length);
   await forEachLimit(
     artifacts.map((a, i) => [a, i] as const),
     concurrency,
     async ([record, i]) => {
-      artifactItems[i] = await verifyArtifact(s3, input, record, restoreDays);
+      const item = await verifyArtifact(s3, { ...input, pinVersions }, record, restoreDays);
+      artifactItems[i] = pin ? overwritten(item, record, versions) : item;
     },
   );
   items.push(...artifactItems);
@@ -239,7 +249,11 @@ export async function verifyIncident(s3: S3Client, input: VerifyIncidentInput): 
 
   const counts = Object.fromEntries(VERIFY_STATUSES.map((s) => [s, 0])) as Record<VerifyStatus, number>;
   for (const item of items) counts[item.status] += 1;
-  const ok = manifestOk && artifactItems.every((i) => i.status === "ok") && counts.error === 0;
+  const ok =
+    manifestOk &&
+    artifactItems.every((i) => i.status === "ok") &&
+    counts.error === 0 &&
+    counts.replaced === 0;
 
   return {
     incidentId,
@@ -253,86 +267,17 @@ export async function verifyIncident(s3: S3Client, input: VerifyIncidentInput): 
   };
 }
 
-/** What was read back for one artifact. */
-export interface ObservedArtifact {
-  sha256: string;
-  size: number;
-  /** Composite checksum recomputed over the recorded part size (multipart objects only). */
-  compositeSha256?: string;
-  partCount?: number;
-  /** `x-amz-meta-sha256`, when present. */
-  metadataSha256?: string;
-  /** Tag `sha256`: a string, `null` when looked for and absent, undefined when not looked for. */
-  tagSha256?: string | null;
-  /** `ChecksumSHA256` from GetObject, when S3 returned one. */
-  s3Checksum?: string;
-  versionId?: string;
-}
-
-/**
- * Decides whether what was read back matches the record (pure). Any disagreement — content
- * hash, size, metadata or tag witness, S3's checksum — is a mismatch; a missing optional
- * witness is only noted.
- */
-export function assessArtifact(
+/** An artifact item, `replaced` when a later version (or delete marker) now hides the sealed one. */
+function overwritten(
+  item: VerifyItem,
   record: ArtifactRecord,
-  observed: ObservedArtifact,
-): { status: "ok" | "mismatch"; detail: string } {
-  const problems: string[] = [];
-  const notes: string[] = [];
-  if (observed.sha256 !== record.sha256) problems.push("content SHA-256 differs from the manifest");
-  if (observed.size !== record.size) problems.push(`size ${observed.size}, manifest says ${record.size}`);
-  if (observed.metadataSha256 !== undefined && observed.metadataSha256 !== record.sha256) {
-    problems.push(`metadata sha256 ${observed.metadataSha256} differs from the manifest`);
-  }
-  if (typeof observed.tagSha256 === "string" && observed.tagSha256 !== record.sha256) {
-    problems.push(`tag sha256 ${observed.tagSha256} differs from the manifest`);
-  }
-  if (observed.tagSha256 === null && record.sha256Witness === "tag")
-    notes.push("tag sha256 has been removed");
-  if (observed.metadataSha256 === undefined && record.sha256Witness === "metadata") {
-    notes.push("metadata sha256 absent");
-  }
-
-  if (observed.s3Checksum) {
-    const [hash, parts] = splitS3Checksum(observed.s3Checksum);
-    const multipart = parts !== undefined ? parts > 1 : (record.partCount ?? 1) > 1;
-    if (!multipart) {
-      if (hash !== hexToBase64(observed.sha256))
-        problems.push("S3 ChecksumSHA256 disagrees with the bytes read");
-    } else if (observed.compositeSha256) {
-      if (hash !== observed.compositeSha256 || (parts !== undefined && parts !== observed.partCount)) {
-        problems.push("S3 composite ChecksumSHA256 disagrees with the parts read");
-      }
-    } else {
-      notes.push("S3 composite checksum not checked (part size unknown)");
-    }
-    if (record.s3Checksum && !sameS3Checksum(record.s3Checksum, observed.s3Checksum)) {
-      problems.push(`S3 checksum ${observed.s3Checksum} is not the one acknowledged at archive time`);
-    }
-  } else {
-    notes.push("S3 returned no SHA-256 checksum");
-  }
-  if (record.versionId && observed.versionId && record.versionId !== observed.versionId) {
-    notes.push(`current version ${observed.versionId} is not the archived version ${record.versionId}`);
-  }
-  if (problems.length > 0) return { status: "mismatch", detail: [...problems, ...notes].join("; ") };
-  const witnesses = ["manifest"];
-  if (observed.metadataSha256 !== undefined) witnesses.push("metadata");
-  if (typeof observed.tagSha256 === "string") witnesses.push("tag");
-  if (observed.s3Checksum) witnesses.push("S3 checksum");
-  return {
-    status: "ok",
-    detail: [`SHA-256 matches ${witnesses.join(", ")}`, ...notes].join("; "),
-  };
-}
-
-/** `x-amz-restore` → whether a restored copy is readable. */
-export function parseRestoreHeader(restore: string | undefined): "none" | "in-progress" | "restored" {
-  if (!restore) return "none";
-  if (/ongoing-request="true"/.test(restore)) return "in-progress";
-  if (/ongoing-request="false"/.test(restore)) return "restored";
-  return "none";
+  versions: Map<string, KeyVersions> | string,
+): VerifyItem {
+  if (typeof versions === "string") return item;
+  const why = replacedSince(record.versionId, versions.get(record.key)?.latest);
+  if (!why) return item;
+  if (item.status !== "ok") return { ...item, detail: `${item.detail}; ${why}` };
+  return { ...item, status: "replaced", detail: `${why} (the sealed version itself: ${item.detail})` };
 }
 
 async function verifyArtifact(
@@ -435,120 +380,4 @@ async function verifyArtifact(
     actual: hash.sha256,
     detail: assessed.detail,
   };
-}
-
-async function archived(
-  s3: S3Client,
-  input: VerifyIncidentInput,
-  described: Omit<VerifyItem, "status" | "detail">,
-  where: { Bucket: string; Key: string; VersionId?: string },
-  storageClass: string,
-  restoreState: "none" | "in-progress" | "restored",
-  restoreDays: number,
-): Promise<VerifyItem> {
-  if (restoreState === "in-progress") {
-    return { ...described, status: "restore-requested", detail: `${storageClass}: restore in progress` };
-  }
-  if (!input.restore) {
-    return {
-      ...described,
-      status: "awaiting-restore",
-      detail: `${storageClass}: unreadable until restored; verify again with restore requested`,
-    };
-  }
-  const tier = input.restoreTier ?? "Standard";
-  try {
-    await s3.send(
-      new RestoreObjectCommand({
-        ...where,
-        RestoreRequest: { Days: restoreDays, GlacierJobParameters: { Tier: tier } },
-      }),
-    );
-    return {
-      ...described,
-      status: "restore-requested",
-      detail: `${storageClass}: restore requested (${tier}, ${restoreDays} days); verify again once restored`,
-    };
-  } catch (err) {
-    if (errorCode(err) === "RestoreAlreadyInProgress") {
-      return {
-        ...described,
-        status: "restore-requested",
-        detail: `${storageClass}: restore already in progress`,
-      };
-    }
-    if (isNotImplemented(err)) {
-      return {
-        ...described,
-        status: "awaiting-restore",
-        detail: `${storageClass}: unreadable until restored; RestoreObject is not supported by this endpoint`,
-      };
-    }
-    return errorItem(described, "S3:RestoreObject", err);
-  }
-}
-
-function errorItem(
-  described: Omit<VerifyItem, "status" | "detail">,
-  operation: string,
-  err: unknown,
-): VerifyItem {
-  return { ...described, status: "error", detail: describeError(toAwsError(operation, err)) };
-}
-
-/** Number of versions (delete markers excluded) of one key, or why they could not be listed. */
-async function countVersions(s3: S3Client, bucket: string, key: string): Promise<number | string> {
-  try {
-    let count = 0;
-    let keyMarker: string | undefined;
-    let versionMarker: string | undefined;
-    do {
-      const page: ListObjectVersionsCommandOutput = await s3.send(
-        new ListObjectVersionsCommand({
-          Bucket: bucket,
-          Prefix: key,
-          ...(keyMarker ? { KeyMarker: keyMarker } : {}),
-          ...(versionMarker ? { VersionIdMarker: versionMarker } : {}),
-        }),
-      );
-      count += (page.Versions ?? []).filter((v) => v.Key === key).length;
-      keyMarker = page.IsTruncated ? page.NextKeyMarker : undefined;
-      versionMarker = page.IsTruncated ? page.NextVersionIdMarker : undefined;
-    } while (keyMarker);
-    return count;
-  } catch (err) {
-    // Informational (needs s3:ListBucketVersions): reported as a warning, not in the verdict.
-    return describeError(toAwsError("S3:ListObjectVersions", err));
-  }
-}
-
-async function listUnexpected(
-  s3: S3Client,
-  bucket: string,
-  prefix: string,
-  known: Set<string>,
-): Promise<VerifyItem[]> {
-  const found: VerifyItem[] = [];
-  let token: string | undefined;
-  do {
-    const page: ListObjectsV2CommandOutput = await s3.send(
-      new ListObjectsV2Command({
-        Bucket: bucket,
-        Prefix: prefix,
-        ...(token ? { ContinuationToken: token } : {}),
-      }),
-    );
-    for (const o of page.Contents ?? []) {
-      if (!o.Key || known.has(o.Key)) continue;
-      found.push({
-        name: o.Key.slice(prefix.length),
-        key: o.Key,
-        status: "unexpected",
-        ...(o.StorageClass ? { storageClass: o.StorageClass } : {}),
-        detail: `not in the manifest (${o.Size ?? "?"} bytes${o.LastModified ? `, modified ${o.LastModified.toISOString()}` : ""})`,
-      });
-    }
-    token = page.IsTruncated ? page.NextContinuationToken : undefined;
-  } while (token);
-  return found.sort((a, b) => byCodePoint(a.key, b.key));
 }

@@ -185,7 +185,11 @@ export const MODULES = {
   snapshots: {
     summary: "crash-consistent EBS snapshots tagged with the incident, locked and archived",
     scope: "target",
-    files: ["shared/capture/snapshots.ts", "shared/workflow/evidence.ts"],
+    files: [
+      "shared/capture/snapshots.ts",
+      "shared/workflow/evidence.ts",
+      "shared/workflow/snapshot-events.ts",
+    ],
     actions: [
       "ec2:CreateSnapshot",
       "ec2:CreateSnapshots",
@@ -243,6 +247,12 @@ export const MODULES = {
     },
     kmsVia: ["s3"],
   },
+  manifestSigning: {
+    summary: "the sealed manifest's digest signed with the evidence signing key (asymmetric KMS key)",
+    scope: "responder",
+    files: ["shared/evidence/signing.ts"],
+    actions: ["kms:Sign"],
+  },
   cleanroom: {
     summary:
       "the per-incident clean-room stack: create, watch, list, delete; CloudFormation creates its resources with the clean-room stack role (CLEANROOM_STACK_PERMISSIONS)",
@@ -271,14 +281,27 @@ export const MODULES = {
   evidenceVerify: {
     summary: "verifying archived evidence (run by people from the CLI, with their own credentials)",
     scope: "responder",
-    files: ["shared/evidence/verify.ts"],
+    files: [
+      "shared/evidence/verify.ts",
+      "shared/evidence/listing.ts",
+      "shared/evidence/restore.ts",
+      "shared/evidence/signature-check.ts",
+    ],
     actions: [
+      "kms:Verify",
       "s3:GetObject",
       "s3:GetObjectTagging",
+      "s3:GetObjectVersion",
+      "s3:GetObjectVersionTagging",
       "s3:ListBucket",
       "s3:ListBucketVersions",
       "s3:RestoreObject",
     ],
+    implicit: {
+      "s3:GetObjectVersion":
+        "the pinned manifest and artifacts are read at their recorded VersionId (HeadObject and GetObject with VersionId)",
+      "s3:GetObjectVersionTagging": "the hash tag of a pinned artifact is read at its VersionId",
+    },
   },
 } as const satisfies Record<string, ModulePermissions>;
 
@@ -522,6 +545,7 @@ export const FUNCTIONS: Readonly<Record<string, FunctionPermissions>> = {
       "snapshots",
       "artifacts",
       "archive",
+      "manifestSigning",
     ],
   },
   cleanroom: {

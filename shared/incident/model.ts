@@ -5,6 +5,7 @@
 import { createHash } from "node:crypto";
 import type { ActionResult, Finding, Impact, Plan, StepStatus } from "../domain/types.ts";
 import type { ArtifactRecord } from "../evidence/schema.ts";
+import type { ManifestSignature } from "../evidence/signing.ts";
 
 /** The state of one step (triage, contain, snapshots, artifacts, manifest, cleanroom…). */
 export interface StepRecord {
@@ -74,10 +75,17 @@ export interface IncidentRecord {
     groupsToCreate?: { vpcId: string; role: "untracking" | "isolation" }[];
   };
   evidence?: {
+    /** The snapshots the responder created for this incident: the only ids EBS events may update. */
     snapshots?: SnapshotRecord[];
+    /** Each with the S3 VersionId it was archived as. */
     artifacts?: ArtifactRecord[];
     manifestKey?: string;
+    /** The sealed manifest's `manifestSha256` (SHA-256 of its canonical JSON): `verify` compares it. */
     manifestSha256?: string;
+    /** The S3 VersionId of the sealed manifest: `verify` reads this version, never just the latest. */
+    manifestVersionId?: string;
+    /** The KMS signature over `manifestSha256`, or why there is none. */
+    signature?: ManifestSignature;
   };
   cleanroom?: Record<string, unknown>;
   approvals?: ApprovalRecord[];

@@ -53,6 +53,8 @@ export function resourcesFromOutputs(outputs: Record<string, string>): Responder
     evidenceKmsKeyArn: need("ResponderKeyArn"),
     isolationProfileArn: need("IsolationInstanceProfileArn"),
     ...(outputs.IntakeTopicArn ? { intakeTopicArn: outputs.IntakeTopicArn } : {}),
+    // Optional: a stack deployed before the manifest signing key existed has no such output.
+    ...(outputs.EvidenceSigningKeyArn ? { evidenceSigningKeyArn: outputs.EvidenceSigningKeyArn } : {}),
     // Optional: a stack deployed before the clean-room stack role existed has no such output.
     ...(outputs.CleanroomStackRoleArn ? { cleanroomStackRoleArn: outputs.CleanroomStackRoleArn } : {}),
     ...(outputs.CleanroomWorkstationBoundaryArn

@@ -232,7 +232,7 @@ type Creator = (id: string, props: Json, c: ProvisionClients, ctx: StackContext)
 
 const creators: Record<string, Creator> = {
   "AWS::KMS::Key": async (id, p, c, ctx) => {
-    known(p, ["Description", "EnableKeyRotation", "KeyPolicy", "Tags"], id);
+    known(p, ["Description", "EnableKeyRotation", "KeyPolicy", "KeySpec", "KeyUsage", "Tags"], id);
     // Keys have no name: an alias per logical id makes re-provisioning find the same key.
     const alias = `alias/${ctx.stackName}/${id}`;
     const existing = await c.kms.send(new DescribeKeyCommand({ KeyId: alias })).catch(() => undefined);
@@ -242,6 +242,8 @@ const creators: Record<string, Creator> = {
         new CreateKeyCommand({
           Description: p.Description,
           Policy: p.KeyPolicy ? JSON.stringify(p.KeyPolicy) : undefined,
+          ...(p.KeySpec ? { KeySpec: p.KeySpec } : {}),
+          ...(p.KeyUsage ? { KeyUsage: p.KeyUsage } : {}),
           Tags: tagList(p.Tags)?.map((t: Json) => ({ TagKey: t.Key, TagValue: t.Value })),
         }),
       );
@@ -365,6 +367,11 @@ const creators: Record<string, Creator> = {
         (st: Json) => st.Condition?.Bool?.["aws:SecureTransport"] !== "false",
       );
     }
+    // The emulator applies a bucket policy's Deny statements without their conditions, so a
+    // conditional Deny (writes except by the evidence role…) would refuse everyone, the
+    // responder included. Those are left out locally; test/unit/evidence/bucket-policy.test.ts
+    // proves them with a policy simulator.
+    doc.Statement = doc.Statement.filter((st: Json) => !(st.Effect === "Deny" && st.Condition));
     await c.s3.send(new PutBucketPolicyCommand({ Bucket: p.Bucket, Policy: JSON.stringify(doc) }));
     return { type: "AWS::S3::BucketPolicy", ref: p.Bucket, attrs: {} };
   },

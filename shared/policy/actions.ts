@@ -15,15 +15,23 @@ export const ContainInstanceParamsSchema = z.strictObject({
 });
 export type ContainInstanceParams = z.infer<typeof ContainInstanceParamsSchema>;
 
+/** The EBS snapshot lock evidence snapshots get unless the policy says otherwise. */
+export const DEFAULT_SNAPSHOT_LOCK = { mode: "governance", days: 30 } as const;
+
 /** Crash-consistent snapshots of every volume of the instance. */
 export const CaptureSnapshotsParamsSchema = z.strictObject({
-  /** Lock the snapshots (EBS snapshot lock) for this many days. */
+  /**
+   * Lock the snapshots (EBS snapshot lock) for this many days, so that `ec2:DeleteSnapshot`
+   * alone cannot destroy them. Default {@link DEFAULT_SNAPSHOT_LOCK}; `null` leaves them
+   * unlocked.
+   */
   lock: z
     .strictObject({
       mode: z.enum(["compliance", "governance"]),
       days: z.int().min(1).max(36_500),
     })
-    .optional(),
+    .nullable()
+    .default({ ...DEFAULT_SNAPSHOT_LOCK }),
   /** Move the snapshots to the EBS archive tier. */
   archiveTier: z.boolean().default(false),
 });

@@ -2,22 +2,18 @@
  * Evidence lane: snapshots and artifacts in parallel, then — once every snapshot has
  * completed — the manifest, written last. Never waits inside a Lambda for a snapshot: a
  * lane that finds its snapshots complete seals at once; otherwise the EBS completion event
- * brings it back (`onSnapshotEvent`).
+ * brings it back (`onSnapshotEvent`, snapshot-events.ts).
  */
-import {
-  DescribeInstancesCommand,
-  DescribeSnapshotsCommand,
-  type EC2Client,
-  type Instance,
-} from "@aws-sdk/client-ec2";
+import { DescribeInstancesCommand, type EC2Client, type Instance } from "@aws-sdk/client-ec2";
 import type { S3Client } from "@aws-sdk/client-s3";
 import { isNotImplemented } from "../aws/errors.ts";
 import { type ArtifactClients, type Collector, instanceCollectors } from "../capture/artifacts.ts";
 import {
   archiveSnapshots,
   captureSnapshots,
-  findIncidentSnapshots,
+  lockDetail,
   lockSnapshots,
+  lockStatus,
   TAG,
 } from "../capture/snapshots.ts";
 import type { ActionResult, StepStatus } from "../domain/types.ts";
@@ -25,6 +21,7 @@ import { describeError } from "../errors/index.ts";
 import { archiveArtifact } from "../evidence/archive.ts";
 import { buildManifest, writeManifest } from "../evidence/manifest.ts";
 import type { ArtifactRecord, EvidenceGap } from "../evidence/schema.ts";
+import type { ManifestSignature, ManifestSigner } from "../evidence/signing.ts";
 import type { IncidentRecord, SnapshotRecord } from "../incident/model.ts";
 import type { BaseDeps } from "./deps.ts";
 import { nowIso } from "./deps.ts";
@@ -39,6 +36,8 @@ export interface EvidenceDeps extends BaseDeps {
   s3: S3Client;
   bucket: string;
   kmsKeyId?: string;
+  /** Signs the sealed manifest's digest; absent: the record says `unsupported`. */
+  signer?: ManifestSigner;
 }
 
 const DONE: StepStatus[] = ["ok", "skipped", "unsupported", "failed", "partial"];
@@ -153,15 +152,19 @@ async function takeSnapshots(
       }
     }),
   );
-  const lock = params.lock as { mode: "compliance" | "governance"; days: number } | undefined;
-  if (lock && snapshots.length)
-    results.push(
-      ...(await lockSnapshots(
-        ec2,
-        snapshots.map((s) => s.snapshotId),
-        lock,
-      )),
+  // Locked by default (policy `lock`, governance 30 days): `ec2:DeleteSnapshot` alone can then
+  // not destroy the evidence disks. Where the endpoint lacks LockSnapshot, `unsupported`.
+  const lock = params.lock as { mode: "compliance" | "governance"; days: number } | null | undefined;
+  let lockNote: TimelineEntryInput | undefined;
+  if (lock && snapshots.length && !incident.dryRun) {
+    const locked = await lockSnapshots(
+      ec2,
+      snapshots.map((s) => s.snapshotId),
+      lock,
     );
+    results.push(...locked);
+    lockNote = { step: "snapshot-lock", status: lockStatus(locked), detail: lockDetail(locked, lock) };
+  }
   const complete = snapshots.length > 0 && snapshots.every((s) => s.state === "completed");
   const status: StepStatus = incident.dryRun
     ? "skipped"
@@ -183,6 +186,7 @@ async function takeSnapshots(
     ...(errors.length ? { error: errors.join("; ") } : {}),
     set: { "evidence.snapshots": snapshots },
   });
+  if (lockNote) await deps.store.note(id, lockNote);
   if (status === "failed" || status === "partial") {
     await notify(deps, {
       stage: "failed",
@@ -207,6 +211,8 @@ async function takeSnapshots(
     });
   }
 }
+
+type TimelineEntryInput = Parameters<EvidenceDeps["store"]["note"]>[1];
 
 async function collectArtifacts(
   incident: IncidentRecord,
@@ -325,71 +331,11 @@ async function collectArtifacts(
   }
 }
 
-/** Updates snapshot states from an EBS completion event and seals the incident when all are done. */
-export async function onSnapshotEvent(event: unknown, deps: EvidenceDeps): Promise<string[]> {
-  const e = event as { account?: string; detail?: Record<string, unknown> };
-  const detail = e.detail ?? {};
-  const arns: string[] = [];
-  if (typeof detail.snapshot_id === "string") arns.push(detail.snapshot_id);
-  if (Array.isArray(detail.snapshots)) {
-    for (const s of detail.snapshots) if (typeof s?.snapshot_id === "string") arns.push(s.snapshot_id);
-  }
-  const ids = arns.map((a) => a.split("/").pop() ?? "").filter((s) => /^snap-[0-9a-f]+$/.test(s));
-  if (!ids.length || typeof e.account !== "string") return [];
-  const clients = await deps.clientsFor(e.account, "snapshot-event");
-  const out = await clients.ec2.send(new DescribeSnapshotsCommand({ SnapshotIds: ids }));
-  const incidents = new Set(
-    (out.Snapshots ?? [])
-      .map((s) => s.Tags?.find((t) => t.Key === TAG.incident)?.Value)
-      .filter((v): v is string => Boolean(v)),
-  );
-  for (const incidentId of incidents) {
-    const incident = await deps.store.find(incidentId);
-    if (!incident) continue;
-    const all = await findIncidentSnapshots(clients.ec2, incidentId);
-    const records: SnapshotRecord[] = all.map((s) => ({
-      snapshotId: s.SnapshotId ?? "",
-      volumeId: s.VolumeId ?? "",
-      state: s.State ?? "pending",
-      ...(s.Tags?.find((t) => t.Key === TAG.device)?.Value
-        ? { deviceName: s.Tags?.find((t) => t.Key === TAG.device)?.Value }
-        : {}),
-      ...(s.StartTime ? { startTime: new Date(s.StartTime).toISOString() } : {}),
-    }));
-    const failed = records.filter((r) => r.state === "error");
-    if (incident.steps[SNAPSHOT_STEP]?.status === "waiting" && records.every((r) => r.state !== "pending")) {
-      await deps.store.finishStep(
-        incidentId,
-        SNAPSHOT_STEP,
-        failed.length ? "partial" : "ok",
-        `${records.length - failed.length} of ${records.length} snapshots completed`,
-        {
-          set: { "evidence.snapshots": records },
-          ...(failed.length
-            ? {
-                error: `snapshots in error: ${failed.map((r) => `${r.snapshotId} (${r.volumeId})`).join(", ")}`,
-              }
-            : {}),
-        },
-      );
-      if (failed.length) {
-        await notify(deps, {
-          stage: "failed",
-          incident: await deps.store.get(incidentId),
-          summary: `Evidence: ${failed.length} of ${records.length} snapshots ended in error. Containment is not affected.`,
-          failed: failed.map((r) => ({
-            what: `snapshot ${r.snapshotId}`,
-            error: `volume ${r.volumeId}: state error`,
-          })),
-          leftToDo: [
-            `Snapshot ${failed.map((r) => r.volumeId).join(", ")} again by hand (ec2:CreateSnapshot) and tag with the incident id`,
-          ],
-        });
-      }
-    }
-    await maybeSeal(incidentId, deps);
-  }
-  return [...incidents];
+/** How a signature reads in the timeline and in alerts. */
+function signatureText(signature: ManifestSignature): string {
+  return signature.status === "signed"
+    ? `signed (${signature.algorithm}, ${signature.keyId})`
+    : `signature unsupported: ${signature.reason}`;
 }
 
 /** Pure: the evidence lanes that ended without all they planned, as the manifest's gaps. */
@@ -432,6 +378,11 @@ export async function maybeSeal(incidentId: string, deps: EvidenceDeps): Promise
       createdAt: nowIso(deps),
       gaps,
     });
+    // Signed before it is written: a manifest is never left in the bucket with a signature
+    // that failed for a reason other than "not supported" (the seal fails and is retried).
+    const signature: ManifestSignature = deps.signer
+      ? await deps.signer.sign(manifest.manifestSha256)
+      : { status: "unsupported", reason: "no manifest signing key is configured" };
     const written = await writeManifest(deps.s3, {
       bucket: deps.bucket,
       incidentId,
@@ -442,8 +393,16 @@ export async function maybeSeal(incidentId: string, deps: EvidenceDeps): Promise
       incidentId,
       MANIFEST_STEP,
       "ok",
-      `manifest ${written.key}: ${manifest.artifacts.length} artifacts, ${snapshots.length} snapshots, sha256 ${written.manifestSha256}`,
-      { set: { "evidence.manifestKey": written.key, "evidence.manifestSha256": written.manifestSha256 } },
+      `manifest ${written.key} version ${written.versionId ?? "(unversioned)"}: ${manifest.artifacts.length} artifacts, ` +
+        `${snapshots.length} snapshots, sha256 ${written.manifestSha256}, ${signatureText(signature)}`,
+      {
+        set: {
+          "evidence.manifestKey": written.key,
+          "evidence.manifestSha256": written.manifestSha256,
+          ...(written.versionId ? { "evidence.manifestVersionId": written.versionId } : {}),
+          "evidence.signature": signature,
+        },
+      },
     );
     const updated = await deps.store.get(incidentId);
     await notify(deps, {
@@ -457,6 +416,8 @@ export async function maybeSeal(incidentId: string, deps: EvidenceDeps): Promise
       facts: {
         Manifest: `s3://${deps.bucket}/${written.key}`,
         "Manifest SHA-256": written.manifestSha256,
+        "Manifest version": written.versionId ?? "(unversioned)",
+        "Manifest signature": signatureText(signature),
         Snapshots:
           snapshots.map((s) => `${s.snapshotId} (${s.deviceName ?? s.volumeId})`).join(", ") || "none",
       },

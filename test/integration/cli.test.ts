@@ -124,7 +124,7 @@ describe("responder local up + ingest, from another process", () => {
     const id = String(ingested.json.incidentId);
     const good = await runCli(["verify", id, "--json"]);
     expect(good.code, good.stderr + good.stdout).toBe(0);
-    expect(JSON.parse(good.stdout).ok).toBe(true);
+    expect(JSON.parse(good.stdout)).toMatchObject({ ok: true, manifest: { signature: { status: "valid" } } });
     await s3Client(aws).send(
       new PutObjectCommand({
         Bucket: ready.resources.evidenceBucket,
@@ -137,7 +137,8 @@ describe("responder local up + ingest, from another process", () => {
     expect(bad.code).toBe(1);
     const report = JSON.parse(bad.stdout) as { ok: boolean; items: { name: string; status: string }[] };
     expect(report.ok).toBe(false);
-    expect(report.items.find((i) => i.name === "triggering-event.json")?.status).toBe("mismatch");
+    // The sealed version is intact; a later version written over it fails the verdict.
+    expect(report.items.find((i) => i.name === "triggering-event.json")?.status).toBe("replaced");
   });
 
   it("shows the incident's timeline with status --json", async () => {

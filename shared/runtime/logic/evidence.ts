@@ -7,9 +7,12 @@ import {
   ec2Client,
   elbv2Client,
   iamClient,
+  kmsClient,
   s3Client,
 } from "../../aws/clients.ts";
-import { onSnapshotEvent, runEvidence } from "../../workflow/evidence.ts";
+import { kmsManifestSigner } from "../../evidence/signing.ts";
+import { runEvidence } from "../../workflow/evidence.ts";
+import { onSnapshotEvent } from "../../workflow/snapshot-events.ts";
 import type { Runtime } from "../base.ts";
 import type { AnyEvent, Logic } from "../lambda.ts";
 
@@ -20,6 +23,7 @@ export function evidenceLogic(rt: Runtime): Logic<AnyEvent> {
     s3: s3Client(rt.aws),
     bucket: rt.config.resources.evidenceBucket,
     ...(rt.config.resources.evidenceKmsKeyArn ? { kmsKeyId: rt.config.resources.evidenceKmsKeyArn } : {}),
+    signer: kmsManifestSigner(kmsClient(rt.aws), rt.config.resources.evidenceSigningKeyArn),
     clientsFor: async (account: string, id: string) => {
       const o = await rt.sessions.optionsFor(account, id);
       return {

@@ -75,7 +75,9 @@ describe("function roles in serverless.yml", () => {
   it.each(functionNames)(
     "lets %s use the responder's key only through the services that hold its data",
     (fn) => {
-      const kms = roleStatements(roleOf(fn)).filter((s) => s.actions.some((a) => a.startsWith("kms:")));
+      const kms = roleStatements(roleOf(fn)).filter(
+        (s) => s.actions.some((a) => a.startsWith("kms:")) && !s.actions.includes("kms:Sign"),
+      );
 
       expect(kms).toHaveLength(1);
       expect(kms[0]?.resources).toEqual([{ "Fn::GetAtt": ["ResponderKey", "Arn"] }]);
@@ -83,6 +85,17 @@ describe("function roles in serverless.yml", () => {
       expect(via).toEqual(functionKmsVia(fn).map((s) => `${s}.\${AWS::Region}.amazonaws.com`));
     },
   );
+
+  it("signs manifests only from the evidence function, and only with the evidence signing key", () => {
+    const signing = everyStatement().filter((s) => s.actions.includes("kms:Sign"));
+
+    expect(signing.map((s) => ({ fn: s.fn, actions: s.actions, resources: s.resources }))).toEqual([
+      { fn: "evidence", actions: ["kms:Sign"], resources: [{ "Fn::GetAtt": ["EvidenceSigningKey", "Arn"] }] },
+    ]);
+    expect(doc.functions.evidence.environment.EVIDENCE_SIGNING_KEY_ARN).toEqual({
+      "Fn::GetAtt": ["EvidenceSigningKey", "Arn"],
+    });
+  });
 
   it.each(functionNames)("logs %s only to its own log group", (fn) => {
     const logs = roleStatements(roleOf(fn)).filter((s) => s.actions.some((a) => a.startsWith("logs:")));

@@ -48,7 +48,7 @@ describe("actions", () => {
     // Assert
     expect(defaults).toEqual({
       "contain-instance": { stopInstance: false, asgMode: "standby", stopProtection: false },
-      "capture-snapshots": { archiveTier: false },
+      "capture-snapshots": { lock: { mode: "governance", days: 30 }, archiveTier: false },
       "collect-artifacts": {},
       "launch-cleanroom": {},
       notify: {},

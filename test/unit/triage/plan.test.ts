@@ -414,6 +414,8 @@ describe("describeAwsCalls", () => {
     expect(contain.some((c) => c.startsWith("ec2:StopInstances"))).toBe(false);
     expect(calls.find((c) => c.action === "capture-snapshots")?.calls).toEqual([
       "ec2:CreateSnapshots i-0abc (crash-consistent: vol-1, vol-2; tagged with the incident id)",
+      // Snapshots are locked by default (policy/default.yaml).
+      "ec2:LockSnapshot (each snapshot of i-0abc: governance mode, 30 days)",
     ]);
     expect(calls.find((c) => c.action === "notify")?.calls).toEqual(["sns:Publish alert topic"]);
   });

@@ -12,7 +12,8 @@ import { type IncidentRecord, incidentIdFor } from "../../../shared/incident/mod
 import type { OpenResult } from "../../../shared/incident/store.ts";
 import { normalizeEvent, wrapDrill } from "../../../shared/intake/index.ts";
 import { runContainment } from "../../../shared/workflow/contain.ts";
-import { onSnapshotEvent, runEvidence } from "../../../shared/workflow/evidence.ts";
+import { runEvidence } from "../../../shared/workflow/evidence.ts";
+import { onSnapshotEvent } from "../../../shared/workflow/snapshot-events.ts";
 import { triageEvent } from "../../../shared/workflow/triage.ts";
 import { anIncident } from "../../support/incidents.ts";
 import { MemoryStore, policy, RecordingAlerter, RecordingBus, silentLog } from "../cleanroom/fakes.ts";
@@ -107,6 +108,12 @@ describe("failure alerts", () => {
     const store = new MemoryStore();
     const incident = fresh();
     incident.steps.snapshots = { status: "waiting", startedAt: incident.createdAt, attempts: 1 };
+    incident.evidence = {
+      snapshots: [
+        { snapshotId: "snap-0aaa", volumeId: "vol-0aaa", state: "pending" },
+        { snapshotId: "snap-0bbb", volumeId: "vol-0bbb", state: "pending" },
+      ],
+    };
     store.seed(incident);
     ec2.on(DescribeSnapshotsCommand).resolves({
       Snapshots: [
