@@ -228,6 +228,7 @@ export const MODULES = {
       "kms:GenerateDataKey",
       "s3:AbortMultipartUpload",
       "s3:GetObject",
+      "s3:GetObjectVersion",
       "s3:ListBucket",
       "s3:PutObject",
       "s3:PutObjectRetention",
@@ -235,6 +236,8 @@ export const MODULES = {
       "s3:PutObjectVersionTagging",
     ],
     implicit: {
+      "s3:GetObjectVersion":
+        "HeadObject with a VersionId (the manifest checks each artifact's recorded version) is authorised as GetObjectVersion",
       "s3:ListBucket":
         "HeadObject answers 404 for a missing object only to a caller allowed to list the bucket (403 otherwise)",
       "s3:PutObjectRetention": "the manifest is written with ObjectLockMode and ObjectLockRetainUntilDate",
@@ -275,10 +278,16 @@ export const MODULES = {
     actions: [
       "s3:GetObject",
       "s3:GetObjectTagging",
+      "s3:GetObjectVersion",
+      "s3:GetObjectVersionTagging",
       "s3:ListBucket",
       "s3:ListBucketVersions",
       "s3:RestoreObject",
     ],
+    implicit: {
+      "s3:GetObjectVersion": "reads pinned to a recorded VersionId (HeadObject, GetObject) are authorised as GetObjectVersion",
+      "s3:GetObjectVersionTagging": "GetObjectTagging with a VersionId is authorised as GetObjectVersionTagging",
+    },
   },
 } as const satisfies Record<string, ModulePermissions>;
 

@@ -16,7 +16,7 @@ import { type AnyEvent, type Logic, MetricUnit } from "../lambda.ts";
 /** The triage workflow's dependencies: the shared ones, and reading the affected resources. */
 export function triageDeps(rt: Runtime): TriageDeps {
   const clientsFor = async (account: string, incidentId: string) => {
-    const o = await rt.sessions.optionsFor(account, incidentId);
+    const o = await rt.sessions.optionsFor(account, incidentId, "read");
     return { ec2: ec2Client(o), autoScaling: autoScalingClient(o) };
   };
   return {
