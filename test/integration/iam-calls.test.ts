@@ -10,7 +10,7 @@
  * decided against its role and the member role's trust policy.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { FUNCTIONS } from "../../shared/iam/permissions.ts";
+import { FUNCTIONS, MEMBER_SESSIONS } from "../../shared/iam/permissions.ts";
 import type { AccountPurpose } from "../../shared/runtime/accounts.ts";
 import { type Simulated, simulateIncident } from "../support/iam/incident-simulation.ts";
 import { type IamIncident, PURPOSE_KEYS, runIamIncident } from "./iam-incident.ts";
@@ -18,15 +18,15 @@ import { type IamIncident, PURPOSE_KEYS, runIamIncident } from "./iam-incident.t
 const purposeOfKey = Object.fromEntries(
   Object.entries(PURPOSE_KEYS).map(([purpose, key]) => [key, purpose as AccountPurpose]),
 );
-/** Services whose calls land in the affected resource's account. */
-const TARGET_SERVICES = [
-  "EC2",
-  "AutoScaling",
-  "ElasticLoadBalancingV2",
-  "CloudTrail",
-  "IAM",
-  "CloudFormation",
-];
+/** Services whose calls land in the affected resource's account, by the recorder's name: their IAM prefix. */
+const TARGET_SERVICES: Record<string, string> = {
+  EC2: "ec2",
+  AutoScaling: "autoscaling",
+  ElasticLoadBalancingV2: "elasticloadbalancing",
+  CloudTrail: "cloudtrail",
+  IAM: "iam",
+  CloudFormation: "cloudformation",
+};
 
 describe("IAM: every call of a full incident, against the packaged roles", () => {
   let run: IamIncident;
@@ -81,7 +81,7 @@ describe("IAM: every call of a full incident, against the packaged roles", () =>
   });
 
   it("makes every call in the affected account with a member session: triage and intake only read", () => {
-    const target = run.calls.filter((c) => TARGET_SERVICES.includes(c.service));
+    const target = run.calls.filter((c) => c.service in TARGET_SERVICES);
     const unlabelled = target.filter((c) => !c.accessKeyId || !(c.accessKeyId in purposeOfKey));
     const purposes = (fn: string) =>
       [...new Set(target.filter((c) => c.scope === fn).map((c) => purposeOfKey[c.accessKeyId ?? ""]))].sort();
@@ -92,6 +92,15 @@ describe("IAM: every call of a full incident, against the packaged roles", () =>
     expect(purposes("contain")).toEqual(["act"]);
     expect(purposes("cleanroom")).toEqual(["act"]);
     expect(purposes("evidence")).toEqual(["act", "read"]);
+    // What shared/iam/permissions.ts declares (and the member roles are checked against) is what ran.
+    for (const fn of Object.keys(FUNCTIONS)) {
+      const seen = Object.fromEntries(
+        target
+          .filter((c) => c.scope === fn)
+          .map((c) => [TARGET_SERVICES[c.service] ?? c.service, purposeOfKey[c.accessKeyId ?? ""]] as const),
+      );
+      expect(MEMBER_SESSIONS[fn], fn).toMatchObject(seen);
+    }
   });
 
   it("allows every call each function makes, with its own role", () => {
