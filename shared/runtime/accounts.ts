@@ -32,10 +32,7 @@ export type AccountSessionsConfig = Pick<
  * refuses an account outside the organisation: the function roles may assume member roles
  * only with `aws:ResourceOrgID`).
  */
-export function isAllowedMemberAccount(
-  account: string,
-  trust: AccountSessionsConfig["trust"],
-): boolean {
+export function isAllowedMemberAccount(account: string, trust: AccountSessionsConfig["trust"]): boolean {
   if (trust.memberAccounts.length) return trust.memberAccounts.includes(account);
   return Boolean(trust.organizationId);
 }
