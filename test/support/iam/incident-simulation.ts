@@ -13,7 +13,8 @@
 import type { CallRecord } from "../../../shared/aws/instrument.ts";
 import { FUNCTIONS } from "../../../shared/iam/permissions.ts";
 import type { AccountPurpose } from "../../../shared/runtime/accounts.ts";
-import { type AccountState, type CallSite, requestsFor, runtimeRequests } from "./calls.ts";
+import { type AccountState, type CallSite, requestsFor } from "./calls.ts";
+import { runtimeRequests } from "./responder-calls.ts";
 import { type Decision, decide, type IamRequest, type Principal } from "./simulate.ts";
 import { type Deployed, deployMemberStack, deployResponder, rolePolicies, trustPolicy } from "./template.ts";
 
