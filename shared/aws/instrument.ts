@@ -16,6 +16,8 @@ export interface CallRecord {
   error?: string;
   /** The command's input, as given to the client (read it, never change it). */
   input?: Record<string, unknown>;
+  /** The access key id that signed it: tells an assumed member role's session from the function's own. */
+  accessKeyId?: string;
 }
 
 /**
@@ -79,9 +81,14 @@ export function instrument<T extends { middlewareStack: MiddlewareStackLike }>(c
       const start = Date.now();
       const scope = scopes.getStore();
       const input = args?.input as Record<string, unknown> | undefined;
+      // Set by the SDK while signing (the same context object), read once the call is answered.
+      const signer = (): { accessKeyId?: string } =>
+        context?.__smithy_context?.selectedHttpAuthScheme?.identity?.accessKeyId
+          ? { accessKeyId: String(context.__smithy_context.selectedHttpAuthScheme.identity.accessKeyId) }
+          : {};
       try {
         const out = await next(args);
-        hooks.recorder?.({ scope, service, operation, start, end: Date.now(), input });
+        hooks.recorder?.({ scope, service, operation, start, end: Date.now(), input, ...signer() });
         return out;
       } catch (err) {
         hooks.recorder?.({
@@ -92,6 +99,7 @@ export function instrument<T extends { middlewareStack: MiddlewareStackLike }>(c
           end: Date.now(),
           error: (err as Error).name,
           input,
+          ...signer(),
         });
         throw err;
       }

@@ -232,6 +232,7 @@ export const MODULES = {
       "kms:GenerateDataKey",
       "s3:AbortMultipartUpload",
       "s3:GetObject",
+      "s3:GetObjectVersion",
       "s3:ListBucket",
       "s3:PutObject",
       "s3:PutObjectRetention",
@@ -239,6 +240,8 @@ export const MODULES = {
       "s3:PutObjectVersionTagging",
     ],
     implicit: {
+      "s3:GetObjectVersion":
+        "HeadObject with a VersionId (the manifest checks each artifact's recorded version) is authorised as GetObjectVersion",
       "s3:ListBucket":
         "HeadObject answers 404 for a missing object only to a caller allowed to list the bucket (403 otherwise)",
       "s3:PutObjectRetention": "the manifest is written with ObjectLockMode and ObjectLockRetainUntilDate",
@@ -558,6 +561,65 @@ export const FUNCTIONS: Readonly<Record<string, FunctionPermissions>> = {
     modules: ["runtime", "deadLetters", "accounts", "store", "alerts", "bus", "resolve"],
   },
 };
+
+/** What a member-account session is for: the member read role, or the member act role. */
+export type MemberPurpose = "read" | "act";
+
+/**
+ * The member role each function's sessions use in a member account, by the IAM service of the
+ * clients built on them (shared/runtime/logic/<name>.ts, AccountSessions.optionsFor): triage and
+ * intake only read; the evidence lane snapshots (and reads the console) with its EC2 session and
+ * reads the rest; containment and clean rooms act. test/integration/iam-calls.test.ts checks it
+ * against the sessions a full incident's calls are signed with.
+ */
+export const MEMBER_SESSIONS: Readonly<Record<string, Readonly<Record<string, MemberPurpose>>>> = {
+  triage: { autoscaling: "read", ec2: "read" },
+  intake: { autoscaling: "read", ec2: "read" },
+  contain: { autoscaling: "act", ec2: "act", elasticloadbalancing: "act", iam: "act" },
+  evidence: {
+    autoscaling: "read",
+    cloudtrail: "read",
+    ec2: "act",
+    elasticloadbalancing: "read",
+    iam: "read",
+  },
+  cleanroom: { cloudformation: "act", ec2: "act", iam: "act" },
+};
+
+/**
+ * The actions a member role must grant: every target-scope action of the functions' sessions of
+ * that purpose, and — for the act role — those of target-scope modules no function runs yet
+ * (release: people run it from the CLI).
+ */
+export function memberRoleActions(purpose: MemberPurpose): string[] {
+  const out = new Set<string>();
+  const run = new Set<ModuleName>();
+  for (const [fn, def] of Object.entries(FUNCTIONS)) {
+    for (const m of def.modules) {
+      if (MODULES[m].scope !== "target") continue;
+      run.add(m);
+      for (const action of MODULES[m].actions) {
+        const service = action.split(":")[0] ?? "";
+        const used = MEMBER_SESSIONS[fn]?.[service];
+        if (!used) throw new Error(`${fn} has no member session for ${service} (MEMBER_SESSIONS)`);
+        if (used === purpose) out.add(action);
+      }
+    }
+  }
+  if (purpose === "act") {
+    for (const [m, def] of Object.entries(MODULES) as [ModuleName, ModulePermissions][])
+      if (def.scope === "target" && !run.has(m)) for (const a of def.actions) out.add(a);
+  }
+  return [...out].sort();
+}
+
+/** The functions whose sessions of `purpose` assume the member role of that purpose. */
+export function memberRoleUsers(purpose: MemberPurpose): string[] {
+  return Object.entries(MEMBER_SESSIONS)
+    .filter(([, services]) => Object.values(services).includes(purpose))
+    .map(([fn]) => fn)
+    .sort();
+}
 
 /** Actions that take no resource ARN: the only ones allowed on `Resource: "*"`. */
 export function isUnscopedAction(action: string): boolean {

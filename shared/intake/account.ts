@@ -11,7 +11,7 @@ import { InvalidEventError } from "../errors/index.ts";
 /** Who may speak for which account (the `trust` part of the configuration). */
 export interface AccountTrust {
   /** Accounts allowed to report findings about other accounts (GuardDuty / Security Hub administrators). */
-  delegatedAdminAccounts: readonly string[];
+  delegatedAdminAccounts?: readonly string[];
   /** Accounts the responder may act in besides its own; empty with an organisation: any member. */
   memberAccounts: readonly string[];
   /** The organisation of the members, when there is one. */
@@ -21,7 +21,10 @@ export interface AccountTrust {
 /** No account but the envelope's own: the default when nothing is configured. */
 export const NO_TRUST: AccountTrust = Object.freeze({ delegatedAdminAccounts: [], memberAccounts: [] });
 
-/** True when `account` is a member the configuration lets the responder act in. */
+/**
+ * True when `account` is a member the configuration lets the responder act in (and assume its
+ * member roles in: runtime/accounts.ts), besides its own.
+ */
 export function isTrustedMember(account: string, trust: AccountTrust): boolean {
   if (trust.memberAccounts.length) return trust.memberAccounts.includes(account);
   // With an organisation and no list, membership is enforced by AWS where it matters: the
@@ -43,7 +46,7 @@ export function actingAccount(
   claimPath: string,
 ): string {
   if (envelope === undefined || claimed === envelope) return claimed;
-  if (!trust.delegatedAdminAccounts.includes(envelope)) {
+  if (!trust.delegatedAdminAccounts?.includes(envelope)) {
     throw new InvalidEventError(
       `names account ${claimed}, but the event came from account ${envelope}, which is not a configured delegated administrator (DELEGATED_ADMIN_ACCOUNTS): a finding may only make the responder act in the account that sent it`,
       claimPath,

@@ -44,7 +44,7 @@ export function cleanroomLogic(rt: Runtime): Logic<AnyEvent> {
       ownBoundaryArn: rt.config.resources.cleanroomWorkstationBoundaryArn,
     }),
     clientsFor: async (account, id) => {
-      const o = await rt.sessions.optionsFor(account, id);
+      const o = await rt.sessions.optionsFor(account, id, "act");
       return { cfn: cfnClient(o), ec2: ec2Client(o), region: o.region };
     },
   };

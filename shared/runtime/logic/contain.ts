@@ -20,7 +20,7 @@ export function containLogic(rt: Runtime): Logic<AnyEvent> {
       ...rt.deps,
       isolationProfileFor,
       clientsFor: async (account, id) => {
-        const o = await rt.sessions.optionsFor(account, id);
+        const o = await rt.sessions.optionsFor(account, id, "act");
         return { ec2: ec2Client(o), autoScaling: autoScalingClient(o), elbv2: elbv2Client(o) };
       },
     });

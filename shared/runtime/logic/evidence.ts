@@ -25,13 +25,17 @@ export function evidenceLogic(rt: Runtime): Logic<AnyEvent> {
     ...(rt.config.resources.evidenceKmsKeyArn ? { kmsKeyId: rt.config.resources.evidenceKmsKeyArn } : {}),
     signer: kmsManifestSigner(kmsClient(rt.aws), rt.config.resources.evidenceSigningKeyArn),
     clientsFor: async (account: string, id: string) => {
-      const o = await rt.sessions.optionsFor(account, id);
+      // EC2 with the act role (snapshots, their tags and locks); the rest only reads.
+      const [act, read] = await Promise.all([
+        rt.sessions.optionsFor(account, id, "act"),
+        rt.sessions.optionsFor(account, id, "read"),
+      ]);
       return {
-        ec2: ec2Client(o),
-        iam: iamClient(o),
-        autoScaling: autoScalingClient(o),
-        elbv2: elbv2Client(o),
-        cloudTrail: cloudTrailClient(o),
+        ec2: ec2Client(act),
+        iam: iamClient(read),
+        autoScaling: autoScalingClient(read),
+        elbv2: elbv2Client(read),
+        cloudTrail: cloudTrailClient(read),
       };
     },
   };

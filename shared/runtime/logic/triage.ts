@@ -3,7 +3,7 @@
  * events, approval decisions sent as events, and the schedule that re-drives stalled lanes.
  */
 import { autoScalingClient, ec2Client } from "../../aws/clients.ts";
-import { InvalidEventError } from "../../errors/index.ts";
+import { InvalidEventError, RefusedError } from "../../errors/index.ts";
 import { isApprovalEvent } from "../../intake/approval.ts";
 import { resolveContexts } from "../../resolve/context.ts";
 import { type ApprovalEventOutcome, decideFromEvent } from "../../workflow/approval.ts";
@@ -16,7 +16,12 @@ import { type AnyEvent, type Logic, MetricUnit } from "../lambda.ts";
 /** The triage workflow's dependencies: the shared ones, and reading the affected resources. */
 export function triageDeps(rt: Runtime): TriageDeps {
   const clientsFor = async (account: string, incidentId: string) => {
-    const o = await rt.sessions.optionsFor(account, incidentId);
+    const o = await rt.sessions.optionsFor(account, incidentId, "read").catch((err: unknown) => {
+      // An account the responder may not act in: the event is refused like any invalid one
+      // (recorded and alerted, not retried).
+      if (err instanceof RefusedError) throw new InvalidEventError(err.message, "account", { cause: err });
+      throw err;
+    });
     return { ec2: ec2Client(o), autoScaling: autoScalingClient(o) };
   };
   return {

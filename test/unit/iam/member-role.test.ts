@@ -1,42 +1,63 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: "${…}" here is CloudFormation Fn::Sub syntax.
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import {
   MEMBER_ROLE_PENDING,
+  type MemberPurpose,
   MODULES,
   type ModuleName,
-  targetActions,
+  memberRoleActions,
+  memberRoleUsers,
 } from "../../../shared/iam/permissions.ts";
 import { parseCfnYaml } from "../../../shared/infra/cfn-yaml.ts";
-import { allowedActions } from "./roles.ts";
+import { allowedActions, type Json } from "./roles.ts";
 import { repoRoot } from "./sources.ts";
 
 const template = parseCfnYaml(readFileSync(join(repoRoot, "infra", "member-account-role.yaml"), "utf8"));
-const granted = allowedActions(template.Resources.MemberRole);
+const ROLE: Record<MemberPurpose, string> = { read: "MemberReadRole", act: "MemberRole" };
+const granted = (purpose: MemberPurpose) => allowedActions(template.Resources[ROLE[purpose]]);
 
 /** Whether an IAM action pattern (`ec2:Describe*`) matches an action. */
 const matches = (pattern: string, action: string) =>
   new RegExp(`^${pattern.replace(/[.+?^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*")}$`).test(action);
 
-const modules = (Object.keys(MODULES) as ModuleName[]).filter((m) => !(m in MEMBER_ROLE_PENDING));
+const readOnly = /^[a-z0-9-]+:(Describe|Get|List|LookupEvents)/;
 
-describe("the member-account role (infra/member-account-role.yaml)", () => {
-  it("allows every action the responder takes in a member account", () => {
-    const missing = targetActions(modules).filter((a) => !granted.some((p) => matches(p, a)));
+describe.each(["read", "act"] as const)("the member %s role (infra/member-account-role.yaml)", (purpose) => {
+  it("allows every action the functions' sessions of its purpose take in a member account", () => {
+    const missing = memberRoleActions(purpose).filter((a) => !granted(purpose).some((p) => matches(p, a)));
 
     expect(missing).toEqual([]);
   });
 
-  it("allows no change that no module of the responder makes", () => {
-    const needed = targetActions(modules);
-    const readOnly = /^[a-z0-9-]+:(Describe|Get|List|LookupEvents)/;
+  it("allows no change that those sessions do not make", () => {
+    const needed = memberRoleActions(purpose);
 
-    const surplus = granted.filter((p) => !readOnly.test(p) && !needed.some((a) => matches(p, a)));
+    const surplus = granted(purpose).filter((p) => !readOnly.test(p) && !needed.some((a) => matches(p, a)));
 
     expect(surplus).toEqual([]);
   });
 
-  it("says why each module is not in it yet", () => {
+  it("is trusted by exactly the function roles whose sessions have its purpose, with the external id", () => {
+    const trust = template.Resources[ROLE[purpose]]?.Properties?.AssumeRolePolicyDocument as Json;
+    const [statement, ...others] = trust.Statement;
+    const names = (statement.Condition.ArnEquals["aws:PrincipalArn"] as Json[]).map((a) =>
+      String(a["Fn::Sub"]).replace(/^.*:role\/\$\{ResponderStackName\}-(\w+)-\$\{ResponderRegion\}$/, "$1"),
+    );
+
+    expect(others).toEqual([]);
+    expect(statement.Condition.StringEquals).toEqual({ "sts:ExternalId": { Ref: "ExternalId" } });
+    expect(names.sort()).toEqual(memberRoleUsers(purpose));
+  });
+});
+
+describe("the split between the member roles", () => {
+  it("lets the read role change nothing", () => {
+    expect(granted("read").filter((a) => !readOnly.test(a))).toEqual([]);
+  });
+
+  it("says why each module is not in the member roles yet", () => {
     for (const [name, reason] of Object.entries(MEMBER_ROLE_PENDING)) {
       expect(MODULES[name as ModuleName]?.scope).toBe("target");
       expect(reason.length).toBeGreaterThan(20);

@@ -5,6 +5,7 @@ import {
   functionActions,
   functionKmsVia,
   isUnscopedAction,
+  MEMBER_SESSIONS,
 } from "../../../shared/iam/permissions.ts";
 import { allowedActions, type Json, roleStatements, serverlessDoc, text } from "./roles.ts";
 
@@ -32,7 +33,7 @@ describe("function roles in serverless.yml", () => {
       { Effect: "Allow", Principal: { Service: "lambda.amazonaws.com" }, Action: "sts:AssumeRole" },
     ]);
     expect(functionNames.filter((other) => doc.functions[other].role === roleId)).toEqual([fn]);
-    // The member role trusts the responder's roles by name prefix (infra/member-account-role.yaml).
+    // The member roles trust exactly these role names (infra/member-account-role.yaml).
     expect(text(role.Properties.RoleName)).toBe(`\${AWS::StackName}-${fn}-\${AWS::Region}`);
     expect(role.Properties.ManagedPolicyArns).toBeUndefined();
   });
@@ -177,15 +178,26 @@ describe("function roles in serverless.yml", () => {
     });
   });
 
-  it("assumes only the member role, in the organisation when one is configured", () => {
-    const assume = everyStatement().filter((s) => s.actions.includes("sts:AssumeRole"));
+  it.each(functionNames)("lets %s assume only the member roles its sessions use", (fn) => {
+    const assume = roleStatements(roleOf(fn)).filter((s) => s.actions.includes("sts:AssumeRole"));
+    const roles = [...new Set(Object.values(MEMBER_SESSIONS[fn] ?? {}))]
+      .map((p) => (p === "read" ? "incident-responder-member-read" : "incident-responder-member"))
+      .sort();
 
-    expect(assume.length).toBeGreaterThan(0);
     for (const s of assume) {
       expect(s.actions).toEqual(["sts:AssumeRole"]);
-      expect(s.resources.map(text)).toEqual(["arn:${AWS::Partition}:iam::*:role/incident-responder-member"]);
-      expect(s.condition?.["Fn::If"]?.[0]).toBe("HasOrganization");
+      // One branch per listed account (Fn::Split of the list), the other the organisation's.
+      const arn = s.resources.length === 1 ? text(s.resources[0]) : JSON.stringify(s.resources);
+      expect(arn).toMatch(/role\/incident-responder-member(-read)?\b/);
     }
+    const named = assume.map((s) =>
+      JSON.stringify(s).includes("member-read")
+        ? "incident-responder-member-read"
+        : "incident-responder-member",
+    );
+    expect([...new Set(named)].sort()).toEqual(roles);
+    // Each role: the listed accounts, or the organisation (aws:ResourceOrgID).
+    expect(assume.filter((s) => s.condition?.StringEquals?.["aws:ResourceOrgID"])).toHaveLength(roles.length);
   });
 
   it("moves interfaces onto the responder's own security groups only", () => {
@@ -214,16 +226,37 @@ describe("function roles in serverless.yml", () => {
     }
   });
 
-  it("never touches an instance tagged as protected", () => {
+  it("never changes a resource tagged as protected, in any spelling of true", () => {
     const deny = roleStatements(roleOf("contain")).filter((s) => s.effect === "Deny");
     const mutating = functionActions("contain").filter((a) =>
-      /^ec2:(Modify|Stop|Associate|Replace|CreateTags)/.test(a),
+      /^(ec2:(Modify|Stop|Associate|Disassociate|Replace|CreateTags)|autoscaling:(EnterStandby|DetachInstances)|elasticloadbalancing:DeregisterTargets)/.test(
+        a,
+      ),
     );
 
     expect(deny).toHaveLength(1);
     expect(deny[0]?.condition).toEqual({
-      StringEquals: { "aws:ResourceTag/incident-responder:protected": "true" },
+      StringEqualsIgnoreCase: { "aws:ResourceTag/incident-responder:protected": "true" },
     });
     expect(mutating.filter((a) => !deny[0]?.actions.includes(a))).toEqual([]);
+  });
+
+  it("changes only the instance attributes containment protects (ec2:Attribute)", () => {
+    const onInstances = roleStatements(roleOf("contain")).filter(
+      (s) =>
+        s.effect === "Allow" &&
+        s.actions.includes("ec2:ModifyInstanceAttribute") &&
+        s.resources.some((r) => text(r).includes(":instance/")),
+    );
+
+    expect(onInstances).toHaveLength(1);
+    expect(onInstances[0]?.actions).toEqual(["ec2:ModifyInstanceAttribute"]);
+    expect(onInstances[0]?.condition?.StringEqualsIgnoreCase?.["ec2:Attribute"]).toEqual([
+      "BlockDeviceMapping",
+      "BlockDeviceMappings",
+      "DisableApiStop",
+      "DisableApiTermination",
+      "InstanceInitiatedShutdownBehavior",
+    ]);
   });
 });

@@ -16,17 +16,32 @@ export interface Statement {
 
 const list = (v: Json): Json[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
 
-/** Every statement of a role's inline policies. */
+/**
+ * The statements a statement list can hold: a `Fn::If` statement stands for each of its branches
+ * (the statement the condition chooses, or none for `AWS::NoValue`).
+ */
+function branches(st: Json): Json[] {
+  if (st && typeof st === "object" && "Fn::If" in st) {
+    const [, yes, no] = st["Fn::If"];
+    return [...branches(yes), ...branches(no)];
+  }
+  if (st && typeof st === "object" && st.Ref === "AWS::NoValue") return [];
+  return [st];
+}
+
+/** Every statement of a role's inline policies (both branches of a conditional statement). */
 export function roleStatements(role: Json): Statement[] {
   return list(role?.Properties?.Policies).flatMap((p: Json) =>
-    list(p.PolicyDocument?.Statement).map((st: Json) => ({
-      policy: String(p.PolicyName),
-      sid: String(st.Sid ?? ""),
-      effect: st.Effect,
-      actions: list(st.Action).map(String),
-      resources: list(st.Resource),
-      ...(st.Condition !== undefined ? { condition: st.Condition } : {}),
-    })),
+    list(p.PolicyDocument?.Statement)
+      .flatMap(branches)
+      .map((st: Json) => ({
+        policy: String(p.PolicyName),
+        sid: String(st.Sid ?? ""),
+        effect: st.Effect,
+        actions: list(st.Action).map(String),
+        resources: list(st.Resource),
+        ...(st.Condition !== undefined ? { condition: st.Condition } : {}),
+      })),
   );
 }
 

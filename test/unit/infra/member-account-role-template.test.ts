@@ -13,41 +13,57 @@ import {
 const template = loadTemplate("member-account-role.yaml");
 const resources = template.Resources;
 const parameters = template.Parameters ?? {};
+/** The act role (contain, evidence, cleanroom) and the read role (triage, intake, evidence). */
 const member = inlineStatements(resources.MemberRole);
+const reader = inlineStatements(resources.MemberReadRole);
 const isolation = inlineStatements(resources.IsolationRole);
 
-/** Statements of the member role that allow `action`. */
+/** Statements of the act role that allow `action`. */
 const allowing = (action: string): Statement[] =>
   member.filter((st) => st.effect === "Allow" && st.actions.includes(action));
 
 const ACCOUNT = "${AWS::AccountId}";
 
 describe("member account template: trust", () => {
-  const trust = statements(props(resources.MemberRole).AssumeRolePolicyDocument);
-
-  it("trusts only the responder account's function roles, and only with the external id", () => {
-    expect(trust).toEqual([
-      {
-        sid: expect.any(String),
-        effect: "Allow",
-        actions: ["sts:AssumeRole"],
-        resources: [],
-        principal: { AWS: { "Fn::Sub": "arn:${AWS::Partition}:iam::${ResponderAccountId}:root" } },
-        condition: {
-          StringEquals: { "sts:ExternalId": { Ref: "ExternalId" } },
-          ArnLike: {
-            "aws:PrincipalArn": {
-              "Fn::Sub": "arn:${AWS::Partition}:iam::${ResponderAccountId}:role/${ResponderRoleNamePrefix}*",
-            },
-          },
-        },
+  const roleArn = (fn: string) => ({
+    "Fn::Sub": `arn:\${AWS::Partition}:iam::\${ResponderAccountId}:role/\${ResponderStackName}-${fn}-\${ResponderRegion}`,
+  });
+  const trusted = (fns: string[]) => [
+    {
+      sid: expect.any(String),
+      effect: "Allow",
+      actions: ["sts:AssumeRole"],
+      resources: [],
+      principal: { AWS: { "Fn::Sub": "arn:${AWS::Partition}:iam::${ResponderAccountId}:root" } },
+      condition: {
+        StringEquals: { "sts:ExternalId": { Ref: "ExternalId" } },
+        ArnEquals: { "aws:PrincipalArn": fns.map(roleArn) },
       },
-    ]);
+    },
+  ];
+
+  it("lets exactly the acting function roles (contain, evidence, cleanroom) assume the act role, with the external id", () => {
+    expect(statements(props(resources.MemberRole).AssumeRolePolicyDocument)).toEqual(
+      trusted(["contain", "evidence", "cleanroom"]),
+    );
   });
 
-  it("names the role from the RoleName parameter, incident-responder-member by default", () => {
+  it("lets exactly the reading function roles (triage, intake, evidence) assume the read role, with the external id", () => {
+    expect(statements(props(resources.MemberReadRole).AssumeRolePolicyDocument)).toEqual(
+      trusted(["triage", "intake", "evidence"]),
+    );
+  });
+
+  it("names the roles from RoleName and ReadRoleName, incident-responder-member(-read) by default", () => {
     expect(props(resources.MemberRole).RoleName).toEqual({ Ref: "RoleName" });
     expect(parameters.RoleName?.Default).toBe("incident-responder-member");
+    expect(props(resources.MemberReadRole).RoleName).toEqual({ Ref: "ReadRoleName" });
+    expect(parameters.ReadRoleName?.Default).toBe("incident-responder-member-read");
+  });
+
+  it("needs the responder's stack name and region: no default that could silently name other roles", () => {
+    expect(parameters.ResponderStackName?.Default).toBeUndefined();
+    expect(parameters.ResponderRegion?.Default).toBeUndefined();
   });
 
   it("accepts only a 12-digit responder account id", () => {
@@ -70,30 +86,33 @@ describe("member account template: permissions", () => {
     ]);
   });
 
-  it("denies changing or stopping instances that carry the protected tag, and denies nothing else", () => {
+  it("denies every change to a workload resource that carries the protected tag, in any spelling, and nothing else", () => {
     const denies = member.filter((st) => st.effect === "Deny");
+    const changes = member
+      .filter(
+        (st) =>
+          st.effect === "Allow" &&
+          st.resources.some((r) =>
+            /:(instance|network-interface|elastic-ip)\/|autoScalingGroup|targetgroup/.test(subText(r) ?? ""),
+          ),
+      )
+      .flatMap((st) => st.actions)
+      .filter((a) => !/^ec2:(Get|CreateSnapshot|Describe)/.test(a));
 
-    expect(denies).toEqual([
-      expect.objectContaining({
-        resources: [{ "Fn::Sub": "arn:${AWS::Partition}:ec2:*:${AWS::AccountId}:instance/*" }],
-        condition: { StringEquals: { "aws:ResourceTag/incident-responder:protected": "true" } },
-      }),
-    ]);
-    expect([...(denies[0]?.actions ?? [])].sort()).toEqual(
-      [
-        "ec2:AssociateIamInstanceProfile",
-        "ec2:DisassociateIamInstanceProfile",
-        "ec2:ModifyInstanceAttribute",
-        "ec2:ReplaceIamInstanceProfileAssociation",
-        "ec2:StopInstances",
-      ].sort(),
-    );
+    expect(denies).toHaveLength(1);
+    expect(denies[0]?.condition).toEqual({
+      StringEqualsIgnoreCase: { "aws:ResourceTag/incident-responder:protected": "true" },
+    });
+    expect([...new Set(changes)].filter((a) => !denies[0]?.actions.includes(a))).toEqual([]);
+    expect(reader.filter((st) => st.effect === "Deny")).toEqual([]);
   });
 
   it('uses a "*" resource only for actions without resource-level permissions', () => {
-    const starred = member.filter((st) => st.resources.includes("*")).flatMap((st) => st.actions);
+    const starred = [...member, ...reader]
+      .filter((st) => st.resources.includes("*"))
+      .flatMap((st) => st.actions);
 
-    expect(starred.sort()).toEqual(
+    expect([...new Set(starred)].sort()).toEqual(
       [
         "autoscaling:Describe*",
         "cloudformation:ListStacks",
@@ -105,7 +124,7 @@ describe("member account template: permissions", () => {
   });
 
   it("keeps every resource ARN inside this account (snapshots have no account in their ARN)", () => {
-    const arns = member.flatMap((st) => st.resources).filter((r) => r !== "*");
+    const arns = [...member, ...reader].flatMap((st) => st.resources).filter((r) => r !== "*");
 
     for (const r of arns) {
       const text = subText(r);
@@ -126,7 +145,7 @@ describe("member account template: permissions", () => {
     "autoscaling:DescribeAutoScalingInstances",
     "elasticloadbalancing:DescribeTargetHealth",
     "iam:GetInstanceProfile",
-    "iam:GetRole",
+    "iam:GetRolePolicy",
     "cloudtrail:LookupEvents",
     "ec2:GetConsoleOutput",
     "ec2:GetConsoleScreenshot",
@@ -159,9 +178,9 @@ describe("member account template: permissions", () => {
     "cloudformation:DescribeStackEvents",
     "cloudformation:DeleteStack",
     "cloudformation:ListStacks",
-  ])("allows %s", (action) => {
+  ])("allows %s (in the read or the act role)", (action) => {
     const [service, name = ""] = action.split(":");
-    const covered = member.some(
+    const covered = [...member, ...reader].some(
       (st) =>
         st.effect === "Allow" &&
         st.actions.some((a) => {
@@ -283,8 +302,10 @@ describe("member account template: isolation role", () => {
   it('is the only place where the action "*" appears', () => {
     const everyStatement = [
       ...member,
+      ...reader,
       ...isolation,
       ...statements(props(resources.MemberRole).AssumeRolePolicyDocument),
+      ...statements(props(resources.MemberReadRole).AssumeRolePolicyDocument),
       ...statements(props(resources.IsolationRole).AssumeRolePolicyDocument),
     ];
 
@@ -310,6 +331,7 @@ describe("member account template: isolation role", () => {
   it("outputs the member role, isolation role and profile, and clean-room stack role", () => {
     expect(Object.keys(template.Outputs ?? {})).toEqual([
       "MemberRoleArn",
+      "MemberReadRoleArn",
       "IsolationRoleArn",
       "IsolationInstanceProfileName",
       "IsolationInstanceProfileArn",

@@ -242,9 +242,17 @@ describe("serverless.yml: the responder's own security", () => {
     const key = resources.ResponderKey.Properties.KeyPolicy;
 
     expect(resources.AlertTopic.Properties.KmsMasterKeyId).toEqual({ Ref: "ResponderKey" });
-    expect(statement({ PolicyDocument: key }, "ServicesPublishEncrypted")).toMatchObject({
-      Principal: { Service: ["events.amazonaws.com", "cloudwatch.amazonaws.com"] },
+    // Each service only on behalf of this account (aws:SourceAccount): test/unit/iam/guards.test.ts
+    // decides it with the policy simulator.
+    expect(statement({ PolicyDocument: key }, "EventBridgeRulesOfThisAccount")).toMatchObject({
+      Principal: { Service: "events.amazonaws.com" },
       Action: ["kms:GenerateDataKey*", "kms:Decrypt"],
+      Condition: { StringEquals: { "aws:SourceAccount": { Ref: "AWS::AccountId" } } },
+    });
+    expect(statement({ PolicyDocument: key }, "CloudWatchAlarmsOfThisAccount")).toMatchObject({
+      Principal: { Service: "cloudwatch.amazonaws.com" },
+      Action: ["kms:GenerateDataKey*", "kms:Decrypt"],
+      Condition: { StringEquals: { "aws:SourceAccount": { Ref: "AWS::AccountId" } } },
     });
   });
 
