@@ -2,6 +2,7 @@ import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from "@aws-sdk
 import { mockClient } from "aws-sdk-client-mock";
 import { beforeEach, describe, expect, it } from "vitest";
 import { RefusedError } from "../../../shared/errors/index.ts";
+import { isTrustedMember } from "../../../shared/intake/account.ts";
 import { AccountSessions, type AccountSessionsConfig } from "../../../shared/runtime/accounts.ts";
 
 const OWN = "111111111111";
