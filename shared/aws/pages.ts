@@ -5,6 +5,17 @@
  * which request a page only when the previous one has been taken.
  */
 
+import { ResponderError } from "../errors/index.ts";
+
+/**
+ * A list that went on past the bound of its read: what was read is not the whole, so it is not
+ * taken for it. Not retryable: the next read would stop at the same bound.
+ */
+export class ListBoundError extends ResponderError {
+  readonly retryable = false;
+  readonly code = "LIST_BOUND";
+}
+
 /** How much of a list to read at most. */
 export interface PageBound {
   /** Pages requested at most. */

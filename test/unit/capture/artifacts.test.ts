@@ -10,6 +10,7 @@ import {
   DescribeTargetGroupsCommand,
   DescribeTargetHealthCommand,
   ElasticLoadBalancingV2Client,
+  type TargetTypeEnum,
 } from "@aws-sdk/client-elastic-load-balancing-v2";
 import {
   GetInstanceProfileCommand,
@@ -117,7 +118,7 @@ describe("the recent API activity (CloudTrail LookupEvents)", () => {
 });
 
 describe("the fleet (target groups)", () => {
-  const group = (i: number, vpc = VPC, type = "instance") => ({
+  const group = (i: number, vpc = VPC, type: TargetTypeEnum = "instance") => ({
     TargetGroupArn: `arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/tg-${i}/${i}`,
     TargetGroupName: `tg-${i}`,
     VpcId: vpc,
