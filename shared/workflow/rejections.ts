@@ -20,7 +20,7 @@ export const REJECTION_WINDOW_MS = 15 * 60_000;
 export const MAX_REJECTION_KINDS = 20;
 /** How far back the summary looks for windows with events not yet reported. */
 export const REPORT_LOOKBACK_MS = 24 * 3600_000;
-/** Kinds listed one by one in a summary (a window has at most 2 × (20 + 1)). */
+/** Kinds listed one by one in a summary (a window has at most 20, and an `other` kind per stage). */
 const MAX_LISTED = 24;
 
 const SOURCE = /^[A-Za-z0-9._-]{1,64}$/;
