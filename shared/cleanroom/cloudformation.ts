@@ -9,10 +9,11 @@ import {
   DeleteStackCommand,
   DescribeStackEventsCommand,
   DescribeStacksCommand,
-  ListStacksCommand,
+  paginateListStacks,
   type Stack,
   type StackEvent,
   type StackStatus,
+  type StackSummary,
 } from "@aws-sdk/client-cloudformation";
 import {
   DescribeManagedPrefixListsCommand,
@@ -26,6 +27,7 @@ import {
   type Filter,
 } from "@aws-sdk/client-ec2";
 import { errorCode, toAwsError } from "../aws/errors.ts";
+import { type BoundedList, readBounded, truncationNote } from "../aws/pages.ts";
 import {
   type CreateStackRequest,
   firstFailure,
@@ -189,38 +191,48 @@ const LIVE_STATUSES: StackStatus[] = [
 ];
 
 /**
+ * Bounds of {@link listCleanroomStacks}: ListStacks pages read (the account's other stacks
+ * are listed too), and clean-room stacks described one by one in one run.
+ */
+export const CLEANROOM_LIST_BOUNDS = { listPages: 50, describe: 50 } as const;
+
+/**
  * The clean-room stacks of this account and region, with their tags: ListStacks (names and
  * statuses, filtered on the name prefix), then DescribeStacks for each one's tags. Reading stacks
  * one by one keeps a single broken stack (the emulator can answer HTTP 500 for a stack whose
- * creation failed) from hiding the others: it is returned in `errors` instead.
+ * creation failed) from hiding the others: it is returned in `errors` instead. Both reads are
+ * bounded ({@link CLEANROOM_LIST_BOUNDS}); what a bound left unread is said in `truncated`.
  */
 export async function listCleanroomStacks(
   cfn: CloudFormationClient,
-): Promise<{ stacks: ManagedStack[]; errors: string[] }> {
-  const names: { name: string; id?: string; status?: string }[] = [];
-  let NextToken: string | undefined;
+): Promise<{ stacks: ManagedStack[]; errors: string[]; truncated?: string }> {
+  let listed: BoundedList<StackSummary>;
   try {
-    do {
-      const out = await cfn.send(
-        new ListStacksCommand({ StackStatusFilter: LIVE_STATUSES, ...(NextToken ? { NextToken } : {}) }),
-      );
-      for (const s of out.StackSummaries ?? []) {
-        if (s.StackName?.startsWith(STACK_PREFIX) && s.StackStatus !== "DELETE_COMPLETE") {
-          names.push({
-            name: s.StackName,
-            ...(s.StackId ? { id: s.StackId } : {}),
-            ...(s.StackStatus ? { status: s.StackStatus } : {}),
-          });
-        }
-      }
-      NextToken = out.NextToken;
-    } while (NextToken);
+    listed = await readBounded(
+      paginateListStacks({ client: cfn }, { StackStatusFilter: LIVE_STATUSES }),
+      (pg) => ({ items: pg.StackSummaries, next: pg.NextToken }),
+      { maxPages: CLEANROOM_LIST_BOUNDS.listPages },
+    );
   } catch (err) {
     throw toAwsError("cloudformation:ListStacks", err);
   }
+  const names = listed.items
+    .filter((s) => s.StackName?.startsWith(STACK_PREFIX) && s.StackStatus !== "DELETE_COMPLETE")
+    .map((s) => ({
+      name: s.StackName as string,
+      ...(s.StackId ? { id: s.StackId } : {}),
+      ...(s.StackStatus ? { status: s.StackStatus } : {}),
+    }));
+  const read = names.slice(0, CLEANROOM_LIST_BOUNDS.describe);
+  const truncated = [
+    truncationNote("ListStacks", listed, { maxPages: CLEANROOM_LIST_BOUNDS.listPages }),
+    names.length > read.length
+      ? `DescribeStacks: ${read.length} of ${names.length} clean-room stacks read (bound ${CLEANROOM_LIST_BOUNDS.describe}), ${names.length - read.length} left for a later run`
+      : undefined,
+  ].filter((n): n is string => Boolean(n));
   const stacks: ManagedStack[] = [];
   const errors: string[] = [];
-  for (const n of names) {
+  for (const n of read) {
     try {
       const s = await describeStack(cfn, n.id ?? n.name);
       if (s) stacks.push({ stackName: s.stackName, stackId: s.stackId, status: s.status, tags: s.tags });
@@ -228,7 +240,7 @@ export async function listCleanroomStacks(
       errors.push(`${n.name}: ${errorMessage(err)}`);
     }
   }
-  return { stacks, errors };
+  return { stacks, errors, ...(truncated.length ? { truncated: truncated.join("; ") } : {}) };
 }
 
 /**

@@ -35,7 +35,7 @@ import { recordPreIsolation } from "./record.ts";
 import { adoptCreated, managedGroup, vpcsOf } from "./rules.ts";
 import type { ContainmentClients, ContainmentOutcome, ContainOptions } from "./schema.ts";
 import { blocked, CallTracker, type Known, known, type Task } from "./tracker.ts";
-import { evaluateIsolation, readbackFromSubject, verificationReads } from "./verify.ts";
+import { evaluateIsolation, readbackFromSubject, targetGroupListing, verificationReads } from "./verify.ts";
 
 type Health = { targetGroup: SubjectTargetGroup; registrations: Known<Registration[]> };
 
@@ -176,7 +176,7 @@ export async function containInstance(
   const verification = evaluateIsolation(
     {
       ...verify.readback(),
-      ...(subject.targetGroups.ok ? {} : { targetGroupListing: subject.targetGroups }),
+      ...targetGroupListing(subject),
     },
     {
       isolationGroups: isolationByVpc(subject, groupIds, key),

@@ -32,6 +32,7 @@ import { tagsOf } from "../text/sanitize.ts";
 import type { ContainmentClients, GroupRole } from "./schema.ts";
 import { TAG } from "./schema.ts";
 import {
+  boundedPages,
   type CallTracker,
   type Known,
   known,
@@ -42,6 +43,14 @@ import {
   type Task,
   unknownFrom,
 } from "./tracker.ts";
+
+/**
+ * Bounds of the target-group reads. The listing: 10 pages of 400, which covers the regional
+ * quota (3,000 target groups). The health: DescribeTargetHealth for at most 100 of the groups
+ * that can hold the instance (one call each, all in one round). Past either bound, the groups
+ * not checked are reported: deregistration and verification say so, never `verified`.
+ */
+export const TARGET_GROUP_BOUNDS = { listPages: 10, pageSize: 400, healthReads: 100 } as const;
 
 /** One network interface attached to the instance. */
 export interface SubjectInterface {
@@ -120,6 +129,8 @@ export interface InstanceSubject {
   allAddresses: Known<SubjectAddress[]>;
   autoScaling: Known<SubjectAutoScaling>;
   targetGroups: Known<SubjectTargetGroup[]>;
+  /** Set when the listing of target groups stopped at its bound: more exist than `targetGroups`. */
+  targetGroupsTruncated?: boolean;
   /** Managed groups of every VPC (filtered by tag, not by VPC: the VPC is not known yet). */
   groups: Known<ManagedGroup[]>;
 }
@@ -135,6 +146,8 @@ export interface RawObservation {
   associations: Known<IamInstanceProfileAssociation[]>;
   autoScaling: Known<AutoScalingInstanceDetails[]>;
   targetGroups: Known<TargetGroup[]>;
+  /** The listing stopped at its bound ({@link TARGET_GROUP_BOUNDS}). */
+  targetGroupsTruncated?: boolean;
   protection: InstanceSubject["protection"];
 }
 
@@ -291,20 +304,51 @@ export function buildSubject(instanceId: string, raw: RawObservation): InstanceS
     targetGroups: mapKnown(raw.targetGroups, (tgs) =>
       tgs.map(targetGroupOf).filter((t): t is SubjectTargetGroup => t !== undefined),
     ),
+    ...(raw.targetGroupsTruncated ? { targetGroupsTruncated: true } : {}),
     groups: mapKnown(raw.groups, (gs) =>
       gs.map(toManagedGroup).filter((g): g is ManagedGroup => g !== undefined),
     ),
   };
 }
 
-/** The target groups the instance can be registered in: instance or ip targets, in one of its VPCs. */
-export function candidateTargetGroups(subject: InstanceSubject): SubjectTargetGroup[] {
+/** Every listed target group the instance can be registered in: instance or ip targets, in one of its VPCs. */
+function allCandidates(subject: InstanceSubject): SubjectTargetGroup[] {
   if (!subject.targetGroups.ok) return [];
   const vpcs = new Set(subject.interfaces.map((i) => i.vpcId).filter(Boolean));
   if (subject.vpcId) vpcs.add(subject.vpcId);
   return subject.targetGroups.value.filter(
     (t) => (t.targetType === "instance" || t.targetType === "ip") && (!t.vpcId || vpcs.has(t.vpcId)),
   );
+}
+
+/**
+ * The target groups whose health is read for the instance: those it can be registered in
+ * (instance or ip targets, in one of its VPCs), at most {@link TARGET_GROUP_BOUNDS}.healthReads.
+ */
+export function candidateTargetGroups(subject: InstanceSubject): SubjectTargetGroup[] {
+  return allCandidates(subject).slice(0, TARGET_GROUP_BOUNDS.healthReads);
+}
+
+/**
+ * Pure: what the bounds left unchecked — target groups not listed, or listed but beyond the
+ * health reads — as a sentence; undefined when every group that can hold the instance is checked.
+ */
+export function uncheckedTargetGroups(subject: InstanceSubject): string | undefined {
+  const all = allCandidates(subject).length;
+  const beyond = all - candidateTargetGroups(subject).length;
+  const notes = [
+    ...(subject.targetGroupsTruncated
+      ? [
+          `more than ${TARGET_GROUP_BOUNDS.listPages * TARGET_GROUP_BOUNDS.pageSize} target groups: the listing stopped at its bound, the others were not checked`,
+        ]
+      : []),
+    ...(beyond > 0
+      ? [
+          `${all} target groups can hold the instance: the health of ${all - beyond} was read (bound ${TARGET_GROUP_BOUNDS.healthReads}), ${beyond} not checked`,
+        ]
+      : []),
+  ];
+  return notes.length ? notes.join("; ") : undefined;
 }
 
 /** Pure: the registrations of the instance (by id, or by private IP in `ip` groups) in one target group. */
@@ -426,11 +470,20 @@ export async function observeInstance(
       );
     },
     async (lane) => {
-      raw.targetGroups = await readPages(lane, (Marker) =>
-        elbv2
-          .send(new DescribeTargetGroupsCommand({ PageSize: 400, Marker }))
-          .then((p) => ({ items: p.TargetGroups, next: p.NextMarker })),
-      );
+      try {
+        const listed = await boundedPages(
+          lane,
+          (Marker) =>
+            elbv2
+              .send(new DescribeTargetGroupsCommand({ PageSize: TARGET_GROUP_BOUNDS.pageSize, Marker }))
+              .then((p) => ({ items: p.TargetGroups, next: p.NextMarker })),
+          TARGET_GROUP_BOUNDS.listPages,
+        );
+        raw.targetGroups = known(listed.items);
+        if (listed.truncated) raw.targetGroupsTruncated = true;
+      } catch (err) {
+        raw.targetGroups = unknownFrom(err);
+      }
     },
     attribute("disableApiTermination"),
     attribute("disableApiStop"),

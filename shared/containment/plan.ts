@@ -4,7 +4,7 @@
  * execution, dry runs and `responder plan`.
  */
 import type { InstanceSubject, Registration, SubjectTargetGroup } from "./observe.ts";
-import { candidateTargetGroups } from "./observe.ts";
+import { candidateTargetGroups, uncheckedTargetGroups } from "./observe.ts";
 import { type GroupPreparation, managedGroup, planGroups } from "./rules.ts";
 import type { ContainOptions } from "./schema.ts";
 import { GROUP_NAME, type GroupRole, TAG } from "./schema.ts";
@@ -403,6 +403,15 @@ export function planDeregistrations(
       data: { states: live.map((r) => `${r.id}:${r.port ?? ""} ${r.state}`) },
     });
   }
+  // Groups the bounds left unchecked may still route to the instance: said, never passed over.
+  const unchecked = uncheckedTargetGroups(subject);
+  if (unchecked)
+    steps.push(
+      blockedStep(name, subject.instanceId, "deregister", "not every target group was checked", {
+        error: unchecked,
+        unsupported: false,
+      }),
+    );
   if (steps.length === 0)
     steps.push(skip(name, subject.instanceId, "deregister", "not registered in any target group"));
   return steps;

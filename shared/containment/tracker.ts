@@ -4,6 +4,7 @@
  * retries becomes a `failed` (or, for an endpoint without the API, `unsupported`) result.
  */
 import { errorCode, isNotImplemented, isThrottling } from "../aws/errors.ts";
+import { ListBoundError } from "../aws/pages.ts";
 import type { ActionResult, ActionStatus } from "../domain/types.ts";
 
 /**
@@ -117,19 +118,44 @@ export function failure(name: string, target: string, operation: string, err: un
   };
 }
 
-/** Reads every page of a paginated API in one lane (each page is one more sequential call). */
+/**
+ * Pages read at most by {@link pages}: far more than any list about one instance (its
+ * interfaces, its profile associations, the responder's own groups) ever fills.
+ */
+export const MAX_PAGES = 20;
+
+/**
+ * Reads the pages of a paginated API in one lane (each page is one more sequential call), at
+ * most `maxPages`; `truncated` when the API had more.
+ */
+export async function boundedPages<T>(
+  lane: Lane,
+  fetch: (token: string | undefined) => Promise<{ items?: T[] | undefined; next?: string | undefined }>,
+  maxPages: number,
+): Promise<{ items: T[]; truncated: boolean }> {
+  const out: T[] = [];
+  let token: string | undefined;
+  for (let page = 0; page < maxPages; page++) {
+    const got = await lane.call(() => fetch(token));
+    out.push(...(got.items ?? []));
+    token = got.next;
+    if (!token) return { items: out, truncated: false };
+  }
+  return { items: out, truncated: true };
+}
+
+/**
+ * Reads every page of a paginated API in one lane, up to {@link MAX_PAGES}; a list longer than
+ * that is an error ({@link ListBoundError}), never taken for the whole.
+ */
 export async function pages<T>(
   lane: Lane,
   fetch: (token: string | undefined) => Promise<{ items?: T[] | undefined; next?: string | undefined }>,
+  maxPages = MAX_PAGES,
 ): Promise<T[]> {
-  const out: T[] = [];
-  let token: string | undefined;
-  do {
-    const page = await lane.call(() => fetch(token));
-    out.push(...(page.items ?? []));
-    token = page.next;
-  } while (token);
-  return out;
+  const { items, truncated } = await boundedPages(lane, fetch, maxPages);
+  if (truncated) throw new ListBoundError(`more than ${maxPages} pages: not read further`);
+  return items;
 }
 
 /** {@link pages}, with an error turned into an unknown value. */

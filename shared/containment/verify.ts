@@ -28,6 +28,7 @@ import {
   type SubjectAutoScaling,
   type SubjectProfile,
   type SubjectTargetGroup,
+  uncheckedTargetGroups,
 } from "./observe.ts";
 import { OUT_OF_SERVICE_STATES } from "./plan.ts";
 import type { ContainmentClients, Verification } from "./schema.ts";
@@ -162,8 +163,18 @@ export function readbackFromSubject(
     addresses: subject.addresses,
     autoScaling: subject.autoScaling,
     targets,
-    ...(subject.targetGroups.ok ? {} : { targetGroupListing: subject.targetGroups }),
+    ...targetGroupListing(subject),
   };
+}
+
+/**
+ * Pure: what verification must say about the target groups it could not check: the listing
+ * failed, or a bound left some unchecked ({@link uncheckedTargetGroups}).
+ */
+export function targetGroupListing(subject: InstanceSubject): Pick<Readback, "targetGroupListing"> {
+  if (!subject.targetGroups.ok) return { targetGroupListing: subject.targetGroups };
+  const unchecked = uncheckedTargetGroups(subject);
+  return unchecked ? { targetGroupListing: { error: unchecked, unsupported: false } } : {};
 }
 
 /**

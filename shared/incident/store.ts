@@ -153,6 +153,26 @@ export interface IncidentStore {
   savePreIsolation(incidentId: string, state: { instanceId: string; capturedAt: string }): Promise<void>;
   deadLetter(letter: DeadLetter): Promise<void>;
   listDeadLetters(limit?: number): Promise<DeadLetter[]>;
+  /**
+   * Counts one rejected event of a kind in a window (one atomic `ADD`) and returns the kind's
+   * new count: 1 for the first of its kind in the window, whichever container counts it. A
+   * window holds at most `maxKinds` kinds; events of any further kind are counted under their
+   * stage's {@link OTHER_REJECTIONS} kind (`overflow`). Items expire a week after the window.
+   */
+  countRejection(
+    window: string,
+    key: RejectionKey,
+    at: string,
+    letter: string,
+    maxKinds: number,
+  ): Promise<CountedRejection>;
+  /** The windows that start at or after `since`, oldest first, with their kinds and counts. */
+  listRejectionWindows(since: string): Promise<RejectionWindow[]>;
+  /**
+   * Moves a window's `reported` count from `from` to `to`; false when it was not `from`
+   * (another run reported it first). Called with the two swapped, it gives a claim back.
+   */
+  markRejectionsReported(window: string, from: number, to: number): Promise<boolean>;
 }
 
 const now = () => new Date().toISOString();
@@ -730,4 +750,176 @@ export class DynamoIncidentStore implements IncidentStore {
     );
     return (out.Items ?? []).map(({ pk: _pk, sk: _sk, expiresAt: _e, ...rest }) => rest as DeadLetter);
   }
+
+  async countRejection(
+    window: string,
+    key: RejectionKey,
+    at: string,
+    letter: string,
+    maxKinds: number,
+  ): Promise<CountedRejection> {
+    const expiresAt = Math.floor(Date.parse(window) / 1000) + REJECTION_TTL_S;
+    const add = async (k: RejectionKey, existing: boolean): Promise<number> => {
+      const out = await this.ddb.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { pk: `${REJECTIONS}#${window}`, sk: rejectionSk(k) },
+          UpdateExpression:
+            "SET #st = :st, #src = :src, #r = :r, #f = if_not_exists(#f, :at), #l = :at, #fl = if_not_exists(#fl, :letter), expiresAt = if_not_exists(expiresAt, :exp) ADD #n :one",
+          ...(existing ? { ConditionExpression: "attribute_exists(pk)" } : {}),
+          ExpressionAttributeNames: {
+            "#n": "count",
+            "#st": "stage",
+            "#src": "source",
+            "#r": "reason",
+            "#f": "firstAt",
+            "#l": "lastAt",
+            "#fl": "firstLetter",
+          },
+          ExpressionAttributeValues: {
+            ":one": 1,
+            ":st": k.stage,
+            ":src": k.source,
+            ":r": k.reason,
+            ":at": at,
+            ":letter": letter,
+            ":exp": expiresAt,
+          },
+          ReturnValues: "UPDATED_NEW",
+        }),
+      );
+      const count = out.Attributes?.count;
+      if (typeof count !== "number") throw new Error("DynamoDB returned no rejection count");
+      return count;
+    };
+    try {
+      return { key, count: await add(key, true), overflow: false };
+    } catch (err) {
+      if ((err as Error).name !== "ConditionalCheckFailedException") throw err;
+    }
+    // A kind new to the window: it takes one of the window's places, or goes under "other".
+    let placed = true;
+    try {
+      await this.ddb.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { pk: REJECTIONS, sk: window },
+          UpdateExpression:
+            "SET #rep = if_not_exists(#rep, :zero), expiresAt = if_not_exists(expiresAt, :exp) ADD #k :one",
+          ConditionExpression: "attribute_not_exists(#k) OR #k < :max",
+          ExpressionAttributeNames: { "#k": "kinds", "#rep": "reported" },
+          ExpressionAttributeValues: { ":one": 1, ":zero": 0, ":max": maxKinds, ":exp": expiresAt },
+        }),
+      );
+    } catch (err) {
+      if ((err as Error).name !== "ConditionalCheckFailedException") throw err;
+      placed = false;
+    }
+    const counted = placed ? key : { stage: key.stage, ...OTHER_REJECTIONS };
+    return { key: counted, count: await add(counted, false), overflow: !placed };
+  }
+
+  async listRejectionWindows(since: string): Promise<RejectionWindow[]> {
+    const query = async (pk: string, since?: string) => {
+      const items: Record<string, unknown>[] = [];
+      let ExclusiveStartKey: Record<string, unknown> | undefined;
+      do {
+        const out = await this.ddb.send(
+          new QueryCommand({
+            TableName: this.table,
+            KeyConditionExpression: since ? "pk = :pk AND sk >= :since" : "pk = :pk",
+            ExpressionAttributeValues: { ":pk": pk, ...(since ? { ":since": since } : {}) },
+            ConsistentRead: true,
+            ExclusiveStartKey,
+          }),
+        );
+        items.push(...(out.Items ?? []));
+        ExclusiveStartKey = out.LastEvaluatedKey;
+      } while (ExclusiveStartKey);
+      return items;
+    };
+    const windows = await query(REJECTIONS, since);
+    return Promise.all(
+      windows.map(async (w) => ({
+        window: String(w.sk),
+        reported: Number(w.reported ?? 0),
+        kinds: (await query(`${REJECTIONS}#${String(w.sk)}`)).map((i) => ({
+          stage: i.stage as RejectionKey["stage"],
+          source: String(i.source),
+          reason: String(i.reason),
+          count: Number(i.count ?? 0),
+          firstAt: String(i.firstAt ?? ""),
+          lastAt: String(i.lastAt ?? ""),
+          ...(i.firstLetter ? { firstLetter: String(i.firstLetter) } : {}),
+        })),
+      })),
+    );
+  }
+
+  async markRejectionsReported(window: string, from: number, to: number): Promise<boolean> {
+    try {
+      await this.ddb.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { pk: REJECTIONS, sk: window },
+          UpdateExpression: "SET #rep = :to, reportedAt = :now",
+          ConditionExpression: "#rep = :from",
+          ExpressionAttributeNames: { "#rep": "reported" },
+          ExpressionAttributeValues: { ":from": from, ":to": to, ":now": now() },
+        }),
+      );
+      return true;
+    } catch (err) {
+      if ((err as Error).name === "ConditionalCheckFailedException") return false;
+      throw err;
+    }
+  }
 }
+
+/** Partition of the rejection windows; each window's kinds live under `REJECTIONS#<window>`. */
+const REJECTIONS = "REJECTIONS";
+/** Rejection counters are kept a week after their window. */
+const REJECTION_TTL_S = 7 * 86400;
+
+/**
+ * A kind of rejected event: bounded values built by the responder (the event's source when it
+ * is a plain identifier, the error's class and where in the event), never the event's free text.
+ */
+export interface RejectionKey {
+  stage: "rejected" | "failed";
+  source: string;
+  reason: string;
+}
+
+/** The kind events are counted under once a window holds its maximum of kinds. */
+export const OTHER_REJECTIONS = { source: "*", reason: "other kinds" } as const;
+
+/** What {@link IncidentStore.countRejection} counted. */
+export interface CountedRejection {
+  /** The kind counted: the event's own, or its stage's {@link OTHER_REJECTIONS}. */
+  key: RejectionKey;
+  /** The kind's count in the window after this event: 1 for the first. */
+  count: number;
+  /** True when the window was full and the event was counted under {@link OTHER_REJECTIONS}. */
+  overflow: boolean;
+}
+
+/** One kind's count in a window. */
+export interface RejectionKind extends RejectionKey {
+  count: number;
+  firstAt: string;
+  lastAt: string;
+  /** The dead letter (`at#id`) of the first event of the kind in the window. */
+  firstLetter?: string;
+}
+
+/** A window of rejected events: its kinds, and how many of its events were reported by summaries. */
+export interface RejectionWindow {
+  /** Start of the window (ISO-8601). */
+  window: string;
+  /** Events not alerted one by one that summaries have reported so far. */
+  reported: number;
+  kinds: RejectionKind[];
+}
+
+const rejectionSk = (k: RejectionKey) => `${k.stage}|${k.source}|${k.reason}`;

@@ -92,35 +92,48 @@ function instanceContext(resource: AffectedResource, inst: Instance | undefined)
   };
 }
 
+/**
+ * Bounds of the reads: instance ids per DescribeInstances call, and instances whose related
+ * resources are read at once. However many resources an event names (it is at most 256 KB),
+ * triage sends at most this many requests at a time to the account.
+ */
+export const RESOLVE_BOUNDS = { idsPerCall: 100, concurrent: 10 } as const;
+
+/** Runs `fn` over `items`, at most `width` at a time, results in order. */
+async function inBatches<A, B>(items: A[], width: number, fn: (a: A) => Promise<B>): Promise<B[]> {
+  const out: B[] = [];
+  for (let i = 0; i < items.length; i += width)
+    out.push(...(await Promise.all(items.slice(i, i + width).map(fn))));
+  return out;
+}
+
 /** Reads the contexts of every resource of a finding. Read-only. */
 export async function resolveContexts(
   resources: AffectedResource[],
   clients: ContextClients,
 ): Promise<{ contexts: ResourceContext[]; instances: Record<string, Instance> }> {
-  const instanceIds = resources.filter((r) => r.kind === "ec2-instance").map((r) => r.id);
+  const instanceIds = [...new Set(resources.filter((r) => r.kind === "ec2-instance").map((r) => r.id))];
   const instances: Record<string, Instance> = {};
-  if (instanceIds.length) {
-    // One id at a time would be slower; a missing id makes the batch fail, so fall back per id.
-    const found = await describeInstances(clients.ec2, instanceIds);
-    for (const i of found) if (i.InstanceId) instances[i.InstanceId] = i;
+  // One id at a time would be slower; a missing id makes the batch fail, so fall back per id.
+  for (let i = 0; i < instanceIds.length; i += RESOLVE_BOUNDS.idsPerCall) {
+    const found = await describeInstances(clients.ec2, instanceIds.slice(i, i + RESOLVE_BOUNDS.idsPerCall));
+    for (const inst of found) if (inst.InstanceId) instances[inst.InstanceId] = inst;
   }
-  const contexts = await Promise.all(
-    resources.map(async (r) => {
-      if (r.kind !== "ec2-instance") {
-        return {
-          resource: r,
-          exists: true,
-          tags: r.tags ?? {},
-          relatedTags: [],
-          exposure: { publicIps: [], openIngress: [] },
-        };
-      }
-      const inst = instances[r.id];
-      const ctx = instanceContext(r, inst);
-      if (inst) await enrichInstance(ctx, inst, clients);
-      return ctx;
-    }),
-  );
+  const contexts = await inBatches(resources, RESOLVE_BOUNDS.concurrent, async (r) => {
+    if (r.kind !== "ec2-instance") {
+      return {
+        resource: r,
+        exists: true,
+        tags: r.tags ?? {},
+        relatedTags: [],
+        exposure: { publicIps: [], openIngress: [] },
+      };
+    }
+    const inst = instances[r.id];
+    const ctx = instanceContext(r, inst);
+    if (inst) await enrichInstance(ctx, inst, clients);
+    return ctx;
+  });
   return { contexts, instances };
 }
 
@@ -131,7 +144,7 @@ async function describeInstances(ec2: EC2Client, ids: string[]): Promise<Instanc
   } catch (err) {
     if (!String((err as { name?: string }).name).startsWith("InvalidInstanceID")) throw err;
     if (ids.length === 1) return [];
-    const parts = await Promise.all(ids.map((id) => describeInstances(ec2, [id])));
+    const parts = await inBatches(ids, RESOLVE_BOUNDS.concurrent, (id) => describeInstances(ec2, [id]));
     return parts.flat();
   }
 }

@@ -803,8 +803,12 @@ export async function sweepCleanrooms(deps: CleanroomDeps): Promise<CleanroomOut
   for (const account of [...accounts].filter(Boolean)) {
     try {
       const clients = await deps.clientsFor(account, "cleanroom-expiry");
-      const { stacks, errors } = await listCleanroomStacks(clients.cfn);
+      const { stacks, errors, truncated } = await listCleanroomStacks(clients.cfn);
       for (const e of errors) deps.log.warn("clean room stack not readable", { account, error: e });
+      if (truncated) {
+        deps.log.warn("clean rooms listed in part: a bound was reached", { account, truncated });
+        outcomes.push({ action: "sweep", outcome: "partial", detail: `${account}: ${truncated}` });
+      }
       const { expired, unreadable } = selectExpired(stacks, now);
       for (const s of unreadable)
         deps.log.warn("clean room without a readable expires-at tag: left alone", {

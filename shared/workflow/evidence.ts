@@ -285,7 +285,9 @@ async function collectArtifacts(
           name: "artifact",
           target: c.name,
           status: "ok",
-          detail: `sha256 ${record.sha256} (${record.size} bytes)`,
+          // A list cut short by its bound is said so, here and in the artifact itself.
+          detail: `sha256 ${record.sha256} (${record.size} bytes)${got.truncated ? `; truncated: ${got.truncated}` : ""}`,
+          ...(got.truncated ? { data: { truncated: got.truncated } } : {}),
         });
       } catch (err) {
         results.push(

@@ -7,7 +7,7 @@ import { InvalidEventError, RefusedError } from "../../errors/index.ts";
 import { isApprovalEvent } from "../../intake/approval.ts";
 import { resolveContexts } from "../../resolve/context.ts";
 import { type ApprovalEventOutcome, decideFromEvent } from "../../workflow/approval.ts";
-import { rejectEvent } from "../../workflow/reject.ts";
+import { rejectEvent, reportRejections } from "../../workflow/reject.ts";
 import { closeExpiredDrills, type ResumeOutcome, resumeStalled } from "../../workflow/resume.ts";
 import { type TriageDeps, type TriageOutcome, triageEvent } from "../../workflow/triage.ts";
 import type { Runtime } from "../base.ts";
@@ -42,8 +42,9 @@ const isScheduled = (event: unknown) => {
 
 /**
  * triage: every security event, approval decisions sent as events (on the responder's bus),
- * and the schedule that re-drives lanes whose worker stopped (workflow/resume.ts). Invalid
- * events are recorded and alerted, not retried.
+ * and the schedule that re-drives lanes whose worker stopped (workflow/resume.ts) and sends
+ * the summary of rejected events not alerted one by one (workflow/reject.ts). Invalid events
+ * are recorded and alerted (the first of each kind per window), not retried.
  */
 export function triageLogic(rt: Runtime): Logic<unknown> {
   const deps = triageDeps(rt);
@@ -52,8 +53,18 @@ export function triageLogic(rt: Runtime): Logic<unknown> {
     { metrics },
   ): Promise<TriageOutcome | ApprovalEventOutcome | Rejected | ResumeOutcome[]> => {
     if (isScheduled(event)) {
-      const resumed = await resumeStalled(rt.deps);
-      await closeExpiredDrills(rt.deps);
+      // Each runs, whatever the others do: a failing summary never stops the re-drives.
+      const [resumedRun, summaries, drills] = await Promise.allSettled([
+        resumeStalled(rt.deps),
+        reportRejections(rt.deps),
+        closeExpiredDrills(rt.deps),
+      ]);
+      if (summaries.status === "fulfilled") {
+        const reported = summaries.value.reduce((n, r) => n + r.reported, 0);
+        if (reported) metrics.addMetric("RejectionsSummarised", MetricUnit.Count, reported);
+      }
+      for (const run of [resumedRun, summaries, drills]) if (run.status === "rejected") throw run.reason;
+      const resumed = (resumedRun as PromiseFulfilledResult<ResumeOutcome[]>).value;
       const count = resumed.reduce((n, r) => n + r.resumed.length, 0);
       if (count) metrics.addMetric("StalledLanesResumed", MetricUnit.Count, count);
       return resumed;

@@ -10,6 +10,7 @@ import { DescribeManagedPrefixListsCommand, EC2Client } from "@aws-sdk/client-ec
 import { mockClient } from "aws-sdk-client-mock";
 import { beforeEach, describe, expect, it } from "vitest";
 import {
+  CLEANROOM_LIST_BOUNDS,
   createStack,
   createStackRequest,
   deleteStack,
@@ -164,6 +165,59 @@ describe("the CloudFormation adapter", () => {
       expect.stringMatching(/^incident-responder-cleanroom-ir-20260301-00000002: /),
     ]);
     expect(cfnMock.commandCalls(DescribeStacksCommand)).toHaveLength(2);
+  });
+
+  it("follows ListStacks' NextToken up to its bound, and says when it stopped", async () => {
+    const tokens: (string | undefined)[] = [];
+    cfnMock.on(ListStacksCommand).callsFake(async (input: { NextToken?: string }) => {
+      tokens.push(input.NextToken);
+      return {
+        StackSummaries: [
+          {
+            StackName: `other-stack-${tokens.length}`,
+            StackStatus: "CREATE_COMPLETE",
+            CreationTime: new Date(),
+          },
+        ],
+        NextToken: `t${tokens.length}`,
+      };
+    });
+
+    const out = await listCleanroomStacks(cfn);
+
+    expect(tokens).toHaveLength(CLEANROOM_LIST_BOUNDS.listPages);
+    expect(tokens.slice(0, 3)).toEqual([undefined, "t1", "t2"]);
+    expect(out.stacks).toEqual([]);
+    expect(out.truncated).toMatch(/^ListStacks: stopped at the bound of 50 page\(s\)/);
+  });
+
+  it(`describes at most ${CLEANROOM_LIST_BOUNDS.describe} clean rooms in one run, and says how many it left`, async () => {
+    cfnMock.on(ListStacksCommand).resolves({
+      StackSummaries: Array.from({ length: 60 }, (_, i) => ({
+        StackName: `incident-responder-cleanroom-ir-20260301-${String(i).padStart(8, "0")}`,
+        StackId: `id-${i}`,
+        StackStatus: "CREATE_COMPLETE",
+        CreationTime: new Date(),
+      })),
+    });
+    cfnMock.on(DescribeStacksCommand).callsFake(async (input: { StackName: string }) => ({
+      Stacks: [
+        {
+          StackName: input.StackName,
+          StackId: input.StackName,
+          StackStatus: "CREATE_COMPLETE",
+          CreationTime: new Date(),
+        },
+      ],
+    }));
+
+    const out = await listCleanroomStacks(cfn);
+
+    expect(cfnMock.commandCalls(DescribeStacksCommand)).toHaveLength(50);
+    expect(out.stacks).toHaveLength(50);
+    expect(out.truncated).toBe(
+      "DescribeStacks: 50 of 60 clean-room stacks read (bound 50), 10 left for a later run",
+    );
   });
 
   it("looks up the region's S3 prefix list by name", async () => {

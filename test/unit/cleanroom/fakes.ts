@@ -10,12 +10,17 @@ import { NotFoundError } from "../../../shared/errors/index.ts";
 import type { EventPublisher, ResponderEventType } from "../../../shared/events/bus.ts";
 import type { IncidentRecord, SnapshotRecord, TimelineEntry } from "../../../shared/incident/model.ts";
 import {
+  type CountedRejection,
   capWindows,
   type DeadLetter,
   type EscalationChange,
   type IncidentStore,
   type OpenOptions,
   type OpenResult,
+  OTHER_REJECTIONS,
+  type RejectionKey,
+  type RejectionKind,
+  type RejectionWindow,
   type Reservation,
 } from "../../../shared/incident/store.ts";
 import { loadPolicy } from "../../../shared/policy/index.ts";
@@ -216,6 +221,62 @@ export class MemoryStore implements IncidentStore {
   }
   async listDeadLetters(): Promise<DeadLetter[]> {
     return this.letters;
+  }
+  /** Rejection windows: window start → reported count, and its kinds by key. */
+  readonly rejections = new Map<
+    string,
+    { reported: number; places: number; kinds: Map<string, RejectionKind> }
+  >();
+  async countRejection(
+    window: string,
+    key: RejectionKey,
+    at: string,
+    letter: string,
+    maxKinds: number,
+  ): Promise<CountedRejection> {
+    // Same semantics as the DynamoDB store: one atomic step per event (no await in between).
+    let w = this.rejections.get(window);
+    if (!w) {
+      w = { reported: 0, places: 0, kinds: new Map() };
+      this.rejections.set(window, w);
+    }
+    const sk = (k: RejectionKey) => `${k.stage}|${k.source}|${k.reason}`;
+    let counted = key;
+    let overflow = false;
+    if (!w.kinds.has(sk(key))) {
+      if (w.places < maxKinds) w.places += 1;
+      else {
+        counted = { stage: key.stage, ...OTHER_REJECTIONS };
+        overflow = true;
+      }
+    }
+    const kind = w.kinds.get(sk(counted)) ?? {
+      ...counted,
+      count: 0,
+      firstAt: at,
+      lastAt: at,
+      firstLetter: letter,
+    };
+    kind.count += 1;
+    kind.lastAt = at;
+    w.kinds.set(sk(counted), kind);
+    return { key: counted, count: kind.count, overflow };
+  }
+  async listRejectionWindows(since: string): Promise<RejectionWindow[]> {
+    return [...this.rejections.entries()]
+      .filter(([window]) => window >= since)
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([window, w]) => ({
+        window,
+        reported: w.reported,
+        kinds: [...w.kinds.values()].map((k) => ({ ...k })),
+      }));
+  }
+  async markRejectionsReported(window: string, from: number, to: number): Promise<boolean> {
+    const w = this.rejections.get(window);
+    if (!w || w.reported !== from) return false;
+    w.reported = to;
+    return true;
   }
 }
 

@@ -536,15 +536,22 @@ export function mockWorld(
     }),
   );
 
+  // Pages as ELBv2 gives them: PageSize at a time (at most 400), NextMarker while more remain.
   elbv2.on(DescribeTargetGroupsCommand).callsFake(
-    handle("DescribeTargetGroups", () => ({
-      TargetGroups: world.targetGroups.map((t) => ({
-        TargetGroupArn: t.arn,
-        TargetGroupName: t.name,
-        VpcId: t.vpcId,
-        TargetType: t.type,
-      })),
-    })),
+    handle("DescribeTargetGroups", (input: { PageSize?: number; Marker?: string }) => {
+      const from = Number(input.Marker ?? 0);
+      const size = Math.min(input.PageSize ?? 400, 400);
+      const next = from + size < world.targetGroups.length ? String(from + size) : undefined;
+      return {
+        TargetGroups: world.targetGroups.slice(from, from + size).map((t) => ({
+          TargetGroupArn: t.arn,
+          TargetGroupName: t.name,
+          VpcId: t.vpcId,
+          TargetType: t.type,
+        })),
+        ...(next ? { NextMarker: next } : {}),
+      };
+    }),
   );
   elbv2.on(DescribeTargetHealthCommand).callsFake(
     handle("DescribeTargetHealth", (input: { TargetGroupArn: string }) => ({

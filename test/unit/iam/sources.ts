@@ -1,6 +1,6 @@
 /**
- * Reads the product's source files for the AWS calls they make: the SDK commands they import
- * (value imports from `@aws-sdk/*`), and — for files that plan calls a registry sends — the
+ * Reads the product's source files for the AWS calls they make: the SDK commands and paginators
+ * they import (value imports from `@aws-sdk/*`), and — for files that plan calls a registry sends — the
  * operation names they spell out.
  */
 import { readdirSync, readFileSync } from "node:fs";
@@ -51,7 +51,10 @@ export function sdkCalls(file: string): SdkCall[] {
       const name = spec.split(/\s+as\s+/)[0]?.trim() ?? "";
       const isCommand = /Command$/.test(name) && !/Command(Input|Output)$/.test(name);
       const isUpload = pkg === "@aws-sdk/lib-storage" && name === "Upload";
+      // A paginator (`paginateLookupEvents`) sends its command (`LookupEventsCommand`).
+      const paginated = /^paginate[A-Z]/.test(name) ? `${name.slice("paginate".length)}Command` : undefined;
       if (isCommand || isUpload) calls.push({ pkg, name, actions: iamActionsFor(pkg, name, text) });
+      else if (paginated) calls.push({ pkg, name: paginated, actions: iamActionsFor(pkg, paginated, text) });
     }
   }
   return calls;

@@ -102,7 +102,7 @@ describe.skipIf(!lintInstalled)("npm run package", () => {
     }
   });
 
-  it("gives every function its own role, an on-failure queue and retries, and a DLQ behind every rule", () => {
+  it("gives every function its own role, reserved concurrency, an on-failure queue and retries, and a DLQ behind every rule", () => {
     const resources: Record<string, Json> = template.Resources;
     const byType = (t: string) => Object.entries(resources).filter(([, r]) => r.Type === t);
 
@@ -111,6 +111,7 @@ describe.skipIf(!lintInstalled)("npm run package", () => {
       expect(fn.Properties.Role).toEqual({ "Fn::GetAtt": [`${base}Role`, "Arn"] });
       expect(fn.Properties.TracingConfig).toEqual({ Mode: "Active" });
       expect(fn.Properties.Runtime).toBe("nodejs22.x");
+      expect(fn.Properties.ReservedConcurrentExecutions, id).toBeGreaterThan(0);
       expect(resources[`${base}LambdaEvConf`]?.Properties).toMatchObject({
         MaximumRetryAttempts: 2,
         DestinationConfig: {

@@ -52,6 +52,32 @@ describe("serverless.yml: every function", () => {
     },
   );
 
+  it.each(functionNames)(
+    "%s has reserved concurrency: a flood is throttled at its ceiling, never the account",
+    (fn) => {
+      const reserved = doc.functions[fn].reservedConcurrency;
+
+      expect(Number.isInteger(reserved), `${fn}: ${reserved}`).toBe(true);
+      expect(reserved).toBeGreaterThan(0);
+      expect(reserved).toBe(doc.custom.responder.reservedConcurrency[fn]);
+    },
+  );
+
+  it("keeps containment's reserve the largest, and the sum within an account's default limit", () => {
+    const reserved = Object.fromEntries(
+      functionNames.map((fn) => [fn, Number(doc.functions[fn].reservedConcurrency)]),
+    );
+    const total = Object.values(reserved).reduce((n, r) => n + r, 0);
+
+    for (const fn of functionNames.filter((f) => f !== "contain"))
+      expect(reserved.contain, fn).toBeGreaterThan(reserved[fn] ?? 0);
+    // Lambda keeps 100 unreserved; docs/configuration.md states the limit this needs.
+    expect(total).toBeLessThanOrEqual(100);
+    expect(readFileSync(join(repoRoot, "docs", "configuration.md"), "utf8")).toContain(
+      `at least ${total + 100}`,
+    );
+  });
+
   it("re-drives stalled lanes on a schedule", () => {
     const schedules = (doc.functions.triage.events ?? []).filter((e: Json) => e.schedule);
     expect(schedules).toEqual([{ schedule: "rate(5 minutes)" }]);
