@@ -23,7 +23,7 @@ import {
   sleep,
 } from "./common.ts";
 import { settleDestroy } from "./destroy.ts";
-import { failLaunch, settleLaunch } from "./launch.ts";
+import { failLaunch, settleLaunch } from "./settle.ts";
 
 /** Continues a launch or a destroy on CloudFormation's `Stack Status Change` event. */
 export async function onStackStatus(event: AnyEvent, deps: CleanroomDeps): Promise<CleanroomOutcome> {
