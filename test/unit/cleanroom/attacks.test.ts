@@ -13,6 +13,7 @@ import {
 import { DescribeManagedPrefixListsCommand, EC2Client } from "@aws-sdk/client-ec2";
 import { mockClient } from "aws-sdk-client-mock";
 import { beforeEach, describe, expect, it } from "vitest";
+import { requestCleanroom } from "../../../cli/commands/cleanroom.ts";
 import type { AlertMessage } from "../../../shared/alerts/message.ts";
 import {
   CLEANROOM_DESTROY_STEP,
@@ -358,6 +359,27 @@ describe("CloudFormation status events", () => {
     expect(alerter.sent).toHaveLength(0);
   });
 
+  it("changes nothing when the stack id recorded while it waited is not the event's", async () => {
+    // The launch is still recording: only its intent (the name) is on the record so far.
+    const intent = { stackName: PREDICTABLE, launchId: LAUNCH_ID, status: "CREATE_REQUESTED", outputs: {} };
+    const incident = aSealedIncident({ cleanroom: intent });
+    incident.steps[CLEANROOM_STEP] = { status: "running", startedAt: NOW.toISOString(), attempts: 1 };
+    await store.open(incident);
+    const recorded = { ...intent, stackId: OWN_ID, status: "CREATE_IN_PROGRESS" };
+    setTimeout(() => {
+      void store.finishStep(INCIDENT_ID, CLEANROOM_STEP, "waiting", "stack creating", {
+        set: { cleanroom: recorded },
+      });
+    }, 50);
+
+    const out = await handleCleanroomEvent(statusEvent(SQUAT_ID, ACCOUNT), deps({ settleWaitMs: 5_000 }));
+
+    expect(out).toMatchObject({ outcome: "ignored", detail: expect.stringMatching(/not the stack id/) });
+    expect(cfnMock.calls()).toHaveLength(0);
+    expect(await step()).toMatchObject({ status: "waiting" });
+    expect(await record()).toEqual(recorded);
+  });
+
   it("counts the one from the incident's account for the recorded stack id", async () => {
     const out = await handleCleanroomEvent(statusEvent(OWN_ID, ACCOUNT), deps());
 
@@ -493,6 +515,49 @@ describe("clean-room requests", () => {
     expect(incident.cleanroom).toMatchObject({
       requestId: REQUEST_ID,
       requestedBy: "arn:aws:sts::111122223333:assumed-role/Responder/jane",
+    });
+  });
+});
+
+describe("`responder cleanroom create`", () => {
+  it("records the request under the caller's identity, then sends an event carrying only the ids", async () => {
+    cfnMock.on(DescribeStacksCommand, { StackName: PREDICTABLE }).rejects(missing(PREDICTABLE));
+    cfnMock.on(CreateStackCommand).resolves({ StackId: OWN_ID });
+    cfnMock
+      .on(DescribeStacksCommand, { StackName: OWN_ID })
+      .resolves({ Stacks: [aStack(PREDICTABLE, OWN_ID, "CREATE_COMPLETE", GOOD_OUTPUTS)] });
+    const sent: { detail: Record<string, unknown>; recorded: boolean }[] = [];
+    const lane = deps({ now: () => new Date() });
+    const bus = {
+      emit: async (detailType: "Clean Room Requested", detail: Record<string, unknown>) => {
+        const requests = (await store.get(INCIDENT_ID)).cleanroomRequests ?? {};
+        sent.push({ detail, recorded: String(detail.requestId) in requests });
+        setTimeout(() => {
+          void handleCleanroomEvent(
+            { source: "incident-responder", "detail-type": detailType, detail },
+            lane,
+          );
+        }, 0);
+      },
+    };
+
+    const out = await requestCleanroom({ store, bus }, "create", INCIDENT_ID, {
+      by: "arn:aws:sts::111122223333:assumed-role/Responder/jane",
+      timeoutMs: 5_000,
+      intervalMs: 10,
+    });
+
+    expect(sent).toEqual([{ detail: { incidentId: INCIDENT_ID, requestId: out.requestId }, recorded: true }]);
+    expect(out.requestId).toMatch(/^crq-[0-9a-f]{32}$/);
+    expect(out.step).toMatchObject({ status: "ok" });
+    expect(out.cleanroom).toMatchObject({
+      requestedBy: "arn:aws:sts::111122223333:assumed-role/Responder/jane",
+      connect: CONNECT,
+    });
+    expect((await store.get(INCIDENT_ID)).cleanroomRequests?.[out.requestId ?? ""]).toMatchObject({
+      action: "create",
+      by: "arn:aws:sts::111122223333:assumed-role/Responder/jane",
+      consumedAt: expect.any(String),
     });
   });
 });
