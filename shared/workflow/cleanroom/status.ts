@@ -7,6 +7,7 @@
 import {
   describeStack,
   incidentIdOfStack,
+  parseStackId,
   type StackView,
   stackEventOrigin,
   stackEventVerdict,
@@ -48,6 +49,10 @@ export async function onStackStatus(event: AnyEvent, deps: CleanroomDeps): Promi
       : CLEANROOM_STEP;
   const early = stackEventOrigin({ account: event.account, stackId }, incident);
   if (!early.ok) return refused(incidentId, early.why, deps, ignored);
+  // Not the stack the record names (by id, or by name while the id is being recorded): no wait.
+  const named = recordOf(incident);
+  if (named?.stackId ? named.stackId !== stackId : named && named.stackName !== parseStackId(stackId)?.name)
+    return refused(incidentId, "not the stack id the incident recorded creating", deps, ignored);
   // The lane that started the operation may still be recording it (the stack id among it).
   const deadline = Date.now() + (deps.settleWaitMs ?? 20_000);
   while (incident.steps[stepName]?.status === "running" && Date.now() < deadline) {
