@@ -1,20 +1,30 @@
 /**
- * `responder cleanroom create <incidentId>` and `responder cleanroom destroy <incidentId>`: put
- * `Clean Room Requested` / `Clean Room Destroy Requested` on the responder's bus and wait for the
- * cleanroom function to end the step (`cleanroom` / `cleanroom-destroy`) on the incident.
+ * `responder cleanroom create <incidentId>` and `responder cleanroom destroy <incidentId>`: record
+ * the request on the incident under the caller's own identity (with the caller's credentials),
+ * then put `Clean Room Requested` / `Clean Room Destroy Requested` — carrying only the incident id
+ * and the request id — on the responder's bus, and wait for the cleanroom function to end the
+ * step (`cleanroom` / `cleanroom-destroy`) on the incident. The function acts only on a request
+ * recorded this way, once.
  */
-import { GetCallerIdentityCommand } from "@aws-sdk/client-sts";
-import { eventsClient, stsClient } from "../../shared/aws/clients.ts";
+import { randomBytes } from "node:crypto";
+import { eventsClient } from "../../shared/aws/clients.ts";
 import { EventBridgePublisher, type EventPublisher } from "../../shared/events/bus.ts";
-import { INCIDENT_ID_PATTERN, type IncidentRecord, type StepRecord } from "../../shared/incident/model.ts";
+import {
+  CLEANROOM_REQUEST_ID_PATTERN,
+  type CleanroomRequest,
+  INCIDENT_ID_PATTERN,
+  type IncidentRecord,
+  type StepRecord,
+} from "../../shared/incident/model.ts";
 import type { IncidentStore } from "../../shared/incident/store.ts";
 import {
   CLEANROOM_DESTROY_STEP,
   CLEANROOM_STEP,
   type CleanroomRecord,
 } from "../../shared/workflow/cleanroom.ts";
-import { type Connection, connect } from "../connect.ts";
+import { connect } from "../connect.ts";
 import { bold, dim, printJson, progress, red, statusColour, text } from "../output.ts";
+import { callerIdentity } from "./decide.ts";
 import { UsageError } from "./ingest.ts";
 
 export type CleanroomAction = "create" | "destroy";
@@ -31,6 +41,15 @@ export interface CleanroomRequestOutcome {
   cleanroom?: CleanroomRecord;
   /** Why nothing was sent, when it was not. */
   note?: string;
+  /** The request recorded on the incident, when one was. */
+  requestId?: string;
+}
+
+/** A new request id: `crq-` and 32 random hex digits. */
+export function newRequestId(): string {
+  const id = `crq-${randomBytes(16).toString("hex")}`;
+  if (!CLEANROOM_REQUEST_ID_PATTERN.test(id)) throw new Error("request id generation is broken");
+  return id;
 }
 
 const STEP_OF: Record<CleanroomAction, string> = { create: CLEANROOM_STEP, destroy: CLEANROOM_DESTROY_STEP };
@@ -38,20 +57,22 @@ const DETAIL_TYPE = { create: "Clean Room Requested", destroy: "Clean Room Destr
 const ENDED = new Set(["ok", "skipped", "unsupported", "failed", "partial", "verified"]);
 
 /**
- * Sends the request for an incident and waits until its step ends (the same path the command
- * takes; tests use it directly). A step that already ended is reported, not requested again —
- * except a failed one, which the request retries.
+ * Records the request on the incident as `by` (the caller's STS identity), sends its event and
+ * waits until its step ends (the same path the command takes; tests use it directly). A step
+ * that already ended is reported, not requested again — except a failed one, which the request
+ * retries.
  */
 export async function requestCleanroom(
   deps: { store: IncidentStore; bus: EventPublisher },
   action: CleanroomAction,
   incidentId: string,
   opts: {
+    /** Who asks: the caller's STS identity (callerIdentity), recorded on the incident. */
+    by: string;
     timeoutMs?: number;
     intervalMs?: number;
-    requestedBy?: string;
     onProgress?: (step: StepRecord) => void;
-  } = {},
+  },
 ): Promise<CleanroomRequestOutcome> {
   const stepName = STEP_OF[action];
   const incident = await deps.store.get(incidentId);
@@ -68,8 +89,10 @@ export async function requestCleanroom(
       ...extra,
     };
   };
+  if (!opts.by.trim()) throw new UsageError("a clean-room request needs the caller's identity");
   let sent = false;
   let note: string | undefined;
+  let requestId: string | undefined;
   if (before && before.status !== "failed") {
     note =
       before.status === "running" || before.status === "waiting"
@@ -77,13 +100,19 @@ export async function requestCleanroom(
         : `step ${stepName} already ended (${before.status}): nothing sent`;
     if (ENDED.has(before.status)) return result(incident, { note });
   } else {
-    await deps.bus.emit(DETAIL_TYPE[action], {
-      incidentId,
-      account: incident.account,
-      ...(opts.requestedBy ? { requestedBy: opts.requestedBy } : {}),
-    });
+    const request: CleanroomRequest = {
+      requestId: newRequestId(),
+      action,
+      by: opts.by.slice(0, 512),
+      at: new Date().toISOString(),
+    };
+    // On the record first, with the caller's own credentials: the event only points at it.
+    await deps.store.recordCleanroomRequest(incidentId, request);
+    requestId = request.requestId;
+    await deps.bus.emit(DETAIL_TYPE[action], { incidentId, requestId });
     sent = true;
   }
+  const extra = { sent, ...(note ? { note } : {}), ...(requestId ? { requestId } : {}) };
   const deadline = Date.now() + (opts.timeoutMs ?? 120_000);
   let last = "";
   for (;;) {
@@ -94,18 +123,10 @@ export async function requestCleanroom(
       const key = `${step.status}|${step.endedAt ?? ""}`;
       if (key !== last) opts.onProgress?.(step);
       last = key;
-      if (ENDED.has(step.status)) return result(current, { sent, ...(note ? { note } : {}) });
+      if (ENDED.has(step.status)) return result(current, extra);
     }
-    if (Date.now() > deadline) return result(current, { sent, ended: false, ...(note ? { note } : {}) });
+    if (Date.now() > deadline) return result(current, { ...extra, ended: false });
     await new Promise((r) => setTimeout(r, opts.intervalMs ?? 250));
-  }
-}
-
-async function callerArn(conn: Connection): Promise<string | undefined> {
-  try {
-    return (await stsClient(conn.aws).send(new GetCallerIdentityCommand({}))).Arn;
-  } catch {
-    return undefined;
   }
 }
 
@@ -127,15 +148,15 @@ export async function cleanroomCommand(args: {
     throw new UsageError("--timeout must be a number of seconds");
   const conn = await connect(args.stage);
   const bus = new EventBridgePublisher(eventsClient(conn.aws), conn.resources.eventBusName);
-  const requestedBy = await callerArn(conn);
+  const by = await callerIdentity(conn);
   const action = args.action;
   if (!args.json)
     progress(
       `${action === "create" ? "Clean Room Requested" : "Clean Room Destroy Requested"} for ${args.incidentId}…`,
     );
   const out = await requestCleanroom({ store: conn.store, bus }, action, args.incidentId, {
+    by,
     timeoutMs: args.timeoutSeconds * 1000,
-    ...(requestedBy ? { requestedBy } : {}),
     ...(args.json
       ? {}
       : {
@@ -162,8 +183,9 @@ export async function cleanroomCommand(args: {
   const o = out.cleanroom?.outputs ?? {};
   if (action === "create" && s?.status === "ok") {
     console.log(`${bold("Stack")}     ${text(out.cleanroom?.stackName ?? "")}`);
+    // Built by the responder from the validated instance id and region, never an output's text.
     console.log(
-      `${bold("Connect")}   ${text(o.SessionManagerCommand ?? "(no SessionManagerCommand output)")}`,
+      `${bold("Connect")}   ${text(out.cleanroom?.connect ?? "(none: the stack's outputs were not trusted)")}`,
     );
     console.log(`${bold("Notes")}     ${text(o.NotesPrefix ?? "")}`);
     console.log(`${bold("Expires")}   ${text(out.cleanroom?.expiresAt ?? "?")}`);

@@ -17,7 +17,18 @@ export const CLEANROOM_TAG = {
   expiresAt: "incident-responder:expires-at",
   managed: "incident-responder:managed",
   createdBy: "incident-responder:created-by",
+  /**
+   * The random launch id the responder recorded on the incident before CreateStack: how a retry
+   * recognises its own stack by name before it has recorded the stack id.
+   */
+  launchId: "incident-responder:launch-id",
 } as const;
+
+/** A launch id: 32 hex digits, random. */
+export const LAUNCH_ID_PATTERN = /^[0-9a-f]{32}$/;
+
+/** The random suffix of a stack name chosen because the predictable one was taken. */
+export const STACK_SUFFIX_PATTERN = /^[0-9a-f]{12}$/;
 
 /** The capability the template needs: it creates an IAM role without a fixed name. */
 export const CLEANROOM_CAPABILITIES = ["CAPABILITY_IAM"] as const;
@@ -52,22 +63,31 @@ export function memberStackRoleArn(account: string, partition = "aws"): string {
   return `arn:${partition}:iam::${account}:role/${MEMBER_STACK_ROLE_NAME}`;
 }
 
-/** The stack name of an incident's clean room. */
-export function stackNameFor(incidentId: string): string {
+/**
+ * The stack name of an incident's clean room: the predictable `incident-responder-cleanroom-<id>`,
+ * or, with `suffix` (12 random hex digits), the name the responder uses when someone else holds
+ * the predictable one.
+ */
+export function stackNameFor(incidentId: string, suffix?: string): string {
   if (!INCIDENT_ID_PATTERN.test(incidentId))
     throw new TypeError(`not an incident id: ${JSON.stringify(incidentId).slice(0, 60)}`);
-  return `${STACK_PREFIX}${incidentId}`;
+  if (suffix === undefined) return `${STACK_PREFIX}${incidentId}`;
+  if (!STACK_SUFFIX_PATTERN.test(suffix))
+    throw new TypeError(`not a stack name suffix: ${JSON.stringify(suffix).slice(0, 60)}`);
+  return `${STACK_PREFIX}${incidentId}-${suffix}`;
 }
 
 /**
  * The incident id of a clean-room stack, from its name or its stack id (ARN
  * `arn:aws:cloudformation:REGION:ACCOUNT:stack/NAME/UUID`); undefined for any other stack.
+ * A name says which incident a stack claims to be for, never that the responder created it.
  */
 export function incidentIdOfStack(nameOrId: string): string | undefined {
   const name = nameOrId.startsWith("arn:") ? (nameOrId.split(":")[5]?.split("/")[1] ?? "") : nameOrId;
   if (!name.startsWith(STACK_PREFIX)) return undefined;
-  const id = name.slice(STACK_PREFIX.length);
-  return INCIDENT_ID_PATTERN.test(id) ? id : undefined;
+  const rest = name.slice(STACK_PREFIX.length);
+  const m = /^(ir-\d{8}-[0-9a-f]{8})(?:-([0-9a-f]{12}))?$/.exec(rest);
+  return m?.[1] && INCIDENT_ID_PATTERN.test(m[1]) ? m[1] : undefined;
 }
 
 /** The account of a stack id (ARN), when it is one. */
@@ -127,6 +147,10 @@ export interface CleanroomInput {
   evidenceVolumeSizeGiB: number;
   /** The permissions boundary of the workstation role (the stack role creates roles only with it). */
   workstationBoundaryArn?: string;
+  /** The stack's name when it is not the predictable one (see {@link stackNameFor}). */
+  stackName?: string;
+  /** The launch id recorded on the incident before CreateStack, put on the stack as a tag. */
+  launchId?: string;
 }
 
 /** The template's parameters (AmiId, InstanceType, … keep their defaults). */
@@ -146,13 +170,14 @@ export function stackParameters(input: CleanroomInput): Record<string, string> {
 
 /** The stack's tags: the incident, the expiry the schedule acts on, and the managed marker. */
 export function stackTags(
-  input: Pick<CleanroomInput, "incidentId" | "expiresAt" | "createdBy">,
+  input: Pick<CleanroomInput, "incidentId" | "expiresAt" | "createdBy" | "launchId">,
 ): Record<string, string> {
   return {
     [CLEANROOM_TAG.incident]: input.incidentId,
     [CLEANROOM_TAG.expiresAt]: input.expiresAt,
     [CLEANROOM_TAG.managed]: "true",
     [CLEANROOM_TAG.createdBy]: input.createdBy,
+    ...(input.launchId ? { [CLEANROOM_TAG.launchId]: input.launchId } : {}),
   };
 }
 
@@ -186,7 +211,7 @@ export function createStackRequest(
   roleArn?: string,
 ): CreateStackRequest {
   return {
-    StackName: stackNameFor(input.incidentId),
+    StackName: input.stackName ?? stackNameFor(input.incidentId),
     ...("body" in template ? { TemplateBody: template.body } : { TemplateURL: template.url }),
     Parameters: Object.entries(stackParameters(input)).map(([ParameterKey, ParameterValue]) => ({
       ParameterKey,
@@ -204,6 +229,10 @@ export function validateInput(input: CleanroomInput): string[] {
   const problems: string[] = [];
   if (!INCIDENT_ID_PATTERN.test(input.incidentId))
     problems.push(`IncidentId ${input.incidentId} is not ir-YYYYMMDD-xxxxxxxx`);
+  if (input.stackName !== undefined && incidentIdOfStack(input.stackName) !== input.incidentId)
+    problems.push(`StackName ${input.stackName} is not a clean-room stack name of ${input.incidentId}`);
+  if (input.launchId !== undefined && !LAUNCH_ID_PATTERN.test(input.launchId))
+    problems.push("the launch id is not 32 hex digits");
   if (input.snapshotIds.length < 1 || input.snapshotIds.length > MAX_EVIDENCE_SNAPSHOTS) {
     problems.push(
       `EvidenceSnapshotIds needs 1 to ${MAX_EVIDENCE_SNAPSHOTS} snapshots, not ${input.snapshotIds.length}`,

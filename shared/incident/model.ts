@@ -88,6 +88,13 @@ export interface IncidentRecord {
     signature?: ManifestSignature;
   };
   cleanroom?: Record<string, unknown>;
+  /**
+   * Clean-room requests people made (`responder cleanroom create|destroy`), by request id: each
+   * written here with the person's own credentials before its event is sent. The clean-room
+   * lane acts on a `Clean Room Requested` / `Clean Room Destroy Requested` event only when the
+   * event's request id is here, for that action, and not yet consumed.
+   */
+  cleanroomRequests?: Record<string, CleanroomRequest>;
   approvals?: ApprovalRecord[];
   /** How many times the decision grew since the incident opened (absent: never). */
   planRevision?: number;
@@ -115,6 +122,22 @@ export function currentApprovals(
   const revision = incident.planRevision ?? 0;
   return (incident.approvals ?? []).filter((a) => (a.revision ?? 0) === revision);
 }
+
+/** A person's request to create or destroy an incident's clean room, recorded on the incident. */
+export interface CleanroomRequest {
+  /** `crq-` and 32 hex digits, random: the only thing the request's event carries besides the incident id. */
+  requestId: string;
+  action: "create" | "destroy";
+  /** Who asked: the STS caller identity the CLI read with the person's credentials (never an event field). */
+  by: string;
+  /** When it was recorded (ISO-8601). */
+  at: string;
+  /** When the clean-room lane acted on it: a request is acted on once. */
+  consumedAt?: string;
+}
+
+/** Pattern of clean-room request ids. */
+export const CLEANROOM_REQUEST_ID_PATTERN = /^crq-[0-9a-f]{32}$/;
 
 /** Step names whose outcome decides whether an incident has settled. */
 export const TERMINAL_STATUSES: StepStatus[] = [

@@ -16,7 +16,13 @@ import {
 } from "@aws-sdk/lib-dynamodb";
 import type { ActionResult, Finding, Impact, Plan, StepStatus } from "../domain/types.ts";
 import { ConflictError, NotFoundError } from "../errors/index.ts";
-import { findingRef, type IncidentRecord, type StepRecord, type TimelineEntry } from "./model.ts";
+import {
+  type CleanroomRequest,
+  findingRef,
+  type IncidentRecord,
+  type StepRecord,
+  type TimelineEntry,
+} from "./model.ts";
 
 const incidentKey = (id: string) => ({ pk: `INCIDENT#${id}`, sk: "RECORD" });
 /** A finding's marker; a drill's never collides with a real finding's (an attacker's drill cannot pre-empt one). */
@@ -173,6 +179,21 @@ export interface IncidentStore {
    * (another run reported it first). Called with the two swapped, it gives a claim back.
    */
   markRejectionsReported(window: string, from: number, to: number): Promise<boolean>;
+  /**
+   * Records a person's clean-room request on the incident (`cleanroomRequests`), written with the
+   * caller's own credentials. A request id already recorded is never overwritten.
+   */
+  recordCleanroomRequest(incidentId: string, request: CleanroomRequest): Promise<void>;
+  /**
+   * Marks a recorded request consumed, once and atomically: true for the one caller that
+   * consumed it; false when the id is not recorded, is for the other action, or was consumed.
+   */
+  consumeCleanroomRequest(
+    incidentId: string,
+    requestId: string,
+    action: CleanroomRequest["action"],
+    at: string,
+  ): Promise<boolean>;
 }
 
 const now = () => new Date().toISOString();
@@ -721,6 +742,63 @@ export class DynamoIncidentStore implements IncidentStore {
       );
     } catch (err) {
       if ((err as Error).name !== "ConditionalCheckFailedException") throw err;
+    }
+  }
+
+  async recordCleanroomRequest(incidentId: string, request: CleanroomRequest): Promise<void> {
+    // Two writes: DynamoDB cannot create the map and set a key of it in one expression.
+    await this.ddb.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: incidentKey(incidentId),
+        UpdateExpression: "SET #r = if_not_exists(#r, :empty)",
+        ConditionExpression: "attribute_exists(pk)",
+        ExpressionAttributeNames: { "#r": "cleanroomRequests" },
+        ExpressionAttributeValues: { ":empty": {} },
+      }),
+    );
+    await this.ddb.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: incidentKey(incidentId),
+        UpdateExpression: "SET #r.#id = :req, updatedAt = :now",
+        ConditionExpression: "attribute_exists(pk) AND attribute_not_exists(#r.#id)",
+        ExpressionAttributeNames: { "#r": "cleanroomRequests", "#id": request.requestId },
+        ExpressionAttributeValues: { ":req": request, ":now": now() },
+      }),
+    );
+    await this.append(incidentId, "TIMELINE", [
+      {
+        at: request.at,
+        step: "cleanroom-request",
+        status: "info",
+        detail: `clean room ${request.action} requested by ${request.by} (request ${request.requestId})`,
+      },
+    ]);
+  }
+
+  async consumeCleanroomRequest(
+    incidentId: string,
+    requestId: string,
+    action: CleanroomRequest["action"],
+    at: string,
+  ): Promise<boolean> {
+    try {
+      await this.ddb.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: incidentKey(incidentId),
+          UpdateExpression: "SET #r.#id.consumedAt = :at, updatedAt = :now",
+          ConditionExpression:
+            "attribute_exists(#r.#id) AND attribute_not_exists(#r.#id.consumedAt) AND #r.#id.#a = :action",
+          ExpressionAttributeNames: { "#r": "cleanroomRequests", "#id": requestId, "#a": "action" },
+          ExpressionAttributeValues: { ":at": at, ":action": action, ":now": now() },
+        }),
+      );
+      return true;
+    } catch (err) {
+      if ((err as Error).name === "ConditionalCheckFailedException") return false;
+      throw err;
     }
   }
 

@@ -162,11 +162,16 @@ async function openIncident(): Promise<IncidentRecord> {
       })),
       notes: [],
     },
-    steps: {},
+    // The evidence is sealed on the record, as the evidence lane leaves it before it emits
+    // `Evidence Preserved`: the clean-room lane launches on that event only for such a record.
+    steps: { manifest: { status: "ok", startedAt: at, endedAt: at, attempts: 1 } },
     timeline: [],
     actions: [],
     alerts: [],
-    evidence: { snapshots: await snapshotWebServer(incidentId) },
+    evidence: {
+      snapshots: await snapshotWebServer(incidentId),
+      manifestKey: `incidents/${incidentId}/manifest.json`,
+    },
   };
   const opened = await store.open(incident);
   expect(opened.outcome).toBe("created");
@@ -303,12 +308,14 @@ describe("a clean room launched on Evidence Preserved and destroyed on request",
       "incident-responder:managed": "true",
       "incident-responder:expires-at": record.expiresAt,
     });
+    const { SessionManagerCommand: _built, ...checked } = outputs;
     expect(record).toMatchObject({
       stackName: stackName(),
       stackId: stack?.StackId,
       status: "CREATE_COMPLETE",
-      outputs,
+      outputs: checked,
     });
+    expect(record.untrustedOutputs).toBeUndefined();
     expect(record.snapshotIds).toEqual(incident.evidence?.snapshots?.map((s) => s.snapshotId));
     expect(Date.parse(record.expiresAt ?? "")).toBeGreaterThan(Date.parse(incident.createdAt));
   });
@@ -375,8 +382,8 @@ describe("a clean room launched on Evidence Preserved and destroyed on request",
     );
 
     expect(ready).toHaveLength(1);
-    expect(ready[0]?.body.facts).toMatchObject({ Connect: record.outputs.SessionManagerCommand });
-    expect(record.outputs.SessionManagerCommand).toBe(
+    expect(ready[0]?.body.facts).toMatchObject({ Connect: record.connect });
+    expect(record.connect).toBe(
       `aws ssm start-session --target ${record.outputs.WorkstationInstanceId} --region ${session.aws.region}`,
     );
   });
@@ -392,7 +399,7 @@ describe("a clean room launched on Evidence Preserved and destroyed on request",
   it("destroys it through the path of `responder cleanroom destroy`, naming what the emulator leaves behind", async () => {
     const out = await requestCleanroom({ store, bus }, "destroy", incident.incidentId, {
       timeoutMs: 20_000,
-      requestedBy: "cleanroom-test",
+      by: "cleanroom-test",
     });
     const after = (await store.get(incident.incidentId)).cleanroom as unknown as CleanroomRecord;
 
@@ -425,6 +432,7 @@ describe("a clean room past its TTL", () => {
     const incident = await openIncident();
     const created = await requestCleanroom({ store, bus }, "create", incident.incidentId, {
       timeoutMs: 20_000,
+      by: "cleanroom-test",
     });
     expect(created.step, JSON.stringify(created)).toMatchObject({ status: "ok" });
     const record = created.cleanroom as CleanroomRecord;

@@ -102,7 +102,10 @@ export async function runIamIncident(): Promise<IamIncident> {
     if (!settled) throw new Error(`the incident did not settle: ${JSON.stringify(opened.steps)}`);
     // The clean room is destroyed on request, as `responder cleanroom destroy` asks for it.
     const bus = new EventBridgePublisher(eventsClient(aws), world.session.local.resources.eventBusName);
-    await requestCleanroom({ store: world.store, bus }, "destroy", incidentId, { timeoutMs: 60_000 });
+    await requestCleanroom({ store: world.store, bus }, "destroy", incidentId, {
+      by: "local:iam-calls-test",
+      timeoutMs: 60_000,
+    });
     // The schedules: triage re-drives stalled lanes, cleanroom sweeps expired clean rooms.
     await world.session.runner.runScheduled("triage");
     await world.session.runner.runScheduled("cleanroom");

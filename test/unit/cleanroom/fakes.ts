@@ -8,7 +8,12 @@ import { defaultPolicyFile } from "../../../shared/config/index.ts";
 import type { ActionResult, StepStatus } from "../../../shared/domain/types.ts";
 import { NotFoundError } from "../../../shared/errors/index.ts";
 import type { EventPublisher, ResponderEventType } from "../../../shared/events/bus.ts";
-import type { IncidentRecord, SnapshotRecord, TimelineEntry } from "../../../shared/incident/model.ts";
+import type {
+  CleanroomRequest,
+  IncidentRecord,
+  SnapshotRecord,
+  TimelineEntry,
+} from "../../../shared/incident/model.ts";
 import {
   type CountedRejection,
   capWindows,
@@ -278,6 +283,30 @@ export class MemoryStore implements IncidentStore {
     w.reported = to;
     return true;
   }
+  async recordCleanroomRequest(incidentId: string, request: CleanroomRequest): Promise<void> {
+    const r = this.records.get(incidentId);
+    if (!r) throw new NotFoundError(incidentId);
+    r.cleanroomRequests ??= {};
+    if (r.cleanroomRequests[request.requestId]) return;
+    r.cleanroomRequests[request.requestId] = structuredClone(request);
+    r.timeline.push({
+      at: request.at,
+      step: "cleanroom-request",
+      status: "info",
+      detail: `clean room ${request.action} requested by ${request.by}`,
+    });
+  }
+  async consumeCleanroomRequest(
+    incidentId: string,
+    requestId: string,
+    action: CleanroomRequest["action"],
+    at: string,
+  ): Promise<boolean> {
+    const req = this.records.get(incidentId)?.cleanroomRequests?.[requestId];
+    if (!req || req.consumedAt || req.action !== action) return false;
+    req.consumedAt = at;
+    return true;
+  }
 }
 
 export class RecordingAlerter implements Alerter {
@@ -352,5 +381,16 @@ export function anIncident(overrides: Partial<IncidentRecord> = {}): IncidentRec
     alerts: [],
     evidence: { snapshots: snapshots() },
     ...overrides,
+  };
+}
+
+/** {@link anIncident} with its evidence sealed on the record: the manifest step ended ok, its key recorded. */
+export function aSealedIncident(overrides: Partial<IncidentRecord> = {}): IncidentRecord {
+  const base = anIncident(overrides);
+  const at = base.createdAt;
+  return {
+    ...base,
+    steps: { ...base.steps, manifest: { status: "ok", startedAt: at, endedAt: at, attempts: 1 } },
+    evidence: { ...base.evidence, manifestKey: `incidents/${base.incidentId}/manifest.json` },
   };
 }

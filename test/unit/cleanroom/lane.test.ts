@@ -34,7 +34,7 @@ import {
 } from "../../../shared/workflow/cleanroom.ts";
 import {
   ACCOUNT,
-  anIncident,
+  aSealedIncident as anIncident,
   INCIDENT_ID,
   MemoryStore,
   policy,
@@ -60,10 +60,13 @@ const OUTPUTS = {
   WorkstationInstanceId: "i-0123456789abcdef0",
   VpcId: "vpc-0123456789abcdef0",
   SecurityGroupId: "sg-0123456789abcdef0",
-  EvidenceVolumeIds: "vol-0a,vol-0b,vol-0c",
+  EvidenceVolumeIds: "vol-0aaaaaaaaaaaaaaa0,vol-0bbbbbbbbbbbbbbb0,vol-0ccccccccccccccc0",
   SessionManagerCommand: `aws ssm start-session --target i-0123456789abcdef0 --region ${REGION}`,
   NotesPrefix: `s3://${BUCKET}/incidents/${INCIDENT_ID}/notes/`,
 };
+
+/** What the lane keeps of OUTPUTS: every checked output, never the SessionManagerCommand text. */
+const { SessionManagerCommand: CONNECT, ...KEPT } = OUTPUTS;
 
 function aStack(status: string, outputs: Record<string, string> = OUTPUTS): Stack {
   return {
@@ -180,7 +183,8 @@ describe("launching a clean room", () => {
       stackName: STACK_NAME,
       stackId: STACK_ID,
       status: "CREATE_COMPLETE",
-      outputs: OUTPUTS,
+      outputs: KEPT,
+      connect: CONNECT,
       expiresAt: "2026-03-02T12:00:00Z",
       snapshotIds: snapshots().map((s) => s.snapshotId),
     });
@@ -233,25 +237,50 @@ describe("launching a clean room", () => {
     expect(alerter.sent.map((a) => a.stage)).toEqual(["cleanroom-ready"]);
   });
 
-  it("adopts a stack that already exists instead of creating one", async () => {
+  it("adopts the stack the incident records creating instead of creating another", async () => {
+    await store.open(
+      anIncident({
+        cleanroom: { stackName: STACK_NAME, stackId: STACK_ID, status: "CREATE_COMPLETE", outputs: {} },
+      }),
+    );
     resetCfn();
-    cfnMock.on(DescribeStacksCommand).resolves({ Stacks: [aStack("CREATE_COMPLETE")] });
+    cfnMock
+      .on(DescribeStacksCommand, { StackName: STACK_ID })
+      .resolves({ Stacks: [aStack("CREATE_COMPLETE")] });
 
     const out = await launchCleanroom(INCIDENT_ID, { kind: "evidence" }, deps());
 
     expect(out.outcome).toBe("ready");
     expect(cfnMock.commandCalls(CreateStackCommand)).toHaveLength(0);
-    expect((await step())?.detail).toMatch(/already exists \(CREATE_COMPLETE\): adopted/);
+    expect((await step())?.detail).toMatch(
+      /created by the responder earlier \(CREATE_COMPLETE\): none created/,
+    );
   });
 
-  it("adopts the stack a concurrent request created (AlreadyExistsException)", async () => {
+  it("adopts its own stack when CreateStack answers AlreadyExists (its launch id is on the stack)", async () => {
+    const launchTag = () =>
+      cfnMock
+        .commandCalls(CreateStackCommand)[0]
+        ?.args[0].input.Tags?.find((t) => t.Key === "incident-responder:launch-id")?.Value ?? "";
     cfnMock
       .on(CreateStackCommand)
       .rejects(awsError("AlreadyExistsException", `Stack [${STACK_NAME}] already exists`));
+    cfnMock
+      .on(DescribeStacksCommand)
+      .rejectsOnce(missing())
+      .callsFake(() => {
+        const s = aStack("CREATE_COMPLETE");
+        return {
+          Stacks: [
+            { ...s, Tags: [...(s.Tags ?? []), { Key: "incident-responder:launch-id", Value: launchTag() }] },
+          ],
+        };
+      });
 
     const out = await launchCleanroom(INCIDENT_ID, { kind: "evidence" }, deps());
 
     expect(out.outcome).toBe("ready");
+    expect(launchTag()).toMatch(/^[0-9a-f]{32}$/);
     expect((await store.get(INCIDENT_ID)).actions).toContainEqual(
       expect.objectContaining({
         name: "cleanroom:create-stack",
@@ -433,7 +462,8 @@ describe("a stack that takes its time", () => {
 
     expect(out).toMatchObject({ outcome: "ready" });
     expect(await step()).toMatchObject({ status: "ok" });
-    expect((await record()).outputs).toEqual(OUTPUTS);
+    expect((await record()).outputs).toEqual(KEPT);
+    expect((await record()).connect).toBe(CONNECT);
     expect(alerter.sent.map((a) => a.stage)).toEqual(["cleanroom-ready"]);
   });
 
@@ -531,12 +561,19 @@ describe("destroying a clean room", () => {
       .resolvesOnce({ Stacks: [aStack("CREATE_COMPLETE")] })
       .resolves({ Stacks: [aStack("DELETE_COMPLETE")] });
     cfnMock.on(DeleteStackCommand).resolves({});
+    const requestId = `crq-${"ab".repeat(16)}`;
+    await store.recordCleanroomRequest(INCIDENT_ID, {
+      requestId,
+      action: "destroy",
+      by: "jane",
+      at: new Date().toISOString(),
+    });
 
     const out = await handleCleanroomEvent(
       {
         source: "incident-responder",
         "detail-type": "Clean Room Destroy Requested",
-        detail: { incidentId: INCIDENT_ID, requestedBy: "jane" },
+        detail: { incidentId: INCIDENT_ID, requestId },
       },
       deps(),
     );
@@ -599,6 +636,7 @@ describe("destroying a clean room", () => {
       {
         source: "aws.cloudformation",
         "detail-type": "CloudFormation Stack Status Change",
+        account: ACCOUNT,
         detail: { "stack-id": STACK_ID, "status-details": { status: "DELETE_COMPLETE" } },
       },
       deps(),
