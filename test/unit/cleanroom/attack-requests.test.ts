@@ -120,7 +120,7 @@ describe("clean-room requests", () => {
   );
 
   it("refuses a forged destroy request: nothing is deleted", async () => {
-    await store.open(
+    store.seed(
       aSealedIncident({
         cleanroom: { stackName: PREDICTABLE, stackId: OWN_ID, status: "CREATE_COMPLETE", outputs: {} },
       }),
@@ -153,7 +153,7 @@ describe("clean-room requests", () => {
   it("acts on a recorded request once, as the person who recorded it", async () => {
     await record();
     const plan = await store.get(INCIDENT_ID);
-    await store.open({ ...plan, plan: { ...plan.plan, actions: [] } });
+    store.seed({ ...plan, plan: { ...plan.plan, actions: [] } });
 
     const first = await handleCleanroomEvent(requestEvent({ requestId: REQUEST_ID }), deps());
     const again = await handleCleanroomEvent(requestEvent({ requestId: REQUEST_ID }), deps());
@@ -239,7 +239,7 @@ describe("Evidence Preserved", () => {
       { ...aSealedIncident(), evidence: { snapshots: anIncident().evidence?.snapshots ?? [] } },
     ],
   ])("launches nothing when the record shows %s (a forged event)", async (_name, incident) => {
-    await store.open(incident);
+    store.seed(incident);
 
     const out = await handleCleanroomEvent(evidenceEvent, deps());
 

@@ -101,7 +101,7 @@ export async function resetState(): Promise<{ store: MemoryStore; alerter: Recor
   ec2Mock.reset();
   state.store = new MemoryStore();
   state.alerter = new RecordingAlerter();
-  await state.store.open(aSealedIncident());
+  state.store.seed(aSealedIncident());
   ec2Mock.on(DescribeManagedPrefixListsCommand).resolves({
     PrefixLists: [{ PrefixListId: "pl-63a5400a", PrefixListName: `com.amazonaws.${REGION}.s3` }],
   });

@@ -176,7 +176,7 @@ describe("a squatted stack name", () => {
 
 describe("the expiry sweep", () => {
   it("deletes a recorded clean room at its recorded expiry, not at an earlier tag", async () => {
-    await store.open(
+    store.seed(
       aSealedIncident({
         cleanroom: {
           stackName: PREDICTABLE,
@@ -265,7 +265,7 @@ describe("CloudFormation status events", () => {
     const intent = { stackName: PREDICTABLE, launchId: LAUNCH_ID, status: "CREATE_REQUESTED", outputs: {} };
     const incident = aSealedIncident({ cleanroom: intent });
     incident.steps[CLEANROOM_STEP] = { status: "running", startedAt: NOW.toISOString(), attempts: 1 };
-    await store.open(incident);
+    store.seed(incident);
     const recorded = { ...intent, stackId: OWN_ID, status: "CREATE_IN_PROGRESS" };
     setTimeout(() => {
       void store.finishStep(INCIDENT_ID, CLEANROOM_STEP, "waiting", "stack creating", {

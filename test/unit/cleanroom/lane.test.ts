@@ -238,7 +238,7 @@ describe("launching a clean room", () => {
   });
 
   it("adopts the stack the incident records creating instead of creating another", async () => {
-    await store.open(
+    store.seed(
       anIncident({
         cleanroom: { stackName: STACK_NAME, stackId: STACK_ID, status: "CREATE_COMPLETE", outputs: {} },
       }),

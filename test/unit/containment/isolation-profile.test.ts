@@ -106,7 +106,7 @@ describe("runContainment in a member account", () => {
     const world = mocked;
     const store = new MemoryStore();
     const incident = incidentIn(account);
-    await store.open(incident);
+    store.seed(incident);
     const clientsFor: string[] = [];
 
     // Act

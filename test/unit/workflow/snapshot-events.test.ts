@@ -72,7 +72,7 @@ describe("EBS completion events", () => {
     ec2.reset();
     store = new MemoryStore();
     incident = waitingIncident();
-    await store.open(incident);
+    store.seed(incident);
     warnings = [];
     deps = {
       store,
