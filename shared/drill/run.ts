@@ -24,7 +24,7 @@ import {
 } from "@aws-sdk/client-sqs";
 import type { ResponderResources } from "../config/index.ts";
 import { describeError } from "../errors/index.ts";
-import type { IncidentRecord, TimelineEntry } from "../incident/model.ts";
+import { currentApprovals, type IncidentRecord, type TimelineEntry } from "../incident/model.ts";
 import type { IncidentStore } from "../incident/store.ts";
 import { normalizeEvent, wrapDrill } from "../intake/index.ts";
 import { tagsOf } from "../text/sanitize.ts";
@@ -294,24 +294,33 @@ export async function runDrill(
   ];
   // The drill has ended: its incident must not stay open (a later real finding would otherwise
   // sit beside an open drill). What the drill isolated stays isolated until `responder release`.
-  const pass = outcome.checks.every((c) => c.pass);
-  const closed = await ctx.store
-    .close(
-      incidentId,
-      `drill ${scenario.name} ended (${pass ? "passed" : "failed"}); release what it isolated with responder release ${incidentId}`,
-    )
-    .then(
-      () => undefined,
-      (err: unknown) => describeError(err),
-    );
-  if (closed)
-    outcome.checks.push({
-      expectation: "the drill's incident is closed when the drill ends",
-      pass: false,
-      detail: closed,
-    });
+  // A drill that waits for a person has not ended: it stays open for the decision (and the
+  // schedule closes it after DRILL_TTL_MS if nobody decides).
+  if (!waitsForAPerson(incident)) {
+    const pass = outcome.checks.every((c) => c.pass);
+    const closed = await ctx.store
+      .close(
+        incidentId,
+        `drill ${scenario.name} ended (${pass ? "passed" : "failed"}); release what it isolated with responder release ${incidentId}`,
+      )
+      .then(
+        () => undefined,
+        (err: unknown) => describeError(err),
+      );
+    if (closed)
+      outcome.checks.push({
+        expectation: "the drill's incident is closed when the drill ends",
+        pass: false,
+        detail: closed,
+      });
+  }
   outcome.pass = outcome.checks.every((c) => c.pass);
   return outcome;
+}
+
+/** True when actions of the incident wait for a person's decision on its current plan revision. */
+function waitsForAPerson(incident: IncidentRecord): boolean {
+  return incident.plan.actions.some((a) => a.requiresApproval) && currentApprovals(incident).length === 0;
 }
 
 /** The alerts the responder recorded as published on the incident (a deployed responder). */

@@ -4,8 +4,10 @@
  * Anyone can tag a snapshot, and a rule may deliver events from other accounts: an event counts
  * only from the incident's own account and only for snapshots the responder recorded creating.
  */
+
 import { DescribeSnapshotsCommand, type Snapshot } from "@aws-sdk/client-ec2";
 import { TAG } from "../capture/snapshots.ts";
+import { describeError, RefusedError } from "../errors/index.ts";
 import type { IncidentRecord, SnapshotRecord } from "../incident/model.ts";
 import { type EvidenceDeps, maybeSeal, SNAPSHOT_STEP } from "./evidence.ts";
 import { notify } from "./notify.ts";
@@ -58,7 +60,18 @@ export async function onSnapshotEvent(event: unknown, deps: EvidenceDeps): Promi
   const ids = snapshotIdsOf(e.detail);
   if (!ids.length || typeof e.account !== "string") return [];
   const account = e.account;
-  const clients = await deps.clientsFor(account, "snapshot-event");
+  let clients: Awaited<ReturnType<EvidenceDeps["clientsFor"]>>;
+  try {
+    clients = await deps.clientsFor(account, "snapshot-event");
+  } catch (err) {
+    // An account the responder may not act in made no snapshot of an incident: nothing to do.
+    if (!(err instanceof RefusedError)) throw err;
+    deps.log.warn("EBS event ignored: it comes from an account the responder does not act in", {
+      account,
+      error: describeError(err),
+    });
+    return [];
+  }
   let named: Snapshot[];
   try {
     named = (await clients.ec2.send(new DescribeSnapshotsCommand({ SnapshotIds: ids }))).Snapshots ?? [];

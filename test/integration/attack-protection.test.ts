@@ -53,6 +53,7 @@ describe("attacks on the decision (local responder)", () => {
   let alertQueue: string;
   let dir: string;
   const previousPolicy = process.env.POLICY_FILE;
+  const previousApprovers = process.env.APPROVER_ROLE_ARNS;
   const alerts: ReceivedAlert[] = [];
   const calls: CallRecord[] = [];
   let lowered: string;
@@ -121,6 +122,8 @@ describe("attacks on the decision (local responder)", () => {
     policy.settings.protectedIds = [`arn:aws:ec2:${aws.region}:${owner}:instance/${guarded}`];
     process.env.POLICY_FILE = join(dir, "policy.yaml");
     writeFileSync(process.env.POLICY_FILE, stringify(policy));
+    // The chat-ops bot's role: decisions by event count only from an approver role.
+    process.env.APPROVER_ROLE_ARNS = "arn:aws:iam::123456789012:role/chatops-approver";
     process.env.POWERTOOLS_LOG_LEVEL = "SILENT";
 
     session = await startLocalSession({ maxAttempts: 2 });
@@ -140,6 +143,8 @@ describe("attacks on the decision (local responder)", () => {
     await session?.stop();
     if (previousPolicy === undefined) delete process.env.POLICY_FILE;
     else process.env.POLICY_FILE = previousPolicy;
+    if (previousApprovers === undefined) delete process.env.APPROVER_ROLE_ARNS;
+    else process.env.APPROVER_ROLE_ARNS = previousApprovers;
     rmSync(dir, { recursive: true, force: true });
   });
 

@@ -202,7 +202,14 @@ describe("inputs cannot silence or steer the responder (local responder)", () =>
       await store.close(first.incidentId, "closed by the test: false positive");
       // GuardDuty publishes the ongoing finding again, under the same id, later.
       const again = guardDuty(instanceId, { severity: 5, id: original.finding.id });
-      second = await send(again.event, original.finding);
+      await putEvent(eventsClient(session.aws), again.event);
+      const id = await waitFor(
+        () => store.incidentOfFinding(account(), "guardduty", original.finding.id),
+        (v) => v !== undefined && v !== first.incidentId,
+      );
+      expect(await session.runner.idle(600, 45_000)).toBe(true);
+      await collectAlerts();
+      second = await store.get(String(id));
       outcomes = triageResults((e) => detailOf(e).id === original.finding.id);
     }, 120_000);
 

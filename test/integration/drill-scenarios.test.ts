@@ -7,9 +7,11 @@ import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { dynamoDocClient } from "../../shared/aws/clients.ts";
 import { runLocalDrills, seedDemo } from "../../shared/drill/local.ts";
 import type { DrillOutcome } from "../../shared/drill/run.ts";
 import { SCENARIOS } from "../../shared/drill/scenarios.ts";
+import { DynamoIncidentStore } from "../../shared/incident/store.ts";
 import { type LocalSession, startLocalSession } from "../../shared/local/session.ts";
 import { STATUS_COLOURS } from "../../shared/report/index.ts";
 import { buildTimeline, PHASES } from "../../shared/report/timeline.ts";
@@ -103,12 +105,22 @@ describe("every drill scenario, in one local session", () => {
     );
   });
 
-  it("lists the open incidents with `responder status`", async () => {
+  it("closes each drill's incident when its drill ends: `responder status` lists none of them as open", async () => {
     const res = await runCli(["status", "--json"]);
 
     expect(res.code, res.stderr).toBe(0);
-    const ids = (JSON.parse(res.stdout) as { incidentId: string }[]).map((i) => i.incidentId);
-    expect(ids).toEqual(expect.arrayContaining(outcomes.map((o) => o.incidentId)));
+    const open = (JSON.parse(res.stdout) as { incidentId: string }[]).map((i) => i.incidentId);
+    const ids = outcomes.map((o) => o.incidentId ?? "");
+    expect(ids.length).toBe(outcomes.length);
+    for (const id of ids) {
+      expect(open).not.toContain(id);
+      const record = await new DynamoIncidentStore(
+        dynamoDocClient(session.aws),
+        session.local.resources.incidentTable,
+      ).get(id);
+      expect(record.status).toBe("closed");
+      expect(record.timeline.some((t) => t.step === "close" && /^drill .* ended/.test(t.detail))).toBe(true);
+    }
   });
 
   it("writes a Markdown and a self-contained HTML report that Chromium draws", async () => {

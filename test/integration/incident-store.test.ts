@@ -6,6 +6,7 @@ import { createHash } from "node:crypto";
 import { CreateTableCommand } from "@aws-sdk/client-dynamodb";
 import { beforeEach, describe, expect, it } from "vitest";
 import { dynamoClient, dynamoDocClient } from "../../shared/aws/clients.ts";
+import { findingRef } from "../../shared/incident/model.ts";
 import { DynamoIncidentStore } from "../../shared/incident/store.ts";
 import { isolateEmulatorTransactions } from "../../shared/local/transactions.ts";
 import { resetEmulator, testAwsOptions } from "../support/emulator.ts";
@@ -97,6 +98,7 @@ function incidentFor(id: string, instance = "i-0123456789abcdef0", time = "2026-
   };
   return {
     ...base,
+    findings: [findingRef(finding)],
     incidentId: `ir-20260302-${createHash("sha256").update(`${id}|${instance}|${time}`).digest("hex").slice(0, 8)}`,
     drill: false,
     finding,

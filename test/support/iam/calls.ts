@@ -38,6 +38,8 @@ export interface CallSite {
   state: AccountState;
   /** The responder's KMS key (tables, topic, queues and evidence bucket are encrypted with it). */
   responderKeyArn: string;
+  /** The asymmetric key that signs sealed manifests (EvidenceSigningKey), when the site has it. */
+  signingKeyArn?: string;
   /**
    * Maps a role or instance-profile ARN the call names (made in the responder's own account) to
    * the one the same call names in this account (a member account's isolation profile, its
@@ -390,6 +392,18 @@ export function requestsFor(call: CallRecord, site: CallSite): IamRequest[] {
     case "SNS":
     case "EventBridge":
       return responderRequests(call, site, why);
+    case "KMS":
+      // Only the manifest's digest is signed, with the responder's own signing key.
+      if (op === "Sign" && site.signingKeyArn)
+        return [
+          {
+            action: "kms:Sign",
+            resource: site.signingKeyArn,
+            context: {},
+            why: `${why}: the manifest digest`,
+          },
+        ];
+      break;
   }
   throw new Error(
     `the call model does not know ${call.service}.${op} (${why}): add it to test/support/iam/calls.ts`,

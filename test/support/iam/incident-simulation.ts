@@ -64,6 +64,8 @@ export function deployments(account: string, region: string): Deployments {
 /** The policy of the responder's own resource a request is made on, if it has one. */
 function resourcePolicyOf(responder: Deployed, resource: string): Json | undefined {
   if (resource === responder.arn("ResponderKey")) return responder.properties("ResponderKey").KeyPolicy;
+  if (resource === responder.arn("EvidenceSigningKey"))
+    return responder.properties("EvidenceSigningKey").KeyPolicy;
   if (resource.startsWith(`${responder.arn("EvidenceBucket")}`))
     return responder.properties("EvidenceBucketPolicy").PolicyDocument;
   const topics = responder.properties("AlertTopicPolicy");
@@ -139,6 +141,7 @@ export async function simulateIncident(input: {
     region: input.region,
     state: input.state,
     responderKeyArn: responder.arn("ResponderKey"),
+    signingKeyArn: responder.arn("EvidenceSigningKey"),
   };
   const translations: Record<string, string> = {
     [responder.arn("IsolationInstanceProfile")]: member.arn("IsolationInstanceProfile"),
