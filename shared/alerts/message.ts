@@ -5,6 +5,8 @@
  * Subjects follow SNS's rules (UTF-8, no line breaks or control characters, fewer than 100
  * characters) and keep, whatever has to be shortened, the tier, the stage word and the where.
  */
+import { lanePlanned } from "../actions/index.ts";
+import { STEPS } from "../actions/steps.ts";
 import type { ActionResult } from "../domain/types.ts";
 import type { IncidentRecord } from "../incident/model.ts";
 import { sanitizeText } from "../text/sanitize.ts";
@@ -247,7 +249,7 @@ function nextSteps(input: AlertInput, inc: IncidentRecord): string[] {
 }
 
 function stepLine(inc: IncidentRecord): string {
-  const order = ["triage", "contain", "snapshots", "artifacts", "manifest", "cleanroom"];
+  const order = STEPS.map((s) => s.step);
   const names = [
     ...order.filter((s) => inc.steps[s]),
     ...Object.keys(inc.steps).filter((s) => !order.includes(s)),
@@ -329,9 +331,7 @@ export function buildAlert(input: AlertInput): AlertMessage {
   }
   if (inc) {
     lines.push("", "Next:", ...nextSteps(input, inc).map((l) => `  ${l}`));
-    const collects = inc.plan.actions.some(
-      (a) => a.name === "capture-snapshots" || a.name === "collect-artifacts",
-    );
+    const collects = lanePlanned(inc.plan, "evidence");
     const snapshots = (inc.evidence?.snapshots ?? []).map((s) => s.snapshotId);
     lines.push(
       `  ${field(

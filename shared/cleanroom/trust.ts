@@ -11,12 +11,13 @@
  * - A clean-room request counts only when a person recorded it on the incident (with their own
  *   credentials) and the lane has not yet acted on it; who asked is read from that record.
  */
+import { lanePlanned } from "../actions/index.ts";
+import { MANIFEST_STEP } from "../actions/steps.ts";
 import {
   CLEANROOM_REQUEST_ID_PATTERN,
   type CleanroomRequest,
   type IncidentRecord,
 } from "../incident/model.ts";
-import { MANIFEST_STEP } from "../workflow/step-names.ts";
 import { CLEANROOM_TAG } from "./stack.ts";
 
 /** EC2 id grammars: 8 or 17 hex digits after the prefix. */
@@ -246,7 +247,7 @@ export function requestVerdict(
 export function evidenceVerdict(
   incident: Pick<IncidentRecord, "plan" | "steps" | "evidence">,
 ): Verdict & { planned: boolean } {
-  if (!incident.plan.actions.some((a) => a.name === "launch-cleanroom"))
+  if (!lanePlanned(incident.plan, "cleanroom"))
     return { ok: false, planned: false, why: "the plan has no launch-cleanroom action" };
   if (incident.steps[MANIFEST_STEP]?.status !== "ok" || !incident.evidence?.manifestKey)
     return {

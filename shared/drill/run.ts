@@ -22,6 +22,7 @@ import {
   ReceiveMessageCommand,
   type SQSClient,
 } from "@aws-sdk/client-sqs";
+import { lanePlanned, stepsOf } from "../actions/index.ts";
 import type { ResponderResources } from "../config/index.ts";
 import { describeError } from "../errors/index.ts";
 import { currentApprovals, type IncidentRecord, type TimelineEntry } from "../incident/model.ts";
@@ -335,13 +336,7 @@ function recordedAlerts(incident: IncidentRecord): ReceivedAlert[] {
 }
 
 function pendingSteps(incident: IncidentRecord): string[] {
-  const planned: Record<string, string[]> = {
-    "contain-instance": ["contain"],
-    "capture-snapshots": ["snapshots", "manifest"],
-    "collect-artifacts": ["artifacts", "manifest"],
-    "launch-cleanroom": ["cleanroom"],
-  };
-  const want = new Set(incident.plan.actions.flatMap((a) => planned[a.name] ?? []));
+  const want = new Set(incident.plan.actions.flatMap((a) => stepsOf(a.name)));
   return [...want].filter((s) => !incident.steps[s] || incident.steps[s]?.status === "running");
 }
 
@@ -483,7 +478,7 @@ export async function checkExpectations(
     pass: exp.cleanroom ? room?.status === "ok" : room === undefined,
     detail: room
       ? `cleanroom ${room.status}: ${room.detail ?? ""}${room.error ? ` — ${room.error}` : ""}`
-      : incident.plan.actions.some((a) => a.name === "launch-cleanroom")
+      : lanePlanned(incident.plan, "cleanroom")
         ? "planned, never started (is the clean-room lane deployed?)"
         : "not planned",
   });

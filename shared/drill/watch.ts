@@ -2,29 +2,24 @@
  * Watching an incident settle: used by `responder ingest`, drills and tests. Polls the
  * incident record (the one source of truth) until every lane of its plan has ended.
  */
+
+import { stepsOf } from "../actions/index.ts";
+import { CLEANROOM_STEP, MANIFEST_STEP } from "../actions/steps.ts";
 import { isPassingFailure } from "../aws/errors.ts";
 import type { IncidentRecord, TimelineEntry } from "../incident/model.ts";
-import { isSettled } from "../incident/model.ts";
+import { currentApprovals, isSettled } from "../incident/model.ts";
 import type { IncidentStore } from "../incident/store.ts";
-
-/** The step each planned action ends in (approval-gated actions excluded). */
-const STEPS_OF: Record<string, string[]> = {
-  "contain-instance": ["contain"],
-  "capture-snapshots": ["snapshots", "manifest"],
-  "collect-artifacts": ["artifacts", "manifest"],
-  "launch-cleanroom": ["cleanroom"],
-};
 
 /** Steps that must end before an incident counts as settled. */
 export function expectedSteps(incident: IncidentRecord): string[] {
   const steps = new Set<string>(["triage"]);
   for (const a of incident.plan.actions) {
-    if (a.requiresApproval && !(incident.approvals ?? []).some((x) => x.decision === "approved")) continue;
-    for (const s of STEPS_OF[a.name] ?? []) steps.add(s);
+    if (a.requiresApproval && !currentApprovals(incident).some((x) => x.decision === "approved")) continue;
+    for (const s of stepsOf(a.name)) steps.add(s);
   }
   // A dry run writes no manifest; failed snapshots keep it from being written.
-  if (incident.dryRun) steps.delete("manifest");
-  if (incident.dryRun) steps.delete("cleanroom");
+  if (incident.dryRun) steps.delete(MANIFEST_STEP);
+  if (incident.dryRun) steps.delete(CLEANROOM_STEP);
   return [...steps];
 }
 

@@ -1,7 +1,7 @@
 /**
- * Policy: playbooks as code. Schema, loader, action names and parameter schemas, matching.
+ * Policy: playbooks as code. Schema, loader, matching (the actions and their parameter schemas
+ * are the action registry's: shared/actions).
  */
-export * from "./actions.ts";
 export { formatPath } from "./issues.ts";
 export { loadPolicy, parsePolicyJson } from "./load.ts";
 export { globToRegExp, type MatchInput, matches, matchesGlob, selectPlaybook } from "./match.ts";

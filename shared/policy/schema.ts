@@ -3,11 +3,11 @@
  * that says which actions answer which findings, and the settings of the safety rails.
  */
 import * as z from "zod";
+import { ACTION_NAMES, ACTION_PARAM_SCHEMAS, type ActionName, isActionName } from "../actions/index.ts";
 import { FINDING_SOURCES, RESOURCE_KINDS, type Tier } from "../domain/types.ts";
 import { DEFAULT_PROTECTED_TAG, parseProtectedId } from "../triage/safety.ts";
 import { TIERS, tiersAtLeast } from "../triage/tiers.ts";
 import { DEFAULT_IMPACT_WEIGHTS, ImpactWeightsSchema } from "../triage/weights.ts";
-import { ACTION_NAMES, ACTION_PARAM_SCHEMAS, type ActionName, isActionName } from "./actions.ts";
 
 export { FINDING_SOURCES, RESOURCE_KINDS };
 

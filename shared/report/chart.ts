@@ -4,6 +4,7 @@
  * the labelled figures time to contain and time to evidence. Pure; every text escaped; no
  * script, no external reference.
  */
+import { CONTAIN_STEP, MANIFEST_STEP } from "../actions/steps.ts";
 import { escapeHtml as esc } from "./escape.ts";
 import { formatDuration, type IncidentTimeline, type Phase } from "./timeline.ts";
 
@@ -162,8 +163,8 @@ export function renderTimelineSvg(t: IncidentTimeline, layout: Partial<ChartLayo
   // Milestones.
   const endOf = (step: string) => t.phases.find((p) => p.step === step)?.end;
   const milestones: [string, number | undefined, number | undefined, string][] = [
-    ["contained", t.figures.timeToContainMs, endOf("contain"), CONTAINED],
-    ["evidence preserved", t.figures.timeToEvidenceMs, endOf("manifest"), EVIDENCE],
+    ["contained", t.figures.timeToContainMs, endOf(CONTAIN_STEP), CONTAINED],
+    ["evidence preserved", t.figures.timeToEvidenceMs, endOf(MANIFEST_STEP), EVIDENCE],
   ];
   milestones.forEach(([label, ms, at, colour], i) => {
     if (ms === undefined || at === undefined) return;

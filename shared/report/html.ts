@@ -3,6 +3,7 @@
  * chart, no script and no external reference (a Content-Security-Policy says so to the
  * browser too). Every untrusted text is escaped. Pure.
  */
+import { lanePlanned } from "../actions/index.ts";
 import { evidenceLocation } from "../alerts/message.ts";
 import { colourOf, renderTimelineSvg } from "./chart.ts";
 import { escapeHtml as esc } from "./escape.ts";
@@ -258,7 +259,7 @@ export function renderHtml(input: ReportInput): string {
     "<h2>Clean room</h2>",
     roomStep
       ? `<p>${status(roomStep.status)} ${esc(roomStep.detail ?? "")}${roomStep.error ? ` <span class="err">${esc(roomStep.error)}</span>` : ""}</p>`
-      : `<p class="muted">${esc(inc.plan.actions.some((a) => a.name === "launch-cleanroom") ? "planned, not started" : "not planned")}</p>`,
+      : `<p class="muted">${esc(lanePlanned(inc.plan, "cleanroom") ? "planned, not started" : "not planned")}</p>`,
     room.length ? kv(room.map(([k, v]) => [k, esc(v)])) : "",
   );
 

@@ -3,6 +3,7 @@
  * chart of the timeline, and every untrusted text escaped (raw HTML in a finding title
  * stays text). Pure.
  */
+import { lanePlanned } from "../actions/index.ts";
 import { evidenceLocation } from "../alerts/message.ts";
 import { escapeMarkdown as md, mdCode } from "./escape.ts";
 import { artifactsOf, cleanroomFacts, formatBytes, type ReportInput, snapshotsOf } from "./input.ts";
@@ -210,7 +211,7 @@ export function renderMarkdown(input: ReportInput): string {
   out.push(
     room
       ? `${md(room.status)}: ${md(room.detail ?? "")}${room.error ? ` **error:** ${md(room.error)}` : ""}`
-      : inc.plan.actions.some((a) => a.name === "launch-cleanroom")
+      : lanePlanned(inc.plan, "cleanroom")
         ? "_planned, not started_"
         : "_not planned_",
     "",

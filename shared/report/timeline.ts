@@ -4,6 +4,16 @@
  * closing) and the figures people ask for first: time to contain and time to evidence.
  * Pure: used by `responder status`, the Markdown and HTML reports and the SVG chart.
  */
+import { lanePlanned } from "../actions/index.ts";
+import {
+  ARTIFACT_STEP,
+  CLEANROOM_STEP,
+  CONTAIN_STEP,
+  type LaneName,
+  MANIFEST_STEP,
+  SNAPSHOT_STEP,
+  STEPS,
+} from "../actions/steps.ts";
 import type { IncidentRecord, StepRecord } from "../incident/model.ts";
 
 export interface Phase {
@@ -58,15 +68,20 @@ export interface IncidentTimeline {
   figures: Figures;
 }
 
+/** How the report names each lane's group of steps. */
+const GROUP_OF_LANE: Record<LaneName, string> = {
+  triage: "triage",
+  contain: "containment",
+  evidence: "evidence",
+  cleanroom: "clean room",
+};
+
 /** Steps in the order of the flow, with their labels and groups. */
-export const PHASES: readonly { step: string; label: string; group: string }[] = [
-  { step: "triage", label: "Triage", group: "triage" },
-  { step: "contain", label: "Containment", group: "containment" },
-  { step: "snapshots", label: "Snapshots", group: "evidence" },
-  { step: "artifacts", label: "Artifacts", group: "evidence" },
-  { step: "manifest", label: "Manifest", group: "evidence" },
-  { step: "cleanroom", label: "Clean room", group: "clean room" },
-];
+export const PHASES: readonly { step: string; label: string; group: string }[] = STEPS.map((s) => ({
+  step: s.step,
+  label: s.label,
+  group: GROUP_OF_LANE[s.lane],
+}));
 
 const parse = (iso: string | undefined): number | undefined => {
   if (!iso) return undefined;
@@ -165,20 +180,20 @@ export function buildTimeline(incident: IncidentRecord, opts: { now?: number } =
   const from = detection !== undefined && detection <= created ? detection : created;
   const step = (name: string) => phases.find((p) => p.step === name);
   const since = (t: number | undefined) => (t === undefined ? undefined : Math.max(0, t - from));
-  const contain = step("contain");
-  const manifest = step("manifest");
+  const contain = step(CONTAIN_STEP);
+  const manifest = step(MANIFEST_STEP);
   const triage = step("triage");
-  const room = step("cleanroom");
+  const room = step(CLEANROOM_STEP);
   const figures: Figures = {
     containStatus: contain
       ? contain.status
-      : incident.plan.actions.some((a) => a.name === "contain-instance")
+      : lanePlanned(incident.plan, "contain")
         ? "waiting"
         : "not planned",
     evidenceStatus: manifest
       ? manifest.status
-      : incident.plan.actions.some((a) => a.name === "capture-snapshots" || a.name === "collect-artifacts")
-        ? (step("snapshots")?.status ?? step("artifacts")?.status ?? "waiting")
+      : lanePlanned(incident.plan, "evidence")
+        ? (step(SNAPSHOT_STEP)?.status ?? step(ARTIFACT_STEP)?.status ?? "waiting")
         : "not planned",
   };
   if (contain && (contain.status === "verified" || contain.status === "partial"))

@@ -3,11 +3,12 @@
  * instance that got no slot of the account's hourly cap is not contained without a person.
  * Pure; the slots are reserved atomically by the incident store before the incident opens.
  */
+import { plannedAction } from "../actions/index.ts";
 import type { Plan } from "../domain/types.ts";
 
 /** The instances a plan would contain at once (no approval needed), for reserving their slots. */
 export function instancesToReserve(plan: Plan): string[] {
-  const action = plan.actions.find((a) => a.name === "contain-instance");
+  const action = plannedAction(plan, "contain-instance");
   if (!action || action.requiresApproval) return [];
   return action.targets ?? [];
 }

@@ -1,6 +1,8 @@
 /**
  * The pure decision core of triage: impact, safety rails, and the response plan.
  */
+
+export { describeAwsCalls } from "../actions/describe.ts";
 export * from "./impact.ts";
-export { type ChoosePlanInput, choosePlan, describeAwsCalls, NO_PLAYBOOK } from "./plan.ts";
+export { type ChoosePlanInput, choosePlan, NO_PLAYBOOK } from "./plan.ts";
 export { DEFAULT_PROTECTED_TAG, isProtected, type ProtectionConfig } from "./safety.ts";

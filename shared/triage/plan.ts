@@ -3,6 +3,8 @@
  * rails (protected resources, missing resources, instances per finding, clean-room tiers).
  * Every change the rails make to the playbook is written as a note on the plan.
  */
+
+import { paramsOf } from "../actions/index.ts";
 import type {
   Finding,
   Impact,
@@ -11,11 +13,6 @@ import type {
   ProtectedResource,
   ResourceContext,
 } from "../domain/types.ts";
-import type {
-  CaptureSnapshotsParams,
-  CollectArtifactsParams,
-  ContainInstanceParams,
-} from "../policy/actions.ts";
 import { selectPlaybook } from "../policy/match.ts";
 import type { Policy } from "../policy/schema.ts";
 import { isProtected, resourceRef } from "./safety.ts";
@@ -151,7 +148,7 @@ interface RailInput {
 /** Narrows contain-instance to the instances it may touch; false when none is left. */
 function applyContainmentRails(action: PlannedAction, rails: RailInput): boolean {
   const { finding, contexts, policy, notes, protectedOnes } = rails;
-  const stop = (action.params as Partial<ContainInstanceParams>).stopInstance ? " nor stopped" : "";
+  const stop = paramsOf(action, "contain-instance").stopInstance ? " nor stopped" : "";
   const instanceIds = unique(
     [...finding.resources, ...contexts.map((c) => c.resource)]
       .filter((r) => r.kind === "ec2-instance")
@@ -207,142 +204,6 @@ function applyContainmentRails(action: PlannedAction, rails: RailInput): boolean
     );
   }
   return true;
-}
-
-/** The instance contexts an action acts on: its `targets`, or every existing instance. */
-function instanceTargets(action: PlannedAction, contexts: ResourceContext[]): ResourceContext[] {
-  const instances = contexts.filter((c) => c.resource.kind === "ec2-instance");
-  if (action.targets) return instances.filter((c) => action.targets!.includes(c.resource.id));
-  return instances.filter((c) => c.exists && !(c.state && GONE_STATES.has(c.state)));
-}
-
-/**
- * The AWS API calls each action of the plan would make, for dry runs (`responder plan`).
- * Uses what the contexts know (network interfaces, volumes, Auto Scaling group, instance
- * profile) to list calls per interface and per volume; says so when it does not know.
- */
-export function describeAwsCalls(
-  plan: Plan,
-  contexts: ResourceContext[],
-): { action: string; calls: string[] }[] {
-  return plan.actions.map((action) => {
-    const approval = action.requiresApproval ? ["(waits for approval before any call)"] : [];
-    return { action: action.name, calls: [...approval, ...callsFor(action, contexts)] };
-  });
-}
-
-function callsFor(action: PlannedAction, contexts: ResourceContext[]): string[] {
-  const targets = instanceTargets(action, contexts);
-  switch (action.name) {
-    case "contain-instance":
-      return targets.flatMap((ctx) => containCalls(ctx, action.params as ContainInstanceParams));
-    case "capture-snapshots":
-      return [
-        ...targets.flatMap((ctx) => snapshotCalls(ctx, action.params as CaptureSnapshotsParams)),
-        ...contexts
-          .filter((c) => c.resource.kind === "ec2-volume" && c.exists)
-          .map((c) => `ec2:CreateSnapshot ${c.resource.id} (tagged with the incident id)`),
-      ];
-    case "collect-artifacts":
-      return [
-        ...targets.flatMap((ctx) => artifactCalls(ctx)),
-        ...evidenceUploadCalls(action.params as CollectArtifactsParams),
-      ];
-    case "launch-cleanroom":
-      return [
-        "cloudformation:CreateStack clean room (VPC without internet gateway, VPC endpoints only, volumes from the evidence snapshots, TTL from settings.cleanroom.ttlHours)",
-      ];
-    case "notify":
-      return ["sns:Publish alert topic"];
-    default:
-      return [`(unknown action ${action.name}: no calls known)`];
-  }
-}
-
-function containCalls(ctx: ResourceContext, params: ContainInstanceParams): string[] {
-  const id = ctx.resource.id;
-  const enis = ctx.networkInterfaceIds?.length ? ctx.networkInterfaceIds : undefined;
-  const vpc = ctx.vpcId ?? "the instance's VPC";
-  const calls = [
-    `ec2:DescribeInstances ${id} (record the pre-isolation state)`,
-    `ec2:ModifyInstanceAttribute ${id} (DisableApiTermination=true)`,
-    `ec2:ModifyInstanceAttribute ${id} (InstanceInitiatedShutdownBehavior=stop)`,
-    ctx.volumeIds?.length
-      ? `ec2:ModifyInstanceAttribute ${id} (BlockDeviceMappings DeleteOnTermination=false: ${ctx.volumeIds.join(", ")})`
-      : `ec2:ModifyInstanceAttribute ${id} (BlockDeviceMappings DeleteOnTermination=false: every attached volume)`,
-  ];
-  if (params.stopProtection) calls.push(`ec2:ModifyInstanceAttribute ${id} (DisableApiStop=true)`);
-  calls.push(
-    `ec2:CreateSecurityGroup untracking group in ${vpc} + ec2:AuthorizeSecurityGroupIngress (all traffic)`,
-    `ec2:CreateSecurityGroup isolation group in ${vpc} + ec2:RevokeSecurityGroupEgress (no rules left)`,
-  );
-  for (const step of ["untracking group", "isolation group"]) {
-    if (enis) for (const eni of enis) calls.push(`ec2:ModifyNetworkInterfaceAttribute ${eni} → ${step}`);
-    else calls.push(`ec2:ModifyNetworkInterfaceAttribute (every network interface of ${id}) → ${step}`);
-  }
-  if (ctx.exposure.publicIps.length > 0) {
-    calls.push(
-      `ec2:DescribeAddresses + ec2:DisassociateAddress (Elastic IPs among ${ctx.exposure.publicIps.join(", ")})`,
-    );
-  }
-  if (ctx.exposure.instanceProfileArn) {
-    calls.push(
-      `ec2:ReplaceIamInstanceProfileAssociation ${id} → the responder's deny-all isolation profile (was ${ctx.exposure.instanceProfileArn}; no role or profile is edited)`,
-    );
-  }
-  if (ctx.autoScalingGroup) {
-    calls.push(
-      params.asgMode === "detach"
-        ? `autoscaling:DetachInstances ${id} from ${ctx.autoScalingGroup}`
-        : `autoscaling:EnterStandby ${id} in ${ctx.autoScalingGroup}`,
-    );
-  }
-  calls.push(
-    `elasticloadbalancing:DescribeTargetGroups + DescribeTargetHealth + DeregisterTargets ${id} (every target group that lists it)`,
-    `ec2:CreateTags ${id} (incident id, containment marker)`,
-  );
-  if (params.stopInstance) calls.push(`ec2:StopInstances ${id}`);
-  calls.push(
-    enis
-      ? `ec2:DescribeNetworkInterfaces ${enis.join(", ")} (verify isolation)`
-      : `ec2:DescribeNetworkInterfaces (interfaces of ${id}: verify isolation)`,
-  );
-  return calls;
-}
-
-function snapshotCalls(ctx: ResourceContext, params: CaptureSnapshotsParams): string[] {
-  const id = ctx.resource.id;
-  const volumes = ctx.volumeIds?.length ? ctx.volumeIds.join(", ") : "every attached volume";
-  const calls = [`ec2:CreateSnapshots ${id} (crash-consistent: ${volumes}; tagged with the incident id)`];
-  if (params.lock) {
-    calls.push(
-      `ec2:LockSnapshot (each snapshot of ${id}: ${params.lock.mode} mode, ${params.lock.days} days)`,
-    );
-  }
-  if (params.archiveTier) calls.push(`ec2:ModifySnapshotTier (each snapshot of ${id} → archive)`);
-  return calls;
-}
-
-function artifactCalls(ctx: ResourceContext): string[] {
-  const id = ctx.resource.id;
-  const enis = ctx.networkInterfaceIds?.length ? ctx.networkInterfaceIds.join(", ") : `interfaces of ${id}`;
-  const groups = unique(ctx.exposure.openIngress.map((r) => r.groupId));
-  return [
-    `ec2:DescribeInstances ${id}`,
-    `ec2:DescribeNetworkInterfaces ${enis}`,
-    `ec2:DescribeSecurityGroups (groups of ${id}${groups.length ? `: ${groups.join(", ")}…` : ""})`,
-    `ec2:GetConsoleOutput ${id}`,
-    `ec2:GetConsoleScreenshot ${id}`,
-    `cloudtrail:LookupEvents (ResourceName=${id})`,
-  ];
-}
-
-function evidenceUploadCalls(params: CollectArtifactsParams): string[] {
-  const storage = params.storageClass ?? "STANDARD";
-  return [
-    `s3:PutObject evidence bucket (each artifact: SSE-KMS, Object Lock, SHA-256, storage class ${storage})`,
-    "s3:PutObject evidence bucket (manifest of SHA-256 hashes)",
-  ];
 }
 
 function unique(values: string[]): string[] {

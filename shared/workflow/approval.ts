@@ -2,6 +2,7 @@
  * Approvals: actions marked `requiresApproval` (by the policy, or by the blast-radius
  * circuit) wait until a person approves or denies them.
  */
+import { stepsOf } from "../actions/index.ts";
 import { InvalidEventError, NotFoundError, RefusedError } from "../errors/index.ts";
 import { currentApprovals } from "../incident/model.ts";
 import { parseApprovalEvent } from "../intake/approval.ts";
@@ -60,7 +61,10 @@ export async function decide(
       by: d.by,
     });
   } else {
-    for (const step of waiting.includes("contain-instance") ? ["contain"] : []) {
+    // The steps of the denied actions end as skipped, unless an action that still runs records them too.
+    const running = incident.plan.actions.filter((a) => !a.requiresApproval).flatMap((a) => stepsOf(a.name));
+    const ended = [...new Set(waiting.flatMap(stepsOf))].filter((s) => !running.includes(s));
+    for (const step of ended) {
       await deps.store.finishStep(
         d.incidentId,
         step,

@@ -3,6 +3,8 @@
  * (for release), verification, and alerts. Idempotent through the incident's step map.
  */
 
+import { paramsOf, plannedAction } from "../actions/index.ts";
+import { CONTAIN_STEP, LEASE_MS } from "../actions/steps.ts";
 import type {
   ContainmentClients,
   ContainmentOutcome,
@@ -17,10 +19,7 @@ import type { BaseDeps } from "./deps.ts";
 import { nowIso } from "./deps.ts";
 import { alertFailure, notify } from "./notify.ts";
 import { ownOrMember } from "./per-account.ts";
-import { CONTAIN_STEP } from "./step-names.ts";
-import { claimed, LEASE_MS } from "./steps.ts";
-
-export { CONTAIN_STEP } from "./step-names.ts";
+import { claimed } from "./steps.ts";
 
 export interface ContainDeps extends BaseDeps {
   clientsFor(account: string, incidentId: string): Promise<ContainmentClients>;
@@ -63,7 +62,7 @@ export function isolationProfileFor(
 
 /** Instances the plan's contain-instance action targets (the plan has applied the safety rails). */
 export function containTargets(incident: IncidentRecord): string[] {
-  const action = incident.plan.actions.find((a) => a.name === "contain-instance");
+  const action = plannedAction(incident.plan, "contain-instance");
   if (!action) return [];
   if (action.targets) return action.targets;
   return incident.finding.resources.filter((r) => r.kind === "ec2-instance").map((r) => r.id);
@@ -80,7 +79,7 @@ export async function runContainment(
   deps: ContainDeps,
 ): Promise<ContainmentOutcome[] | undefined> {
   const incident = await deps.store.get(incidentId);
-  const action = incident.plan.actions.find((a) => a.name === "contain-instance");
+  const action = plannedAction(incident.plan, "contain-instance");
   if (!action) return undefined;
   if (action.requiresApproval && !approved(incident)) {
     deps.log.info("containment waits for approval", { incidentId });
@@ -123,11 +122,7 @@ async function contain(
 ): Promise<ContainmentOutcome[]> {
   const incident = await deps.store.get(incidentId);
   const dryRun = incident.dryRun;
-  const params = action.params as {
-    stopInstance?: boolean;
-    asgMode?: "standby" | "detach";
-    stopProtection?: boolean;
-  };
+  const params = paramsOf(action, "contain-instance");
   const previous = (incident.containment?.preIsolation ?? {}) as Record<string, PreIsolationState>;
   const outcomes: ContainmentOutcome[] = [];
   const failures: { what: string; error: string }[] = [];
@@ -143,9 +138,9 @@ async function contain(
         const opts: ContainOptions = {
           incidentId,
           dryRun,
-          stopInstance: Boolean(params.stopInstance),
-          asgMode: params.asgMode ?? "standby",
-          stopProtection: Boolean(params.stopProtection),
+          stopInstance: params.stopInstance,
+          asgMode: params.asgMode,
+          stopProtection: params.stopProtection,
           ...(isolationProfileArn ? { isolationProfileArn } : {}),
           ...(previous[instanceId] ? { previous: previous[instanceId] } : {}),
           ...(earlyGroups ? { earlyGroups } : {}),

@@ -6,24 +6,22 @@
  * `escalated` alert says why. A later finding never goes unheard: it is on the timeline even
  * when the incident already covers it.
  */
+
+import { actionNamed, actionsOfStep, plannedAction } from "../actions/index.ts";
 import type { Finding, Impact, Plan } from "../domain/types.ts";
 import { ConflictError } from "../errors/index.ts";
 import type { IncidentRecord } from "../incident/model.ts";
 import { type Escalated, escalate } from "../triage/escalation.ts";
 import type { BaseDeps } from "./deps.ts";
 import { notify } from "./notify.ts";
-import { CONTAIN_STEP, MANIFEST_STEP } from "./step-names.ts";
 
 /** How many times a merge is redone when concurrent escalations keep winning. */
 const ESCALATION_ATTEMPTS = 3;
 
-/** Actions of the evidence lane: when they grow, the manifest is sealed again over everything. */
-const EVIDENCE_ACTIONS = ["capture-snapshots", "collect-artifacts"];
-
 /** The instances an incident's findings named (the primary finding's, plus the plan's targets). */
 function instancesOf(incident: IncidentRecord): string[] {
   const named = incident.finding.resources.filter((r) => r.kind === "ec2-instance").map((r) => r.id);
-  const targets = incident.plan.actions.find((a) => a.name === "contain-instance")?.targets ?? [];
+  const targets = plannedAction(incident.plan, "contain-instance")?.targets ?? [];
   return [...new Set([...named, ...targets])];
 }
 
@@ -36,24 +34,27 @@ function deniedActions(incident: IncidentRecord): string[] {
   return denied ? incident.plan.actions.filter((a) => a.requiresApproval).map((a) => a.name) : [];
 }
 
-/** Steps that finished with less to do than the grown plan asks: they must run again. */
+/**
+ * Steps that finished with less to do than the grown plan asks: each grown action's
+ * `reopenOnGrowth` (registry) that has ended. They must run again.
+ */
 export function stepsToReset(incident: IncidentRecord, grown: Escalated): string[] {
-  const steps: string[] = [];
-  const done = (step: string) => {
+  const ended = (step: string) => {
     const s = incident.steps[step];
     return s !== undefined && s.status !== "running";
   };
-  if (grown.changed.includes("contain-instance") && done(CONTAIN_STEP)) steps.push(CONTAIN_STEP);
-  const evidenceGrew = grown.changed.some((a) => EVIDENCE_ACTIONS.includes(a) || a === "launch-cleanroom");
-  if (evidenceGrew && done(MANIFEST_STEP)) steps.push(MANIFEST_STEP);
-  return steps;
+  const steps = grown.changed.flatMap((a) => actionNamed(a)?.reopenOnGrowth ?? []);
+  return [...new Set(steps)].filter(ended);
 }
 
-/** The lanes to start for a grown decision: what changed and may run now, and evidence to seal again. */
+/**
+ * The lanes to start for a grown decision: what changed and may run now, and every action that
+ * records a reopened step (its lane runs it again).
+ */
 export function lanesToStart(plan: Plan, grown: Escalated, resetSteps: string[]): string[] {
   const runnable = new Set(plan.actions.filter((a) => !a.requiresApproval).map((a) => a.name));
   const lanes = new Set(grown.changed.filter((a) => runnable.has(a)));
-  if (resetSteps.includes(MANIFEST_STEP)) for (const a of EVIDENCE_ACTIONS) if (runnable.has(a)) lanes.add(a);
+  for (const step of resetSteps) for (const a of actionsOfStep(step)) if (runnable.has(a)) lanes.add(a);
   return [...lanes];
 }
 

@@ -4,8 +4,19 @@
  * lane that finds its snapshots complete seals at once; otherwise the EBS completion event
  * brings it back (`onSnapshotEvent`, snapshot-events.ts).
  */
+
 import { DescribeInstancesCommand, type EC2Client, type Instance } from "@aws-sdk/client-ec2";
 import type { S3Client } from "@aws-sdk/client-s3";
+import {
+  type ActionName,
+  actionsOfLane,
+  type CaptureSnapshotsParams,
+  type CollectArtifactsParams,
+  paramsOf,
+  plannedAction,
+  stepsOf,
+} from "../actions/index.ts";
+import { ARTIFACT_STEP, LEASE_MS, MANIFEST_STEP, SNAPSHOT_STEP } from "../actions/steps.ts";
 import { isNotImplemented } from "../aws/errors.ts";
 import { type ArtifactClients, type Collector, instanceCollectors } from "../capture/artifacts.ts";
 import {
@@ -26,10 +37,7 @@ import type { IncidentRecord, SnapshotRecord } from "../incident/model.ts";
 import type { BaseDeps } from "./deps.ts";
 import { nowIso } from "./deps.ts";
 import { alertFailure, notify } from "./notify.ts";
-import { ARTIFACT_STEP, MANIFEST_STEP, SNAPSHOT_STEP } from "./step-names.ts";
-import { claimed, LEASE_MS } from "./steps.ts";
-
-export { ARTIFACT_STEP, MANIFEST_STEP, SNAPSHOT_STEP } from "./step-names.ts";
+import { claimed } from "./steps.ts";
 
 export interface EvidenceDeps extends BaseDeps {
   clientsFor(account: string, incidentId: string): Promise<ArtifactClients>;
@@ -42,8 +50,10 @@ export interface EvidenceDeps extends BaseDeps {
 
 const DONE: StepStatus[] = ["ok", "skipped", "unsupported", "failed", "partial"];
 
-function planned(incident: IncidentRecord, name: string) {
-  return incident.plan.actions.find((a) => a.name === name && !a.requiresApproval);
+/** The action when it is planned and waits for nobody. */
+function planned(incident: IncidentRecord, name: ActionName) {
+  const action = plannedAction(incident.plan, name);
+  return action && !action.requiresApproval ? action : undefined;
 }
 
 function instanceIds(incident: IncidentRecord): string[] {
@@ -74,12 +84,24 @@ export async function runEvidence(incidentId: string, deps: EvidenceDeps): Promi
     const lanes = await Promise.allSettled([
       wantSnapshots
         ? claimed(deps.store, incidentId, SNAPSHOT_STEP, LEASE_MS.evidence, () =>
-            takeSnapshots(incident, instances, clients.ec2, deps, wantSnapshots.params),
+            takeSnapshots(
+              incident,
+              instances,
+              clients.ec2,
+              deps,
+              paramsOf(wantSnapshots, "capture-snapshots"),
+            ),
           )
         : undefined,
       wantArtifacts
         ? claimed(deps.store, incidentId, ARTIFACT_STEP, LEASE_MS.evidence, () =>
-            collectArtifacts(incident, instances, clients, deps, wantArtifacts.params),
+            collectArtifacts(
+              incident,
+              instances,
+              clients,
+              deps,
+              paramsOf(wantArtifacts, "collect-artifacts"),
+            ),
           )
         : undefined,
     ]);
@@ -102,7 +124,7 @@ async function takeSnapshots(
   instances: Instance[],
   ec2: EC2Client,
   deps: EvidenceDeps,
-  params: Record<string, unknown>,
+  params: CaptureSnapshotsParams,
 ): Promise<void> {
   const id = incident.incidentId;
   const results: ActionResult[] = [];
@@ -154,7 +176,7 @@ async function takeSnapshots(
   );
   // Locked by default (policy `lock`, governance 30 days): `ec2:DeleteSnapshot` alone can then
   // not destroy the evidence disks. Where the endpoint lacks LockSnapshot, `unsupported`.
-  const lock = params.lock as { mode: "compliance" | "governance"; days: number } | null | undefined;
+  const lock = params.lock;
   let lockNote: TimelineEntryInput | undefined;
   if (lock && snapshots.length && !incident.dryRun) {
     const locked = await lockSnapshots(
@@ -219,15 +241,10 @@ async function collectArtifacts(
   instances: Instance[],
   clients: ArtifactClients,
   deps: EvidenceDeps,
-  params: Record<string, unknown>,
+  params: CollectArtifactsParams,
 ): Promise<void> {
   const id = incident.incidentId;
-  const storageClass = params.storageClass as
-    | "STANDARD"
-    | "GLACIER"
-    | "DEEP_ARCHIVE"
-    | "GLACIER_IR"
-    | undefined;
+  const storageClass = params.storageClass;
   const now = deps.now?.() ?? new Date();
   const collectors: Collector[] = [
     {
@@ -352,9 +369,10 @@ export function evidenceGaps(incident: IncidentRecord, lanes: string[]): Evidenc
 /** Writes the manifest once both lanes are done and every snapshot has completed. Idempotent. */
 export async function maybeSeal(incidentId: string, deps: EvidenceDeps): Promise<boolean> {
   let incident = await deps.store.get(incidentId);
-  const lanes = [SNAPSHOT_STEP, ARTIFACT_STEP].filter((s) =>
-    planned(incident, s === SNAPSHOT_STEP ? "capture-snapshots" : "collect-artifacts"),
-  );
+  // Every capture step of the lane's planned actions (all but the manifest itself).
+  const lanes = actionsOfLane("evidence")
+    .filter((name) => planned(incident, name))
+    .flatMap((name) => stepsOf(name).filter((s) => s !== MANIFEST_STEP));
   if (!lanes.every((s) => DONE.includes(incident.steps[s]?.status as StepStatus))) return false;
   if (incident.dryRun) return false;
   if (!(await deps.store.claimStep(incidentId, MANIFEST_STEP, LEASE_MS.evidence))) return false;

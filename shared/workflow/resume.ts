@@ -8,11 +8,13 @@
  * stopping is given up after {@link MAX_RESUMES} attempts: recorded as failed and alerted,
  * never left `running` in silence.
  */
+
+import { actionsOfStep } from "../actions/index.ts";
+import { CLEANROOM_STEP, CONTAIN_STEP } from "../actions/steps.ts";
 import { describeError } from "../errors/index.ts";
 import type { IncidentRecord } from "../incident/model.ts";
 import type { BaseDeps } from "./deps.ts";
 import { alertFailure } from "./notify.ts";
-import { ARTIFACT_STEP, CONTAIN_STEP, MANIFEST_STEP, SNAPSHOT_STEP } from "./step-names.ts";
 
 /** How many times a stalled step is started again before it is recorded as failed. */
 export const MAX_RESUMES = 3;
@@ -20,14 +22,11 @@ export const MAX_RESUMES = 3;
 /** The timeline step of a re-drive of `step`. */
 const resumeStep = (step: string) => `resume:${step}`;
 
-/** Per step of a lane: the plan actions whose `Incident Opened` starts it again. */
-const LANE_ACTIONS: Record<string, string[]> = {
-  [CONTAIN_STEP]: ["contain-instance"],
-  [SNAPSHOT_STEP]: ["capture-snapshots"],
-  [ARTIFACT_STEP]: ["collect-artifacts"],
-  // The manifest is written by the evidence lane once both captures are done.
-  [MANIFEST_STEP]: ["capture-snapshots", "collect-artifacts"],
-};
+/**
+ * Steps the schedule starts again through `Incident Opened`: those of the actions' lanes that
+ * that event starts (the clean room starts on `Evidence Preserved`, and sweeps its own).
+ */
+const resumable = (step: string) => step !== CLEANROOM_STEP && actionsOfStep(step).length > 0;
 
 /** Pure: the lane steps of an incident that are `running` with a lease that has run out. */
 export function stalledSteps(incident: IncidentRecord, nowMs: number): string[] {
@@ -35,7 +34,7 @@ export function stalledSteps(incident: IncidentRecord, nowMs: number): string[] 
   return Object.entries(incident.steps)
     .filter(
       ([name, s]) =>
-        name in LANE_ACTIONS && s.status === "running" && s.leaseUntil !== undefined && s.leaseUntil < nowMs,
+        resumable(name) && s.status === "running" && s.leaseUntil !== undefined && s.leaseUntil < nowMs,
     )
     .map(([name]) => name)
     .sort();
@@ -44,7 +43,7 @@ export function stalledSteps(incident: IncidentRecord, nowMs: number): string[] 
 /** Pure: the planned actions (those not waiting for approval) that start the given steps again. */
 export function actionsFor(incident: IncidentRecord, steps: string[]): string[] {
   const planned = new Set(incident.plan.actions.map((a) => a.name));
-  const wanted = new Set(steps.flatMap((s) => LANE_ACTIONS[s] ?? []));
+  const wanted = new Set<string>(steps.flatMap(actionsOfStep));
   return [...wanted].filter((a) => planned.has(a)).sort();
 }
 

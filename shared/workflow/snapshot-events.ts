@@ -6,10 +6,11 @@
  */
 
 import { DescribeSnapshotsCommand, type Snapshot } from "@aws-sdk/client-ec2";
+import { SNAPSHOT_STEP } from "../actions/steps.ts";
 import { TAG } from "../capture/snapshots.ts";
 import { describeError, RefusedError } from "../errors/index.ts";
 import type { IncidentRecord, SnapshotRecord } from "../incident/model.ts";
-import { type EvidenceDeps, maybeSeal, SNAPSHOT_STEP } from "./evidence.ts";
+import { type EvidenceDeps, maybeSeal } from "./evidence.ts";
 import { notify } from "./notify.ts";
 
 /** Pure: the snapshot ids an EBS completion event names (`snap-…`, from its ARNs). */

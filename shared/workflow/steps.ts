@@ -13,20 +13,6 @@ import type { IncidentStore } from "../incident/store.ts";
  */
 export const RELEASE_DELAYS_MS = [250, 500, 1000, 2000, 4000, 8000];
 
-/**
- * How long a claim keeps other workers away from a step, per function: longer than the
- * function's timeout (serverless.yml; a unit test holds them together), so that a live worker
- * never loses its claim, and not much longer, so that the retry of a worker that timed out or
- * crashed can take the step again. A claim nobody takes again is re-driven by the schedule
- * (workflow/resume.ts).
- */
-export const LEASE_MS = {
-  triage: 150_000,
-  contain: 150_000,
-  evidence: 630_000,
-  cleanroom: 150_000,
-} as const;
-
 /** Claims `step`; runs `work` when claimed. Returns undefined when another worker has it or it is done. */
 export async function claimed<T>(
   store: IncidentStore,

@@ -3,6 +3,8 @@
  * the impact, chooses a plan, opens (or joins) the incident, alerts, and hands the plan's
  * lanes to the other functions through the event bus.
  */
+import { plannedAction } from "../actions/index.ts";
+import { LEASE_MS } from "../actions/steps.ts";
 import type { Finding, Impact, Plan, ResourceContext } from "../domain/types.ts";
 import { ConflictError, describeError } from "../errors/index.ts";
 import { findingRef, type IncidentRecord, incidentIdFor } from "../incident/model.ts";
@@ -14,7 +16,6 @@ import type { BaseDeps } from "./deps.ts";
 import { nowIso } from "./deps.ts";
 import { escalateIncident } from "./escalation.ts";
 import { notify } from "./notify.ts";
-import { LEASE_MS } from "./steps.ts";
 
 /** Reads what the account says about a finding's resources (read-only). */
 export type ContextResolver = (finding: Finding) => Promise<ResourceContext[]>;
@@ -60,7 +61,7 @@ export function groupsToCreate(
   plan: Plan,
   contexts: ResourceContext[],
 ): NonNullable<NonNullable<IncidentRecord["hints"]>["groupsToCreate"]> {
-  const action = plan.actions.find((a) => a.name === "contain-instance");
+  const action = plannedAction(plan, "contain-instance");
   if (!action) return [];
   const targets = new Set(action.targets ?? contexts.map((c) => c.resource.id));
   const out = new Map<string, { vpcId: string; role: "untracking" | "isolation" }>();

@@ -6,8 +6,7 @@ import type { CleanroomClients, TemplateSource } from "../../cleanroom/index.ts"
 import type { IncidentRecord } from "../../incident/model.ts";
 import type { BaseDeps } from "../deps.ts";
 
-export const CLEANROOM_STEP = "cleanroom";
-export const CLEANROOM_DESTROY_STEP = "cleanroom-destroy";
+export { CLEANROOM_DESTROY_STEP, CLEANROOM_STEP } from "../../actions/steps.ts";
 /** Who creates the stacks (the CreatedBy parameter and tag). */
 export const CLEANROOM_CREATOR = "incident-responder/cleanroom";
 

@@ -2,6 +2,8 @@
  * Deleting a clean room: only the stack the incident records creating, by its stack id. A stack
  * that merely carries the incident's name is never deleted.
  */
+
+import { LEASE_MS } from "../../actions/steps.ts";
 import {
   type CleanroomClients,
   deleteStack,
@@ -15,7 +17,6 @@ import type { ActionResult, StepStatus } from "../../domain/types.ts";
 import { describeError } from "../../errors/index.ts";
 import { nowIso } from "../deps.ts";
 import { notify } from "../notify.ts";
-import { LEASE_MS } from "../steps.ts";
 import {
   CLEANROOM_DESTROY_STEP,
   type CleanroomDeps,

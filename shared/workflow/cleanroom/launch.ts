@@ -3,6 +3,8 @@
  * evidence on the record; a request is checked before it gets here), and the CreateStack call
  * with the launch recorded on the incident first. Recording the result is in settle.ts.
  */
+import { plannedAction } from "../../actions/index.ts";
+import { LEASE_MS } from "../../actions/steps.ts";
 import {
   type CleanroomInput,
   chooseSnapshots,
@@ -25,7 +27,6 @@ import { describeError, UnsupportedError } from "../../errors/index.ts";
 import type { IncidentRecord } from "../../incident/model.ts";
 import { nowIso } from "../deps.ts";
 import { notify } from "../notify.ts";
-import { LEASE_MS } from "../steps.ts";
 import {
   CLEANROOM_CREATOR,
   CLEANROOM_STEP,
@@ -59,7 +60,7 @@ export async function launchCleanroom(
     const verdict = evidenceVerdict(incident);
     if (!verdict.ok && !verdict.planned) return done("not-planned", verdict.why);
     if (!verdict.ok) return refuseEvidence(incident, verdict.why, deps);
-    const action = incident.plan.actions.find((a) => a.name === "launch-cleanroom");
+    const action = plannedAction(incident.plan, "launch-cleanroom");
     if (action?.requiresApproval && !approved(incident))
       return done("awaiting-approval", "launch-cleanroom waits for approval");
   }

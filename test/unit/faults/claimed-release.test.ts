@@ -4,8 +4,9 @@
  * retry of the event would find the step `running` and leave it alone until its lease ran out.
  */
 import { describe, expect, it } from "vitest";
+import { LEASE_MS } from "../../../shared/actions/steps.ts";
 import type { StepStatus } from "../../../shared/domain/types.ts";
-import { claimed, LEASE_MS } from "../../../shared/workflow/steps.ts";
+import { claimed } from "../../../shared/workflow/steps.ts";
 import { anIncident } from "../../support/incidents.ts";
 import { MemoryStore } from "../cleanroom/fakes.ts";
 

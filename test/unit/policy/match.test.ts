@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ACTION_NAMES, ACTION_PARAM_SCHEMAS, isActionName } from "../../../shared/policy/actions.ts";
+import { ACTION_NAMES, ACTION_PARAM_SCHEMAS, isActionName } from "../../../shared/actions/index.ts";
 import { matches, matchesGlob } from "../../../shared/policy/match.ts";
 import { aFinding, anImpact, anInstance } from "../triage/builders.ts";
 

@@ -6,9 +6,10 @@
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
+import { describeAwsCalls } from "../../../shared/actions/describe.ts";
 import type { AffectedResource, FindingProduct } from "../../../shared/domain/types.ts";
 import { parsePolicy } from "../../../shared/policy/yaml.ts";
-import { choosePlan, describeAwsCalls } from "../../../shared/triage/plan.ts";
+import { choosePlan } from "../../../shared/triage/plan.ts";
 import { aFinding, anImpact, anInstance } from "./builders.ts";
 
 const defaultYaml = readFileSync(

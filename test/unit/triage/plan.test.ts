@@ -1,9 +1,10 @@
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
+import { describeAwsCalls } from "../../../shared/actions/describe.ts";
 import type { AffectedResource, FindingSource, Tier } from "../../../shared/domain/types.ts";
 import { parsePolicy } from "../../../shared/policy/yaml.ts";
-import { choosePlan, describeAwsCalls, NO_PLAYBOOK } from "../../../shared/triage/plan.ts";
+import { choosePlan, NO_PLAYBOOK } from "../../../shared/triage/plan.ts";
 import { aFinding, anImpact, anInstance } from "./builders.ts";
 
 const defaultPolicyPath = fileURLToPath(new URL("../../../policy/default.yaml", import.meta.url));

@@ -1,0 +1,45 @@
+/**
+ * `collect-artifacts`: volatile and configuration artifacts of the instance (description,
+ * interfaces, security groups, Elastic IPs, profile and role, volumes, fleet, console output,
+ * recent API activity, the triggering event and the triage), each streamed to the evidence
+ * bucket with its SHA-256. Run by the evidence lane; the manifest seals it.
+ */
+import * as z from "zod";
+import { EVIDENCE_PERMISSIONS } from "./evidence-lane.ts";
+import { ARTIFACT_STEP, MANIFEST_STEP } from "./steps.ts";
+import { defineAction } from "./types.ts";
+
+/** Its parameters. */
+export const CollectArtifactsParamsSchema = z.strictObject({
+  storageClass: z.enum(["STANDARD", "GLACIER", "DEEP_ARCHIVE", "GLACIER_IR"]).optional(),
+});
+export type CollectArtifactsParams = z.infer<typeof CollectArtifactsParamsSchema>;
+
+export const collectArtifacts = defineAction({
+  name: "collect-artifacts",
+  summary: "volatile and configuration artifacts, archived with their SHA-256",
+  params: CollectArtifactsParamsSchema,
+  lane: "evidence",
+  steps: [ARTIFACT_STEP, MANIFEST_STEP],
+  reopenOnGrowth: [MANIFEST_STEP],
+  permissions: { evidence: ["artifacts", ...EVIDENCE_PERMISSIONS] },
+  describe: ({ params, instances }) => [
+    ...instances.flatMap((ctx) => {
+      const id = ctx.resource.id;
+      const enis = ctx.networkInterfaceIds?.length
+        ? ctx.networkInterfaceIds.join(", ")
+        : `interfaces of ${id}`;
+      const groups = [...new Set(ctx.exposure.openIngress.map((r) => r.groupId))];
+      return [
+        `ec2:DescribeInstances ${id}`,
+        `ec2:DescribeNetworkInterfaces ${enis}`,
+        `ec2:DescribeSecurityGroups (groups of ${id}${groups.length ? `: ${groups.join(", ")}…` : ""})`,
+        `ec2:GetConsoleOutput ${id}`,
+        `ec2:GetConsoleScreenshot ${id}`,
+        `cloudtrail:LookupEvents (ResourceName=${id})`,
+      ];
+    }),
+    `s3:PutObject evidence bucket (each artifact: SSE-KMS, Object Lock, SHA-256, storage class ${params.storageClass ?? "STANDARD"})`,
+    "s3:PutObject evidence bucket (manifest of SHA-256 hashes)",
+  ],
+});

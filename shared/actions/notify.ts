@@ -1,0 +1,19 @@
+/**
+ * `notify`: an SNS alert. Every lane alerts at every stage anyway; a playbook of `notify` only
+ * is an alert-only response.
+ */
+import * as z from "zod";
+import { defineAction } from "./types.ts";
+
+export const NotifyParamsSchema = z.strictObject({});
+export type NotifyParams = z.infer<typeof NotifyParamsSchema>;
+
+export const notify = defineAction({
+  name: "notify",
+  summary: "an SNS alert",
+  params: NotifyParamsSchema,
+  steps: [],
+  reopenOnGrowth: [],
+  permissions: {},
+  describe: () => ["sns:Publish alert topic"],
+});
