@@ -4,7 +4,6 @@
  * coloured, table cells are cleaned again, and the streams themselves are filtered
  * (`terminal.ts`).
  */
-import type { ActionResult } from "../shared/domain/types.ts";
 import type { IncidentRecord } from "../shared/incident/model.ts";
 import { sanitizeText, truncate } from "../shared/text/sanitize.ts";
 import { cellSafe, jsonText } from "./terminal.ts";
@@ -52,17 +51,6 @@ export function table(rows: string[][]): string {
   return safe
     .map((r) => r.map((c, i) => c + " ".repeat((widths[i] ?? 0) - strip(c).length)).join("  "))
     .join("\n");
-}
-
-export function actionLines(actions: ActionResult[]): string {
-  return table(
-    actions.map((a) => [
-      `  ${text(a.name)}`,
-      text(a.target),
-      statusColour(a.status),
-      dim(text(a.detail, 100)),
-    ]),
-  );
 }
 
 /** The machine-readable summary of an incident (the `responder ingest --json` shape). */

@@ -82,11 +82,6 @@ export function actionsOfStep(step: string): ActionName[] {
   return ACTIONS.filter((a) => (a.steps as readonly string[]).includes(step)).map((a) => a.name);
 }
 
-/** Every step some action's lane records, in the order the actions are documented. */
-export function laneSteps(): string[] {
-  return [...new Set(ACTIONS.flatMap((a) => a.steps))];
-}
-
 /** The lease of a step's claim: that of the lane that records it. */
 export function leaseOfStep(step: string): number | undefined {
   const lane = ACTIONS.find((a) => (a.steps as readonly string[]).includes(step))?.lane;

@@ -90,12 +90,6 @@ export function incidentIdOfStack(nameOrId: string): string | undefined {
   return m?.[1] && INCIDENT_ID_PATTERN.test(m[1]) ? m[1] : undefined;
 }
 
-/** The account of a stack id (ARN), when it is one. */
-export function accountOfStackId(stackId: string): string | undefined {
-  const account = stackId.startsWith("arn:") ? stackId.split(":")[4] : undefined;
-  return account && /^\d{12}$/.test(account) ? account : undefined;
-}
-
 /** ISO-8601 UTC without milliseconds (the template's ExpiresAt pattern accepts both). */
 export function isoSeconds(d: Date): string {
   return `${d.toISOString().slice(0, 19)}Z`;

@@ -132,12 +132,3 @@ export function functionKmsVia(name: string): string[] {
   const via = fn.modules.flatMap((m) => ((MODULES[m] as ModulePermissions).kmsVia ?? []) as string[]);
   return [...new Set(via)].sort();
 }
-
-/** Every action some module performs in the affected resource's account (what the member role grants). */
-export function targetActions(
-  modules: readonly ModuleName[] = Object.keys(MODULES) as ModuleName[],
-): string[] {
-  return [
-    ...new Set(modules.filter((m) => MODULES[m].scope === "target").flatMap((m) => MODULES[m].actions)),
-  ].sort();
-}
