@@ -48,7 +48,7 @@ export function guardDutyFinding(
  * How long an integration test waits for a condition before it fails. Only a hang should reach
  * it: the machine may be many times busier than usual, and no wait is for time itself.
  */
-export const WAIT_MS = 120_000;
+export const WAIT_MS = 150_000;
 
 /** A value as a failure message shows it: JSON, cut to a readable length. */
 export function shown(value: unknown): string {
