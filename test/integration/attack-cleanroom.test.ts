@@ -65,6 +65,7 @@ async function snapshotWebServer(incidentId: string): Promise<SnapshotRecord[]> 
   const inst = (await ec2.send(new DescribeInstancesCommand({ InstanceIds: [instanceId] }))).Reservations?.[0]
     ?.Instances?.[0];
   const out: SnapshotRecord[] = [];
+  expect(inst?.BlockDeviceMappings).toHaveLength(demo.instances.web.volumes);
   for (const b of inst?.BlockDeviceMappings ?? []) {
     const snap = await ec2.send(
       new CreateSnapshotCommand({
