@@ -47,6 +47,10 @@ describe("member accounts forward what the responder listens to (infra/member-ev
   });
 
   it("sends only to the responder account's default bus in the same region", () => {
+    expect(Object.keys(template.Resources).filter((id) => rules.includes(template.Resources[id]))).toEqual([
+      "ForwardActivity",
+      "ForwardFindingsRule",
+    ]);
     for (const r of rules) {
       expect(r.Properties.Targets).toEqual([
         {
