@@ -102,6 +102,8 @@ describe("30 % of AWS calls throttled", () => {
 
   it("isolates every interface of every target on the one isolation group", async () => {
     const iso = await groupsNamed(world, world.demo.vpcId, ISOLATION_GROUP);
+    expect(iso).toHaveLength(1);
+    expect(results.map((r) => r.drill)).toEqual(DRILLS);
     for (const r of results) {
       const enis = await interfacesOf(world, world.demo.instances[r.drill.target].instanceId);
       expect(Object.keys(enis), r.drill.scenario).toHaveLength(
@@ -112,6 +114,7 @@ describe("30 % of AWS calls throttled", () => {
   });
 
   it("takes one snapshot per volume per incident, never two", async () => {
+    expect(results.map((r) => r.drill)).toEqual(DRILLS);
     for (const r of results) {
       const snaps = await snapshotsOf(world, r.incidentId);
       const volumes = snaps.map((s) => s.VolumeId);
