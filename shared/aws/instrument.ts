@@ -1,7 +1,8 @@
 /**
  * Optional instrumentation of SDK clients: records every AWS call (service, operation,
  * start, end, error) so that drills and benchmarks can count calls and sequential rounds.
- * Also the hook for fault injection in tests. Off unless a recorder is installed.
+ * Also the hook for fault injection in tests: failing a call, holding it back, or changing
+ * what it answers. Off unless a hook is installed.
  */
 import { AsyncLocalStorage } from "node:async_hooks";
 
@@ -37,10 +38,23 @@ export type FaultInjector = (
  */
 export type CallGate = (service: string, operation: string) => Promise<() => void> | undefined;
 
+/**
+ * Changes what a call answered before the caller reads it (tests only): receives the parsed
+ * output and returns the one the caller gets (the same object, changed, or another). Called
+ * once per answered attempt, with the scope of the invocation making it.
+ */
+export type AnswerRewriter = (
+  service: string,
+  operation: string,
+  scope: string | undefined,
+  output: Record<string, unknown>,
+) => Record<string, unknown>;
+
 interface Hooks {
   recorder?: (call: CallRecord) => void;
   fault?: FaultInjector;
   gate?: CallGate;
+  answer?: AnswerRewriter;
 }
 
 const hooks: Hooks = {};
@@ -64,6 +78,11 @@ export function setFaultInjector(fault: FaultInjector | undefined): void {
 /** Installs (or removes) a gate every call attempt passes before it is sent. */
 export function setCallGate(gate: CallGate | undefined): void {
   hooks.gate = gate;
+}
+
+/** Installs (or removes) a rewriter of the answers calls receive. */
+export function setAnswerRewriter(answer: AnswerRewriter | undefined): void {
+  hooks.answer = answer;
 }
 
 interface MiddlewareStackLike {
@@ -121,7 +140,11 @@ export function instrument<T extends { middlewareStack: MiddlewareStackLike }>(c
       if (fault) throw fault;
       const release = await hooks.gate?.(service, operation);
       try {
-        return await next(args);
+        const result = await next(args);
+        const rewrite = hooks.answer;
+        return rewrite && result?.output
+          ? { ...result, output: rewrite(service, operation, scopes.getStore(), result.output) }
+          : result;
       } finally {
         release?.();
       }

@@ -96,9 +96,8 @@ export async function runLocalDrills(
           demo: true,
           ...(opts.onEntry ? { onEntry: opts.onEntry } : {}),
           ...(opts.timeoutMs ? { timeoutMs: opts.timeoutMs } : {}),
-          afterSettled: async () => {
-            await session.runner.idle(400, 20_000);
-          },
+          // Alerts still on their way are messages in the runner's queues: wait until none is left.
+          afterSettled: () => session.runner.settled(opts.timeoutMs ?? 120_000),
         },
       );
     outcomes.push(await (opts.around ? opts.around(s, run) : run()));

@@ -11,6 +11,7 @@ import { fileURLToPath } from "node:url";
 import {
   ChangeMessageVisibilityCommand,
   DeleteMessageCommand,
+  GetQueueAttributesCommand,
   type Message,
   ReceiveMessageCommand,
   type SQSClient,
@@ -188,6 +189,8 @@ export class LocalRunner {
   private scheduleContext?: ScheduleContext;
   private inFlight = 0;
   private lastActivity = Date.now();
+  /** Counts receives and invocation starts and ends: tells whether anything happened between two reads. */
+  private activity = 0;
   readonly failedDeliveries: Invocation[] = [];
   readonly handlers = new Map<string, Promise<Handler>>();
   maxConcurrency = 0;
@@ -270,6 +273,57 @@ export class LocalRunner {
     return false;
   }
 
+  /**
+   * Resolves once the responder has nothing left to do: no invocation running, and every
+   * function's queue empty — no message waiting, none received and not yet deleted (an event
+   * being handled, or waiting for a retry), none delayed — with nothing received or invoked
+   * while the queues were read. Unlike {@link idle}, no quiet window is guessed: an event that
+   * is still to come is a message in a queue. Rejects after `timeoutMs`, saying what is left.
+   */
+  async settled(timeoutMs = 120_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const left = await this.backlog();
+      if (!left) return;
+      if (Date.now() > deadline)
+        throw new Error(`the local runner has not settled within ${timeoutMs} ms: ${left}`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+
+  /** What is left to do, in words: "" when no invocation runs and every queue is empty. */
+  async backlog(): Promise<string> {
+    const before = this.activity;
+    if (this.inFlight) return `${this.inFlight} invocation(s) running`;
+    const left: string[] = [];
+    const queues = new Map([...this.queues].flatMap(([fn, routes]) => routes.map((r) => [r.queueUrl, fn])));
+    for (const [queueUrl, functionName] of queues) {
+      const a =
+        (
+          await this.sqs.send(
+            new GetQueueAttributesCommand({
+              QueueUrl: queueUrl,
+              AttributeNames: [
+                "ApproximateNumberOfMessages",
+                "ApproximateNumberOfMessagesNotVisible",
+                "ApproximateNumberOfMessagesDelayed",
+              ],
+            }),
+          )
+        ).Attributes ?? {};
+      const waiting = Number(a.ApproximateNumberOfMessages ?? 0);
+      const taken = Number(a.ApproximateNumberOfMessagesNotVisible ?? 0);
+      const delayed = Number(a.ApproximateNumberOfMessagesDelayed ?? 0);
+      if (waiting || taken || delayed)
+        left.push(
+          `${functionName}: ${waiting} waiting, ${taken} being handled or waiting for a retry, ${delayed} delayed`,
+        );
+    }
+    if (!left.length && (this.inFlight || this.activity !== before))
+      left.push("events were received or handled while the queues were read");
+    return left.join("; ");
+  }
+
   private handler(functionName: string): Promise<Handler> {
     let h = this.handlers.get(functionName);
     if (!h) {
@@ -311,6 +365,7 @@ export class LocalRunner {
       }
       if (!messages.length) continue;
       this.lastActivity = Date.now();
+      this.activity++;
       for (const m of messages) {
         const delivery: Promise<void> = this.deliver(functionName, queueUrl, m)
           .catch((err: unknown) => {
@@ -329,6 +384,7 @@ export class LocalRunner {
   /** Invokes a function's handler in-process with one event, as Lambda would. */
   private async invoke(functionName: string, event: unknown, attempt: number): Promise<Invocation> {
     this.inFlight++;
+    this.activity++;
     this.maxConcurrency = Math.max(this.maxConcurrency, this.inFlight);
     const started = Date.now();
     const inv: Invocation = { functionName, event, attempt, ms: 0 };
@@ -341,6 +397,7 @@ export class LocalRunner {
       inv.error = describeError(err);
     } finally {
       this.inFlight--;
+      this.activity++;
       inv.ms = Date.now() - started;
       this.lastActivity = Date.now();
     }

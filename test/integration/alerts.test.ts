@@ -33,6 +33,7 @@ import type { DemoAccount } from "../../shared/local/demo.ts";
 import { type LocalSession, startLocalSession } from "../../shared/local/session.ts";
 import { runCli } from "../support/cli.ts";
 import { resetEmulator } from "../support/emulator.ts";
+import { shown, WAIT_MS, waitFor } from "../support/findings.ts";
 
 const ATTRIBUTE_KEYS = [
   "account",
@@ -112,11 +113,14 @@ describe("alerts received by subscribers on the topic", () => {
         resources: session.local.resources,
         alertQueueUrl: queue,
         demo: true,
-        afterSettled: async () => {
-          await session.runner.idle(400, 20_000);
-        },
+        timeoutMs: WAIT_MS,
+        afterSettled: () => session.runner.settled(WAIT_MS),
       },
-    );
+    ).then((outcome) => {
+      if (!outcome.settled || !outcome.incidentId)
+        throw new Error(`the ${name} drill did not settle: ${shown(outcome.checks)}`);
+      return outcome;
+    });
 
   beforeAll(async () => {
     await resetEmulator();
@@ -139,7 +143,7 @@ describe("alerts received by subscribers on the topic", () => {
     contained = await drill("c2", demo.instances.web.instanceId, all);
     denied = await drill("ssh-brute-force", demo.instances.dev.instanceId, all);
     approved = await drill("ssh-brute-force", spare, all);
-  }, 180_000);
+  });
 
   afterAll(async () => {
     await session?.stop();
@@ -151,6 +155,7 @@ describe("alerts received by subscribers on the topic", () => {
     expect(stages).toEqual(
       expect.arrayContaining(["opened", "contained", "evidence-preserved", "cleanroom-ready"]),
     );
+    expect(contained.alerts.length).toBeGreaterThanOrEqual(4);
     for (const a of contained.alerts) {
       expect(a.subject.length, a.subject).toBeLessThan(100);
       expect(a.subject).toMatch(/^\[DRILL\] \[CRITICAL\] i-[0-9a-f…]+ /);
@@ -160,6 +165,7 @@ describe("alerts received by subscribers on the topic", () => {
   });
 
   it("gives each alert filterable attributes: non-empty strings naming tier, severity, owner and queue", () => {
+    expect(contained.alerts.length).toBeGreaterThanOrEqual(4);
     for (const a of contained.alerts) {
       expect(Object.keys(a.attributes).sort()).toEqual(ATTRIBUTE_KEYS);
       for (const v of Object.values(a.attributes)) expect(v.length).toBeGreaterThan(0);
@@ -232,7 +238,7 @@ describe("alerts received by subscribers on the topic", () => {
     // Act
     const deny = await runCli(["deny", denied.incidentId ?? "", "--reason", "drill: false positive"]);
     const close = await runCli(["close", denied.incidentId ?? "", "--reason", "drill over"]);
-    await session.runner.idle(300, 10_000);
+    await session.runner.settled(WAIT_MS);
     const received = (await drainAlerts(sqsClient(session.aws), all)).filter(
       (a) => a.incidentId === denied.incidentId,
     );
@@ -258,13 +264,14 @@ describe("alerts received by subscribers on the topic", () => {
       "--reason",
       "confirmed by the drill lead",
     ]);
-    const deadline = Date.now() + 30_000;
-    let record = await store.get(approved.incidentId ?? "");
-    while (!record.steps.contain?.endedAt && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 200));
-      record = await store.get(approved.incidentId ?? "");
-    }
-    await session.runner.idle(400, 20_000);
+    await waitFor(
+      () => store.get(approved.incidentId ?? ""),
+      (r) => Boolean(r.steps.contain?.endedAt),
+      WAIT_MS,
+      "the approved containment ended",
+    );
+    await session.runner.settled(WAIT_MS);
+    const record = await store.get(approved.incidentId ?? "");
     const received = (await drainAlerts(sqsClient(session.aws), all)).filter(
       (a) => a.incidentId === approved.incidentId,
     );

@@ -33,7 +33,7 @@ import { APPROVAL_DETAIL_TYPE, APPROVAL_SOURCE } from "../../shared/intake/index
 import { type DemoAccount, seedDemoAccount } from "../../shared/local/demo.ts";
 import { type LocalSession, startLocalSession } from "../../shared/local/session.ts";
 import { resetEmulator } from "../support/emulator.ts";
-import { guardDutyFinding, waitFor } from "../support/findings.ts";
+import { guardDutyFinding, WAIT_MS, waitFor } from "../support/findings.ts";
 
 /** The default policy, with every contain-instance waiting for a person. */
 function approvalPolicy(dir: string): string {
@@ -77,8 +77,10 @@ describe("approvals by event (local responder)", () => {
     const id = await waitFor(
       () => store.incidentOfFinding(account(), "guardduty", findingId),
       (v) => v !== undefined,
+      WAIT_MS,
+      `an incident for finding ${findingId}`,
     );
-    await session.runner.idle(500, 30_000);
+    await session.runner.settled(WAIT_MS);
     return get(id as string);
   }
 
@@ -115,10 +117,14 @@ describe("approvals by event (local responder)", () => {
       session.local.resources.alertTopicArn,
       "approvals-alerts",
     );
-  }, 300_000);
+  });
 
   afterAll(async () => {
-    await session?.stop();
+    try {
+      await session?.runner.settled(WAIT_MS);
+    } finally {
+      await session?.stop();
+    }
     if (previousPolicy === undefined) delete process.env.POLICY_FILE;
     else process.env.POLICY_FILE = previousPolicy;
     if (previousApprovers === undefined) delete process.env.APPROVER_ROLE_ARNS;
@@ -144,10 +150,12 @@ describe("approvals by event (local responder)", () => {
       after = await waitFor(
         () => get(waiting.incidentId),
         (i) => ["verified", "partial", "failed"].includes(i.steps.contain?.status ?? ""),
+        WAIT_MS,
+        "the approved containment ended",
       );
-      await session.runner.idle(500, 30_000);
+      await session.runner.settled(WAIT_MS);
       await collectAlerts();
-    }, 90_000);
+    });
 
     it("waits for a person: no contain step, an awaiting-approval alert, nothing isolated", async () => {
       const containAction = waiting.plan.actions.find((a) => a.name === "contain-instance");
@@ -184,8 +192,10 @@ describe("approvals by event (local responder)", () => {
       const letters = await waitFor(
         () => store.listDeadLetters(),
         (l) => l.some((x) => x.error.includes("already approved")),
+        WAIT_MS,
+        "a dead letter for the contradicting decision",
       );
-      await session.runner.idle(300, 10_000);
+      await session.runner.settled(WAIT_MS);
       await collectAlerts();
 
       expect(letters.find((x) => x.error.includes("already approved"))).toMatchObject({
@@ -216,10 +226,12 @@ describe("approvals by event (local responder)", () => {
       denied = await waitFor(
         () => get(waiting.incidentId),
         (i) => i.steps.contain !== undefined,
+        WAIT_MS,
+        "the denied containment recorded",
       );
-      await session.runner.idle(500, 30_000);
+      await session.runner.settled(WAIT_MS);
       await collectAlerts();
-    }, 90_000);
+    });
 
     it("ends the waiting containment: contain skipped, a denied alert, nothing isolated", async () => {
       expect(denied.steps.contain?.status).toBe("skipped");
@@ -238,6 +250,8 @@ describe("approvals by event (local responder)", () => {
     const letters = await waitFor(
       () => store.listDeadLetters(),
       (l) => l.some((x) => x.path === "detail.decision"),
+      WAIT_MS,
+      "a dead letter for the malformed decision",
     );
 
     expect(letters.find((x) => x.path === "detail.decision")).toMatchObject({

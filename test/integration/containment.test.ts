@@ -190,10 +190,83 @@ async function profileOf(instanceId: string): Promise<string | undefined> {
 
 const mutatingCalls = () => calls.filter((c) => MUTATING.has(c.operation)).map((c) => c.operation);
 
+/** A call of the test's EC2 client, with when it started and when it was answered on one logical clock. */
+interface TimedCall {
+  operation: string;
+  input: Record<string, unknown>;
+  started: number;
+  ended?: number;
+}
+let timeline: TimedCall[] = [];
+
+/** Records on `timeline` the start and the answer of every call the client makes (this test's client only). */
+function timeCalls(client: EC2Client): void {
+  let tick = 0;
+  client.middlewareStack.add(
+    // biome-ignore lint/suspicious/noExplicitAny: generic middleware signature
+    (next: any, context: any) => async (args: any) => {
+      const call: TimedCall = {
+        operation: String(context.commandName).replace(/Command$/, ""),
+        input: args.input,
+        started: ++tick,
+      };
+      timeline.push(call);
+      try {
+        return await next(args);
+      } finally {
+        call.ended = ++tick;
+      }
+    },
+    { step: "initialize", name: "testCallTimeline" },
+  );
+}
+
+/**
+ * The instance's security-group swaps went one step after the other: each interface once to the
+ * untracking group, then once to the isolation group, and no isolation swap started before
+ * every untracking swap of the instance had been answered.
+ */
+async function expectUntrackingBeforeIsolation(instanceId: string, vpcId: string, enis: number) {
+  const untr = await ec2.send(
+    new DescribeSecurityGroupsCommand({
+      Filters: [
+        { Name: "vpc-id", Values: [vpcId] },
+        { Name: "group-name", Values: [GROUP_NAME.untracking] },
+      ],
+    }),
+  );
+  expect(untr.SecurityGroups).toHaveLength(1);
+  const untracking = untr.SecurityGroups?.[0]?.GroupId;
+  const isolation = await isolationGroup(vpcId);
+  const ids = new Set((await interfaces(instanceId)).map((i) => i.id));
+  expect(ids.size).toBe(enis);
+  const swapsTo = (group: string | undefined) =>
+    timeline.filter(
+      (c) =>
+        c.operation === "ModifyNetworkInterfaceAttribute" &&
+        ids.has(String(c.input.NetworkInterfaceId)) &&
+        (c.input.Groups as string[] | undefined)?.join() === group,
+    );
+  const first = swapsTo(untracking);
+  const second = swapsTo(isolation);
+  expect(new Set(first.map((c) => c.input.NetworkInterfaceId))).toEqual(ids);
+  expect(new Set(second.map((c) => c.input.NetworkInterfaceId))).toEqual(ids);
+  expect(first).toHaveLength(enis);
+  expect(second).toHaveLength(enis);
+  const lastUntracked = Math.max(...first.map((c) => c.ended ?? Number.POSITIVE_INFINITY));
+  for (const c of second)
+    expect(
+      c.started,
+      `isolation swap of ${c.input.NetworkInterfaceId} started before the untracking swaps ended`,
+    ).toBeGreaterThan(lastUntracked);
+}
+
 beforeEach(async () => {
   await resetEmulator();
   const o = testAwsOptions();
   ec2 = ec2Client(o);
+  timeline = [];
+  timeCalls(ec2);
   clients = { ec2, autoScaling: autoScalingClient(o), elbv2: elbv2Client(o) };
   calls = [];
   setCallRecorder((c) => calls.push(c));
@@ -249,8 +322,10 @@ describe("containInstance against the emulator", () => {
     expect(tags[TAG.incidentId]).toBe("ir-20250101-0000abcd");
     expect(tags[TAG.state]).toBe("isolated");
     expect(tags[TAG.isolatedAt]).toMatch(/^\d{4}-\d{2}-\d{2}T/);
-    // One untracking and one isolation swap per interface, each reported.
+    // One untracking and one isolation swap per interface, each reported, one step after the other.
     expect(calls.filter((c) => c.operation === "ModifyNetworkInterfaceAttribute")).toHaveLength(6);
+    await expectUntrackingBeforeIsolation(first, net.vpcId, 3);
+    await expectUntrackingBeforeIsolation(second, net.vpcId, 3);
     expect(out.steps.filter((s) => s.name === "network:untracking" && s.status === "ok")).toHaveLength(3);
     expect(out.steps.filter((s) => s.name === "network:isolation" && s.status === "ok")).toHaveLength(3);
     expect(
@@ -723,6 +798,7 @@ describe("releaseInstance against the emulator", () => {
     expect((await attr("disableApiTermination")).DisableApiTermination?.Value).toBe(false);
     expect((await attr("disableApiStop")).DisableApiStop?.Value).toBe(false);
     const inst = await describe1(s.id);
+    expect(inst?.BlockDeviceMappings).toHaveLength(2);
     for (const b of inst?.BlockDeviceMappings ?? []) expect(b.Ebs?.DeleteOnTermination).toBe(true);
     expect(Object.fromEntries((inst?.Tags ?? []).map((t) => [t.Key, t.Value]))[TAG.state]).toBe("released");
   });

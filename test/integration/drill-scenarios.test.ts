@@ -18,7 +18,9 @@ import { buildTimeline, PHASES } from "../../shared/report/timeline.ts";
 import { CHROMIUM, renderPage } from "../support/chromium.ts";
 import { runCli } from "../support/cli.ts";
 import { resetEmulator } from "../support/emulator.ts";
+import { WAIT_MS } from "../support/findings.ts";
 import { decodePng, findColour } from "../support/png.ts";
+import { skipWithout } from "../support/tools.ts";
 
 describe("every drill scenario, in one local session", () => {
   let session: LocalSession;
@@ -30,8 +32,13 @@ describe("every drill scenario, in one local session", () => {
     process.env.POWERTOOLS_LOG_LEVEL = "SILENT";
     session = await startLocalSession({ maxAttempts: 2 });
     const demo = await seedDemo(session);
-    outcomes = await runLocalDrills(session, demo, SCENARIOS, { queueName: "scenario-alerts" });
-  }, 300_000);
+    outcomes = await runLocalDrills(session, demo, SCENARIOS, {
+      queueName: "scenario-alerts",
+      timeoutMs: WAIT_MS,
+    });
+    // Every scenario one after another, each until the runner has nothing left: several minutes
+    // on a busy machine. The deadline only catches a hang.
+  }, 900_000);
 
   afterAll(async () => {
     await session?.stop();
@@ -73,8 +80,11 @@ describe("every drill scenario, in one local session", () => {
     expect([...times].sort((a, b) => a - b)).toEqual(times);
     const t = buildTimeline(incident);
     expect(t.phases.map((p) => p.step)).toEqual(PHASES.map((p) => p.step));
-    expect(t.figures.timeToContainMs).toBeLessThan(30_000);
-    expect(t.figures.timeToEvidenceMs).toBeLessThan(30_000);
+    // The figures count from detection (the finding's time, when before the incident opened) to
+    // the recorded end of each step: no bound on how long a busy machine took.
+    const from = Math.min(Date.parse(incident.finding.time), Date.parse(incident.createdAt));
+    expect(t.figures.timeToContainMs).toBe(Date.parse(incident.steps.contain?.endedAt ?? "") - from);
+    expect(t.figures.timeToEvidenceMs).toBe(Date.parse(incident.steps.manifest?.endedAt ?? "") - from);
   });
 
   it("leaves the protected bastion and the security-group finding alone, and says why", () => {
@@ -139,7 +149,8 @@ describe("every drill scenario, in one local session", () => {
     const page = readFileSync(html, "utf8");
     expect(page).toContain(`s3://${session.local.resources.evidenceBucket}/incidents/${id}/`);
     expect(page).toMatch(/intact \(SHA-256 [0-9a-f]{64} matches its content\)/);
-    if (!CHROMIUM) return; // report-render.test.ts says why it skips
+    // Without Chromium the drawing is not checked (report-render.test.ts says why); in CI it fails.
+    if (skipWithout("chromium", CHROMIUM !== undefined, "`apt-get install -y chromium`")) return;
     const { png, pngFile, dom } = renderPage(html);
     const image = decodePng(png);
     const bars = findColour(image, STATUS_COLOURS.ok as string, {

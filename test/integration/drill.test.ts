@@ -13,6 +13,7 @@ import { scenario } from "../../shared/drill/scenarios.ts";
 import type { DemoAccount } from "../../shared/local/demo.ts";
 import { type LocalSession, startLocalSession } from "../../shared/local/session.ts";
 import { resetEmulator } from "../support/emulator.ts";
+import { WAIT_MS } from "../support/findings.ts";
 
 describe("a local drill of a GuardDuty C&C finding", () => {
   let session: LocalSession;
@@ -24,10 +25,11 @@ describe("a local drill of a GuardDuty C&C finding", () => {
     process.env.POWERTOOLS_LOG_LEVEL = "SILENT";
     session = await startLocalSession({ maxAttempts: 2 });
     demo = await seedDemo(session);
-    [outcome] = (await runLocalDrills(session, demo, [scenario("c2")], { queueName: "test-alerts" })) as [
-      DrillOutcome,
-    ];
-  }, 120_000);
+    [outcome] = (await runLocalDrills(session, demo, [scenario("c2")], {
+      queueName: "test-alerts",
+      timeoutMs: WAIT_MS,
+    })) as [DrillOutcome];
+  });
 
   afterAll(async () => {
     await session?.stop();
@@ -111,6 +113,8 @@ describe("a local drill of a GuardDuty C&C finding", () => {
     const manifest = JSON.parse(await manifestObj.Body!.transformToString()) as {
       artifacts: { key: string; sha256: string }[];
     };
+    // The triggering event, triage, the timeline and the instance's own artifacts.
+    expect(manifest.artifacts.length).toBeGreaterThan(3);
     for (const a of manifest.artifacts) {
       const obj = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: a.key }));
       const bytes = await obj.Body!.transformToByteArray();

@@ -45,6 +45,7 @@ import { type DemoAccount, type DemoInstance, seedDemoAccount } from "../../shar
 import { type LocalSession, type SessionOptions, startLocalSession } from "../../shared/local/session.ts";
 import { isolateEmulatorTransactions } from "../../shared/local/transactions.ts";
 import { resetEmulator } from "../support/emulator.ts";
+import { shown, WAIT_MS } from "../support/findings.ts";
 
 export const ISOLATION_GROUP = "incident-responder-isolation";
 export const UNTRACKING_GROUP = "incident-responder-untracking";
@@ -137,17 +138,20 @@ export function drillEvent(world: FaultWorld, scenarioName: string, key: DemoIns
 export async function runToSettled(
   world: FaultWorld,
   drill: ReturnType<typeof drillEvent>,
-  timeoutMs = 45_000,
+  timeoutMs = WAIT_MS,
 ): Promise<{ incidentId: string; incident: IncidentRecord; settled: boolean }> {
   await putEvent(world.events, drill.event);
   return settleOf(world, drill, timeoutMs);
 }
 
-/** Waits until the finding's incident exists and has settled (the event is already on the bus). */
+/**
+ * Waits until the finding's incident exists and has settled (the event is already on the bus).
+ * Fails, showing the incident's steps, when it has not within `timeoutMs`.
+ */
 export async function settleOf(
   world: FaultWorld,
   drill: ReturnType<typeof drillEvent>,
-  timeoutMs = 45_000,
+  timeoutMs = WAIT_MS,
 ): Promise<{ incidentId: string; incident: IncidentRecord; settled: boolean }> {
   const f = drill.finding;
   const incidentId = await waitForIncidentOf(
@@ -156,7 +160,20 @@ export async function settleOf(
   );
   if (!incidentId) throw new Error(`no incident for finding ${f.id} within ${timeoutMs} ms`);
   const { incident, settled } = await waitForSettled(world.store, incidentId, { timeoutMs });
+  if (!settled)
+    throw new Error(
+      `incident ${incidentId} has not settled within ${timeoutMs} ms: ${shown(incident.steps)}`,
+    );
   return { incidentId, incident, settled };
+}
+
+/**
+ * Waits until the local responder has nothing left to do (runner.settled: no invocation
+ * running, every queue empty), then reads the incident: what the tests assert on is final.
+ */
+export async function quiet(world: FaultWorld, incidentId: string): Promise<IncidentRecord> {
+  await world.session.runner.settled(WAIT_MS);
+  return world.store.get(incidentId);
 }
 
 /** Alerts received so far by the subscriber queue. */

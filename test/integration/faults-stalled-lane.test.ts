@@ -21,6 +21,7 @@ import { putEvent } from "../../shared/drill/run.ts";
 import { waitForIncidentOf } from "../../shared/drill/watch.ts";
 import type { IncidentRecord } from "../../shared/incident/model.ts";
 import type { Invocation } from "../../shared/local/runner.ts";
+import { WAIT_MS } from "../support/findings.ts";
 import {
   alerts,
   drillEvent,
@@ -28,6 +29,7 @@ import {
   groupsNamed,
   ISOLATION_GROUP,
   interfacesOf,
+  quiet,
   startFaultWorld,
   UNTRACKING_GROUP,
 } from "./faults-harness.ts";
@@ -79,10 +81,10 @@ describe("a containment worker that dies mid-way, holding its claim", () => {
     incidentId =
       (await waitForIncidentOf(
         () => world.store.incidentOfFinding(f.account, f.source, f.id, f.drill),
-        20_000,
+        WAIT_MS,
       )) ?? "";
-    await world.session.runner.idle(2500, 30_000);
-    stalled = await world.store.get(incidentId);
+    // Every delivery of the event has been tried (the runner has nothing left to run).
+    stalled = await quiet(world, incidentId);
 
     // The AWS side answers again; the lease runs out.
     setFaultInjector(undefined);
@@ -96,9 +98,8 @@ describe("a containment worker that dies mid-way, holding its claim", () => {
       }),
     );
     scheduled = await world.session.runner.runScheduled("triage");
-    await world.session.runner.idle(2500, 30_000);
-    resumed = await world.store.get(incidentId);
-  }, 90_000);
+    resumed = await quiet(world, incidentId);
+  });
 
   afterAll(async () => {
     setFaultInjector(undefined);
@@ -126,7 +127,9 @@ describe("a containment worker that dies mid-way, holding its claim", () => {
   it("completes containment: every interface on the isolation group, verified", async () => {
     expect(resumed.steps.contain?.status, JSON.stringify(resumed.steps.contain)).toBe("verified");
     const [iso] = await groupsNamed(world, world.demo.vpcId, ISOLATION_GROUP);
-    for (const groups of Object.values(await interfacesOf(world, instanceId))) expect(groups).toEqual([iso]);
+    const enis = await interfacesOf(world, instanceId);
+    expect(Object.keys(enis)).toHaveLength(world.demo.instances.web.interfaces);
+    for (const groups of Object.values(enis)) expect(groups).toEqual([iso]);
   });
 
   it("records the instance's own groups for release, not the untracking group it was left on", async () => {

@@ -13,6 +13,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { setFaultInjector } from "../../shared/aws/instrument.ts";
 import type { IncidentRecord } from "../../shared/incident/model.ts";
+import { WAIT_MS } from "../support/findings.ts";
 import {
   compressSdkTime,
   drillEvent,
@@ -71,12 +72,12 @@ describe("30 % of AWS calls throttled", () => {
     results = await Promise.all(
       DRILLS.map(async (drill) => ({
         drill,
-        ...(await runToSettled(world, drillEvent(world, drill.scenario, drill.target), 50_000)),
+        ...(await runToSettled(world, drillEvent(world, drill.scenario, drill.target))),
       })),
     );
-    await world.session.runner.idle(500, 10_000);
+    await world.session.runner.settled(WAIT_MS);
     setFaultInjector(undefined);
-  }, 300_000);
+  });
 
   afterAll(async () => {
     await world?.stop();
@@ -90,6 +91,7 @@ describe("30 % of AWS calls throttled", () => {
   });
 
   it("settles every incident with containment verified and evidence sealed", () => {
+    expect(results).toHaveLength(DRILLS.length);
     for (const r of results) {
       expect(r.settled, `${r.drill.scenario}: ${JSON.stringify(r.incident.steps)}`).toBe(true);
       expect(r.incident.steps.contain?.status, r.drill.scenario).toBe("verified");
@@ -100,13 +102,19 @@ describe("30 % of AWS calls throttled", () => {
 
   it("isolates every interface of every target on the one isolation group", async () => {
     const iso = await groupsNamed(world, world.demo.vpcId, ISOLATION_GROUP);
+    expect(iso).toHaveLength(1);
+    expect(results.map((r) => r.drill)).toEqual(DRILLS);
     for (const r of results) {
       const enis = await interfacesOf(world, world.demo.instances[r.drill.target].instanceId);
+      expect(Object.keys(enis), r.drill.scenario).toHaveLength(
+        world.demo.instances[r.drill.target].interfaces,
+      );
       for (const groups of Object.values(enis)) expect(groups).toEqual(iso);
     }
   });
 
   it("takes one snapshot per volume per incident, never two", async () => {
+    expect(results.map((r) => r.drill)).toEqual(DRILLS);
     for (const r of results) {
       const snaps = await snapshotsOf(world, r.incidentId);
       const volumes = snaps.map((s) => s.VolumeId);

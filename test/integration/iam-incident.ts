@@ -53,6 +53,7 @@ import { waitForIncidentOf, waitForSettled } from "../../shared/drill/watch.ts";
 import { EventBridgePublisher } from "../../shared/events/bus.ts";
 import type { IncidentRecord } from "../../shared/incident/model.ts";
 import { type AccountPurpose, AccountSessions } from "../../shared/runtime/accounts.ts";
+import { shown, WAIT_MS } from "../support/findings.ts";
 import type { AccountState } from "../support/iam/calls.ts";
 import { drillEvent, type FaultWorld, runToSettled, startFaultWorld } from "./faults-harness.ts";
 
@@ -98,19 +99,21 @@ export async function runIamIncident(): Promise<IamIncident> {
     const before = await observeAccount(world);
 
     const drill = drillEvent(world, "c2", "web");
-    const { incidentId, incident: opened, settled } = await runToSettled(world, drill, 90_000);
+    const { incidentId, incident: opened, settled } = await runToSettled(world, drill);
     if (!settled) throw new Error(`the incident did not settle: ${JSON.stringify(opened.steps)}`);
     // The clean room is destroyed on request, as `responder cleanroom destroy` asks for it.
     const bus = new EventBridgePublisher(eventsClient(aws), world.session.local.resources.eventBusName);
-    await requestCleanroom({ store: world.store, bus }, "destroy", incidentId, {
+    const destroyed = await requestCleanroom({ store: world.store, bus }, "destroy", incidentId, {
       by: "local:iam-calls-test",
-      timeoutMs: 60_000,
+      timeoutMs: WAIT_MS,
     });
+    if (!destroyed.ended)
+      throw new Error(`the clean-room destroy request did not end within ${WAIT_MS} ms: ${shown(destroyed)}`);
     // The schedules: triage re-drives stalled lanes, cleanroom sweeps expired clean rooms.
     await world.session.runner.runScheduled("triage");
     await world.session.runner.runScheduled("cleanroom");
     const intakeIncident = await throughIntake(world);
-    await world.session.runner.idle(800, 30_000);
+    await world.session.runner.settled(WAIT_MS);
     const incident = await world.store.get(incidentId);
     const state = merge(before, await observeAccount(world));
     return {
@@ -171,7 +174,7 @@ async function inGroups(world: FaultWorld, instanceId: string, groupName: string
 }
 
 /** A CloudWatch alarm on the batch instance, published to the intake topic; its incident, settled. */
-async function throughIntake(world: FaultWorld): Promise<IncidentRecord | undefined> {
+async function throughIntake(world: FaultWorld): Promise<IncidentRecord> {
   const aws = world.session.aws;
   const account = world.account;
   const topicArn = world.session.local.provisioned.outputs.IntakeTopicArn as string;
@@ -205,10 +208,12 @@ async function throughIntake(world: FaultWorld): Promise<IncidentRecord | undefi
   );
   const found = await waitForIncidentOf(
     async () => (await world.store.listOpen()).find((i) => i.finding.source === "alarm")?.incidentId,
-    30_000,
+    WAIT_MS,
   );
-  if (!found) return undefined;
-  return (await waitForSettled(world.store, found, { timeoutMs: 30_000 })).incident;
+  if (!found) throw new Error(`no incident for the alarm published to the intake topic within ${WAIT_MS} ms`);
+  const { incident, settled } = await waitForSettled(world.store, found, { timeoutMs: WAIT_MS });
+  if (!settled) throw new Error(`the alarm's incident has not settled: ${shown(incident.steps)}`);
+  return incident;
 }
 
 const tagsOf = (tags: Tag[] | undefined): Record<string, string> =>

@@ -74,8 +74,18 @@ function cases(): { name: string; event: Event; bus: "default" | "responder" }[]
   ];
 }
 
-/** Where each event arrived: function names, `(none)`, or `refused by PutEvents`. */
+/** Where each event arrived: function names, `(none)`, or `refused by PutEvents: <code>, <parameter>`. */
 type Table = Record<string, string>;
+
+/**
+ * An entry PutEvents refused, in the table's words: its error code and the parameter its
+ * message names ("Parameter Source is not valid. …", as AWS words it); the whole message when
+ * it names none.
+ */
+function refusal(entry: { ErrorCode?: string; ErrorMessage?: string } | undefined): string {
+  const parameter = /^Parameter (\w+) is not valid\b/.exec(entry?.ErrorMessage ?? "")?.[1];
+  return `refused by PutEvents: ${entry?.ErrorCode}, ${parameter ?? entry?.ErrorMessage}`;
+}
 
 describe("EventBridge routing of serverless.yml's patterns (emulator)", () => {
   let local: LocalResponder;
@@ -95,23 +105,23 @@ describe("EventBridge routing of serverless.yml's patterns (emulator)", () => {
     const all = cases();
     for (const [i, c] of all.entries()) {
       const detail = c.event.detail === undefined ? undefined : JSON.stringify(c.event.detail);
-      const out = await events
-        .send(
-          new PutEventsCommand({
-            Entries: [
-              {
-                EventBusName: c.bus === "default" ? "default" : local.resources.eventBusName,
-                Source: c.event.source as string,
-                DetailType: c.event["detail-type"] as string,
-                Detail: detail,
-                Resources: [`arn:aws:test:::case/${i}`],
-              },
-            ],
-          }),
-        )
-        .catch(() => ({ FailedEntryCount: 1 }));
-      // The message is the emulator's own wording: only the refusal is pinned.
-      if (out.FailedEntryCount) table[c.name] = "refused by PutEvents";
+      const out = await events.send(
+        new PutEventsCommand({
+          Entries: [
+            {
+              EventBusName: c.bus === "default" ? "default" : local.resources.eventBusName,
+              Source: c.event.source as string,
+              DetailType: c.event["detail-type"] as string,
+              Detail: detail,
+              Resources: [`arn:aws:test:::case/${i}`],
+            },
+          ],
+        }),
+      );
+      // A thrown error (the bus, the endpoint, the credentials) fails the set-up; an entry
+      // PutEvents refused is recorded with its error code and the parameter it names.
+      expect(out.Entries, c.name).toHaveLength(1);
+      if (out.FailedEntryCount) table[c.name] = refusal(out.Entries?.[0]);
     }
 
     for (const [fn, routes] of queues) {
@@ -211,10 +221,10 @@ describe("EventBridge routing of serverless.yml's patterns (emulator)", () => {
       "malformed/constructed_cloudtrail_requestParameters_null": "triage",
       "malformed/constructed_detail_is_json_string": "(none)",
       "malformed/constructed_detail_pascalcase_api_shape": "(none)",
-      "malformed/constructed_empty_object": "refused by PutEvents",
+      "malformed/constructed_empty_object": "refused by PutEvents: InvalidArgument, Source",
       "malformed/constructed_huge_strings": "(none)",
       "malformed/constructed_instanceId_injection_string": "(none)",
-      "malformed/constructed_missing_detail": "refused by PutEvents",
+      "malformed/constructed_missing_detail": "refused by PutEvents: InvalidArgument, Detail",
       "malformed/constructed_securityhub_empty_findings": "triage",
       "malformed/constructed_severity_out_of_range": "triage",
       "malformed/constructed_unicode_control_chars": "(none)",

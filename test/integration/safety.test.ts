@@ -32,7 +32,7 @@ import { type DemoAccount, seedDemoAccount } from "../../shared/local/demo.ts";
 import type { Invocation } from "../../shared/local/runner.ts";
 import { type LocalSession, startLocalSession } from "../../shared/local/session.ts";
 import { resetEmulator } from "../support/emulator.ts";
-import { guardDutyFinding, waitFor } from "../support/findings.ts";
+import { guardDutyFinding, WAIT_MS, waitFor } from "../support/findings.ts";
 
 const findingIdOf = (event: Record<string, unknown>) => String((event.detail as { id: string }).id);
 
@@ -64,8 +64,10 @@ describe("safety rails at the workflow level (local responder)", () => {
     const id = await waitFor(
       () => store.incidentOfFinding(account(), "guardduty", findingIdOf(event)),
       (v) => v !== undefined,
+      WAIT_MS,
+      `an incident for finding ${findingIdOf(event)}`,
     );
-    await session.runner.idle(600, 30_000);
+    await session.runner.settled(WAIT_MS);
     await collectAlerts();
     return store.get(id as string);
   }
@@ -87,11 +89,14 @@ describe("safety rails at the workflow level (local responder)", () => {
       session.local.resources.alertTopicArn,
       "safety-alerts",
     );
-  }, 300_000);
+  });
 
   afterAll(async () => {
-    await session?.runner.idle(300, 20_000);
-    await session?.stop();
+    try {
+      await session?.runner.settled(WAIT_MS);
+    } finally {
+      await session?.stop();
+    }
     if (previousPolicy === undefined) delete process.env.POLICY_FILE;
     else process.env.POLICY_FILE = previousPolicy;
     rmSync(dir, { recursive: true, force: true });
@@ -105,7 +110,7 @@ describe("safety rails at the workflow level (local responder)", () => {
     beforeAll(async () => {
       groupsBefore = (await viewTarget(ec2Client(session.aws), demo.instances.bastion.instanceId)).groups;
       incident = await send(guardDutyFinding(target(demo.instances.bastion.instanceId)));
-    }, 300_000);
+    });
 
     it("is never contained, even by a playbook that contains critical instances", async () => {
       expect(incident.impact.tier).toBe("critical");
@@ -138,10 +143,12 @@ describe("safety rails at the workflow level (local responder)", () => {
       first = await waitFor(
         () => store.get(first.incidentId),
         (i) => i.steps.contain?.status === "verified",
+        WAIT_MS,
+        "the first incident's containment verified",
       );
       batchGroups = (await viewTarget(ec2Client(session.aws), demo.instances.batch.instanceId)).groups;
       second = await send(guardDutyFinding(target(demo.instances.batch.instanceId)));
-    }, 90_000);
+    });
 
     it("contains the first incident of the hour", () => {
       expect(first.steps.contain?.status).toBe("verified");
@@ -191,7 +198,7 @@ describe("safety rails at the workflow level (local responder)", () => {
           type: "UnauthorizedAccess:EC2/SSHBruteForce",
         }),
       );
-    }, 90_000);
+    });
 
     it("handles the same finding id once", () => {
       expect(again.incidentId).toBe(incident.incidentId);
@@ -228,15 +235,17 @@ describe("safety rails at the workflow level (local responder)", () => {
       await waitFor(
         async () => triageOutcomes(findingIdOf(one)),
         (o) => o.length === 10,
+        WAIT_MS,
+        "ten triage outcomes for the finding",
       );
-      await session.runner.idle(1000, 60_000);
+      await session.runner.settled(WAIT_MS);
       await collectAlerts();
       const id = await store.incidentOfFinding(account(), "guardduty", findingIdOf(one));
       sameFinding = {
         outcomes: triageOutcomes(findingIdOf(one)),
         incident: await store.get(id as string),
       };
-    }, 90_000);
+    });
 
     it("opens one incident for ten simultaneous deliveries of one finding", () => {
       expect(sameFinding.outcomes.filter((o) => o === "created")).toHaveLength(1);

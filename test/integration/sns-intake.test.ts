@@ -14,7 +14,7 @@ import { type DemoAccount, seedDemoAccount } from "../../shared/local/demo.ts";
 import type { Invocation } from "../../shared/local/runner.ts";
 import { type LocalSession, startLocalSession } from "../../shared/local/session.ts";
 import { resetEmulator } from "../support/emulator.ts";
-import { guardDutyFinding, waitFor } from "../support/findings.ts";
+import { guardDutyFinding, shown, WAIT_MS, waitFor } from "../support/findings.ts";
 
 describe("SNS intake (local responder)", () => {
   let session: LocalSession;
@@ -87,13 +87,19 @@ describe("SNS intake (local responder)", () => {
     const open = await waitFor(
       () => store.listOpen(),
       (list) => list.length >= 2,
+      WAIT_MS,
+      "two open incidents",
     );
     byAlarm = open.find((i) => i.finding.source === "alarm");
     byGuardDuty = open.find((i) => i.finding.source === "guardduty");
-    if (byGuardDuty) await waitForSettled(store, byGuardDuty.incidentId, { timeoutMs: 30_000 });
-    await session.runner.idle(500, 30_000);
+    expect(byGuardDuty, `open incidents: ${shown(open.map((i) => i.finding.source))}`).toBeDefined();
+    const { settled, incident } = await waitForSettled(store, byGuardDuty?.incidentId ?? "", {
+      timeoutMs: WAIT_MS,
+    });
+    expect(settled, shown(incident.steps)).toBe(true);
+    await session.runner.settled(WAIT_MS);
     alerts = await drainAlerts(sqsClient(aws), alertQueue);
-  }, 120_000);
+  });
 
   afterAll(async () => {
     await session?.stop();

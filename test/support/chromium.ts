@@ -1,6 +1,7 @@
 /**
  * Headless Chromium for report tests: a screenshot and the DOM of a local HTML file, with
- * every network feature off. `CHROMIUM` is undefined when the browser is not installed.
+ * every network feature off. `CHROMIUM` is undefined when the browser is not installed (tests
+ * that need it then skip, except with CI=true: test/support/tools.ts).
  */
 import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -37,7 +38,8 @@ export function renderPage(
   htmlFile: string,
   opts: { width?: number; height?: number } = {},
 ): { png: Buffer; pngFile: string; dom: string } {
-  if (!CHROMIUM) throw new Error("chromium is not installed");
+  if (!CHROMIUM)
+    throw new Error("chromium is not installed: apt-get install -y chromium (required with CI=true)");
   const dir = mkdtempSync(join(tmpdir(), "report-render-"));
   const profile = join(dir, "profile");
   const pngFile = join(dir, "page.png");

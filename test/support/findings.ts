@@ -1,6 +1,6 @@
 /**
- * Real-format events for integration tests, aimed at instances the test created, and small
- * waiting helpers.
+ * Real-format events for integration tests, aimed at instances the test created, and the
+ * waiting helper: a condition with a deadline that fails the test when it passes.
  */
 import { randomBytes, randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
@@ -44,15 +44,38 @@ export function guardDutyFinding(
   return { ...e, id: randomUUID(), account: target.account, region: target.region, time: now };
 }
 
-/** Polls `read` until `done` holds for its value; returns the last value read. */
+/**
+ * How long an integration test waits for a condition before it fails. Only a hang should reach
+ * it: the machine may be many times busier than usual, and no wait is for time itself.
+ */
+export const WAIT_MS = 150_000;
+
+/** A value as a failure message shows it: JSON, cut to a readable length. */
+export function shown(value: unknown): string {
+  let text: string;
+  try {
+    text = JSON.stringify(value) ?? String(value);
+  } catch {
+    text = String(value);
+  }
+  return text.length > 2000 ? `${text.slice(0, 2000)}… (${text.length} characters)` : text;
+}
+
+/**
+ * Polls `read` until `done` holds for its value, and returns that value. Fails loudly after
+ * `timeoutMs`: the error names what was awaited and shows the last value read.
+ */
 export async function waitFor<T>(
   read: () => Promise<T>,
   done: (value: T) => boolean,
-  timeoutMs = 30_000,
+  timeoutMs = WAIT_MS,
+  what = "the condition",
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let value = await read();
-  while (!done(value) && Date.now() < deadline) {
+  while (!done(value)) {
+    if (Date.now() > deadline)
+      throw new Error(`waited ${timeoutMs} ms for ${what}; the last value read: ${shown(value)}`);
     await new Promise((r) => setTimeout(r, 150));
     value = await read();
   }

@@ -14,6 +14,7 @@ import {
   mockWorld,
   notImplemented,
   sampleWorld,
+  type TimedCall,
 } from "./world.ts";
 
 const NOW = new Date("2025-01-02T03:04:05.000Z");
@@ -68,7 +69,8 @@ describe("containInstance", () => {
   });
 
   it("swaps each interface to the untracking group before the isolation group", async () => {
-    mocked = mockWorld(sampleWorld());
+    const timeline: TimedCall[] = [];
+    mocked = mockWorld(sampleWorld(), {}, { timeline });
 
     await containInstance("i-0abc", mocked.clients, options());
 
@@ -81,6 +83,23 @@ describe("containInstance", () => {
         ["sg-untr"],
         ["sg-iso"],
       ]);
+    // Sent in that order is not enough: no isolation swap starts before every untracking swap
+    // of the instance has been answered (the all-open group must have untracked the flows).
+    const swapsTo = (group: string) =>
+      timeline.filter(
+        (c) =>
+          c.operation === "ModifyNetworkInterfaceAttribute" &&
+          (c.input.Groups as string[] | undefined)?.[0] === group,
+      );
+    const untracking = swapsTo("sg-untr");
+    const isolation = swapsTo("sg-iso");
+    expect(untracking).toHaveLength(2);
+    expect(isolation).toHaveLength(2);
+    const lastUntrackingAnswer = Math.max(...untracking.map((c) => c.ended ?? Number.POSITIVE_INFINITY));
+    for (const c of isolation)
+      expect(c.started, `isolation swap of ${c.input.NetworkInterfaceId}`).toBeGreaterThan(
+        lastUntrackingAnswer,
+      );
   });
 
   it("records the pre-isolation state", async () => {

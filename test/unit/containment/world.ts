@@ -179,6 +179,17 @@ export function notImplemented(): Error {
   );
 }
 
+/**
+ * One call as the mock saw it: when it started and when it was answered, on one counter shared
+ * by every call (a logical clock: no two events share a tick).
+ */
+export interface TimedCall {
+  operation: string;
+  input: Record<string, unknown>;
+  started: number;
+  ended?: number;
+}
+
 /** Per operation: an error to throw instead of answering (or undefined to answer). */
 export type Faults = Record<string, (input: Record<string, unknown>) => Error | undefined>;
 
@@ -219,7 +230,14 @@ export const MUTATING = new Set([
 export function mockWorld(
   world: World,
   faults: Faults = {},
-  options: { stickyGroups?: string[] } = {},
+  options: {
+    stickyGroups?: string[];
+    /**
+     * Records each call's start and answer here, and answers on a later turn of the event loop
+     * (as a network call would): calls in flight together overlap on the timeline.
+     */
+    timeline?: TimedCall[];
+  } = {},
 ): Mocked {
   const opts = {
     region: "us-east-1",
@@ -231,13 +249,23 @@ export function mockWorld(
   const autoScaling = mockClient(clients.autoScaling);
   const elbv2 = mockClient(clients.elbv2);
   const log: string[] = [];
+  let tick = 0;
   let sgCounter = 0;
   // biome-ignore lint/suspicious/noExplicitAny: each handler has its own input type
   const handle = (op: string, fn: (input: any) => unknown) => async (input: Record<string, unknown>) => {
     log.push(op);
-    const fault = faults[op]?.(input);
-    if (fault) throw fault;
-    return fn(input);
+    const timed: TimedCall | undefined = options.timeline && { operation: op, input, started: ++tick };
+    if (timed) {
+      options.timeline?.push(timed);
+      await new Promise((r) => setImmediate(r));
+    }
+    try {
+      const fault = faults[op]?.(input);
+      if (fault) throw fault;
+      return await fn(input);
+    } finally {
+      if (timed) timed.ended = ++tick;
+    }
   };
   const inst = () => world.instance;
   const eni = (id: string) => inst()?.enis.find((e) => e.id === id);

@@ -176,6 +176,7 @@ describe.each(roles)("the clean-room stack role in %s", (_file, role) => {
   it("uses KMS keys only for grants to AWS resources and through EC2", () => {
     const kms = statements.filter((st) => allows(st, /^kms:/));
 
+    expect(kms.map((st) => st.sid)).toEqual(["GrantsForEncryptedVolumes", "EncryptedVolumesThroughEc2"]);
     for (const st of kms) {
       if (st.actions.includes("kms:CreateGrant")) {
         expect(st.actions).toEqual(["kms:CreateGrant"]);

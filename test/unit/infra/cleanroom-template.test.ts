@@ -134,6 +134,11 @@ describe("clean room template: VPC endpoints", () => {
   it("limits the S3 endpoint to this incident's prefix of the evidence bucket", () => {
     const policy = statements(byService("s3")[0]?.PolicyDocument);
 
+    expect(policy.map((st) => st.sid)).toEqual([
+      "ReadIncidentEvidence",
+      "ListIncidentPrefix",
+      "WriteIncidentNotes",
+    ]);
     for (const st of policy) {
       expect(st.effect).toBe("Allow");
       for (const r of st.resources) {
@@ -368,6 +373,12 @@ describe("clean room template: workstation role", () => {
   });
 
   it("allows nothing with a wildcard action or resource, and denies nothing it then relies on", () => {
+    expect(policy.map((st) => st.sid)).toEqual([
+      "ReadIncidentEvidence",
+      "ListIncidentPrefix",
+      "WriteIncidentNotes",
+      "UseEvidenceKeyThroughS3",
+    ]);
     for (const st of policy) {
       expect(st.effect, st.sid).toBe("Allow");
       expect(
