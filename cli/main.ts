@@ -25,6 +25,8 @@ Commands:
                                              tagged incident-responder:drill=true (refused otherwise)
   local up [--port N] [--demo] [--json]      start the local responder; prints one JSON line when ready
                                              (--demo also seeds the drill's demo account)
+                                             drill and local up offer to install the local emulator (moto)
+                                             when it is missing; --no-install prints the commands instead
   ingest <file|-> [--json] [--timeout S]     put an EventBridge event on the bus and wait for the incident
   plan <file|-> [--json] [--offline]         what the responder would do with an event (dry run)
   status [incidentId] [--json]               list open incidents, or show one incident's timeline
@@ -54,6 +56,7 @@ const OPTIONS = {
   restore: { type: "boolean", default: false },
   "dry-run": { type: "boolean", default: false },
   demo: { type: "boolean", default: false },
+  "no-install": { type: "boolean", default: false },
   policy: { type: "string" },
   target: { type: "string" },
   profile: { type: "string" },
@@ -117,12 +120,14 @@ export async function main(argv: string[]): Promise<number> {
           ...(v.region ? { region: v.region } : {}),
           ...(v.stage ? { stage: v.stage } : {}),
           ...(v.timeout ? { timeoutSeconds: Number(v.timeout) } : {}),
+          noInstall: v["no-install"],
         });
       case "local":
         if (rest[0] !== "up") throw new UsageError("usage: responder local up [--port N] [--json]");
         return await localUpCommand({
           json: v.json,
           demo: v.demo,
+          noInstall: v["no-install"],
           ...(port(v.port) ? { port: port(v.port) } : {}),
         });
       case "ingest":

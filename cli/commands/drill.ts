@@ -22,6 +22,7 @@ import type { TimelineEntry } from "../../shared/incident/model.ts";
 import { startLocalSession } from "../../shared/local/session.ts";
 import { DRILL_TAG, isDrillTagged } from "../../shared/triage/safety.ts";
 import { connect } from "../connect.ts";
+import { motoOptions } from "../moto.ts";
 import { bold, dim, green, printJson, progress, red, seconds, statusColour, table, text } from "../output.ts";
 import { UsageError } from "./ingest.ts";
 
@@ -36,6 +37,8 @@ export interface DrillArgs {
   region?: string;
   stage?: string;
   timeoutSeconds?: number;
+  /** Never install the emulator; print the commands instead. */
+  noInstall?: boolean;
 }
 
 interface CallStats {
@@ -66,7 +69,11 @@ export async function drillCommand(args: DrillArgs): Promise<number> {
   process.env.POWERTOOLS_LOG_LEVEL ??= "SILENT";
   progress(bold("Incident Responder — local drill"));
   progress(dim("Starting the local AWS emulator and the responder…"));
-  const session = await startLocalSession({ ...(args.port ? { port: args.port } : {}), maxAttempts: 2 });
+  const session = await startLocalSession({
+    ...(args.port ? { port: args.port } : {}),
+    maxAttempts: 2,
+    moto: motoOptions(Boolean(args.noInstall)),
+  });
   progress(
     `  emulator ${session.emulator.endpoint} ${dim(`(${seconds(session.timings.emulatorMs)}${session.emulator.owned ? "" : ", borrowed"})`)}; ` +
       `resources from serverless.yml ${dim(`(${seconds(session.timings.provisionMs)})`)}; event routes ${dim(`(${seconds(session.timings.routesMs)})`)}`,

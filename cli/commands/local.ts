@@ -5,12 +5,19 @@
 import { ec2Client, iamClient } from "../../shared/aws/clients.ts";
 import { seedDemoAccount } from "../../shared/local/demo.ts";
 import { startLocalSession } from "../../shared/local/session.ts";
+import { motoOptions } from "../moto.ts";
 import { dim, printJson, progress } from "../output.ts";
 
-export async function localUpCommand(args: { port?: number; json: boolean; demo: boolean }): Promise<number> {
+export async function localUpCommand(args: {
+  port?: number;
+  json: boolean;
+  demo: boolean;
+  noInstall?: boolean;
+}): Promise<number> {
   process.env.POWERTOOLS_LOG_LEVEL ??= "SILENT";
   const session = await startLocalSession({
     ...(args.port ? { port: args.port } : {}),
+    moto: motoOptions(Boolean(args.noInstall)),
     onInvocation: (inv) => {
       const ev = inv.event as { "detail-type"?: string; detail?: { incidentId?: string } };
       const result = inv.error ? `error: ${inv.error}` : JSON.stringify(inv.result)?.slice(0, 120);

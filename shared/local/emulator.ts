@@ -2,9 +2,19 @@
  * The one launcher of the local AWS emulator (moto). Used by `npm start`, the CLI and the
  * integration tests. When `AWS_ENDPOINT_URL` is set it starts nothing and uses that endpoint.
  */
-import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { createServer } from "node:net";
 import { EmulatorError } from "../errors/index.ts";
+import {
+  installDecision,
+  LOCAL_MACHINE,
+  locateMoto,
+  locatePython,
+  type Machine,
+  MOTO_VERSION,
+  missingMotoMessage,
+  motoVenv,
+} from "./moto.ts";
 
 /** A running (or borrowed) emulator endpoint. */
 export interface Emulator {
@@ -29,8 +39,51 @@ export function emulatorEnv(endpoint: string, region = "us-east-1"): Record<stri
   };
 }
 
-const MOTO_MISSING =
-  'moto_server was not found on PATH. The local drill needs the moto AWS emulator: install it with `pip install "moto[server]"` (Python 3.9+), or set AWS_ENDPOINT_URL to a running emulator.';
+/** How the launcher finds moto, and what it may do when moto is missing. */
+export interface MotoOptions {
+  /** Never install: say the commands instead (`--no-install`). */
+  noInstall?: boolean;
+  /** Asks a person a yes/no question; absent when nobody can be asked (then the commands are printed). */
+  ask?: (question: string) => Promise<boolean>;
+  /** Progress of an install, one line at a time. */
+  onProgress?: (line: string) => void;
+  machine?: Machine;
+  env?: NodeJS.ProcessEnv;
+}
+
+/**
+ * The `moto_server` command to start: found on PATH or in the launcher's cache; or, asked
+ * and agreed, installed there first. Throws {@link EmulatorError} with the exact commands
+ * otherwise.
+ */
+export async function resolveMotoServer(options: MotoOptions = {}): Promise<string> {
+  const machine = options.machine ?? LOCAL_MACHINE;
+  const venv = motoVenv(options.env ?? process.env);
+  const found = locateMoto(machine, venv);
+  if (found) return found;
+  const decision = installDecision({
+    python: locatePython(machine),
+    venv,
+    interactive: Boolean(options.ask),
+    noInstall: Boolean(options.noInstall),
+  });
+  if (decision.kind !== "ask" || !options.ask) throw new EmulatorError(missingMotoMessage(decision));
+  const yes = await options.ask(
+    `The local AWS emulator (moto ${MOTO_VERSION}) is not installed. Install it into ${venv.dir}? [Y/n] `,
+  );
+  if (!yes) throw new EmulatorError(missingMotoMessage({ ...decision, kind: "print", why: "declined" }));
+  const progress = options.onProgress ?? (() => {});
+  try {
+    await machine.run(decision.commands, progress);
+  } catch (err) {
+    throw new EmulatorError(`installing moto failed: ${(err as Error).message}`, { cause: err });
+  }
+  const installed = locateMoto(machine, venv);
+  if (!installed)
+    throw new EmulatorError(`moto was installed into ${venv.dir} but ${venv.server} does not run`);
+  progress(`moto ${MOTO_VERSION} installed in ${venv.dir}; it is used from now on`);
+  return installed;
+}
 
 /** Finds a free TCP port on the loopback interface. */
 export async function freePort(): Promise<number> {
@@ -67,19 +120,18 @@ function resetter(endpoint: string) {
  * or, when `AWS_ENDPOINT_URL` is set, returns that endpoint without starting anything.
  */
 export async function startEmulator(
-  options: { port?: number; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {},
+  options: { port?: number; env?: NodeJS.ProcessEnv; timeoutMs?: number; moto?: MotoOptions } = {},
 ): Promise<Emulator> {
   const env = options.env ?? process.env;
   if (env.AWS_ENDPOINT_URL) {
     const endpoint = env.AWS_ENDPOINT_URL.replace(/\/$/, "");
     return { endpoint, owned: false, reset: resetter(endpoint), stop: async () => {} };
   }
-  const probe = spawnSync("moto_server", ["--help"], { stdio: "ignore" });
-  if (probe.error) throw new EmulatorError(MOTO_MISSING, { cause: probe.error });
+  const motoServer = await resolveMotoServer({ env, ...options.moto });
 
   const port = options.port ?? (await freePort());
   const endpoint = `http://127.0.0.1:${port}`;
-  const child: ChildProcess = spawn("moto_server", ["-H", "127.0.0.1", "-p", String(port)], {
+  const child: ChildProcess = spawn(motoServer, ["-H", "127.0.0.1", "-p", String(port)], {
     stdio: ["ignore", "ignore", "pipe"],
     detached: false,
   });

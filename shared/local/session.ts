@@ -5,7 +5,7 @@
  */
 import type { ClientOptions } from "../aws/clients.ts";
 import { sqsClient } from "../aws/clients.ts";
-import { type Emulator, emulatorEnv, startEmulator } from "./emulator.ts";
+import { type Emulator, emulatorEnv, type MotoOptions, startEmulator } from "./emulator.ts";
 import { createRoutes, handlerEnv, type LocalResponder, provisionLocal } from "./environment.ts";
 import { scheduleRoutes } from "./routes.ts";
 import { LocalRunner, type RunnerOptions } from "./runner.ts";
@@ -23,6 +23,8 @@ export interface LocalSession {
 export interface SessionOptions extends Omit<RunnerOptions, "maxAttempts"> {
   port?: number;
   region?: string;
+  /** How to find moto, and whether it may be installed when missing. */
+  moto?: MotoOptions;
   /** Attempts per AWS call in the handlers (1 in tests: unimplemented APIs fail fast). */
   maxAttempts?: number;
   /**
@@ -38,7 +40,10 @@ export interface SessionOptions extends Omit<RunnerOptions, "maxAttempts"> {
  */
 export async function startLocalSession(options: SessionOptions = {}): Promise<LocalSession> {
   const t0 = Date.now();
-  const emulator = await startEmulator(options.port ? { port: options.port } : {});
+  const emulator = await startEmulator({
+    ...(options.port ? { port: options.port } : {}),
+    ...(options.moto ? { moto: options.moto } : {}),
+  });
   const t1 = Date.now();
   const region = options.region ?? process.env.AWS_REGION ?? "us-east-1";
   Object.assign(process.env, emulatorEnv(emulator.endpoint, region));
@@ -56,6 +61,7 @@ export async function startLocalSession(options: SessionOptions = {}): Promise<L
       eventAttempts,
       port: _port,
       region: _region,
+      moto: _moto,
       ...runnerOptions
     } = options;
     const runner = new LocalRunner(sqsClient(aws), queues, {
