@@ -5,7 +5,7 @@
  * subscriptions of the same queue to the topic.
  */
 import { ConfigError } from "../errors/index.ts";
-import { evaluate, type Physical, type StackContext } from "./provision.ts";
+import { evaluate, type Physical, type StackContext } from "./template.ts";
 import type { Json } from "./serverless.ts";
 
 export interface EventRoute {

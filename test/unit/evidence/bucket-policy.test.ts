@@ -12,7 +12,7 @@ import { readFileSync } from "node:fs";
 import { runSimulation, type Simulation } from "@cloud-copilot/iam-simulate";
 import { describe, expect, it } from "vitest";
 import { parseCfnYaml } from "../../../shared/infra/cfn-yaml.ts";
-import { evaluate, type Physical, type StackContext } from "../../../shared/local/provision.ts";
+import { evaluate, type Physical, type StackContext } from "../../../shared/local/template.ts";
 import { serverlessDoc } from "../iam/roles.ts";
 
 const ACCOUNT = "111122223333";
