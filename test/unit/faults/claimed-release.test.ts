@@ -8,7 +8,7 @@ import { LEASE_MS } from "../../../shared/actions/steps.ts";
 import type { StepStatus } from "../../../shared/domain/types.ts";
 import { claimed } from "../../../shared/workflow/steps.ts";
 import { anIncident } from "../../support/incidents.ts";
-import { MemoryStore } from "../cleanroom/fakes.ts";
+import { MemoryStore } from "../../support/memory-store.ts";
 
 /** What the SDK throws when nothing answers on the endpoint. */
 const refused = () =>
