@@ -56,11 +56,23 @@ export const preIsolationKey = (incidentId: string, instanceId: string): TableKe
 /** Lists kept as items of their own under the incident's partition key. */
 export type EntryKind = "TIMELINE" | "ACTION" | "ALERT";
 
-/** One list entry: sorted by when it was written, then by its place in its batch. */
+/** One list entry: sorted by its stamp (see {@link entryStamp}), then by its batch and its place in it. */
 export const entryKey = (incidentId: string, kind: EntryKind, stamp: string, unique: string, i: number) => ({
   pk: incidentKey(incidentId).pk,
   sk: `${kind}#${stamp}#${unique}#${String(i).padStart(4, "0")}`,
 });
+
+/**
+ * The stamp of a list entry's sort key: the entry's own `at` (as a UTC ISO-8601 time, so that the
+ * keys sort in time order), or `fallback` (the time of the write) when it has no valid `at`. A
+ * timeline entry is stamped when its step ends, not when the write reaches the table: two lanes'
+ * entries read back in the order they happened.
+ */
+export function entryStamp(entry: unknown, fallback: string): string {
+  const at = (entry as { at?: unknown } | null | undefined)?.at;
+  const ms = typeof at === "string" ? Date.parse(at) : Number.NaN;
+  return Number.isFinite(ms) ? new Date(ms).toISOString() : fallback;
+}
 
 /** An account's containment slots in an hour window (`YYYY-MM-DDTHH`). */
 export const capKey = (account: string, window: string): TableKey => ({ pk: `CAP#${account}`, sk: window });

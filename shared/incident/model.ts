@@ -19,6 +19,8 @@ export interface StepRecord {
   attempts: number;
   /** Until when a running step is owned by its current worker (epoch ms). */
   leaseUntil?: number;
+  /** The id of the claim a running step is held under, when its worker gave one. */
+  claim?: string;
 }
 
 /** One line of the timeline. */

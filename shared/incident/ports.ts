@@ -129,20 +129,35 @@ export interface StepEndExtra {
   actions?: ActionResult[];
   /** Record attributes to set with it (dotted paths). */
   set?: Record<string, unknown>;
+  /** Timeline notes written with the end (after its own entry, at the same time). */
+  notes?: Omit<TimelineEntry, "at">[];
+  /**
+   * Writes the end only while the step is still `running` under this claim (the id given to
+   * {@link StepClaims.claimStep}): a step that has ended already, or that another worker claimed
+   * since, is left as it is.
+   */
+  claim?: string;
 }
 
 /** Port: the step map, where lanes claim and finish their steps. */
 export interface StepClaims {
-  /** Claims a step for this worker; false when it is done or owned by a live worker. */
-  claimStep(incidentId: string, step: string, leaseMs?: number): Promise<boolean>;
-  /** Ends a step: its record in the step map, a timeline entry, its action results, and `set`. */
+  /**
+   * Claims a step for this worker; false when it is done or owned by a live worker. `claim`, an
+   * id unique to this claim, is recorded with it (see {@link StepEndExtra.claim}).
+   */
+  claimStep(incidentId: string, step: string, leaseMs?: number, claim?: string): Promise<boolean>;
+  /**
+   * Ends a step: its record in the step map, a timeline entry, its notes, its action results, and
+   * `set`. True when written; false only when `extra.claim` was given and the step was not
+   * running under it (nothing written).
+   */
   finishStep(
     incidentId: string,
     step: string,
     status: StepStatus,
     detail: string,
     extra?: StepEndExtra,
-  ): Promise<void>;
+  ): Promise<boolean>;
 }
 
 /** The answer to {@link ContainmentCaps.reserveContainment}. */

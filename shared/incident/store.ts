@@ -113,8 +113,8 @@ export class DynamoIncidentStore implements IncidentStore {
   }
 
   // Step claims.
-  claimStep(incidentId: string, step: string, leaseMs?: number) {
-    return this.claims.claimStep(incidentId, step, leaseMs);
+  claimStep(incidentId: string, step: string, leaseMs?: number, claim?: string) {
+    return this.claims.claimStep(incidentId, step, leaseMs, claim);
   }
   finishStep(incidentId: string, step: string, status: StepStatus, detail: string, extra?: StepEndExtra) {
     return this.claims.finishStep(incidentId, step, status, detail, extra);

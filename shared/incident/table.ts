@@ -14,7 +14,7 @@ import {
   UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
 import type { ActionResult } from "../domain/types.ts";
-import { type EntryKind, entryKey, incidentKey, type TableKey } from "./keys.ts";
+import { type EntryKind, entryKey, entryStamp, incidentKey, type TableKey } from "./keys.ts";
 import type { TimelineEntry } from "./model.ts";
 
 /** The time of a write (ISO-8601). */
@@ -49,6 +49,16 @@ export async function written(write: Promise<unknown>): Promise<boolean> {
   return (await ifWritten(write)) !== undefined;
 }
 
+/**
+ * A condition on the incident record item for {@link IncidentTable.update}. Its names start with
+ * `#c` and its values with `:c`, apart from the update's own (`#p…`, `:v…`, `:now`).
+ */
+export interface RecordCondition {
+  expression: string;
+  names?: Record<string, string>;
+  values?: Record<string, unknown>;
+}
+
 /** One incident table: what every part of the store writes and reads through. */
 export class IncidentTable {
   constructor(
@@ -78,14 +88,16 @@ export class IncidentTable {
 
   /**
    * Sets attributes of an existing incident record (dotted paths reach into maps: `evidence.snapshots`)
-   * and appends its timeline entries and action results.
+   * and appends its timeline entries and action results. With a `condition` (on the record item),
+   * nothing is written when it does not hold, and the answer is false.
    */
   async update(
     incidentId: string,
     set: Record<string, unknown>,
     timeline: TimelineEntry[],
     actions: ActionResult[] = [],
-  ): Promise<void> {
+    condition?: RecordCondition,
+  ): Promise<boolean> {
     const names: Record<string, string> = {};
     const values: Record<string, unknown> = { ":now": now() };
     const sets = ["updatedAt = :now"];
@@ -97,34 +109,43 @@ export class IncidentTable {
       values[`:v${i}`] = value;
       sets.push(`${parts.join(".")} = :v${i}`);
     });
-    await this.ddb.send(
+    Object.assign(names, condition?.names);
+    Object.assign(values, condition?.values);
+    const write = this.ddb.send(
       new UpdateCommand({
         TableName: this.name,
         Key: incidentKey(incidentId),
         UpdateExpression: `SET ${sets.join(", ")}`,
-        ConditionExpression: "attribute_exists(pk)",
+        ConditionExpression: `attribute_exists(pk)${condition ? ` AND (${condition.expression})` : ""}`,
         ...(Object.keys(names).length ? { ExpressionAttributeNames: names } : {}),
         ExpressionAttributeValues: values,
       }),
     );
+    if (condition) {
+      if (!(await written(write))) return false;
+    } else await write;
     await Promise.all([
       this.append(incidentId, "TIMELINE", timeline),
       this.append(incidentId, "ACTION", actions),
     ]);
+    return true;
   }
 
   /**
    * Appends entries to one of the incident's lists as items of their own: concurrent lanes
    * never rewrite each other's entries, and the record stays far from DynamoDB's item size limit.
+   * Each is keyed by its own `at` (the time of this write when it has none), so a list reads back
+   * in the order its entries happened, whatever order their writes reached the table in.
    */
   async append(incidentId: string, kind: EntryKind, entries: unknown[]): Promise<void> {
-    const stamp = now();
+    const written = now();
+    const batch = randomUUID();
     await Promise.all(
       entries.map((entry, i) =>
         this.ddb.send(
           new PutCommand({
             TableName: this.name,
-            Item: { ...entryKey(incidentId, kind, stamp, randomUUID(), i), entry },
+            Item: { ...entryKey(incidentId, kind, entryStamp(entry, written), batch, i), entry },
           }),
         ),
       ),

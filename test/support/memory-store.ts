@@ -3,7 +3,7 @@
  * their leases, markers that decide duplicate, join and recurrence, conditional counters) but
  * without its concurrency. `seed()` puts an incident as it stands, markers and all.
  */
-import type { ActionResult, StepStatus } from "../../shared/domain/types.ts";
+import type { StepStatus } from "../../shared/domain/types.ts";
 import { NotFoundError } from "../../shared/errors/index.ts";
 import type { CleanroomRequest, IncidentRecord, TimelineEntry } from "../../shared/incident/model.ts";
 import type { PreIsolationState } from "../../shared/incident/record.ts";
@@ -20,6 +20,7 @@ import {
   type RejectionKind,
   type RejectionWindow,
   type Reservation,
+  type StepEndExtra,
 } from "../../shared/incident/store.ts";
 
 /** Sets `a.b.c` in an object, creating the path. */
@@ -137,7 +138,7 @@ export class MemoryStore implements IncidentStore {
   async incidentOfFinding(): Promise<string | undefined> {
     return undefined;
   }
-  async claimStep(incidentId: string, step: string, leaseMs = 300_000): Promise<boolean> {
+  async claimStep(incidentId: string, step: string, leaseMs = 300_000, claim?: string): Promise<boolean> {
     const r = this.records.get(incidentId);
     if (!r) return false;
     const s = r.steps[step];
@@ -148,6 +149,7 @@ export class MemoryStore implements IncidentStore {
       startedAt: new Date(now).toISOString(),
       attempts: (s?.attempts ?? 0) + 1,
       leaseUntil: now + leaseMs,
+      ...(claim ? { claim } : {}),
     };
     return true;
   }
@@ -156,10 +158,13 @@ export class MemoryStore implements IncidentStore {
     step: string,
     status: StepStatus,
     detail: string,
-    extra: { error?: string; actions?: ActionResult[]; set?: Record<string, unknown> } = {},
-  ): Promise<void> {
+    extra: StepEndExtra = {},
+  ): Promise<boolean> {
     const r = this.records.get(incidentId);
     if (!r) throw new NotFoundError(incidentId);
+    // As the DynamoDB store's condition: only while the step is running under the claim given.
+    const held = r.steps[step];
+    if (extra.claim && !(held?.status === "running" && held.claim === extra.claim)) return false;
     const endedAt = new Date().toISOString();
     r.steps[step] = {
       status,
@@ -170,9 +175,11 @@ export class MemoryStore implements IncidentStore {
       ...(extra.error ? { error: extra.error } : {}),
     };
     r.timeline.push({ at: endedAt, step, status, detail, ...(extra.error ? { error: extra.error } : {}) });
+    for (const note of extra.notes ?? []) r.timeline.push({ at: endedAt, ...note });
     r.actions.push(...(extra.actions ?? []));
     for (const [k, v] of Object.entries(extra.set ?? {}))
       setPath(r as unknown as Record<string, unknown>, k, v);
+    return true;
   }
   async note(
     incidentId: string,
