@@ -80,37 +80,31 @@ export async function runEvidence(incidentId: string, deps: EvidenceDeps): Promi
   try {
     const clients = await deps.clientsFor(incident.account, incidentId);
     const instances = await describe(clients.ec2, instanceIds(incident));
+    const step = (name: string, work: () => Promise<void>) =>
+      runStep(deps, { incident, step: name, lane: "evidence", work });
     // Both lanes run to their end even when one throws, so neither is left half-claimed.
     const lanes = await Promise.allSettled([
       wantSnapshots
-        ? runStep(deps, {
-            incident,
-            step: SNAPSHOT_STEP,
-            lane: "evidence",
-            work: () =>
-              takeSnapshots(
-                incident,
-                instances,
-                clients.ec2,
-                deps,
-                paramsOf(wantSnapshots, "capture-snapshots"),
-              ),
-          })
+        ? step(SNAPSHOT_STEP, () =>
+            takeSnapshots(
+              incident,
+              instances,
+              clients.ec2,
+              deps,
+              paramsOf(wantSnapshots, "capture-snapshots"),
+            ),
+          )
         : undefined,
       wantArtifacts
-        ? runStep(deps, {
-            incident,
-            step: ARTIFACT_STEP,
-            lane: "evidence",
-            work: () =>
-              collectArtifacts(
-                incident,
-                instances,
-                clients,
-                deps,
-                paramsOf(wantArtifacts, "collect-artifacts"),
-              ),
-          })
+        ? step(ARTIFACT_STEP, () =>
+            collectArtifacts(
+              incident,
+              instances,
+              clients,
+              deps,
+              paramsOf(wantArtifacts, "collect-artifacts"),
+            ),
+          )
         : undefined,
     ]);
     const rejected = lanes.find((l): l is PromiseRejectedResult => l.status === "rejected");
