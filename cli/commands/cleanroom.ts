@@ -16,6 +16,7 @@ import {
   type IncidentRecord,
   type StepRecord,
 } from "../../shared/incident/model.ts";
+import { cleanroomOf } from "../../shared/incident/record.ts";
 import type { IncidentStore } from "../../shared/incident/store.ts";
 import {
   CLEANROOM_DESTROY_STEP,
@@ -79,13 +80,14 @@ export async function requestCleanroom(
   const before = incident.steps[stepName];
   const result = (i: IncidentRecord, extra: Partial<CleanroomRequestOutcome>): CleanroomRequestOutcome => {
     const step = i.steps[stepName];
+    const room = cleanroomOf(i);
     return {
       incidentId,
       action,
       sent: false,
       ended: step ? ENDED.has(step.status) : false,
       ...(step ? { step } : {}),
-      ...(i.cleanroom ? { cleanroom: i.cleanroom as unknown as CleanroomRecord } : {}),
+      ...(room ? { cleanroom: room } : {}),
       ...extra,
     };
   };

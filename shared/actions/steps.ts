@@ -42,7 +42,7 @@ export const LANES = {
 } as const satisfies Record<string, Lane>;
 export type LaneName = keyof typeof LANES;
 
-/** The lease of each lane's claims, by function (what `claimed()` callers pass). */
+/** The lease of each lane's claims, by function (what claims outside `runStep` pass). */
 export const LEASE_MS = {
   triage: LANES.triage.leaseMs,
   contain: LANES.contain.leaseMs,

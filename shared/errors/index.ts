@@ -76,6 +76,22 @@ export class NotFoundError extends ResponderError {
   readonly code = "NOT_FOUND";
 }
 
+/**
+ * A stored record that is not what its schema says (a field missing, of another type…): never
+ * read as something it is not. `field` names where, e.g. `cleanroom.outputs.VpcId`.
+ */
+export class InvalidRecordError extends ResponderError {
+  readonly retryable = false;
+  readonly code = "INVALID_RECORD";
+  constructor(
+    message: string,
+    readonly field: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`${field}: ${message}`, options);
+  }
+}
+
 /** A safety rail refused the operation (protected resource, drill scope, changed state…). */
 export class RefusedError extends ResponderError {
   readonly retryable = false;

@@ -84,7 +84,7 @@ export const MODULES = {
   store: {
     summary: "the incident table and its byList index",
     scope: "responder",
-    files: ["shared/incident/store.ts"],
+    files: ["shared/incident/"],
     actions: [
       "dynamodb:DeleteItem",
       "dynamodb:GetItem",

@@ -1,11 +1,13 @@
 /**
  * The incident record: one per incident, with the finding(s), impact, plan, a step map for
- * idempotency and a complete timeline. Pure types and helpers; storage is in store.ts.
+ * idempotency and a complete timeline. Pure types and helpers; the schemas of the parts lanes
+ * record are in record.ts, storage is in store.ts.
  */
 import { createHash } from "node:crypto";
 import type { ActionResult, Finding, Impact, Plan, StepStatus } from "../domain/types.ts";
 import type { ArtifactRecord } from "../evidence/schema.ts";
 import type { ManifestSignature } from "../evidence/signing.ts";
+import type { CleanroomRecord, ContainmentRecord } from "./record.ts";
 
 /** The state of one step (triage, contain, snapshots, artifacts, manifest, cleanroom…). */
 export interface StepRecord {
@@ -17,6 +19,8 @@ export interface StepRecord {
   attempts: number;
   /** Until when a running step is owned by its current worker (epoch ms). */
   leaseUntil?: number;
+  /** The id of the claim a running step is held under, when its worker gave one. */
+  claim?: string;
 }
 
 /** One line of the timeline. */
@@ -68,7 +72,11 @@ export interface IncidentRecord {
   timeline: TimelineEntry[];
   actions: ActionResult[];
   alerts: { stage: string; at: string; messageId?: string; subject: string }[];
-  containment?: Record<string, unknown>;
+  /**
+   * What containment recorded (record.ts): stored unchecked, so read it through `containmentOf`,
+   * which parses it.
+   */
+  containment?: ContainmentRecord;
   /** What triage read that lets a lane start sooner; a head start only, never trusted blindly. */
   hints?: {
     /** Managed security groups the instances' VPCs lacked at triage: containment creates them in its first round. */
@@ -87,7 +95,8 @@ export interface IncidentRecord {
     /** The KMS signature over `manifestSha256`, or why there is none. */
     signature?: ManifestSignature;
   };
-  cleanroom?: Record<string, unknown>;
+  /** What the clean-room lane recorded (record.ts): read it through `cleanroomOf`, which parses it. */
+  cleanroom?: CleanroomRecord;
   /**
    * Clean-room requests people made (`responder cleanroom create|destroy`), by request id: each
    * written here with the person's own credentials before its event is sent. The clean-room

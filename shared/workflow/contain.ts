@@ -4,7 +4,7 @@
  */
 
 import { paramsOf, plannedAction } from "../actions/index.ts";
-import { CONTAIN_STEP, LEASE_MS } from "../actions/steps.ts";
+import { CONTAIN_STEP } from "../actions/steps.ts";
 import type {
   ContainmentClients,
   ContainmentOutcome,
@@ -12,14 +12,14 @@ import type {
   PreIsolationState,
 } from "../containment/index.ts";
 import { containInstance, EarlyGroupCreation } from "../containment/index.ts";
-import type { ActionResult, PlannedAction } from "../domain/types.ts";
+import type { ActionResult, PlannedAction, StepStatus } from "../domain/types.ts";
 import { describeError } from "../errors/index.ts";
 import { currentApprovals, type IncidentRecord } from "../incident/model.ts";
+import { type ContainmentRecord, containmentOf } from "../incident/record.ts";
 import type { BaseDeps } from "./deps.ts";
 import { nowIso } from "./deps.ts";
-import { alertFailure, notify } from "./notify.ts";
 import { ownOrMember } from "./per-account.ts";
-import { claimed } from "./steps.ts";
+import { endStep, runStep } from "./steps.ts";
 
 export interface ContainDeps extends BaseDeps {
   clientsFor(account: string, incidentId: string): Promise<ContainmentClients>;
@@ -73,6 +73,11 @@ function approved(incident: IncidentRecord): boolean {
   return currentApprovals(incident).some((a) => a.decision === "approved");
 }
 
+/** The alert stage of a containment step's end. */
+function endStage(status: StepStatus): "contained" | "containment-failed" {
+  return status === "verified" || status === "skipped" ? "contained" : "containment-failed";
+}
+
 /** Runs the containment lane for an incident. Returns the outcomes, or undefined when there was nothing to do. */
 export async function runContainment(
   incidentId: string,
@@ -85,34 +90,28 @@ export async function runContainment(
     deps.log.info("containment waits for approval", { incidentId });
     return undefined;
   }
-  let ran: Awaited<ReturnType<typeof claimed<ContainmentOutcome[]>>>;
-  try {
-    ran = await claimed(deps.store, incidentId, CONTAIN_STEP, LEASE_MS.contain, () =>
-      contain(incidentId, action, deps),
-    );
-  } catch (err) {
-    // contain() alerts on every outcome it reaches; this covers the errors that stop it first.
-    const fresh = await deps.store.find(incidentId).catch(() => undefined);
-    if (!fresh?.alerts.some((a) => a.stage === "contained" || a.stage === "containment-failed")) {
-      await alertFailure(deps, incidentId, "containment", err, {
+  const ran = await runStep(deps, {
+    incident,
+    step: CONTAIN_STEP,
+    lane: "contain",
+    work: () => contain(incidentId, action, deps),
+    alerts: {
+      stages: ["contained", "containment-failed"],
+      resend: (step) => ({
+        stage: endStage(step.status),
+        summary: `Containment ${step.status}: ${step.detail ?? ""}`,
+      }),
+      failure: {
+        what: "containment",
         stage: "containment-failed",
         leftToDo: [
           `Containment of ${containTargets(incident).join(", ") || "the instance"} is NOT confirmed: isolate by hand or wait for the retry`,
           `responder status ${incidentId}`,
         ],
-      });
-    }
-    throw err;
-  }
-  if (!ran) {
-    deps.log.info("containment already done or in progress", {
-      incidentId,
-      step: incident.steps[CONTAIN_STEP]?.status,
-    });
-    await resendMissingAlert(incident, deps);
-    return undefined;
-  }
-  return ran.value;
+      },
+    },
+  });
+  return ran?.value;
 }
 
 async function contain(
@@ -123,7 +122,7 @@ async function contain(
   const incident = await deps.store.get(incidentId);
   const dryRun = incident.dryRun;
   const params = paramsOf(action, "contain-instance");
-  const previous = (incident.containment?.preIsolation ?? {}) as Record<string, PreIsolationState>;
+  const previous = containmentOf(incident)?.preIsolation ?? {};
   const outcomes: ContainmentOutcome[] = [];
   const failures: { what: string; error: string }[] = [];
   try {
@@ -167,7 +166,7 @@ async function contain(
     for (const s of o.steps.filter((s) => s.status === "failed"))
       failures.push({ what: `${s.name} ${s.target}`, error: s.detail });
   }
-  const pre: Record<string, unknown> = { ...previous };
+  const pre: Record<string, PreIsolationState> = { ...previous };
   for (const o of outcomes) if (o.preIsolation) pre[o.instanceId] = o.preIsolation;
   const allVerified =
     outcomes.length > 0 && outcomes.every((o) => o.status === "verified" || o.status === "terminated");
@@ -183,7 +182,9 @@ async function contain(
     : outcomes
         .map((o) => `${o.instanceId}: ${o.status} in ${o.rounds} rounds, ${o.calls} calls`)
         .join("; ") || "no instance contained";
-  await deps.store.finishStep(incidentId, CONTAIN_STEP, status, detail, {
+  await endStep(deps, incidentId, CONTAIN_STEP, {
+    status,
+    detail,
     actions,
     ...(failures.length ? { error: failures.map((f) => `${f.what}: ${f.error}`).join("; ") } : {}),
     set: {
@@ -192,25 +193,23 @@ async function contain(
         verified: status === "verified",
         verification: Object.fromEntries(outcomes.map((o) => [o.instanceId, o.verification])),
         containedAt: nowIso(deps),
-      },
+      } satisfies ContainmentRecord,
     },
-  });
-  const updated = await deps.store.get(incidentId);
-  await catchUpWithEscalation(incident, updated, outcomes, deps);
-  await notify(deps, {
-    stage: status === "verified" || status === "skipped" ? "contained" : "containment-failed",
-    incident: updated,
-    summary:
-      status === "verified"
-        ? `Contained and verified: ${detail}.`
-        : status === "skipped"
-          ? "Dry run: containment planned, nothing changed."
-          : `Containment is ${status}: ${detail}.`,
-    done: actions.filter((a) => a.status === "ok"),
-    failed: failures,
-    leftToDo: failures.length
-      ? ["Investigate what is still open and contain by hand", `responder status ${incidentId}`]
-      : [],
+    beforeAlert: (updated) => catchUpWithEscalation(incident, updated, outcomes, deps),
+    alert: {
+      stage: endStage(status),
+      summary:
+        status === "verified"
+          ? `Contained and verified: ${detail}.`
+          : status === "skipped"
+            ? "Dry run: containment planned, nothing changed."
+            : `Containment is ${status}: ${detail}.`,
+      done: actions.filter((a) => a.status === "ok"),
+      failed: failures,
+      leftToDo: failures.length
+        ? ["Investigate what is still open and contain by hand", `responder status ${incidentId}`]
+        : [],
+    },
   });
   return outcomes;
 }
@@ -235,17 +234,5 @@ async function catchUpWithEscalation(
     incidentId: now.incidentId,
     actions: ["contain-instance"],
     account: now.account,
-  });
-}
-
-/** After a retry finds the step done, makes sure its alert went out. */
-async function resendMissingAlert(incident: IncidentRecord, deps: ContainDeps): Promise<void> {
-  const step = incident.steps[CONTAIN_STEP];
-  if (!step || step.status === "running") return;
-  if (incident.alerts.some((a) => a.stage === "contained" || a.stage === "containment-failed")) return;
-  await notify(deps, {
-    stage: step.status === "verified" || step.status === "skipped" ? "contained" : "containment-failed",
-    incident,
-    summary: `Containment ${step.status}: ${step.detail ?? ""}`,
   });
 }

@@ -3,7 +3,7 @@
  */
 import type { Alerter } from "../alerts/publisher.ts";
 import type { EventPublisher } from "../events/bus.ts";
-import type { IncidentStore } from "../incident/store.ts";
+import type { IncidentStore } from "../incident/ports.ts";
 import type { Policy } from "../policy/index.ts";
 
 /** Minimal structured logger (Powertools Logger satisfies it). */

@@ -16,7 +16,7 @@ import {
   plannedAction,
   stepsOf,
 } from "../actions/index.ts";
-import { ARTIFACT_STEP, LEASE_MS, MANIFEST_STEP, SNAPSHOT_STEP } from "../actions/steps.ts";
+import { ARTIFACT_STEP, MANIFEST_STEP, SNAPSHOT_STEP } from "../actions/steps.ts";
 import { isNotImplemented } from "../aws/errors.ts";
 import { type ArtifactClients, type Collector, instanceCollectors } from "../capture/artifacts.ts";
 import {
@@ -36,8 +36,8 @@ import type { ManifestSignature, ManifestSigner } from "../evidence/signing.ts";
 import type { IncidentRecord, SnapshotRecord } from "../incident/model.ts";
 import type { BaseDeps } from "./deps.ts";
 import { nowIso } from "./deps.ts";
-import { alertFailure, notify } from "./notify.ts";
-import { claimed } from "./steps.ts";
+import { alertFailure } from "./notify.ts";
+import { endStep, runStep } from "./steps.ts";
 
 export interface EvidenceDeps extends BaseDeps {
   clientsFor(account: string, incidentId: string): Promise<ArtifactClients>;
@@ -80,10 +80,12 @@ export async function runEvidence(incidentId: string, deps: EvidenceDeps): Promi
   try {
     const clients = await deps.clientsFor(incident.account, incidentId);
     const instances = await describe(clients.ec2, instanceIds(incident));
+    const step = (name: string, work: () => Promise<void>) =>
+      runStep(deps, { incident, step: name, lane: "evidence", work });
     // Both lanes run to their end even when one throws, so neither is left half-claimed.
     const lanes = await Promise.allSettled([
       wantSnapshots
-        ? claimed(deps.store, incidentId, SNAPSHOT_STEP, LEASE_MS.evidence, () =>
+        ? step(SNAPSHOT_STEP, () =>
             takeSnapshots(
               incident,
               instances,
@@ -94,7 +96,7 @@ export async function runEvidence(incidentId: string, deps: EvidenceDeps): Promi
           )
         : undefined,
       wantArtifacts
-        ? claimed(deps.store, incidentId, ARTIFACT_STEP, LEASE_MS.evidence, () =>
+        ? step(ARTIFACT_STEP, () =>
             collectArtifacts(
               incident,
               instances,
@@ -203,23 +205,26 @@ async function takeSnapshots(
     status === "waiting"
       ? `${snapshots.length} snapshots started; waiting for EBS completion events`
       : `${snapshots.length} snapshots${complete ? " completed" : ""}${errors.length ? `; failed: ${errors.join("; ")}` : ""}`;
-  await deps.store.finishStep(id, SNAPSHOT_STEP, status, detail, {
+  await endStep(deps, id, SNAPSHOT_STEP, {
+    status,
+    detail,
     actions: results,
     ...(errors.length ? { error: errors.join("; ") } : {}),
     set: { "evidence.snapshots": snapshots },
+    ...(lockNote ? { notes: [lockNote] } : {}),
+    ...(status === "failed" || status === "partial"
+      ? {
+          alert: {
+            stage: "failed",
+            summary: `Evidence: snapshots ${status}. Containment is not affected.`,
+            failed: errors.map((e) => ({ what: "snapshot", error: e })),
+            leftToDo: [
+              "Take the missing snapshots by hand (ec2:CreateSnapshots) and tag them with the incident id",
+            ],
+          },
+        }
+      : {}),
   });
-  if (lockNote) await deps.store.note(id, lockNote);
-  if (status === "failed" || status === "partial") {
-    await notify(deps, {
-      stage: "failed",
-      incident: await deps.store.get(id),
-      summary: `Evidence: snapshots ${status}. Containment is not affected.`,
-      failed: errors.map((e) => ({ what: "snapshot", error: e })),
-      leftToDo: [
-        "Take the missing snapshots by hand (ec2:CreateSnapshots) and tag them with the incident id",
-      ],
-    });
-  }
   if (complete && params.archiveTier) {
     await deps.store.note(id, { step: "snapshot-archive-tier", status: "info", detail: "requested" });
     const tier = await archiveSnapshots(
@@ -329,25 +334,22 @@ async function collectArtifacts(
         ? "partial"
         : "failed"
       : "ok";
-  await deps.store.finishStep(
-    id,
-    ARTIFACT_STEP,
+  await endStep(deps, id, ARTIFACT_STEP, {
     status,
-    `${artifacts.length} artifacts archived, ${results.filter((r) => r.status === "unsupported").length} unsupported, ${failed.length} failed`,
-    {
-      actions: results,
-      ...(failed.length ? { error: failed.map((f) => `${f.target}: ${f.detail}`).join("; ") } : {}),
-      set: { "evidence.artifacts": artifacts },
-    },
-  );
-  if (failed.length) {
-    await notify(deps, {
-      stage: "failed",
-      incident: await deps.store.get(id),
-      summary: "Evidence: some artifacts could not be collected. Containment is not affected.",
-      failed: failed.map((f) => ({ what: f.target, error: f.detail })),
-    });
-  }
+    detail: `${artifacts.length} artifacts archived, ${results.filter((r) => r.status === "unsupported").length} unsupported, ${failed.length} failed`,
+    actions: results,
+    ...(failed.length ? { error: failed.map((f) => `${f.target}: ${f.detail}`).join("; ") } : {}),
+    set: { "evidence.artifacts": artifacts },
+    ...(failed.length
+      ? {
+          alert: {
+            stage: "failed",
+            summary: "Evidence: some artifacts could not be collected. Containment is not affected.",
+            failed: failed.map((f) => ({ what: f.target, error: f.detail })),
+          },
+        }
+      : {}),
+  });
 }
 
 /** How a signature reads in the timeline and in alerts. */
@@ -368,15 +370,25 @@ export function evidenceGaps(incident: IncidentRecord, lanes: string[]): Evidenc
 
 /** Writes the manifest once both lanes are done and every snapshot has completed. Idempotent. */
 export async function maybeSeal(incidentId: string, deps: EvidenceDeps): Promise<boolean> {
-  let incident = await deps.store.get(incidentId);
+  const incident = await deps.store.get(incidentId);
   // Every capture step of the lane's planned actions (all but the manifest itself).
   const lanes = actionsOfLane("evidence")
     .filter((name) => planned(incident, name))
     .flatMap((name) => stepsOf(name).filter((s) => s !== MANIFEST_STEP));
   if (!lanes.every((s) => DONE.includes(incident.steps[s]?.status as StepStatus))) return false;
   if (incident.dryRun) return false;
-  if (!(await deps.store.claimStep(incidentId, MANIFEST_STEP, LEASE_MS.evidence))) return false;
-  incident = await deps.store.get(incidentId);
+  const sealed = await runStep(deps, {
+    incident,
+    step: MANIFEST_STEP,
+    lane: "evidence",
+    work: () => seal(incidentId, lanes, deps),
+  });
+  return sealed?.value ?? false;
+}
+
+/** Writes the manifest over what the record holds (under the manifest step's claim). */
+async function seal(incidentId: string, lanes: string[], deps: EvidenceDeps): Promise<boolean> {
+  const incident = await deps.store.get(incidentId);
   try {
     const artifacts = incident.evidence?.artifacts ?? [];
     const timeline = await archiveArtifact(deps.s3, {
@@ -409,37 +421,32 @@ export async function maybeSeal(incidentId: string, deps: EvidenceDeps): Promise
       manifest,
       ...(deps.kmsKeyId ? { kmsKeyId: deps.kmsKeyId } : {}),
     });
-    await deps.store.finishStep(
-      incidentId,
-      MANIFEST_STEP,
-      "ok",
-      `manifest ${written.key} version ${written.versionId ?? "(unversioned)"}: ${manifest.artifacts.length} artifacts, ` +
+    await endStep(deps, incidentId, MANIFEST_STEP, {
+      status: "ok",
+      detail:
+        `manifest ${written.key} version ${written.versionId ?? "(unversioned)"}: ${manifest.artifacts.length} artifacts, ` +
         `${snapshots.length} snapshots, sha256 ${written.manifestSha256}, ${signatureText(signature)}`,
-      {
-        set: {
-          "evidence.manifestKey": written.key,
-          "evidence.manifestSha256": written.manifestSha256,
-          ...(written.versionId ? { "evidence.manifestVersionId": written.versionId } : {}),
-          "evidence.signature": signature,
-        },
+      set: {
+        "evidence.manifestKey": written.key,
+        "evidence.manifestSha256": written.manifestSha256,
+        ...(written.versionId ? { "evidence.manifestVersionId": written.versionId } : {}),
+        "evidence.signature": signature,
       },
-    );
-    const updated = await deps.store.get(incidentId);
-    await notify(deps, {
-      stage: "evidence-preserved",
-      incident: updated,
-      summary: `Evidence preserved: ${snapshots.length} snapshots, ${manifest.artifacts.length} artifacts, manifest locked.${
-        gaps.length
-          ? ` INCOMPLETE — the manifest records what is missing: ${gaps.map((g) => `${g.step} ${g.status}`).join(", ")}.`
-          : ""
-      }`,
-      facts: {
-        Manifest: `s3://${deps.bucket}/${written.key}`,
-        "Manifest SHA-256": written.manifestSha256,
-        "Manifest version": written.versionId ?? "(unversioned)",
-        "Manifest signature": signatureText(signature),
-        Snapshots:
-          snapshots.map((s) => `${s.snapshotId} (${s.deviceName ?? s.volumeId})`).join(", ") || "none",
+      alert: {
+        stage: "evidence-preserved",
+        summary: `Evidence preserved: ${snapshots.length} snapshots, ${manifest.artifacts.length} artifacts, manifest locked.${
+          gaps.length
+            ? ` INCOMPLETE — the manifest records what is missing: ${gaps.map((g) => `${g.step} ${g.status}`).join(", ")}.`
+            : ""
+        }`,
+        facts: {
+          Manifest: `s3://${deps.bucket}/${written.key}`,
+          "Manifest SHA-256": written.manifestSha256,
+          "Manifest version": written.versionId ?? "(unversioned)",
+          "Manifest signature": signatureText(signature),
+          Snapshots:
+            snapshots.map((s) => `${s.snapshotId} (${s.deviceName ?? s.volumeId})`).join(", ") || "none",
+        },
       },
     });
     await deps.bus.emit("Evidence Preserved", {
@@ -449,15 +456,16 @@ export async function maybeSeal(incidentId: string, deps: EvidenceDeps): Promise
     });
     return true;
   } catch (err) {
-    await deps.store.finishStep(incidentId, MANIFEST_STEP, "failed", "manifest not written", {
+    await endStep(deps, incidentId, MANIFEST_STEP, {
+      status: "failed",
+      detail: "manifest not written",
       error: describeError(err),
-    });
-    await notify(deps, {
-      stage: "failed",
-      incident: await deps.store.get(incidentId),
-      summary: "Evidence: the manifest could not be written.",
-      failed: [{ what: "manifest", error: describeError(err) }],
-      leftToDo: [`Retry: responder verify ${incidentId} shows what is archived`],
+      alert: {
+        stage: "failed",
+        summary: "Evidence: the manifest could not be written.",
+        failed: [{ what: "manifest", error: describeError(err) }],
+        leftToDo: [`Retry: responder verify ${incidentId} shows what is archived`],
+      },
     });
     return false;
   }

@@ -4,14 +4,17 @@
  */
 import { type AlertInput, buildAlert } from "../alerts/message.ts";
 import { describeError } from "../errors/index.ts";
+import type { IncidentNotes, IncidentReader } from "../incident/ports.ts";
 import type { BaseDeps } from "./deps.ts";
 import { nowIso } from "./deps.ts";
 
+/** What sending an alert needs: the alerter, and the incident's notes to record it in. */
+export type AlertDeps = Pick<BaseDeps, "alerter" | "log" | "now" | "evidenceBucket"> & {
+  store: IncidentNotes;
+};
+
 /** Publishes an alert for a stage; records it on the incident when there is one. */
-export async function notify(
-  deps: Pick<BaseDeps, "alerter" | "store" | "log" | "now" | "evidenceBucket">,
-  input: AlertInput,
-): Promise<void> {
+export async function notify(deps: AlertDeps, input: AlertInput): Promise<void> {
   const evidenceBucket = input.evidenceBucket ?? deps.evidenceBucket;
   const alert = buildAlert({
     ...input,
@@ -62,7 +65,7 @@ export function wasAlerted(err: unknown): boolean {
 }
 
 export async function alertFailure(
-  deps: Pick<BaseDeps, "alerter" | "store" | "log" | "now" | "evidenceBucket">,
+  deps: AlertDeps & { store: Pick<IncidentReader, "get"> },
   incidentId: string,
   what: string,
   err: unknown,

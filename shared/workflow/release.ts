@@ -3,10 +3,11 @@
  * interface, profile, Elastic IPs, Auto Scaling membership, target groups, protection).
  * Refuses when the instance changed since isolation unless forced; recorded and alerted.
  */
-import type { ContainmentClients, PreIsolationState, ReleaseOutcome } from "../containment/index.ts";
-import { PreIsolationStateSchema, releaseInstance } from "../containment/index.ts";
+import type { ContainmentClients, ReleaseOutcome } from "../containment/index.ts";
+import { releaseInstance } from "../containment/index.ts";
 import type { StepStatus } from "../domain/types.ts";
 import { RefusedError } from "../errors/index.ts";
+import { containmentOf } from "../incident/record.ts";
 import type { BaseDeps } from "./deps.ts";
 import { notify } from "./notify.ts";
 
@@ -32,10 +33,7 @@ export async function releaseIncident(
   deps: ReleaseDeps,
 ): Promise<ReleaseOutcome[]> {
   const incident = await deps.store.get(incidentId);
-  const recorded = (incident.containment?.preIsolation ?? {}) as Record<string, unknown>;
-  const states = Object.entries(recorded).map(
-    ([id, s]) => [id, PreIsolationStateSchema.parse(s)] as [string, PreIsolationState],
-  );
+  const states = Object.entries(containmentOf(incident)?.preIsolation ?? {});
   if (!states.length) {
     throw new RefusedError(`incident ${incidentId} recorded no pre-isolation state: nothing to release`);
   }

@@ -405,7 +405,7 @@ describe("a CloudFormation status event for a stack the incident did not record"
           manifest: { status: "ok", startedAt: at, endedAt: at, attempts: 1 },
           [CLEANROOM_STEP]: { status: "waiting", startedAt: at, endedAt: at, attempts: 1 },
         },
-        cleanroom: waiting as unknown as Record<string, unknown>,
+        cleanroom: waiting,
       },
     });
     before = await store.get(incident.incidentId);

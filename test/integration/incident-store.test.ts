@@ -1,6 +1,7 @@
 /**
  * The incident store against the emulator's DynamoDB: the pre-isolation state that
- * containment keeps before its first change, and how it is read back.
+ * containment keeps before its first change, and how it is read back; opening, escalating and
+ * reserving; a step's claim and its release; the timeline's order.
  */
 import { createHash } from "node:crypto";
 import { CreateTableCommand } from "@aws-sdk/client-dynamodb";
@@ -8,6 +9,7 @@ import { beforeEach, describe, expect, it } from "vitest";
 import { dynamoClient, dynamoDocClient } from "../../shared/aws/clients.ts";
 import { findingRef } from "../../shared/incident/model.ts";
 import { DynamoIncidentStore } from "../../shared/incident/store.ts";
+import { IncidentTable } from "../../shared/incident/table.ts";
 import { isolateEmulatorTransactions } from "../../shared/local/transactions.ts";
 import { resetEmulator, testAwsOptions } from "../support/emulator.ts";
 import { anIncident } from "../support/incidents.ts";
@@ -246,5 +248,95 @@ describe("escalating and reserving", () => {
 
     expect(first.reserved).toBe(true);
     expect(answers.filter((a) => a.reserved)).toHaveLength(2);
+  });
+});
+
+describe("a step's claim and its release", () => {
+  it("writes a release only while the step is running under that claim", async () => {
+    const incident = anIncident({ steps: {}, timeline: [] });
+    await store.open(incident);
+    const id = incident.incidentId;
+    expect(await store.claimStep(id, "snapshots", 60_000, "claim-a")).toBe(true);
+
+    // Another claim's release is refused; this claim's is written.
+    const other = await store.finishStep(id, "snapshots", "failed", "x", { error: "e", claim: "claim-b" });
+    const running = (await store.get(id)).steps.snapshots;
+    const own = await store.finishStep(id, "snapshots", "failed", "snapshots failed", {
+      error: "e",
+      claim: "claim-a",
+    });
+
+    expect(other).toBe(false);
+    expect(running).toMatchObject({ status: "running", claim: "claim-a" });
+    expect(own).toBe(true);
+    expect((await store.get(id)).steps.snapshots).toMatchObject({ status: "failed", error: "e" });
+  });
+
+  it("leaves a step its work ended: the end, its notes and its actions are written once", async () => {
+    const incident = anIncident({ steps: {}, timeline: [], actions: [] });
+    await store.open(incident);
+    const id = incident.incidentId;
+    await store.claimStep(id, "snapshots", 60_000, "claim-a");
+    await store.finishStep(id, "snapshots", "ok", "1 snapshots completed", {
+      actions: [{ name: "snapshot-lock", target: "snap-1", status: "ok", detail: "locked" }],
+      notes: [{ step: "snapshot-lock", status: "ok", detail: "1 locked" }],
+    });
+
+    // The work throws after its end (a note or an alert on a passing 500): its release finds the step ended.
+    const released = await store.finishStep(id, "snapshots", "failed", "snapshots failed", {
+      error: "InternalFailure",
+      claim: "claim-a",
+    });
+    const retryClaims = await store.claimStep(id, "snapshots", 60_000, "claim-c");
+
+    expect(released).toBe(false);
+    expect(retryClaims).toBe(false);
+    const after = await store.get(id);
+    expect(after.steps.snapshots?.status).toBe("ok");
+    expect(after.actions.filter((a) => a.name === "snapshot-lock")).toHaveLength(1);
+    expect(after.timeline.map((e) => e.step)).toEqual(["snapshots", "snapshot-lock"]);
+  });
+});
+
+describe("the timeline's order", () => {
+  it("reads entries back in the order of their times, not of their writes", async () => {
+    const incident = anIncident({ timeline: [] });
+    await store.open(incident);
+    const id = incident.incidentId;
+    const table = new IncidentTable(dynamoDocClient(testAwsOptions()), TABLE);
+    const entry = (at: string, step: string) => ({ at, step, status: "ok" as const, detail: step });
+
+    // Two lanes: the later entry's write lands first.
+    await table.append(id, "TIMELINE", [entry("2026-03-02T10:00:04.000Z", "artifacts")]);
+    await table.append(id, "TIMELINE", [entry("2026-03-02T10:00:02.000Z", "contain")]);
+    await table.append(id, "TIMELINE", [
+      entry("2026-03-02T10:00:03.000Z", "snapshots"),
+      entry("2026-03-02T10:00:01.000Z", "triage"),
+    ]);
+
+    const times = (await store.get(id)).timeline.map((e) => `${e.at} ${e.step}`);
+    expect(times).toEqual([
+      "2026-03-02T10:00:01.000Z triage",
+      "2026-03-02T10:00:02.000Z contain",
+      "2026-03-02T10:00:03.000Z snapshots",
+      "2026-03-02T10:00:04.000Z artifacts",
+    ]);
+  });
+
+  it("puts a step's notes right after its end, in their order", async () => {
+    const incident = anIncident({ steps: {}, timeline: [] });
+    await store.open(incident);
+    const id = incident.incidentId;
+    const notes = Array.from({ length: 5 }, (_, i) => ({
+      step: `note-${i}`,
+      status: "info" as const,
+      detail: `${i}`,
+    }));
+
+    await store.finishStep(id, "snapshots", "ok", "done", { notes });
+
+    const timeline = (await store.get(id)).timeline;
+    expect(timeline.map((e) => e.step)).toEqual(["snapshots", ...notes.map((n) => n.step)]);
+    expect(new Set(timeline.map((e) => e.at)).size).toBe(1);
   });
 });

@@ -192,6 +192,7 @@ export function anIncident(overrides: Partial<IncidentRecord> = {}): IncidentRec
     cleanroom: {
       stackName: `incident-responder-cleanroom-${id}`,
       status: "CREATE_COMPLETE",
+      outputs: {},
       expiresAt: at(86_400_000),
     },
     ...overrides,

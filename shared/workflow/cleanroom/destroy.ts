@@ -3,7 +3,6 @@
  * that merely carries the incident's name is never deleted.
  */
 
-import { LEASE_MS } from "../../actions/steps.ts";
 import {
   type CleanroomClients,
   deleteStack,
@@ -15,15 +14,16 @@ import {
 } from "../../cleanroom/index.ts";
 import type { ActionResult, StepStatus } from "../../domain/types.ts";
 import { describeError } from "../../errors/index.ts";
+import type { IncidentRecord } from "../../incident/model.ts";
+import { cleanroomOf } from "../../incident/record.ts";
 import { nowIso } from "../deps.ts";
-import { notify } from "../notify.ts";
+import { endStep, runStep } from "../steps.ts";
 import {
   CLEANROOM_DESTROY_STEP,
   type CleanroomDeps,
   type CleanroomOutcome,
   type CleanroomRecord,
   type DestroyTrigger,
-  recordOf,
 } from "./common.ts";
 import { recordedLiveStack } from "./ownership.ts";
 
@@ -40,11 +40,35 @@ export async function destroyCleanroom(
     detail,
   });
   const incident = await deps.store.get(incidentId);
-  if (!(await deps.store.claimStep(incidentId, CLEANROOM_DESTROY_STEP, LEASE_MS.cleanroom))) {
-    const step = incident.steps[CLEANROOM_DESTROY_STEP];
-    return done("already", `step ${CLEANROOM_DESTROY_STEP} is ${step?.status ?? "claimed"}`);
-  }
-  const record = recordOf(incident);
+  const ran = await runStep(deps, {
+    incident,
+    step: CLEANROOM_DESTROY_STEP,
+    lane: "cleanroom",
+    work: () => destroy(incident, trigger, deps),
+  });
+  return (
+    ran?.value ??
+    done(
+      "already",
+      `step ${CLEANROOM_DESTROY_STEP} is ${incident.steps[CLEANROOM_DESTROY_STEP]?.status ?? "claimed"}`,
+    )
+  );
+}
+
+/** Deletes the recorded stack, under the destroy step's claim: every outcome ends the step. */
+async function destroy(
+  incident: IncidentRecord,
+  trigger: DestroyTrigger,
+  deps: CleanroomDeps,
+): Promise<CleanroomOutcome> {
+  const incidentId = incident.incidentId;
+  const done = (outcome: string, detail: string): CleanroomOutcome => ({
+    action: "destroy",
+    incidentId,
+    outcome,
+    detail,
+  });
+  const record = cleanroomOf(incident);
   const stackName = record?.stackName ?? "(none recorded)";
   const why =
     trigger.kind === "expired"
@@ -58,7 +82,7 @@ export async function destroyCleanroom(
       const detail = record?.stackId
         ? `clean room stack ${record.stackId} no longer exists: nothing to delete (${why})`
         : `the incident records no clean room the responder created: nothing to delete (${why})`;
-      await deps.store.finishStep(incidentId, CLEANROOM_DESTROY_STEP, "skipped", detail);
+      await endStep(deps, incidentId, CLEANROOM_DESTROY_STEP, { status: "skipped", detail });
       return done("skipped", detail);
     }
     const call = `cloudformation:DeleteStack StackName=${stack.stackId}`;
@@ -69,13 +93,11 @@ export async function destroyCleanroom(
         status: "skipped",
         detail: `dry run: ${call}`,
       });
-      await deps.store.finishStep(
-        incidentId,
-        CLEANROOM_DESTROY_STEP,
-        "skipped",
-        `dry run: would call ${call} (${why})`,
-        { actions },
-      );
+      await endStep(deps, incidentId, CLEANROOM_DESTROY_STEP, {
+        status: "skipped",
+        detail: `dry run: would call ${call} (${why})`,
+        actions,
+      });
       return done("dry-run", call);
     }
     const deleted = await deleteStack(clients.cfn, stack.stackId);
@@ -91,19 +113,20 @@ export async function destroyCleanroom(
     return await settleDestroy(incidentId, stack, after, clients, deps, { why, actions, ...deleted });
   } catch (err) {
     const detail = `clean room ${stackName} not deleted (${why})`;
-    await deps.store.finishStep(incidentId, CLEANROOM_DESTROY_STEP, "failed", detail, {
+    await endStep(deps, incidentId, CLEANROOM_DESTROY_STEP, {
+      status: "failed",
+      detail,
       error: describeError(err),
       ...(actions.length ? { actions } : {}),
-    });
-    await notify(deps, {
-      stage: "failed",
-      incident: await deps.store.get(incidentId),
-      summary: `Clean room not deleted: ${describeError(err)}`,
-      failed: [{ what: `delete stack ${stackName}`, error: describeError(err) }],
-      leftToDo: [
-        `Retry: responder cleanroom destroy ${incidentId}`,
-        ...(record?.stackId ? [`Or: aws cloudformation delete-stack --stack-name ${record.stackId}`] : []),
-      ],
+      alert: {
+        stage: "failed",
+        summary: `Clean room not deleted: ${describeError(err)}`,
+        failed: [{ what: `delete stack ${stackName}`, error: describeError(err) }],
+        leftToDo: [
+          `Retry: responder cleanroom destroy ${incidentId}`,
+          ...(record?.stackId ? [`Or: aws cloudformation delete-stack --stack-name ${record.stackId}`] : []),
+        ],
+      },
     });
     return done("failed", `${detail}: ${describeError(err)}`);
   }
@@ -120,7 +143,7 @@ export async function settleDestroy(
 ): Promise<CleanroomOutcome> {
   const incident = await deps.store.get(incidentId);
   const record: CleanroomRecord = {
-    ...(recordOf(incident) ?? { stackName: before.stackName, outputs: {} }),
+    ...(cleanroomOf(incident) ?? { stackName: before.stackName, outputs: {} }),
     status: after?.status ?? "DELETE_COMPLETE",
   };
   if (before.stackId) record.stackId = before.stackId;
@@ -138,27 +161,30 @@ export async function settleDestroy(
         ? `; DeleteStack answered DependencyViolation (${extra.dependencyViolation})`
         : ""
     }${leftovers.length ? `; left behind: ${leftovers.join(", ")}` : ""}`;
-    await deps.store.finishStep(incidentId, CLEANROOM_DESTROY_STEP, status, detail, {
+    await endStep(deps, incidentId, CLEANROOM_DESTROY_STEP, {
+      status,
+      detail,
       ...actions,
       ...(leftovers.length ? { error: `resources left behind: ${leftovers.join(", ")}` } : {}),
       set: { cleanroom: record },
-    });
-    await notify(deps, {
-      stage: "cleanroom-destroyed",
-      incident: await deps.store.get(incidentId),
-      summary: `Clean room ${before.stackName} deleted (${extra.why})${leftovers.length ? `, but ${leftovers.length} resources were left behind` : ""}. The snapshots and the evidence bucket are kept.`,
-      ...(leftovers.length
-        ? {
-            failed: [{ what: "resources left behind after DeleteStack", error: leftovers.join(", ") }],
-            leftToDo: [`Delete by hand: ${leftovers.join(", ")}`],
-          }
-        : {}),
+      alert: {
+        stage: "cleanroom-destroyed",
+        summary: `Clean room ${before.stackName} deleted (${extra.why})${leftovers.length ? `, but ${leftovers.length} resources were left behind` : ""}. The snapshots and the evidence bucket are kept.`,
+        ...(leftovers.length
+          ? {
+              failed: [{ what: "resources left behind after DeleteStack", error: leftovers.join(", ") }],
+              leftToDo: [`Delete by hand: ${leftovers.join(", ")}`],
+            }
+          : {}),
+      },
     });
     return { action: "destroy", incidentId, outcome: status, detail };
   }
   if (phase === "deleting") {
     const detail = `DeleteStack started (${extra.why}): ${before.stackName} ${after?.status}; continues on CloudFormation's status event`;
-    await deps.store.finishStep(incidentId, CLEANROOM_DESTROY_STEP, "waiting", detail, {
+    await endStep(deps, incidentId, CLEANROOM_DESTROY_STEP, {
+      status: "waiting",
+      detail,
       ...actions,
       set: { cleanroom: record },
     });
@@ -173,22 +199,23 @@ export async function settleDestroy(
           : ""
       }`;
   const detail = `stack ${before.stackName} not deleted: ${after?.status ?? "?"} (${extra.why})`;
-  await deps.store.finishStep(incidentId, CLEANROOM_DESTROY_STEP, "failed", detail, {
+  await endStep(deps, incidentId, CLEANROOM_DESTROY_STEP, {
+    status: "failed",
+    detail,
     ...actions,
     error,
     set: { cleanroom: record },
-  });
-  await notify(deps, {
-    stage: "failed",
-    incident: await deps.store.get(incidentId),
-    summary: `Clean room not deleted: ${detail}.`,
-    failed: [
-      {
-        what: failure ? `clean room resource ${failure.resource}` : `delete stack ${before.stackName}`,
-        error,
-      },
-    ],
-    leftToDo: [`Fix the cause, then retry: responder cleanroom destroy ${incidentId}`],
+    alert: {
+      stage: "failed",
+      summary: `Clean room not deleted: ${detail}.`,
+      failed: [
+        {
+          what: failure ? `clean room resource ${failure.resource}` : `delete stack ${before.stackName}`,
+          error,
+        },
+      ],
+      leftToDo: [`Fix the cause, then retry: responder cleanroom destroy ${incidentId}`],
+    },
   });
   return { action: "destroy", incidentId, outcome: "failed", detail: `${detail}: ${error}` };
 }

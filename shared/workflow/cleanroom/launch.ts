@@ -4,7 +4,6 @@
  * with the launch recorded on the incident first. Recording the result is in settle.ts.
  */
 import { plannedAction } from "../../actions/index.ts";
-import { LEASE_MS } from "../../actions/steps.ts";
 import {
   type CleanroomInput,
   chooseSnapshots,
@@ -25,8 +24,10 @@ import {
 import type { ActionResult } from "../../domain/types.ts";
 import { describeError, UnsupportedError } from "../../errors/index.ts";
 import type { IncidentRecord } from "../../incident/model.ts";
+import { cleanroomOf } from "../../incident/record.ts";
 import { nowIso } from "../deps.ts";
 import { notify } from "../notify.ts";
+import { endStep, runStep } from "../steps.ts";
 import {
   CLEANROOM_CREATOR,
   CLEANROOM_STEP,
@@ -34,10 +35,9 @@ import {
   type CleanroomOutcome,
   type CleanroomRecord,
   type LaunchTrigger,
-  recordOf,
 } from "./common.ts";
 import { nameToCreate, randomHex, recordedLiveStack, recordSquat } from "./ownership.ts";
-import { failLaunch, resendReadyAlert, settleLaunch } from "./settle.ts";
+import { failLaunch, readyAlert, settleLaunch } from "./settle.ts";
 
 function approved(incident: IncidentRecord): boolean {
   return (incident.approvals ?? []).some((a) => a.decision === "approved");
@@ -55,7 +55,7 @@ export async function launchCleanroom(
     outcome,
     detail,
   });
-  let incident = await deps.store.get(incidentId);
+  const incident = await deps.store.get(incidentId);
   if (trigger.kind === "evidence") {
     const verdict = evidenceVerdict(incident);
     if (!verdict.ok && !verdict.planned) return done("not-planned", verdict.why);
@@ -64,13 +64,41 @@ export async function launchCleanroom(
     if (action?.requiresApproval && !approved(incident))
       return done("awaiting-approval", "launch-cleanroom waits for approval");
   }
-  if (!(await deps.store.claimStep(incidentId, CLEANROOM_STEP, LEASE_MS.cleanroom))) {
-    const step = incident.steps[CLEANROOM_STEP];
-    deps.log.info("clean room already launched or in progress", { incidentId, step: step?.status });
-    await resendReadyAlert(incident, deps);
-    return done("already", `step ${CLEANROOM_STEP} is ${step?.status ?? "claimed"}: no second stack`);
-  }
-  incident = await deps.store.get(incidentId);
+  const ran = await runStep(deps, {
+    incident,
+    step: CLEANROOM_STEP,
+    lane: "cleanroom",
+    work: () => launch(incidentId, trigger, deps),
+    alerts: {
+      stages: ["cleanroom-ready"],
+      resend: (step, recorded) => {
+        const record = cleanroomOf(recorded);
+        return step.status === "ok" && record ? readyAlert(incidentId, record, deps) : undefined;
+      },
+    },
+  });
+  return (
+    ran?.value ??
+    done(
+      "already",
+      `step ${CLEANROOM_STEP} is ${incident.steps[CLEANROOM_STEP]?.status ?? "claimed"}: no second stack`,
+    )
+  );
+}
+
+/** Launches the clean room, under the launch step's claim: every outcome ends the step. */
+async function launch(
+  incidentId: string,
+  trigger: LaunchTrigger,
+  deps: CleanroomDeps,
+): Promise<CleanroomOutcome> {
+  const done = (outcome: string, detail: string): CleanroomOutcome => ({
+    action: "launch",
+    incidentId,
+    outcome,
+    detail,
+  });
+  const incident = await deps.store.get(incidentId);
   const requested =
     trigger.kind === "request"
       ? {
@@ -170,7 +198,9 @@ export async function launchCleanroom(
         status: "skipped",
         detail: `dry run: ${call}`,
       });
-      await deps.store.finishStep(incidentId, CLEANROOM_STEP, "skipped", `dry run: would call ${call}`, {
+      await endStep(deps, incidentId, CLEANROOM_STEP, {
+        status: "skipped",
+        detail: `dry run: would call ${call}`,
         actions,
         ...(lookups.length || notes.length ? { error: [...notes, ...lookups].join("; ") } : {}),
       });
@@ -261,7 +291,7 @@ async function recordIntent(
   launchId: string,
   deps: CleanroomDeps,
 ): Promise<CleanroomRecord> {
-  const previous = recordOf(await deps.store.get(incidentId));
+  const previous = cleanroomOf(await deps.store.get(incidentId));
   const intent: CleanroomRecord = {
     stackName,
     launchId,

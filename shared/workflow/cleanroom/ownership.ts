@@ -17,15 +17,10 @@ import {
   stackPhase,
 } from "../../cleanroom/index.ts";
 import type { IncidentRecord } from "../../incident/model.ts";
+import { cleanroomOf } from "../../incident/record.ts";
 import { nowIso } from "../deps.ts";
 import { notify } from "../notify.ts";
-import {
-  CLEANROOM_STEP,
-  type CleanroomDeps,
-  type CleanroomRecord,
-  recordOf,
-  type SquattedStack,
-} from "./common.ts";
+import { CLEANROOM_STEP, type CleanroomDeps, type CleanroomRecord, type SquattedStack } from "./common.ts";
 
 /** Random hex digits from the deps (tests) or crypto. */
 export function randomHex(deps: Pick<CleanroomDeps, "randomHex">, digits: number): string {
@@ -42,7 +37,7 @@ export async function recordedLiveStack(
   incident: IncidentRecord,
   clients: CleanroomClients,
 ): Promise<StackView | undefined> {
-  const record = recordOf(incident);
+  const record = cleanroomOf(incident);
   if (!record) return undefined;
   const ref = record.stackId || (record.launchId ? record.stackName : undefined);
   if (!ref) return undefined;
@@ -73,7 +68,7 @@ export async function recordSquat(
   deps: CleanroomDeps,
 ): Promise<void> {
   const incident = await deps.store.get(incidentId);
-  const record: CleanroomRecord = recordOf(incident) ?? { stackName: instead, status: "", outputs: {} };
+  const record: CleanroomRecord = cleanroomOf(incident) ?? { stackName: instead, status: "", outputs: {} };
   const entry = squattedEntry(stackName, found, nowIso(deps));
   const known = (record.squatted ?? []).some(
     (s) => s.stackName === entry.stackName && s.stackId === entry.stackId,

@@ -14,16 +14,10 @@ import {
   trustOutputs,
 } from "../../cleanroom/index.ts";
 import type { ActionResult } from "../../domain/types.ts";
-import type { IncidentRecord } from "../../incident/model.ts";
+import { cleanroomOf } from "../../incident/record.ts";
 import { nowIso } from "../deps.ts";
-import { notify } from "../notify.ts";
-import {
-  CLEANROOM_STEP,
-  type CleanroomDeps,
-  type CleanroomOutcome,
-  type CleanroomRecord,
-  recordOf,
-} from "./common.ts";
+import { endStep, type StepAlert } from "../steps.ts";
+import { CLEANROOM_STEP, type CleanroomDeps, type CleanroomOutcome, type CleanroomRecord } from "./common.ts";
 
 /**
  * Records a stack's state on the launch step: ready, still being created, or failed. `stack`
@@ -47,7 +41,7 @@ export async function settleLaunch(
   },
 ): Promise<CleanroomOutcome> {
   const incident = await deps.store.get(incidentId);
-  const previous = recordOf(incident);
+  const previous = cleanroomOf(incident);
   if (!(extra.createdStackId === stack.stackId || isRecordedStack(stack, previous))) {
     return failLaunch(incidentId, deps, {
       status: "failed",
@@ -87,16 +81,20 @@ export async function settleLaunch(
     const detail = `clean room ${stack.stackName} ready: workstation ${o.WorkstationInstanceId ?? "?"} in ${o.VpcId ?? "?"}, evidence volumes ${
       o.EvidenceVolumeIds || "none"
     }; expires ${record.expiresAt ?? "?"}${noteText}`;
-    await deps.store.finishStep(incidentId, CLEANROOM_STEP, "ok", detail, {
+    await endStep(deps, incidentId, CLEANROOM_STEP, {
+      status: "ok",
+      detail,
       ...(extra.actions?.length ? { actions: extra.actions } : {}),
       set: { cleanroom: record },
+      alert: readyAlert(incidentId, record, deps),
     });
-    await notifyReady(await deps.store.get(incidentId), record, deps);
     return { action: "launch", incidentId, outcome: "ready", detail };
   }
   if (phase === "creating") {
     const detail = `stack ${stack.stackName} ${stack.status}: continues on CloudFormation's status event${noteText}`;
-    await deps.store.finishStep(incidentId, CLEANROOM_STEP, "waiting", detail, {
+    await endStep(deps, incidentId, CLEANROOM_STEP, {
+      status: "waiting",
+      detail,
       ...(extra.actions?.length ? { actions: extra.actions } : {}),
       set: { cleanroom: record },
     });
@@ -140,17 +138,18 @@ export async function failLaunch(
     leftToDo?: string[];
   },
 ): Promise<CleanroomOutcome> {
-  await deps.store.finishStep(incidentId, CLEANROOM_STEP, f.status, f.detail, {
+  await endStep(deps, incidentId, CLEANROOM_STEP, {
+    status: f.status,
+    detail: f.detail,
     error: f.error,
     ...(f.actions?.length ? { actions: f.actions } : {}),
     ...(f.record ? { set: { cleanroom: f.record } } : {}),
-  });
-  await notify(deps, {
-    stage: "failed",
-    incident: await deps.store.get(incidentId),
-    summary: `Clean room not launched (${f.status}): ${f.detail}. Containment and evidence are not affected.`,
-    failed: [{ what: f.what ?? "clean room", error: f.alertError ?? f.error }],
-    ...(f.leftToDo ? { leftToDo: f.leftToDo } : {}),
+    alert: {
+      stage: "failed",
+      summary: `Clean room not launched (${f.status}): ${f.detail}. Containment and evidence are not affected.`,
+      failed: [{ what: f.what ?? "clean room", error: f.alertError ?? f.error }],
+      ...(f.leftToDo ? { leftToDo: f.leftToDo } : {}),
+    },
   });
   return { action: "launch", incidentId, outcome: f.status, detail: `${f.detail}: ${f.error}` };
 }
@@ -159,11 +158,11 @@ export async function failLaunch(
  * The ready alert: the connect command the responder built from the validated instance id and
  * region, or, when the outputs did not pass their checks, none and the reason.
  */
-async function notifyReady(
-  incident: IncidentRecord,
+export function readyAlert(
+  incidentId: string,
   record: CleanroomRecord,
-  deps: CleanroomDeps,
-): Promise<void> {
+  deps: Pick<CleanroomDeps, "bucket">,
+): StepAlert {
   const o = record.outputs;
   const arn = parseStackId(record.stackId);
   // Built by settleLaunch from the validated instance id and region; never an output's text.
@@ -174,9 +173,8 @@ async function notifyReady(
   const untrusted = record.untrustedOutputs?.length
     ? ` (not trusted: ${record.untrustedOutputs.join(", ")})`
     : "";
-  await notify(deps, {
+  return {
     stage: "cleanroom-ready",
-    incident,
     summary: connect
       ? `Clean room ready. Connect with: ${connect}`
       : `Clean room ready, but the stack's outputs were not trusted${untrusted}: no connect command. Find the workstation with: ${find}`,
@@ -186,17 +184,9 @@ async function notifyReady(
       Workstation: o.WorkstationInstanceId ?? "?",
       VPC: `${o.VpcId ?? "?"} (no internet gateway; S3 and Session Manager endpoints only)`,
       "Evidence volumes": `${o.EvidenceVolumeIds || "none"} (from ${(record.snapshotIds ?? []).join(", ") || "the evidence snapshots"}; mount read-only: docs/cleanroom.md)`,
-      Notes: `s3://${deps.bucket}/incidents/${incident.incidentId}/notes/`,
+      Notes: `s3://${deps.bucket}/incidents/${incidentId}/notes/`,
       Expires: `${record.expiresAt ?? "?"} (then deleted by the responder)`,
     },
-    leftToDo: [`When done: responder cleanroom destroy ${incident.incidentId}`],
-  });
-}
-
-/** After a retry finds the launch done, makes sure its ready alert went out. */
-export async function resendReadyAlert(incident: IncidentRecord, deps: CleanroomDeps): Promise<void> {
-  const record = recordOf(incident);
-  if (incident.steps[CLEANROOM_STEP]?.status !== "ok" || !record) return;
-  if (incident.alerts.some((a) => a.stage === "cleanroom-ready")) return;
-  await notifyReady(incident, record, deps);
+    leftToDo: [`When done: responder cleanroom destroy ${incidentId}`],
+  };
 }

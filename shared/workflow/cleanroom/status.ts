@@ -14,13 +14,13 @@ import {
   stackPhase,
 } from "../../cleanroom/index.ts";
 import type { IncidentRecord } from "../../incident/model.ts";
+import { cleanroomOf } from "../../incident/record.ts";
 import {
   type AnyEvent,
   CLEANROOM_DESTROY_STEP,
   CLEANROOM_STEP,
   type CleanroomDeps,
   type CleanroomOutcome,
-  recordOf,
   sleep,
 } from "./common.ts";
 import { settleDestroy } from "./destroy.ts";
@@ -50,7 +50,7 @@ export async function onStackStatus(event: AnyEvent, deps: CleanroomDeps): Promi
   const early = stackEventOrigin({ account: event.account, stackId }, incident);
   if (!early.ok) return refused(incidentId, early.why, deps, ignored);
   // Not the stack the record names (by id, or by name while the id is being recorded): no wait.
-  const named = recordOf(incident);
+  const named = cleanroomOf(incident);
   if (named?.stackId ? named.stackId !== stackId : named && named.stackName !== parseStackId(stackId)?.name)
     return refused(incidentId, "not the stack id the incident recorded creating", deps, ignored);
   // The lane that started the operation may still be recording it (the stack id among it).
@@ -59,7 +59,7 @@ export async function onStackStatus(event: AnyEvent, deps: CleanroomDeps): Promi
     await sleep(500);
     incident = await deps.store.get(incidentId);
   }
-  const verdict = stackEventVerdict({ account: event.account, stackId }, incident, recordOf(incident));
+  const verdict = stackEventVerdict({ account: event.account, stackId }, incident, cleanroomOf(incident));
   if (!verdict.ok) return refused(incidentId, verdict.why, deps, ignored);
   const step = incident.steps[stepName];
   if (phase === "deleting" || phase === "deleted" || phase === "delete-failed") {
@@ -93,7 +93,7 @@ export async function reconcileLaunch(
   incident: IncidentRecord,
   deps: CleanroomDeps,
 ): Promise<CleanroomOutcome> {
-  const record = recordOf(incident);
+  const record = cleanroomOf(incident);
   if (!record?.stackId) {
     return failLaunch(incident.incidentId, deps, {
       status: "failed",
@@ -138,7 +138,7 @@ export async function reconcileDestroy(
   incident: IncidentRecord,
   deps: CleanroomDeps,
 ): Promise<CleanroomOutcome> {
-  const record = recordOf(incident);
+  const record = cleanroomOf(incident);
   const clients = await deps.clientsFor(incident.account, incident.incidentId);
   const after = record?.stackId ? await describeStack(clients.cfn, record.stackId) : undefined;
   if (after && stackPhase(after.status) === "deleting") {

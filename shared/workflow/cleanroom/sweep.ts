@@ -12,19 +12,19 @@ import {
 } from "../../cleanroom/index.ts";
 import { describeError } from "../../errors/index.ts";
 import type { IncidentRecord } from "../../incident/model.ts";
+import { cleanroomOf } from "../../incident/record.ts";
 import {
   CLEANROOM_DESTROY_STEP,
   CLEANROOM_STEP,
   type CleanroomDeps,
   type CleanroomOutcome,
-  recordOf,
 } from "./common.ts";
 import { destroyCleanroom } from "./destroy.ts";
 import { reconcileDestroy, reconcileLaunch } from "./status.ts";
 
 /** True when the incident's recorded clean room has passed its recorded expiry and is not deleted. */
 function expiredByRecord(incident: IncidentRecord, now: Date): string | undefined {
-  const r = recordOf(incident);
+  const r = cleanroomOf(incident);
   if (!r?.stackId || !r.expiresAt || r.destroyedAt) return undefined;
   const destroy = incident.steps[CLEANROOM_DESTROY_STEP]?.status;
   if (destroy && destroy !== "failed") return undefined;
@@ -62,7 +62,8 @@ export async function sweepCleanrooms(deps: CleanroomDeps): Promise<CleanroomOut
     }
   }
   const accounts = new Set<string>([await deps.ownAccount()]);
-  for (const i of open) if (recordOf(i)) accounts.add(i.account);
+  // Checked when acted on: listing one more account's clean rooms does no harm.
+  for (const i of open) if (i.cleanroom !== undefined) accounts.add(i.account);
   for (const account of [...accounts].filter(Boolean)) {
     try {
       const clients = await deps.clientsFor(account, "cleanroom-expiry");
@@ -83,7 +84,7 @@ export async function sweepCleanrooms(deps: CleanroomDeps): Promise<CleanroomOut
         if (incidentId && handled.has(incidentId)) continue;
         try {
           const incident = incidentId ? await deps.store.find(incidentId) : undefined;
-          const record = incident ? recordOf(incident) : undefined;
+          const record = incident ? cleanroomOf(incident) : undefined;
           const recorded = incident?.account === account && !!record?.stackId && record.stackId === s.stackId;
           if (!incident || !recorded) {
             const detail = `${s.stackName} (${s.stackId ?? "no id"}) carries an expired ${CLEANROOM_TAG.expiresAt} tag but no incident records the responder creating it: left alone (examine and delete it by hand)`;

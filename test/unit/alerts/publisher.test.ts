@@ -5,7 +5,8 @@ import { buildAlert } from "../../../shared/alerts/message.ts";
 import { SnsAlerter, snsAttributes, snsMessage } from "../../../shared/alerts/publisher.ts";
 import { notify } from "../../../shared/workflow/notify.ts";
 import { anIncident } from "../../support/incidents.ts";
-import { MemoryStore, silentLog } from "../cleanroom/fakes.ts";
+import { silentLog } from "../../support/lane-deps.ts";
+import { MemoryStore } from "../../support/memory-store.ts";
 
 const sns = mockClient(SNSClient);
 

@@ -15,6 +15,8 @@ import {
   CLEANROOM_STEP,
   handleCleanroomEvent,
 } from "../../../shared/workflow/cleanroom.ts";
+import type { RecordingAlerter } from "../../support/lane-deps.ts";
+import type { MemoryStore } from "../../support/memory-store.ts";
 import {
   aStack,
   CONNECT,
@@ -28,14 +30,7 @@ import {
   PREDICTABLE,
   resetState,
 } from "./attack-setup.ts";
-import {
-  ACCOUNT,
-  anIncident,
-  aSealedIncident,
-  INCIDENT_ID,
-  type MemoryStore,
-  type RecordingAlerter,
-} from "./fakes.ts";
+import { ACCOUNT, anIncident, aSealedIncident, INCIDENT_ID } from "./fakes.ts";
 
 let store: MemoryStore;
 let alerter: RecordingAlerter;

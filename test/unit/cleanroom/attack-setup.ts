@@ -12,16 +12,9 @@ import {
   type CleanroomDeps,
   type CleanroomRecord,
 } from "../../../shared/workflow/cleanroom.ts";
-import {
-  ACCOUNT,
-  aSealedIncident,
-  INCIDENT_ID,
-  MemoryStore,
-  policy,
-  RecordingAlerter,
-  RecordingBus,
-  silentLog,
-} from "./fakes.ts";
+import { policy, RecordingAlerter, RecordingBus, silentLog } from "../../support/lane-deps.ts";
+import { MemoryStore } from "../../support/memory-store.ts";
+import { ACCOUNT, aSealedIncident, INCIDENT_ID } from "./fakes.ts";
 
 export const REGION = "us-east-1";
 export const NOW = new Date("2026-03-01T12:00:00Z");

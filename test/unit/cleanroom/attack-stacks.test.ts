@@ -16,6 +16,8 @@ import {
   launchCleanroom,
   sweepCleanrooms,
 } from "../../../shared/workflow/cleanroom.ts";
+import type { RecordingAlerter } from "../../support/lane-deps.ts";
+import type { MemoryStore } from "../../support/memory-store.ts";
 import {
   allAlerts,
   arn,
@@ -40,7 +42,7 @@ import {
   squatter,
   step,
 } from "./attack-setup.ts";
-import { ACCOUNT, aSealedIncident, INCIDENT_ID, type MemoryStore, type RecordingAlerter } from "./fakes.ts";
+import { ACCOUNT, aSealedIncident, INCIDENT_ID } from "./fakes.ts";
 
 let store: MemoryStore;
 let alerter: RecordingAlerter;

@@ -32,17 +32,9 @@ import {
   sweepCleanrooms,
   workstationBoundaryFor,
 } from "../../../shared/workflow/cleanroom.ts";
-import {
-  ACCOUNT,
-  aSealedIncident as anIncident,
-  INCIDENT_ID,
-  MemoryStore,
-  policy,
-  RecordingAlerter,
-  RecordingBus,
-  silentLog,
-  snapshots,
-} from "./fakes.ts";
+import { policy, RecordingAlerter, RecordingBus, silentLog } from "../../support/lane-deps.ts";
+import { MemoryStore } from "../../support/memory-store.ts";
+import { ACCOUNT, aSealedIncident as anIncident, INCIDENT_ID, snapshots } from "./fakes.ts";
 
 const REGION = "us-east-1";
 const NOW = new Date("2026-03-01T12:00:00Z");

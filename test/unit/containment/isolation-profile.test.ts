@@ -6,7 +6,8 @@ import { afterEach, describe, expect, it } from "vitest";
 import type { IncidentRecord } from "../../../shared/incident/model.ts";
 import { isolationProfileFor, runContainment } from "../../../shared/workflow/contain.ts";
 import { anIncident } from "../../support/incidents.ts";
-import { MemoryStore, policy, RecordingAlerter, RecordingBus, silentLog } from "../cleanroom/fakes.ts";
+import { policy, RecordingAlerter, RecordingBus, silentLog } from "../../support/lane-deps.ts";
+import { MemoryStore } from "../../support/memory-store.ts";
 import { type Mocked, mockWorld, sampleWorld } from "./world.ts";
 
 const OWN = "111122223333";

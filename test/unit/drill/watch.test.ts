@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { waitForSettled } from "../../../shared/drill/watch.ts";
-import { anIncident, INCIDENT_ID, MemoryStore } from "../cleanroom/fakes.ts";
+import { MemoryStore } from "../../support/memory-store.ts";
+import { anIncident, INCIDENT_ID } from "../cleanroom/fakes.ts";
 
 const serverError = () =>
   Object.assign(new Error("Deserialization error: <!doctype html>"), { $metadata: { httpStatusCode: 500 } });

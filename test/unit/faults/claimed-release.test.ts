@@ -4,11 +4,12 @@
  * retry of the event would find the step `running` and leave it alone until its lease ran out.
  */
 import { describe, expect, it } from "vitest";
-import { LEASE_MS } from "../../../shared/actions/steps.ts";
 import type { StepStatus } from "../../../shared/domain/types.ts";
-import { claimed } from "../../../shared/workflow/steps.ts";
+import type { IncidentRecord } from "../../../shared/incident/model.ts";
+import { runStep } from "../../../shared/workflow/steps.ts";
 import { anIncident } from "../../support/incidents.ts";
-import { MemoryStore } from "../cleanroom/fakes.ts";
+import { RecordingAlerter, silentLog } from "../../support/lane-deps.ts";
+import { MemoryStore } from "../../support/memory-store.ts";
 
 /** What the SDK throws when nothing answers on the endpoint. */
 const refused = () =>
@@ -30,9 +31,15 @@ class FlakyStore extends MemoryStore {
   }
 }
 
-async function claimAndFail(store: MemoryStore, incidentId: string): Promise<unknown> {
-  return claimed(store, incidentId, "snapshots", LEASE_MS.evidence, async () => {
-    throw new Error("CreateTags: connect ECONNREFUSED");
+async function claimAndFail(store: MemoryStore, incident: IncidentRecord): Promise<unknown> {
+  const deps = { store, alerter: new RecordingAlerter(), log: silentLog };
+  return runStep(deps, {
+    incident,
+    step: "snapshots",
+    lane: "evidence",
+    work: async () => {
+      throw new Error("CreateTags: connect ECONNREFUSED");
+    },
   }).catch((err: unknown) => err);
 }
 
@@ -44,7 +51,7 @@ describe("releasing a failed step's claim", () => {
     store.seed(incident);
 
     // Act
-    const err = await claimAndFail(store, incident.incidentId);
+    const err = await claimAndFail(store, incident);
 
     // Assert
     expect(String(err)).toContain("CreateTags");
@@ -62,7 +69,7 @@ describe("releasing a failed step's claim", () => {
     const incident = anIncident({ steps: {} });
     store.seed(incident);
 
-    await claimAndFail(store, incident.incidentId);
+    await claimAndFail(store, incident);
 
     expect((await store.get(incident.incidentId)).steps.snapshots?.status).toBe("failed");
   });
@@ -72,7 +79,7 @@ describe("releasing a failed step's claim", () => {
     const incident = anIncident({ steps: {} });
     store.seed(incident);
 
-    await claimAndFail(store, incident.incidentId);
+    await claimAndFail(store, incident);
 
     expect(store.writes).toBe(1);
     expect((await store.get(incident.incidentId)).steps.snapshots?.status).toBe("running");

@@ -71,9 +71,12 @@ describe("permission declarations against the code", () => {
   });
 
   it("maps lib-dynamodb transactions to the item actions they write", () => {
-    // store.ts writes Put, Update and Delete items in its transactions.
-    const store = sdkCalls("shared/incident/store.ts").find((c) => c.name === "TransactWriteCommand");
+    // The store writes Put items in its transaction that opens an incident (open.ts), Update and
+    // Delete items in the one that closes it (records.ts).
+    const open = sdkCalls("shared/incident/open.ts").find((c) => c.name === "TransactWriteCommand");
+    const close = sdkCalls("shared/incident/records.ts").find((c) => c.name === "TransactWriteCommand");
 
-    expect(store?.actions).toEqual(["dynamodb:DeleteItem", "dynamodb:PutItem", "dynamodb:UpdateItem"]);
+    expect(open?.actions).toEqual(["dynamodb:PutItem"]);
+    expect(close?.actions).toEqual(["dynamodb:DeleteItem", "dynamodb:UpdateItem"]);
   });
 });

@@ -33,7 +33,8 @@ function hostileIncident(): IncidentRecord {
     detail: "line1\nline2 | pipe",
   };
   inc.alerts.push({ stage: "failed", at: inc.updatedAt, subject: "</td><script>x()</script>" });
-  inc.cleanroom = { note: "<style>body{display:none}</style>" };
+  // Whatever is stored there: the report prints any shape, escaped.
+  inc.cleanroom = { note: "<style>body{display:none}</style>" } as unknown as IncidentRecord["cleanroom"];
   return inc;
 }
 

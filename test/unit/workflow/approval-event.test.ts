@@ -6,15 +6,9 @@ import { APPROVAL_DETAIL_TYPE, APPROVAL_SOURCE } from "../../../shared/intake/in
 import type { Runtime } from "../../../shared/runtime/base.ts";
 import { triageLogic } from "../../../shared/runtime/logic/triage.ts";
 import { decideFromEvent } from "../../../shared/workflow/approval.ts";
-import {
-  anIncident,
-  INCIDENT_ID,
-  MemoryStore,
-  policy,
-  RecordingAlerter,
-  RecordingBus,
-  silentLog,
-} from "../cleanroom/fakes.ts";
+import { policy, RecordingAlerter, RecordingBus, silentLog } from "../../support/lane-deps.ts";
+import { MemoryStore } from "../../support/memory-store.ts";
+import { anIncident, INCIDENT_ID } from "../cleanroom/fakes.ts";
 
 /** An incident whose containment waits for a person (the blast-radius circuit is open). */
 function waiting(over: Partial<IncidentRecord> = {}): IncidentRecord {

@@ -16,7 +16,8 @@ import { runEvidence } from "../../../shared/workflow/evidence.ts";
 import { onSnapshotEvent } from "../../../shared/workflow/snapshot-events.ts";
 import { triageEvent } from "../../../shared/workflow/triage.ts";
 import { anIncident } from "../../support/incidents.ts";
-import { MemoryStore, policy, RecordingAlerter, RecordingBus, silentLog } from "../cleanroom/fakes.ts";
+import { policy, RecordingAlerter, RecordingBus, silentLog } from "../../support/lane-deps.ts";
+import { MemoryStore } from "../../support/memory-store.ts";
 
 function fresh(overrides: Partial<IncidentRecord> = {}): IncidentRecord {
   const inc = anIncident(overrides);

@@ -18,7 +18,8 @@ import {
   rejectionKey,
   rejectionWindow,
 } from "../../../shared/workflow/rejections.ts";
-import { MemoryStore, RecordingAlerter, silentLog } from "../cleanroom/fakes.ts";
+import { RecordingAlerter, silentLog } from "../../support/lane-deps.ts";
+import { MemoryStore } from "../../support/memory-store.ts";
 
 const T0 = Date.parse("2026-03-01T10:16:00.000Z");
 

@@ -1,15 +1,9 @@
 import { describe, expect, it } from "vitest";
 import type { StepRecord } from "../../../shared/incident/model.ts";
 import { actionsFor, MAX_RESUMES, resumeStalled, stalledSteps } from "../../../shared/workflow/resume.ts";
-import {
-  anIncident,
-  INCIDENT_ID,
-  MemoryStore,
-  policy,
-  RecordingAlerter,
-  RecordingBus,
-  silentLog,
-} from "../cleanroom/fakes.ts";
+import { policy, RecordingAlerter, RecordingBus, silentLog } from "../../support/lane-deps.ts";
+import { MemoryStore } from "../../support/memory-store.ts";
+import { anIncident, INCIDENT_ID } from "../cleanroom/fakes.ts";
 
 const NOW = Date.parse("2026-03-01T10:30:00.000Z");
 const running = (leaseUntil: number): StepRecord => ({

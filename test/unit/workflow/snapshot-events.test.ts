@@ -15,7 +15,8 @@ import {
   snapshotIdsOf,
 } from "../../../shared/workflow/snapshot-events.ts";
 import { anIncident } from "../../support/incidents.ts";
-import { MemoryStore, policy, RecordingAlerter, RecordingBus } from "../cleanroom/fakes.ts";
+import { policy, RecordingAlerter, RecordingBus } from "../../support/lane-deps.ts";
+import { MemoryStore } from "../../support/memory-store.ts";
 
 const TAG = "incident-responder:incident-id";
 const ec2 = mockClient(EC2Client);

@@ -3,7 +3,8 @@ import { describe, expect, it } from "vitest";
 import type { Finding, ResourceContext } from "../../../shared/domain/types.ts";
 import { AwsCallError } from "../../../shared/errors/index.ts";
 import { intakeSnsEvent, type SnsIntakeDeps } from "../../../shared/workflow/sns-intake.ts";
-import { MemoryStore, policy, RecordingAlerter, RecordingBus, silentLog } from "../cleanroom/fakes.ts";
+import { policy, RecordingAlerter, RecordingBus, silentLog } from "../../support/lane-deps.ts";
+import { MemoryStore } from "../../support/memory-store.ts";
 
 const TOPIC = "arn:aws:sns:eu-west-1:123456789012:incident-responder-prod-intake";
 const INSTANCE = "i-0123456789abcdef0";

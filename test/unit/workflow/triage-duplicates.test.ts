@@ -10,7 +10,8 @@ import type { IncidentRecord } from "../../../shared/incident/model.ts";
 import type { OpenResult } from "../../../shared/incident/store.ts";
 import { ANNOUNCE_GRACE_MS, type TriageDeps, triageEvent } from "../../../shared/workflow/triage.ts";
 import { guardDutyFinding } from "../../support/findings.ts";
-import { MemoryStore, policy, RecordingAlerter, RecordingBus, silentLog } from "../cleanroom/fakes.ts";
+import { policy, RecordingAlerter, RecordingBus, silentLog } from "../../support/lane-deps.ts";
+import { MemoryStore } from "../../support/memory-store.ts";
 
 /** Opens once per incident id, like the DynamoDB store's markers. */
 class OnceStore extends MemoryStore {

@@ -7,7 +7,8 @@ import { describe, expect, it } from "vitest";
 import type { Finding } from "../../../shared/domain/types.ts";
 import { type TriageDeps, triageEvent } from "../../../shared/workflow/triage.ts";
 import { configNonCompliant, guardDutyFinding } from "../../support/findings.ts";
-import { MemoryStore, policy, RecordingAlerter, RecordingBus, silentLog } from "../cleanroom/fakes.ts";
+import { policy, RecordingAlerter, RecordingBus, silentLog } from "../../support/lane-deps.ts";
+import { MemoryStore } from "../../support/memory-store.ts";
 import { anInstance } from "../triage/builders.ts";
 
 const ACCOUNT = "123456789012";
