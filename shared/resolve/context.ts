@@ -15,7 +15,7 @@ import {
   type SecurityGroup,
   type Tag,
 } from "@aws-sdk/client-ec2";
-import { TAG } from "../containment/schema.ts";
+import { TAG } from "../containment/vocabulary.ts";
 import type { AffectedResource, OpenIngress, ResourceContext } from "../domain/types.ts";
 import { sanitizeText, tagsOf } from "../text/sanitize.ts";
 
