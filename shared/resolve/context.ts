@@ -89,6 +89,10 @@ function instanceContext(resource: AffectedResource, inst: Instance | undefined)
       ...(inst.IamInstanceProfile?.Arn ? { instanceProfileArn: inst.IamInstanceProfile.Arn } : {}),
     },
     ...(inst.VpcId ? { vpcId: inst.VpcId } : {}),
+    networkInterfaceIds: (inst.NetworkInterfaces ?? []).flatMap((n) =>
+      n.NetworkInterfaceId ? [n.NetworkInterfaceId] : [],
+    ),
+    volumeIds: (inst.BlockDeviceMappings ?? []).flatMap((b) => (b.Ebs?.VolumeId ? [b.Ebs.VolumeId] : [])),
   };
 }
 
