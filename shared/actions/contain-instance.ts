@@ -6,7 +6,7 @@
  * contain lane (shared/workflow/contain.ts).
  */
 import * as z from "zod";
-import type { ResourceContext } from "../domain/types.ts";
+import { describeFromContext } from "../containment/describe.ts";
 import { CONTAIN_STEP } from "./steps.ts";
 import { defineAction } from "./types.ts";
 
@@ -29,56 +29,6 @@ export const containInstance = defineAction({
   steps: [CONTAIN_STEP],
   reopenOnGrowth: [CONTAIN_STEP],
   permissions: { contain: ["containment"] },
-  describe: ({ params, instances }) => instances.flatMap((ctx) => containCalls(ctx, params)),
+  // The planner that contains the instance, on what triage read about it.
+  describe: ({ params, instances }) => instances.flatMap((ctx) => describeFromContext(ctx, params)),
 });
-
-function containCalls(ctx: ResourceContext, params: ContainInstanceParams): string[] {
-  const id = ctx.resource.id;
-  const enis = ctx.networkInterfaceIds?.length ? ctx.networkInterfaceIds : undefined;
-  const vpc = ctx.vpcId ?? "the instance's VPC";
-  const calls = [
-    `ec2:DescribeInstances ${id} (record the pre-isolation state)`,
-    `ec2:ModifyInstanceAttribute ${id} (DisableApiTermination=true)`,
-    `ec2:ModifyInstanceAttribute ${id} (InstanceInitiatedShutdownBehavior=stop)`,
-    ctx.volumeIds?.length
-      ? `ec2:ModifyInstanceAttribute ${id} (BlockDeviceMappings DeleteOnTermination=false: ${ctx.volumeIds.join(", ")})`
-      : `ec2:ModifyInstanceAttribute ${id} (BlockDeviceMappings DeleteOnTermination=false: every attached volume)`,
-  ];
-  if (params.stopProtection) calls.push(`ec2:ModifyInstanceAttribute ${id} (DisableApiStop=true)`);
-  calls.push(
-    `ec2:CreateSecurityGroup untracking group in ${vpc} + ec2:AuthorizeSecurityGroupIngress (all traffic)`,
-    `ec2:CreateSecurityGroup isolation group in ${vpc} + ec2:RevokeSecurityGroupEgress (no rules left)`,
-  );
-  for (const step of ["untracking group", "isolation group"]) {
-    if (enis) for (const eni of enis) calls.push(`ec2:ModifyNetworkInterfaceAttribute ${eni} → ${step}`);
-    else calls.push(`ec2:ModifyNetworkInterfaceAttribute (every network interface of ${id}) → ${step}`);
-  }
-  if (ctx.exposure.publicIps.length > 0) {
-    calls.push(
-      `ec2:DescribeAddresses + ec2:DisassociateAddress (Elastic IPs among ${ctx.exposure.publicIps.join(", ")})`,
-    );
-  }
-  if (ctx.exposure.instanceProfileArn) {
-    calls.push(
-      `ec2:ReplaceIamInstanceProfileAssociation ${id} → the responder's deny-all isolation profile (was ${ctx.exposure.instanceProfileArn}; no role or profile is edited)`,
-    );
-  }
-  if (ctx.autoScalingGroup) {
-    calls.push(
-      params.asgMode === "detach"
-        ? `autoscaling:DetachInstances ${id} from ${ctx.autoScalingGroup}`
-        : `autoscaling:EnterStandby ${id} in ${ctx.autoScalingGroup}`,
-    );
-  }
-  calls.push(
-    `elasticloadbalancing:DescribeTargetGroups + DescribeTargetHealth + DeregisterTargets ${id} (every target group that lists it)`,
-    `ec2:CreateTags ${id} (incident id, containment marker)`,
-  );
-  if (params.stopInstance) calls.push(`ec2:StopInstances ${id}`);
-  calls.push(
-    enis
-      ? `ec2:DescribeNetworkInterfaces ${enis.join(", ")} (verify isolation)`
-      : `ec2:DescribeNetworkInterfaces (interfaces of ${id}: verify isolation)`,
-  );
-  return calls;
-}

@@ -27,9 +27,15 @@ import {
 import { DeregisterTargetsCommand, RegisterTargetsCommand } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { errorCode } from "../aws/errors.ts";
 import type { ActionResult } from "../domain/types.ts";
-import { formatCall, type PlannedCall, type PlannedStep, type Service } from "./plan.ts";
-import type { ContainmentClients, GroupRole } from "./schema.ts";
+import type { ContainmentClients } from "./schema.ts";
 import { failure, type Known, type Lane } from "./tracker.ts";
+import {
+  formatCall,
+  type GroupRole,
+  type PlannedCall,
+  type PlannedStep,
+  type Service,
+} from "./vocabulary.ts";
 
 type AnyCommand = new (input: never) => unknown;
 
@@ -68,24 +74,6 @@ export const MUTATING_ACTIONS: string[] = Object.entries(COMMANDS).flatMap(([ser
   Object.keys(ops).map((op) => `${service}:${op}`),
 );
 
-/**
- * Every IAM action containment and release need: the reads, the modifying calls, and
- * `iam:PassRole` (associating an instance profile passes its role).
- */
-export const CONTAINMENT_PERMISSIONS: string[] = [
-  "ec2:DescribeInstances",
-  "ec2:DescribeInstanceAttribute",
-  "ec2:DescribeNetworkInterfaces",
-  "ec2:DescribeSecurityGroups",
-  "ec2:DescribeAddresses",
-  "ec2:DescribeIamInstanceProfileAssociations",
-  "autoscaling:DescribeAutoScalingInstances",
-  "elasticloadbalancing:DescribeTargetGroups",
-  "elasticloadbalancing:DescribeTargetHealth",
-  ...MUTATING_ACTIONS,
-  "iam:PassRole",
-];
-
 /** Sends one planned call with the right client. */
 export async function send(clients: Partial<ContainmentClients>, call: PlannedCall): Promise<unknown> {
   const Ctor = COMMANDS[call.service][call.operation];
@@ -106,7 +94,7 @@ export async function send(clients: Partial<ContainmentClients>, call: PlannedCa
 }
 
 /** The call with the managed group it refers to filled in. */
-export function withGroup(call: PlannedCall, groupId: string): PlannedCall {
+function withGroup(call: PlannedCall, groupId: string): PlannedCall {
   const input = { ...call.input };
   if ("Groups" in input) input.Groups = [groupId];
   if ("GroupId" in input) input.GroupId = groupId;

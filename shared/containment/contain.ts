@@ -15,29 +15,21 @@ import type { ActionResult } from "../domain/types.ts";
 import { describeError } from "../errors/index.ts";
 import { execute, type GroupResolver } from "./calls.ts";
 import { prepareGroupStep } from "./groups.ts";
-import {
-  candidateTargetGroups,
-  type InstanceSubject,
-  observeInstance,
-  type Registration,
-  readRegistrations,
-  type SubjectTargetGroup,
-} from "./observe.ts";
-import {
-  finalTagStep,
-  isGone,
-  type Phase,
-  type PlannedStep,
-  planContainment,
-  planDeregistrations,
-} from "./plan.ts";
+import { finalTagStep, planContainment, planDeregistrations } from "./plan.ts";
+import { observeInstance, readRegistrations, verificationReads } from "./read.ts";
 import { recordPreIsolation } from "./record.ts";
 import { adoptCreated, managedGroup, vpcsOf } from "./rules.ts";
 import type { ContainmentClients, ContainmentOutcome, ContainOptions } from "./schema.ts";
+import {
+  candidateTargetGroups,
+  type TargetHealth as Health,
+  type InstanceSubject,
+  isGone,
+  type Registration,
+} from "./subject.ts";
 import { blocked, CallTracker, type Known, known, type Task } from "./tracker.ts";
-import { evaluateIsolation, readbackFromSubject, targetGroupListing, verificationReads } from "./verify.ts";
-
-type Health = { targetGroup: SubjectTargetGroup; registrations: Known<Registration[]> };
+import { evaluateIsolation, readbackFromSubject, targetGroupListing } from "./verify.ts";
+import type { Phase, PlannedStep } from "./vocabulary.ts";
 
 /**
  * Isolates an instance and verifies it by reading the state back. Never throws for an AWS

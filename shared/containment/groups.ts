@@ -13,17 +13,12 @@ import {
 import { errorCode, toAwsError } from "../aws/errors.ts";
 import type { ActionResult } from "../domain/types.ts";
 import { alreadyDone, send } from "./calls.ts";
-import { readManagedGroups, toManagedGroup } from "./observe.ts";
-import {
-  createGroupCall,
-  type GroupCreation,
-  type GroupPreparation,
-  planVpcGroups,
-  ruleChanges,
-} from "./rules.ts";
-import { GROUP_NAME, type GroupRole, TAG } from "./schema.ts";
-import type { PlannedCall } from "./steps.ts";
+import { readManagedGroups } from "./read.ts";
+import { createGroupCall, type GroupPreparation, planVpcGroups, ruleChanges } from "./rules.ts";
+import type { EarlyGroups } from "./schema.ts";
+import { toManagedGroup } from "./subject.ts";
 import { CallTracker, failure, type Lane, type Task } from "./tracker.ts";
+import { GROUP_NAME, type GroupCreation, type GroupRole, type PlannedCall, TAG } from "./vocabulary.ts";
 
 /** Makes one rule change; a revoke of rules that partly do not exist is retried range by range. */
 async function applyRule(lane: Lane, ec2: EC2Client, call: PlannedCall): Promise<void> {
@@ -54,7 +49,7 @@ async function applyRule(lane: Lane, ec2: EC2Client, call: PlannedCall): Promise
 }
 
 /** What preparing one group did. */
-export interface PreparedGroup {
+interface PreparedGroup {
   vpcId: string;
   role: GroupRole;
   groupId: string;
@@ -70,11 +65,7 @@ export interface PreparedGroup {
  * beside) the tagging would be refused and the group left for the next run to finish.
  * Throws the AWS error on failure.
  */
-export async function prepareGroup(
-  lane: Lane,
-  ec2: EC2Client,
-  prep: GroupPreparation,
-): Promise<PreparedGroup> {
+async function prepareGroup(lane: Lane, ec2: EC2Client, prep: GroupPreparation): Promise<PreparedGroup> {
   let groupId = prep.groupId;
   let rules = prep.rules;
   let tagging: PlannedCall | undefined;
@@ -222,7 +213,7 @@ export async function ensureIsolationGroups(
  * whatever does not succeed (a group a concurrent run created, an error) is left to the
  * ordinary preparation, which creates or adopts it.
  */
-export class EarlyGroupCreation {
+export class EarlyGroupCreation implements EarlyGroups {
   private started: Promise<GroupCreation[]> | undefined;
 
   constructor(

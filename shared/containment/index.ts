@@ -1,35 +1,32 @@
 /**
- * EC2 containment: complete, verified, reversible isolation of an instance.
+ * EC2 containment: complete, verified, reversible isolation of an instance. In layers, each
+ * importing only those below it:
  *
- * - {@link containInstance}: protect the evidence, isolate every network interface (untracking
- *   group, then isolation group), detach Elastic IPs, swap the instance profile, take the
- *   instance out of its Auto Scaling group and target groups, tag it, verify by reading back.
- * - {@link releaseInstance}: put it back from the recorded pre-isolation state.
- * - {@link ensureIsolationGroups}: the responder's security groups of a VPC;
- *   {@link EarlyGroupCreation}: those triage found missing, created in containment's first round.
- * - {@link describeContainmentCalls}: the exact calls a containment would make (pure).
+ * 1. ./vocabulary.ts: tags, names, group roles, planned calls and steps; ./tracker.ts: rounds
+ *    and lanes of calls; ./schema.ts: the pre-isolation record, options and outcomes.
+ * 2. ./subject.ts: the description of an instance and of its state read back (pure), and
+ *    ./read.ts: every Describe call, made once each in the first round or in verification.
+ * 3. The pure planner: ./rules.ts (the managed groups), ./plan.ts (containment), ./record.ts
+ *    (the pre-isolation record), ./verify.ts (what is still open), ./release-plan.ts
+ *    (release), ./describe.ts (the calls for dry runs and `responder plan`).
+ * 4. The executor: ./calls.ts (planned calls made) and ./groups.ts (the managed groups made).
+ * 5. {@link containInstance} (./contain.ts) and {@link releaseInstance} (./release.ts).
  */
-export { CONTAINMENT_PERMISSIONS, MUTATING_ACTIONS } from "./calls.ts";
+export { MUTATING_ACTIONS } from "./calls.ts";
 export { containInstance } from "./contain.ts";
+export { describeContainmentCalls } from "./describe.ts";
 export { EarlyGroupCreation, ensureIsolationGroups } from "./groups.ts";
-export type { InstanceSubject, RawObservation } from "./observe.ts";
-export { buildSubject, observeInstance } from "./observe.ts";
-export type { ContainmentPlan, PlannedCall, PlannedStep, PlanOptions } from "./plan.ts";
-export { describeContainmentCalls, formatCall, planContainment } from "./plan.ts";
+export { observeInstance } from "./read.ts";
 export { releaseInstance } from "./release.ts";
 export type {
   ContainmentClients,
   ContainmentOutcome,
-  ContainmentStatus,
   ContainOptions,
-  ElasticIpRecord,
-  InterfaceRecord,
   PreIsolationState,
-  ReleaseOptions,
   ReleaseOutcome,
-  ReleaseStatus,
-  TargetRecord,
-  Verification,
 } from "./schema.ts";
-export { GROUP_NAME, PreIsolationStateSchema, TAG } from "./schema.ts";
+export { PreIsolationStateSchema } from "./schema.ts";
+export type { RawObservation } from "./subject.ts";
+export { buildSubject } from "./subject.ts";
 export { CallTracker } from "./tracker.ts";
+export { GROUP_NAME, TAG } from "./vocabulary.ts";

@@ -1,18 +1,26 @@
 /**
  * The pure core of containment: from the description of an instance (what round 1 read),
  * which API calls isolate it and which are already done. No I/O. The same plan drives
- * execution, dry runs and `responder plan`.
+ * execution, dry runs and `responder plan` (./describe.ts).
  */
-import type { InstanceSubject, Registration, SubjectTargetGroup } from "./observe.ts";
-import { candidateTargetGroups, uncheckedTargetGroups } from "./observe.ts";
 import { type GroupPreparation, managedGroup, planGroups } from "./rules.ts";
 import type { ContainOptions } from "./schema.ts";
-import { GROUP_NAME, type GroupRole, TAG } from "./schema.ts";
-import { formatCall, type Phase, type PlannedCall, type PlannedStep } from "./steps.ts";
-import type { Known } from "./tracker.ts";
-
-export type { Phase, PlannedCall, PlannedStep, Service } from "./steps.ts";
-export { formatCall } from "./steps.ts";
+import {
+  type InstanceSubject,
+  OUT_OF_SERVICE_STATES,
+  type TargetHealth,
+  uncheckedTargetGroups,
+} from "./subject.ts";
+import {
+  blockedStep,
+  ec2Call,
+  GROUP_NAME,
+  type GroupRole,
+  type PlannedCall,
+  type PlannedStep,
+  skipStep as skip,
+  TAG,
+} from "./vocabulary.ts";
 
 export interface ContainmentPlan {
   groups: GroupPreparation[];
@@ -27,34 +35,6 @@ export type PlanOptions = Pick<
   /** ISO time written in the `isolated-at` tag. */
   now: string;
 };
-
-const ec2Call = (operation: string, input: Record<string, unknown>): PlannedCall => ({
-  service: "ec2",
-  operation,
-  input,
-});
-
-const skip = (name: string, target: string, phase: Phase, detail: string): PlannedStep => ({
-  name,
-  target,
-  phase,
-  status: "skipped",
-  detail,
-});
-
-const blockedStep = (
-  name: string,
-  target: string,
-  phase: Phase,
-  what: string,
-  k: { error: string; unsupported: boolean },
-): PlannedStep => ({
-  name,
-  target,
-  phase,
-  status: k.unsupported ? "unsupported" : "failed",
-  detail: `${what}: ${k.error}`,
-});
 
 function protectionSteps(s: InstanceSubject, opts: PlanOptions): PlannedStep[] {
   const id = s.instanceId;
@@ -234,9 +214,6 @@ function identityStep(s: InstanceSubject, opts: PlanOptions): PlannedStep {
   };
 }
 
-/** Auto Scaling lifecycle states in which the group no longer counts on (or replaces) the instance. */
-export const OUT_OF_SERVICE_STATES = new Set(["Standby", "EnteringStandby", "Detaching", "Detached"]);
-
 function fleetStep(s: InstanceSubject, opts: PlanOptions): PlannedStep {
   const name = "fleet:auto-scaling";
   if (!s.autoScaling.ok)
@@ -355,10 +332,7 @@ export function planContainment(subject: InstanceSubject, opts: PlanOptions): Co
  * Pure: the deregistration steps, once the registrations are known (one DeregisterTargets
  * per target group, with every registration of the instance in it).
  */
-export function planDeregistrations(
-  subject: InstanceSubject,
-  health: { targetGroup: SubjectTargetGroup; registrations: Known<Registration[]> }[],
-): PlannedStep[] {
+export function planDeregistrations(subject: InstanceSubject, health: TargetHealth[]): PlannedStep[] {
   const name = "fleet:target-group";
   if (!subject.targetGroups.ok)
     return [
@@ -415,50 +389,4 @@ export function planDeregistrations(
   if (steps.length === 0)
     steps.push(skip(name, subject.instanceId, "deregister", "not registered in any target group"));
   return steps;
-}
-
-/**
- * Pure: the exact mutating API calls a containment would make for the described instance,
- * in order, one line each (for dry runs and `responder plan`). Without `registrations`, the
- * target-group deregistrations are described by the check that finds them.
- */
-export function describeContainmentCalls(
-  subject: InstanceSubject,
-  opts: PlanOptions,
-  registrations?: { targetGroup: SubjectTargetGroup; registrations: Known<Registration[]> }[],
-): string[] {
-  if (!subject.instance.ok || !subject.instance.value.exists || isGone(subject.state)) return [];
-  const plan = planContainment(subject, opts);
-  const lines: string[] = [];
-  for (const g of plan.groups) {
-    if (g.create) lines.push(`${formatCall(g.create)} (or reuse the existing one on InvalidGroup.Duplicate)`);
-    for (const r of g.rules) lines.push(formatCall(r));
-  }
-  const dereg = registrations
-    ? planDeregistrations(subject, registrations)
-    : candidateTargetGroups(subject).length
-      ? [
-          {
-            name: "fleet:target-group",
-            target: subject.instanceId,
-            phase: "deregister" as const,
-            detail: `elasticloadbalancing:DeregisterTargets in each of ${candidateTargetGroups(subject).length} target group(s) where DescribeTargetHealth shows the instance`,
-          },
-        ]
-      : [];
-  for (const phase of ["early", "untrack", "isolate", "deregister", "stop", "final"] as const) {
-    for (const st of [...plan.steps, ...dereg].filter((x) => x.phase === phase)) {
-      if (st.call) lines.push(formatCall(st.call));
-      else if (!st.status && st.detail) lines.push(st.detail);
-    }
-  }
-  const tag = finalTagStep(subject, opts, true);
-  if (tag.call)
-    lines.push(`${formatCall(tag.call)} (after verification; isolation-incomplete when it fails)`);
-  return lines;
-}
-
-/** True for instances that are gone or going: nothing to contain. */
-export function isGone(state: string | undefined): boolean {
-  return state === "terminated" || state === "shutting-down";
 }

@@ -2,11 +2,12 @@
  * Pure: the pre-isolation record — what release needs to put the instance back — and how a
  * retry keeps the record of the first attempt instead of reading a half-isolated instance.
  */
-import type { InstanceSubject, Registration } from "./observe.ts";
-import { type ContainOptions, type PreIsolationState, TAG, type TargetRecord } from "./schema.ts";
+import type { ContainOptions, PreIsolationState, TargetRecord } from "./schema.ts";
+import type { InstanceSubject, Registration } from "./subject.ts";
+import { TAG } from "./vocabulary.ts";
 
 /** Groups that belong to the responder (either role), in any VPC. */
-export function responderGroupIds(subject: InstanceSubject): Set<string> {
+function responderGroupIds(subject: InstanceSubject): Set<string> {
   return new Set(subject.groups.ok ? subject.groups.value.map((g) => g.groupId) : []);
 }
 

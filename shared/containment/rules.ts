@@ -4,9 +4,15 @@
  * or fix their rules — before interfaces can move to them.
  */
 import type { IpPermission } from "@aws-sdk/client-ec2";
-import type { InstanceSubject, ManagedGroup } from "./observe.ts";
-import { GROUP_DESCRIPTION, GROUP_NAME, type GroupRole, TAG } from "./schema.ts";
-import type { PlannedCall } from "./steps.ts";
+import type { InstanceSubject, ManagedGroup } from "./subject.ts";
+import {
+  GROUP_DESCRIPTION,
+  GROUP_NAME,
+  type GroupCreation,
+  type GroupRole,
+  type PlannedCall,
+  TAG,
+} from "./vocabulary.ts";
 
 /** Preparation of one managed group of one VPC: creation and/or rule changes. */
 export interface GroupPreparation {
@@ -38,6 +44,12 @@ function allTrafficPermission(v4: boolean, v6: boolean): IpPermission {
     ...(v4 ? { IpRanges: [{ CidrIp: ALL_V4 }] } : {}),
     ...(v6 ? { Ipv6Ranges: [{ CidrIpv6: ALL_V6 }] } : {}),
   };
+}
+
+/** The rules a managed group of the role must have: those {@link ruleChanges} leaves as they are. */
+export function roleRules(role: GroupRole): { ingress: IpPermission[]; egress: IpPermission[] } {
+  const all = role === "untracking" ? [allTrafficPermission(true, true)] : [];
+  return { ingress: all, egress: [...all] };
 }
 
 /** A described rule as a revoke input: empty lists dropped, group pairs by id. */
@@ -151,14 +163,6 @@ export function planVpcGroups(vpcIds: string[], found: ManagedGroup[]): GroupPre
     }
   }
   return out;
-}
-
-/** A managed group to create, and what came of its creation. */
-export interface GroupCreation {
-  vpcId: string;
-  role: GroupRole;
-  /** Set when CreateSecurityGroup succeeded. */
-  groupId?: string;
 }
 
 /**

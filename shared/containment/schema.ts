@@ -1,42 +1,17 @@
 /**
  * Data of EC2 containment: the pre-isolation record (schema first, types inferred), the
- * options and outcomes of containment and release, and the names the responder gives to
- * what it creates (security groups, tags).
+ * clients, and the options and outcomes of containment and release.
  */
 import type { AutoScalingClient } from "@aws-sdk/client-auto-scaling";
 import type { EC2Client } from "@aws-sdk/client-ec2";
 import type { ElasticLoadBalancingV2Client } from "@aws-sdk/client-elastic-load-balancing-v2";
 import * as z from "zod";
 import type { ActionResult } from "../domain/types.ts";
-import type { EarlyGroupCreation } from "./groups.ts";
-
-/** Tag keys the responder writes on instances and on its own security groups. */
-export const TAG = {
-  incidentId: "incident-responder:incident-id",
-  state: "incident-responder:state",
-  isolatedAt: "incident-responder:isolated-at",
-  releasedAt: "incident-responder:released-at",
-  role: "incident-responder:role",
-  managed: "incident-responder:managed",
-} as const;
-
-/** The two responder-managed security groups of a VPC. */
-export type GroupRole = "untracking" | "isolation";
-
-/** Names of the managed groups, one pair per VPC. */
-export const GROUP_NAME: Record<GroupRole, string> = {
-  untracking: "incident-responder-untracking",
-  isolation: "incident-responder-isolation",
-};
-
-export const GROUP_DESCRIPTION: Record<GroupRole, string> = {
-  untracking:
-    "incident-responder: all traffic allowed both ways so that tracked connections become untracked; transitional",
-  isolation: "incident-responder: no ingress, no egress; network isolation of contained instances",
-};
+import type { Task } from "./tracker.ts";
+import type { GroupCreation } from "./vocabulary.ts";
 
 /** One network interface as it was before isolation. */
-export const InterfaceRecordSchema = z.object({
+const InterfaceRecordSchema = z.object({
   networkInterfaceId: z.string(),
   groups: z.array(z.string()),
   attachmentId: z.string().optional(),
@@ -46,7 +21,7 @@ export const InterfaceRecordSchema = z.object({
 });
 
 /** An Elastic IP that was associated with one of the instance's interfaces. */
-export const ElasticIpRecordSchema = z.object({
+const ElasticIpRecordSchema = z.object({
   allocationId: z.string(),
   publicIp: z.string(),
   networkInterfaceId: z.string(),
@@ -55,7 +30,7 @@ export const ElasticIpRecordSchema = z.object({
 });
 
 /** A load balancer target group registration of the instance (or of one of its private IPs). */
-export const TargetRecordSchema = z.object({
+const TargetRecordSchema = z.object({
   targetGroupArn: z.string(),
   port: z.number().int().optional(),
   /** Registered target id when it is not the instance id (`ip` target groups). */
@@ -104,6 +79,17 @@ export interface ContainmentClients {
   elbv2: ElasticLoadBalancingV2Client;
 }
 
+/**
+ * Managed groups known to be missing, created in containment's first round beside the
+ * observation (`EarlyGroupCreation`, ./groups.ts).
+ */
+export interface EarlyGroups {
+  /** A task of the first round: makes the creations, or waits for those already under way. */
+  task(): Task;
+  /** What the creations gave (nothing before the first round). */
+  results(): Promise<GroupCreation[]>;
+}
+
 export interface ContainOptions {
   incidentId: string;
   /** Instance profile (deny-all) that replaces the instance's own; unset: identity is left alone. */
@@ -124,7 +110,7 @@ export interface ContainOptions {
    */
   persist?: (state: PreIsolationState) => Promise<void>;
   /** Managed groups known to be missing, created in the first round (ignored in a dry run). */
-  earlyGroups?: EarlyGroupCreation;
+  earlyGroups?: EarlyGroups;
   now?: () => Date;
 }
 

@@ -67,7 +67,7 @@ export type Known<T> = { ok: true; value: T } | { ok: false; error: string; unsu
 export const known = <T>(value: T): Known<T> => ({ ok: true, value });
 
 /** Short, readable description of an AWS error: `Code: message`. */
-export function describeAwsError(err: unknown): string {
+function describeAwsError(err: unknown): string {
   const code = errorCode(err);
   const message = err instanceof Error ? err.message : String(err);
   const text = code && !message.startsWith(code) ? `${code}: ${message}` : message;
@@ -122,7 +122,7 @@ export function failure(name: string, target: string, operation: string, err: un
  * Pages read at most by {@link pages}: far more than any list about one instance (its
  * interfaces, its profile associations, the responder's own groups) ever fills.
  */
-export const MAX_PAGES = 20;
+const MAX_PAGES = 20;
 
 /**
  * Reads the pages of a paginated API in one lane (each page is one more sequential call), at

@@ -1,79 +1,22 @@
 /**
- * Verification: read the state back and say what is still open. The reads run in one round;
- * the judgement is pure ({@link evaluateIsolation}) and also serves dry runs, on the state
- * read in round 1.
- *
- * Security groups are read per network interface (DescribeNetworkInterfaces), never from
- * DescribeInstances `SecurityGroups`: that is what holds on AWS for instances with several
- * interfaces, and the emulator reports the instance-level list wrongly.
+ * Verification, the judgement: what is still open once containment is done, from the state
+ * read back (./read.ts `verificationReads`). Pure; it also serves dry runs, on the state read
+ * in round 1 ({@link readbackFromSubject}).
  */
-import { DescribeAutoScalingInstancesCommand } from "@aws-sdk/client-auto-scaling";
+import type { Verification } from "./schema.ts";
 import {
-  type Address,
-  DescribeAddressesCommand,
-  DescribeIamInstanceProfileAssociationsCommand,
-  DescribeNetworkInterfacesCommand,
-  DescribeSecurityGroupsCommand,
-  type IpPermission,
-  type NetworkInterface,
-} from "@aws-sdk/client-ec2";
-import {
-  addressesOf,
-  autoScalingOf,
   type InstanceSubject,
-  profileOf,
-  type Registration,
-  readRegistrations,
-  type SubjectAddress,
-  type SubjectAutoScaling,
-  type SubjectProfile,
-  type SubjectTargetGroup,
+  OUT_OF_SERVICE_STATES,
+  type Readback,
   uncheckedTargetGroups,
-} from "./observe.ts";
-import { OUT_OF_SERVICE_STATES } from "./plan.ts";
-import type { ContainmentClients, Verification } from "./schema.ts";
-import { type Known, known, read, readPages, type Task } from "./tracker.ts";
-
-/** One interface as read back. */
-export interface InterfaceState {
-  networkInterfaceId: string;
-  vpcId?: string;
-  groups: string[];
-  publicIps: string[];
-}
-
-/** The state verification judges. */
-export interface Readback {
-  interfaces: Known<InterfaceState[]>;
-  /** Rules of the isolation groups in use. */
-  isolationGroups: Known<{ groupId: string; ingress: IpPermission[]; egress: IpPermission[] }[]>;
-  profile: Known<SubjectProfile>;
-  addresses: Known<SubjectAddress[]>;
-  autoScaling: Known<SubjectAutoScaling>;
-  targets: { targetGroup: SubjectTargetGroup; registrations: Known<Registration[]> }[];
-  /** Set when the target groups themselves could not be listed. */
-  targetGroupListing?: { error: string; unsupported: boolean };
-}
+} from "./subject.ts";
+import { type Known, known } from "./tracker.ts";
 
 export interface Expectations {
   /** The isolation group of each VPC (unknown: it could not be found or created). */
   isolationGroups: Record<string, Known<string>>;
   /** Checked only when configured. */
   isolationProfileArn?: string;
-}
-
-export function interfaceStateOf(n: NetworkInterface): InterfaceState | undefined {
-  if (!n.NetworkInterfaceId) return undefined;
-  const publicIps = new Set<string>();
-  if (n.Association?.PublicIp) publicIps.add(n.Association.PublicIp);
-  for (const p of n.PrivateIpAddresses ?? [])
-    if (p.Association?.PublicIp) publicIps.add(p.Association.PublicIp);
-  return {
-    networkInterfaceId: n.NetworkInterfaceId,
-    ...(n.VpcId ? { vpcId: n.VpcId } : {}),
-    groups: (n.Groups ?? []).map((g) => g.GroupId).filter((g): g is string => Boolean(g)),
-    publicIps: [...publicIps],
-  };
 }
 
 const cannot = (what: string, k: { error: string; unsupported: boolean }) =>
@@ -175,103 +118,4 @@ export function targetGroupListing(subject: InstanceSubject): Pick<Readback, "ta
   if (!subject.targetGroups.ok) return { targetGroupListing: subject.targetGroups };
   const unchecked = uncheckedTargetGroups(subject);
   return unchecked ? { targetGroupListing: { error: unchecked, unsupported: false } } : {};
-}
-
-/**
- * The reads of verification, as tasks of one round (to run alongside other work), and the
- * readback they produce once the round is over.
- */
-export function verificationReads(
-  clients: ContainmentClients,
-  instanceId: string,
-  isolationGroupIds: string[],
-  targetGroups: SubjectTargetGroup[],
-  /** The private IPs read in round 1, for `ip` target groups. */
-  privateIps: string[],
-): { tasks: Task[]; readback: () => Readback } {
-  const { ec2, autoScaling, elbv2 } = clients;
-  let interfaces: Known<NetworkInterface[]> = known([]);
-  let isolationGroups: Readback["isolationGroups"] = known([]);
-  let associations: Known<Parameters<typeof profileOf>[0]> = known([]);
-  let addresses: Known<Address[]> = known([]);
-  let asg: Known<Parameters<typeof autoScalingOf>[0]> = known([]);
-  const targets: Readback["targets"] = [];
-  const tasks: Task[] = [
-    async (lane) => {
-      interfaces = await readPages(lane, (NextToken) =>
-        ec2
-          .send(
-            new DescribeNetworkInterfacesCommand({
-              Filters: [{ Name: "attachment.instance-id", Values: [instanceId] }],
-              NextToken,
-            }),
-          )
-          .then((p) => ({ items: p.NetworkInterfaces, next: p.NextToken })),
-      );
-    },
-    async (lane) => {
-      if (isolationGroupIds.length === 0) return;
-      const r = await read(lane, () =>
-        ec2.send(new DescribeSecurityGroupsCommand({ GroupIds: isolationGroupIds })),
-      );
-      isolationGroups = r.ok
-        ? known(
-            (r.value.SecurityGroups ?? []).map((g) => ({
-              groupId: g.GroupId ?? "",
-              ingress: g.IpPermissions ?? [],
-              egress: g.IpPermissionsEgress ?? [],
-            })),
-          )
-        : r;
-    },
-    async (lane) => {
-      associations = await readPages(lane, (NextToken) =>
-        ec2
-          .send(
-            new DescribeIamInstanceProfileAssociationsCommand({
-              Filters: [{ Name: "instance-id", Values: [instanceId] }],
-              NextToken,
-            }),
-          )
-          .then((p) => ({ items: p.IamInstanceProfileAssociations, next: p.NextToken })),
-      );
-    },
-    async (lane) => {
-      addresses = await read(
-        lane,
-        async () => (await ec2.send(new DescribeAddressesCommand({}))).Addresses ?? [],
-      );
-    },
-    async (lane) => {
-      asg = await read(
-        lane,
-        async () =>
-          (await autoScaling.send(new DescribeAutoScalingInstancesCommand({ InstanceIds: [instanceId] })))
-            .AutoScalingInstances ?? [],
-      );
-    },
-    ...targetGroups.map((tg) => async (lane: Parameters<Task>[0]) => {
-      targets.push({
-        targetGroup: tg,
-        registrations: await readRegistrations(lane, elbv2, tg, instanceId, privateIps),
-      });
-    }),
-  ];
-  return {
-    tasks,
-    readback: () => {
-      const enis = interfaces.ok
-        ? known(interfaces.value.map(interfaceStateOf).filter((x): x is InterfaceState => x !== undefined))
-        : interfaces;
-      const eniIds = enis.ok ? enis.value.map((e) => e.networkInterfaceId) : [];
-      return {
-        interfaces: enis,
-        isolationGroups,
-        profile: associations.ok ? known(profileOf(associations.value)) : associations,
-        addresses: addresses.ok ? known(addressesOf(addresses.value, instanceId, eniIds)) : addresses,
-        autoScaling: asg.ok ? known(autoScalingOf(asg.value, instanceId)) : asg,
-        targets: targets.sort((a, b) => a.targetGroup.arn.localeCompare(b.targetGroup.arn)),
-      };
-    },
-  };
 }

@@ -169,7 +169,7 @@ export const MODULES = {
   release: {
     summary: "putting a contained instance back (run by people from the CLI; no function runs it yet)",
     scope: "target",
-    files: ["shared/containment/release.ts"],
+    files: ["shared/containment/release.ts", "shared/containment/release-plan.ts"],
     actions: [
       "autoscaling:AttachInstances",
       "autoscaling:ExitStandby",

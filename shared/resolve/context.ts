@@ -15,7 +15,7 @@ import {
   type SecurityGroup,
   type Tag,
 } from "@aws-sdk/client-ec2";
-import { TAG } from "../containment/schema.ts";
+import { TAG } from "../containment/vocabulary.ts";
 import type { AffectedResource, OpenIngress, ResourceContext } from "../domain/types.ts";
 import { sanitizeText, tagsOf } from "../text/sanitize.ts";
 
@@ -89,6 +89,10 @@ function instanceContext(resource: AffectedResource, inst: Instance | undefined)
       ...(inst.IamInstanceProfile?.Arn ? { instanceProfileArn: inst.IamInstanceProfile.Arn } : {}),
     },
     ...(inst.VpcId ? { vpcId: inst.VpcId } : {}),
+    networkInterfaceIds: (inst.NetworkInterfaces ?? []).flatMap((n) =>
+      n.NetworkInterfaceId ? [n.NetworkInterfaceId] : [],
+    ),
+    volumeIds: (inst.BlockDeviceMappings ?? []).flatMap((b) => (b.Ebs?.VolumeId ? [b.Ebs.VolumeId] : [])),
   };
 }
 

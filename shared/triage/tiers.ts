@@ -2,13 +2,15 @@
  * Impact tiers, their order, and the mapping from a score to a tier.
  */
 import type { Tier } from "../domain/types.ts";
-import type { TierThresholds } from "./weights.ts";
+
+/** The score each tier above `low` starts at (the policy's `TierThresholds`). */
+type Thresholds = Record<Exclude<Tier, "low">, number>;
 
 /** Every tier, highest first. */
 export const TIERS = ["critical", "high", "medium", "low"] as const satisfies readonly Tier[];
 
 /** The tier a score reaches: the highest whose threshold the score meets, else `low`. */
-export function tierFor(score: number, thresholds: TierThresholds): Tier {
+export function tierFor(score: number, thresholds: Thresholds): Tier {
   if (score >= thresholds.critical) return "critical";
   if (score >= thresholds.high) return "high";
   if (score >= thresholds.medium) return "medium";

@@ -12,41 +12,9 @@
 import type { CallRecord } from "../../../shared/aws/instrument.ts";
 import { responderRequests } from "./responder-calls.ts";
 import type { IamRequest } from "./simulate.ts";
+import { type CallSite, type Input, unscoped } from "./site.ts";
 
-/** What the account looked like around the incident (merged from before and after it). */
-export interface AccountState {
-  /** Tags by resource id (i-…, vol-…, eni-…, sg-…, snap-…, eipalloc-…), group name, target group ARN. */
-  tags: Record<string, Record<string, string>>;
-  /** Attached EBS volumes by instance id. */
-  volumes: Record<string, { device: string; volumeId: string }[]>;
-  /** Association ids (iip-assoc-…, eipassoc-…) and what they join. */
-  associations: Record<string, { instanceId?: string; allocationId?: string; networkInterfaceId?: string }>;
-  /** Security group ids by `<vpc id>|<group name>`. */
-  groups: Record<string, string>;
-  /** Auto Scaling group ARNs by name. */
-  autoScalingGroups: Record<string, string>;
-  /** Role names (with path) of instance profiles, by profile ARN. */
-  profileRoles: Record<string, string[]>;
-  /** Stack ARNs by name. */
-  stacks: Record<string, string>;
-}
-
-/** Where a call is modelled. */
-export interface CallSite {
-  account: string;
-  region: string;
-  state: AccountState;
-  /** The responder's KMS key (tables, topic, queues and evidence bucket are encrypted with it). */
-  responderKeyArn: string;
-  /** The asymmetric key that signs sealed manifests (EvidenceSigningKey), when the site has it. */
-  signingKeyArn?: string;
-  /**
-   * Maps a role or instance-profile ARN the call names (made in the responder's own account) to
-   * the one the same call names in this account (a member account's isolation profile, its
-   * clean-room stack role).
-   */
-  translate?: (arn: string) => string;
-}
+export type { AccountState, CallSite, Input } from "./site.ts";
 
 const P = "aws";
 
@@ -60,9 +28,6 @@ const requestTags = (tags: { Key?: string; Value?: string }[] | undefined) => {
     ...(list.length ? { "aws:TagKeys": list.map((t) => String(t.Key)) } : {}),
   };
 };
-
-// biome-ignore lint/suspicious/noExplicitAny: SDK inputs are read loosely
-export type Input = Record<string, any>;
 
 /** The ARN of an EC2 resource by its id. */
 export function ec2Arn(site: CallSite, id: string): string {
@@ -94,21 +59,6 @@ const onEc2 = (site: CallSite, action: string, id: string, why: string, extra: I
   context: { ...tagContext(site.state.tags[id]), ...extra },
   why,
 });
-
-export const unscoped = (action: string, why: string): IamRequest => ({
-  action,
-  resource: "*",
-  context: {},
-  why,
-});
-
-export const kms = (site: CallSite, service: string, actions: string[], why: string): IamRequest[] =>
-  actions.map((action) => ({
-    action,
-    resource: site.responderKeyArn,
-    context: { "kms:ViaService": `${service}.${site.region}.amazonaws.com` },
-    why: `${why}: the responder's key through ${service}`,
-  }));
 
 const passRole = (site: CallSite, roleArn: string, service: string, why: string): IamRequest => ({
   action: "iam:PassRole",

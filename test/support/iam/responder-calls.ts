@@ -4,8 +4,8 @@
  * with a function's role besides its code's calls. See calls.ts.
  */
 import type { CallRecord } from "../../../shared/aws/instrument.ts";
-import { type CallSite, type Input, kms, unscoped } from "./calls.ts";
 import type { IamRequest } from "./simulate.ts";
+import { type CallSite, type Input, kms, unscoped } from "./site.ts";
 
 const P = "aws";
 

@@ -10,7 +10,7 @@ import {
 } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { afterEach, describe, expect, it } from "vitest";
 import { type ContainOptions, containInstance } from "../../../shared/containment/index.ts";
-import { TARGET_GROUP_BOUNDS } from "../../../shared/containment/observe.ts";
+import { TARGET_GROUP_BOUNDS } from "../../../shared/containment/subject.ts";
 import { ISOLATION_PROFILE, type Mocked, mockWorld, sampleWorld, type World } from "./world.ts";
 
 const options = (over: Partial<ContainOptions> = {}): ContainOptions => ({

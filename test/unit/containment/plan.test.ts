@@ -4,12 +4,13 @@ import {
   describeContainmentCalls,
   type RawObservation,
 } from "../../../shared/containment/index.ts";
-import { type Registration, registrationsOf } from "../../../shared/containment/observe.ts";
 import { planDeregistrations } from "../../../shared/containment/plan.ts";
 import { recordPreIsolation } from "../../../shared/containment/record.ts";
 import { ruleChanges } from "../../../shared/containment/rules.ts";
+import type { Readback } from "../../../shared/containment/subject.ts";
+import { type Registration, registrationsOf } from "../../../shared/containment/subject.ts";
 import type { Known } from "../../../shared/containment/tracker.ts";
-import { evaluateIsolation, type Readback } from "../../../shared/containment/verify.ts";
+import { evaluateIsolation } from "../../../shared/containment/verify.ts";
 
 const ok = <T>(value: T): Known<T> => ({ ok: true, value });
 

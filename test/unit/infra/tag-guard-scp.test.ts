@@ -7,7 +7,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { runSimulation } from "@cloud-copilot/iam-simulate";
 import { describe, expect, it } from "vitest";
-import { TAG } from "../../../shared/containment/schema.ts";
+import { TAG } from "../../../shared/containment/vocabulary.ts";
 import { type CfnValue, parseCfnYaml } from "../../../shared/infra/cfn-yaml.ts";
 import { DEFAULT_IMPACT_WEIGHTS } from "../../../shared/triage/impact.ts";
 import { DEFAULT_PROTECTED_TAG, DRILL_TAG } from "../../../shared/triage/safety.ts";

@@ -12,7 +12,7 @@ import {
 } from "@aws-sdk/client-ec2";
 import { mockClient } from "aws-sdk-client-mock";
 import { afterEach, describe, expect, it } from "vitest";
-import { buildSubject } from "../../../shared/containment/observe.ts";
+import { buildSubject } from "../../../shared/containment/subject.ts";
 import { known } from "../../../shared/containment/tracker.ts";
 import { resolveContexts } from "../../../shared/resolve/context.ts";
 

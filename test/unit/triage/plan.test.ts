@@ -394,23 +394,35 @@ describe("describeAwsCalls", () => {
 
     // Assert
     expect(calls.map((c) => c.action)).toEqual(plan.actions.map((a) => a.name));
+    // The planner's own calls (shared/containment/plan.ts), on what triage read.
     const contain = calls.find((c) => c.action === "contain-instance")!.calls;
+    const swap = (eni: string, group: string) =>
+      `ec2:ModifyNetworkInterfaceAttribute NetworkInterfaceId=${eni} Groups=[<incident-responder-${group} of vpc-1>]`;
     expect(contain).toEqual(
       expect.arrayContaining([
-        "ec2:ModifyInstanceAttribute i-0abc (DisableApiTermination=true)",
-        "ec2:ModifyInstanceAttribute i-0abc (BlockDeviceMappings DeleteOnTermination=false: vol-1, vol-2)",
-        "ec2:ModifyNetworkInterfaceAttribute eni-1 → untracking group",
-        "ec2:ModifyNetworkInterfaceAttribute eni-2 → untracking group",
-        "ec2:ModifyNetworkInterfaceAttribute eni-1 → isolation group",
-        "ec2:ModifyNetworkInterfaceAttribute eni-2 → isolation group",
-        "autoscaling:EnterStandby i-0abc in web-asg",
-        "ec2:ReplaceIamInstanceProfileAssociation i-0abc → the responder's deny-all isolation profile (was arn:aws:iam::1:instance-profile/web; no role or profile is edited)",
-        "ec2:DescribeNetworkInterfaces eni-1, eni-2 (verify isolation)",
+        'ec2:ModifyInstanceAttribute InstanceId=i-0abc DisableApiTermination={"Value":true} (skipped if already enabled when containment starts)',
+        'ec2:ModifyInstanceAttribute InstanceId=i-0abc BlockDeviceMappings=[{"DeviceName":"<device of vol-1>","Ebs":{"DeleteOnTermination":false}}] (skipped if DeleteOnTermination is already false when containment starts)',
+        'ec2:ModifyInstanceAttribute InstanceId=i-0abc BlockDeviceMappings=[{"DeviceName":"<device of vol-2>","Ebs":{"DeleteOnTermination":false}}] (skipped if DeleteOnTermination is already false when containment starts)',
+        swap("eni-1", "untracking"),
+        swap("eni-2", "untracking"),
+        swap("eni-1", "isolation"),
+        swap("eni-2", "isolation"),
+        "autoscaling:EnterStandby AutoScalingGroupName=web-asg InstanceIds=[i-0abc] ShouldDecrementDesiredCapacity=true (skipped if already done (its lifecycle state is read) when containment starts)",
+        `ec2:ReplaceIamInstanceProfileAssociation AssociationId=<profile association of i-0abc> IamInstanceProfile={"Arn":"<isolation profile>"} (the deny-all isolation profile of the instance's account, when the responder has one there, in place of arn:aws:iam::1:instance-profile/web; no role or profile is edited)`,
+        'ec2:CreateTags Resources=[i-0abc] Tags=[{"Key":"incident-responder:state","Value":"isolated"}] (after verification; isolation-incomplete when it fails)',
       ]),
     );
+    // What only containment reads is said so: Elastic IPs among the public IPs, registrations.
+    expect(contain).toContain(
+      "ec2:DisassociateAddress for each of 54.1.2.3 that is an Elastic IP; ec2:ModifyNetworkInterfaceAttribute AssociatePublicIpAddress=false on the interface of one assigned at launch (DescribeAddresses tells which when containment starts)",
+    );
+    expect(contain.filter((c) => c.startsWith("elasticloadbalancing:DeregisterTargets"))).toEqual([
+      "elasticloadbalancing:DeregisterTargets in each target group where DescribeTargetHealth shows the instance (the target groups and registrations are read when containment starts)",
+    ]);
     // Every interface moves to the untracking group before any moves to the isolation group.
-    const lastUntrack = contain.lastIndexOf("ec2:ModifyNetworkInterfaceAttribute eni-2 → untracking group");
-    const firstIsolate = contain.indexOf("ec2:ModifyNetworkInterfaceAttribute eni-1 → isolation group");
+    const lastUntrack = contain.lastIndexOf(swap("eni-2", "untracking"));
+    const firstIsolate = contain.indexOf(swap("eni-1", "isolation"));
+    expect(lastUntrack).toBeGreaterThan(-1);
     expect(lastUntrack).toBeLessThan(firstIsolate);
     expect(contain.some((c) => c.startsWith("ec2:StopInstances"))).toBe(false);
     expect(calls.find((c) => c.action === "capture-snapshots")?.calls).toEqual([
@@ -423,7 +435,7 @@ describe("describeAwsCalls", () => {
 
   it("says every interface when the interfaces are unknown, and marks approval", () => {
     // Arrange
-    const ctx = anInstance();
+    const ctx = anInstance({ autoScalingGroup: "web-asg" });
     const plan = {
       playbook: "p",
       notes: [],
@@ -448,9 +460,12 @@ describe("describeAwsCalls", () => {
     const contain = calls[0]!.calls;
     expect(contain[0]).toBe("(waits for approval before any call)");
     expect(contain).toContain(
-      "ec2:ModifyNetworkInterfaceAttribute (every network interface of i-0abc) → untracking group",
+      "ec2:ModifyNetworkInterfaceAttribute NetworkInterfaceId=<every network interface of i-0abc> Groups=[<incident-responder-untracking of <VPC of i-0abc>>]",
     );
-    expect(contain).toContain("ec2:StopInstances i-0abc");
+    expect(contain).toContain(
+      "autoscaling:DetachInstances AutoScalingGroupName=web-asg InstanceIds=[i-0abc] ShouldDecrementDesiredCapacity=true (skipped if already done (its lifecycle state is read) when containment starts)",
+    );
+    expect(contain).toContain("ec2:StopInstances InstanceIds=[i-0abc]");
     expect(calls[1]!.calls).toEqual([
       "ec2:CreateSnapshots i-0abc (crash-consistent: every attached volume; tagged with the incident id)",
       "ec2:LockSnapshot (each snapshot of i-0abc: compliance mode, 30 days)",

@@ -1,48 +1,20 @@
 /**
- * The first round of containment (and of release): every read that needs only the
- * instance id, made in parallel, turned into one plain description of the instance — the
- * {@link InstanceSubject} that the pure planner and verifier work on.
+ * The description of an instance that containment works on — the {@link InstanceSubject}
+ * read in its first round, and the {@link Readback} verification reads — and the pure
+ * functions that make it from the SDK's answers. No I/O: ./read.ts makes the calls.
  */
-import {
-  type AutoScalingInstanceDetails,
-  DescribeAutoScalingInstancesCommand,
-} from "@aws-sdk/client-auto-scaling";
-import {
-  type Address,
-  DescribeAddressesCommand,
-  DescribeIamInstanceProfileAssociationsCommand,
-  DescribeInstanceAttributeCommand,
-  DescribeInstancesCommand,
-  DescribeSecurityGroupsCommand,
-  type EC2Client,
-  type IamInstanceProfileAssociation,
-  type Instance,
-  type IpPermission,
-  type SecurityGroup,
+import type { AutoScalingInstanceDetails } from "@aws-sdk/client-auto-scaling";
+import type {
+  Address,
+  IamInstanceProfileAssociation,
+  Instance,
+  IpPermission,
+  SecurityGroup,
 } from "@aws-sdk/client-ec2";
-import {
-  DescribeTargetGroupsCommand,
-  DescribeTargetHealthCommand,
-  type ElasticLoadBalancingV2Client,
-  type TargetGroup,
-  type TargetHealthDescription,
-} from "@aws-sdk/client-elastic-load-balancing-v2";
-import { errorCode } from "../aws/errors.ts";
+import type { TargetGroup, TargetHealthDescription } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { tagsOf } from "../text/sanitize.ts";
-import type { ContainmentClients, GroupRole } from "./schema.ts";
-import { TAG } from "./schema.ts";
-import {
-  boundedPages,
-  type CallTracker,
-  type Known,
-  known,
-  type Lane,
-  pages,
-  read,
-  readPages,
-  type Task,
-  unknownFrom,
-} from "./tracker.ts";
+import { type Known, known } from "./tracker.ts";
+import { type GroupRole, TAG } from "./vocabulary.ts";
 
 /**
  * Bounds of the target-group reads. The listing: 10 pages of 400, which covers the regional
@@ -135,8 +107,6 @@ export interface InstanceSubject {
   groups: Known<ManagedGroup[]>;
 }
 
-const NOT_FOUND_CODES = new Set(["InvalidInstanceID.NotFound", "InvalidInstanceID.Malformed"]);
-
 /** The answers of the first round, as the SDK gave them. */
 export interface RawObservation {
   /** `undefined`: the instance does not exist. */
@@ -163,47 +133,85 @@ export function toManagedGroup(g: SecurityGroup): ManagedGroup | undefined {
   };
 }
 
-/** Reads every responder-managed security group (of every VPC, or of the given ones). */
-export async function readManagedGroups(
-  lane: Lane,
-  ec2: EC2Client,
-  vpcIds?: string[],
-): Promise<SecurityGroup[]> {
-  const filters = [{ Name: `tag:${TAG.managed}`, Values: ["true"] }];
-  if (vpcIds) filters.push({ Name: "vpc-id", Values: vpcIds });
-  return pages(lane, (NextToken) =>
-    ec2
-      .send(new DescribeSecurityGroupsCommand({ Filters: filters, NextToken }))
-      .then((p) => ({ items: p.SecurityGroups, next: p.NextToken })),
-  );
+/** Auto Scaling lifecycle states in which the group no longer counts on (or replaces) the instance. */
+export const OUT_OF_SERVICE_STATES = new Set(["Standby", "EnteringStandby", "Detaching", "Detached"]);
+
+/** True for instances that are gone or going: nothing to contain. */
+export function isGone(state: string | undefined): boolean {
+  return state === "terminated" || state === "shutting-down";
 }
 
-/** The instance's interfaces as DescribeInstances (or DescribeNetworkInterfaces) reports them. */
+/** The registrations of the instance in one target group, as DescribeTargetHealth told them. */
+export interface TargetHealth {
+  targetGroup: SubjectTargetGroup;
+  registrations: Known<Registration[]>;
+}
+
+/** One interface as read back. */
+export interface InterfaceState {
+  networkInterfaceId: string;
+  vpcId?: string;
+  groups: string[];
+  publicIps: string[];
+}
+
+/** The state verification judges. */
+export interface Readback {
+  interfaces: Known<InterfaceState[]>;
+  /** Rules of the isolation groups in use. */
+  isolationGroups: Known<{ groupId: string; ingress: IpPermission[]; egress: IpPermission[] }[]>;
+  profile: Known<SubjectProfile>;
+  addresses: Known<SubjectAddress[]>;
+  autoScaling: Known<SubjectAutoScaling>;
+  targets: TargetHealth[];
+  /** Set when the target groups themselves could not be listed. */
+  targetGroupListing?: { error: string; unsupported: boolean };
+}
+
+/** What DescribeInstances and DescribeNetworkInterfaces both say of an interface. */
+interface SdkInterface {
+  NetworkInterfaceId?: string;
+  VpcId?: string;
+  Groups?: { GroupId?: string }[];
+  Association?: { PublicIp?: string };
+  PrivateIpAddresses?: { PrivateIpAddress?: string; Association?: { PublicIp?: string } }[];
+}
+
+/** One interface as DescribeNetworkInterfaces (or DescribeInstances) reports it. */
+export function interfaceStateOf(n: SdkInterface, vpcId = n.VpcId): InterfaceState | undefined {
+  if (!n.NetworkInterfaceId) return undefined;
+  const publicIps = new Set<string>();
+  if (n.Association?.PublicIp) publicIps.add(n.Association.PublicIp);
+  for (const p of n.PrivateIpAddresses ?? [])
+    if (p.Association?.PublicIp) publicIps.add(p.Association.PublicIp);
+  return {
+    networkInterfaceId: n.NetworkInterfaceId,
+    ...(vpcId ? { vpcId } : {}),
+    groups: (n.Groups ?? []).map((g) => g.GroupId).filter((g): g is string => Boolean(g)),
+    publicIps: [...publicIps],
+  };
+}
+
+/** The instance's interfaces as DescribeInstances reports them. */
 export function interfacesOf(instance: Instance): SubjectInterface[] {
-  return (instance.NetworkInterfaces ?? [])
-    .filter((n) => n.NetworkInterfaceId)
-    .map((n) => {
-      const publicIps = new Set<string>();
-      if (n.Association?.PublicIp) publicIps.add(n.Association.PublicIp);
-      for (const p of n.PrivateIpAddresses ?? [])
-        if (p.Association?.PublicIp) publicIps.add(p.Association.PublicIp);
-      const privateIps = new Set<string>();
-      if (n.PrivateIpAddress) privateIps.add(n.PrivateIpAddress);
-      for (const p of n.PrivateIpAddresses ?? []) if (p.PrivateIpAddress) privateIps.add(p.PrivateIpAddress);
-      const vpcId = n.VpcId ?? instance.VpcId;
-      return {
-        networkInterfaceId: n.NetworkInterfaceId as string,
-        ...(vpcId ? { vpcId } : {}),
-        groups: (n.Groups ?? []).map((g) => g.GroupId).filter((g): g is string => Boolean(g)),
+  return (instance.NetworkInterfaces ?? []).flatMap((n) => {
+    const state = interfaceStateOf(n, n.VpcId ?? instance.VpcId);
+    if (!state) return [];
+    const privateIps = new Set<string>();
+    if (n.PrivateIpAddress) privateIps.add(n.PrivateIpAddress);
+    for (const p of n.PrivateIpAddresses ?? []) if (p.PrivateIpAddress) privateIps.add(p.PrivateIpAddress);
+    return [
+      {
+        ...state,
         ...(n.Attachment?.AttachmentId ? { attachmentId: n.Attachment.AttachmentId } : {}),
         ...(n.Attachment?.DeviceIndex !== undefined ? { deviceIndex: n.Attachment.DeviceIndex } : {}),
         privateIps: [...privateIps],
-        publicIps: [...publicIps],
-      };
-    });
+      },
+    ];
+  });
 }
 
-export function toSubjectAddress(a: Address): SubjectAddress | undefined {
+function toSubjectAddress(a: Address): SubjectAddress | undefined {
   if (!a.PublicIp) return undefined;
   // The emulator answers "" for an absent id.
   return {
@@ -252,7 +260,7 @@ export function autoScalingOf(
   };
 }
 
-export function targetGroupOf(t: TargetGroup): SubjectTargetGroup | undefined {
+function targetGroupOf(t: TargetGroup): SubjectTargetGroup | undefined {
   if (!t.TargetGroupArn) return undefined;
   return {
     arn: t.TargetGroupArn,
@@ -370,125 +378,4 @@ export function registrationsOf(
       ...(d.Target?.AvailabilityZone ? { availabilityZone: d.Target.AvailabilityZone } : {}),
       state: d.TargetHealth?.State ?? "unknown",
     }));
-}
-
-/** One DescribeTargetHealth call: the registrations of the instance in that group. */
-export async function readRegistrations(
-  lane: Lane,
-  elbv2: ElasticLoadBalancingV2Client,
-  tg: SubjectTargetGroup,
-  instanceId: string,
-  privateIps: string[],
-): Promise<Known<Registration[]>> {
-  const r = await read(lane, () => elbv2.send(new DescribeTargetHealthCommand({ TargetGroupArn: tg.arn })));
-  return r.ok
-    ? known(registrationsOf(tg, r.value.TargetHealthDescriptions ?? [], instanceId, privateIps))
-    : r;
-}
-
-/**
- * Round 1: DescribeInstances ∥ managed security groups ∥ DescribeAddresses ∥ profile
- * associations ∥ DescribeAutoScalingInstances ∥ DescribeTargetGroups ∥ the three protection
- * attributes. All of them need only the instance id. `beside`: other tasks of the same round.
- */
-export async function observeInstance(
-  instanceId: string,
-  clients: ContainmentClients,
-  tracker: CallTracker,
-  beside: Task[] = [],
-): Promise<InstanceSubject> {
-  const { ec2, autoScaling, elbv2 } = clients;
-  const raw: RawObservation = {
-    instance: known(undefined),
-    groups: known([]),
-    addresses: known([]),
-    associations: known([]),
-    autoScaling: known([]),
-    targetGroups: known([]),
-    protection: {},
-  };
-  const attribute =
-    (name: "disableApiTermination" | "disableApiStop" | "instanceInitiatedShutdownBehavior") =>
-    async (lane: Lane) => {
-      const r = await read(lane, () =>
-        ec2.send(new DescribeInstanceAttributeCommand({ InstanceId: instanceId, Attribute: name })),
-      );
-      if (!r.ok) return;
-      const v = r.value;
-      if (v.DisableApiTermination?.Value !== undefined)
-        raw.protection.disableApiTermination = v.DisableApiTermination.Value;
-      if (v.DisableApiStop?.Value !== undefined) raw.protection.disableApiStop = v.DisableApiStop.Value;
-      if (v.InstanceInitiatedShutdownBehavior?.Value)
-        raw.protection.shutdownBehavior = v.InstanceInitiatedShutdownBehavior.Value;
-    };
-
-  await tracker.round([
-    async (lane) => {
-      try {
-        const out = await lane.call(() =>
-          ec2.send(new DescribeInstancesCommand({ InstanceIds: [instanceId] })),
-        );
-        raw.instance = known(
-          (out.Reservations ?? []).flatMap((r) => r.Instances ?? []).find((i) => i.InstanceId === instanceId),
-        );
-      } catch (err) {
-        raw.instance = NOT_FOUND_CODES.has(errorCode(err) ?? "") ? known(undefined) : unknownFrom(err);
-      }
-    },
-    async (lane) => {
-      try {
-        raw.groups = known(await readManagedGroups(lane, ec2));
-      } catch (err) {
-        raw.groups = unknownFrom(err);
-      }
-    },
-    async (lane) => {
-      // Unfiltered: an address associated with a secondary interface may not carry the instance id.
-      raw.addresses = await read(
-        lane,
-        async () => (await ec2.send(new DescribeAddressesCommand({}))).Addresses ?? [],
-      );
-    },
-    async (lane) => {
-      raw.associations = await readPages(lane, (NextToken) =>
-        ec2
-          .send(
-            new DescribeIamInstanceProfileAssociationsCommand({
-              Filters: [{ Name: "instance-id", Values: [instanceId] }],
-              NextToken,
-            }),
-          )
-          .then((p) => ({ items: p.IamInstanceProfileAssociations, next: p.NextToken })),
-      );
-    },
-    async (lane) => {
-      raw.autoScaling = await read(
-        lane,
-        async () =>
-          (await autoScaling.send(new DescribeAutoScalingInstancesCommand({ InstanceIds: [instanceId] })))
-            .AutoScalingInstances ?? [],
-      );
-    },
-    async (lane) => {
-      try {
-        const listed = await boundedPages(
-          lane,
-          (Marker) =>
-            elbv2
-              .send(new DescribeTargetGroupsCommand({ PageSize: TARGET_GROUP_BOUNDS.pageSize, Marker }))
-              .then((p) => ({ items: p.TargetGroups, next: p.NextMarker })),
-          TARGET_GROUP_BOUNDS.listPages,
-        );
-        raw.targetGroups = known(listed.items);
-        if (listed.truncated) raw.targetGroupsTruncated = true;
-      } catch (err) {
-        raw.targetGroups = unknownFrom(err);
-      }
-    },
-    attribute("disableApiTermination"),
-    attribute("disableApiStop"),
-    attribute("instanceInitiatedShutdownBehavior"),
-    ...beside,
-  ]);
-  return buildSubject(instanceId, raw);
 }
