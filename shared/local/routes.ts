@@ -5,8 +5,8 @@
  * subscriptions of the same queue to the topic.
  */
 import { ConfigError } from "../errors/index.ts";
-import { evaluate, type Physical, type StackContext } from "./template.ts";
 import type { Json } from "./serverless.ts";
+import { evaluate, type Physical, type StackContext } from "./template.ts";
 
 export interface EventRoute {
   functionName: string;
