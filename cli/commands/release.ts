@@ -4,7 +4,9 @@
  * unless forced. Recorded on the incident's timeline and alerted.
  */
 import { autoScalingClient, ec2Client, elbv2Client } from "../../shared/aws/clients.ts";
+import { loadIsolationProfileName } from "../../shared/config/index.ts";
 import { describeError } from "../../shared/errors/index.ts";
+import { isolationProfileFor as isolationProfileResolver } from "../../shared/workflow/contain.ts";
 import { releaseIncident } from "../../shared/workflow/release.ts";
 import { connect } from "../connect.ts";
 import { bold, dim, green, printJson, red, statusColour, table, text } from "../output.ts";
@@ -20,7 +22,13 @@ export async function releaseCommand(args: {
   const incidentId = checkId("release", args.incidentId);
   const conn = await connect(args.stage);
   const by = await callerIdentity(conn);
-  const memberProfileName = process.env.ISOLATION_PROFILE_NAME || "incident-responder-isolation";
+  // The same resolver the contain function uses: the stack's own profile in its account, the
+  // member account's profile (in the stack's partition) elsewhere.
+  const isolationProfileFor = isolationProfileResolver({
+    ownAccount: async () => conn.account,
+    ownProfileArn: conn.resources.isolationProfileArn,
+    memberProfileName: loadIsolationProfileName(),
+  });
   let outcomes: Awaited<ReturnType<typeof releaseIncident>>;
   try {
     outcomes = await releaseIncident(
@@ -34,10 +42,7 @@ export async function releaseCommand(args: {
           autoScaling: autoScalingClient(conn.aws),
           elbv2: elbv2Client(conn.aws),
         }),
-        isolationProfileFor: async (account) =>
-          account === conn.account
-            ? conn.resources.isolationProfileArn
-            : `arn:aws:iam::${account}:instance-profile/${memberProfileName}`,
+        isolationProfileFor,
       },
     );
   } catch (err) {

@@ -182,6 +182,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ResponderConfi
   return parsed.data;
 }
 
+/**
+ * The member accounts' isolation profile name alone (the CLI has no full configuration): the
+ * same setting, checked and defaulted by the same schema as {@link loadConfig}'s.
+ */
+export function loadIsolationProfileName(env: NodeJS.ProcessEnv = process.env): string {
+  const parsed = ConfigSchema.shape.isolationProfileName.safeParse(env.ISOLATION_PROFILE_NAME || undefined);
+  if (!parsed.success)
+    throw new ConfigError(`ISOLATION_PROFILE_NAME ${parsed.error.issues[0]?.message ?? "is invalid"}`);
+  return parsed.data;
+}
+
 /** The environment a handler needs for the given resources (used by the local runner and the template). */
 export function resourcesToEnv(r: ResponderResources): Record<string, string> {
   const env: Record<string, string> = {

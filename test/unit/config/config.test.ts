@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { loadConfig } from "../../../shared/config/index.ts";
+import { loadConfig, loadIsolationProfileName } from "../../../shared/config/index.ts";
 import { ConfigError } from "../../../shared/errors/index.ts";
 
 const base = {
@@ -43,5 +43,22 @@ describe("loadConfig: trust settings", () => {
       ConfigError,
     );
     expect(() => loadConfig({ ...base, ORGANIZATION_ID: "org-1" })).toThrow(/ORGANIZATION_ID/);
+  });
+});
+
+describe("loadIsolationProfileName (the CLI's release)", () => {
+  it("reads the member accounts' profile name as the functions do, with the same default", () => {
+    expect(loadIsolationProfileName({})).toBe("incident-responder-isolation");
+    expect(loadIsolationProfileName({ ISOLATION_PROFILE_NAME: "ir-deny-all" })).toBe("ir-deny-all");
+    expect(loadIsolationProfileName({ ISOLATION_PROFILE_NAME: "ir-deny-all" })).toBe(
+      loadConfig({
+        ...base,
+        ISOLATION_PROFILE_NAME: "ir-deny-all",
+      }).isolationProfileName,
+    );
+  });
+
+  it("refuses a name that is no instance profile name (it would be put in an ARN)", () => {
+    expect(() => loadIsolationProfileName({ ISOLATION_PROFILE_NAME: "x/../../role" })).toThrow(ConfigError);
   });
 });
