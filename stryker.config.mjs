@@ -9,7 +9,8 @@ import { GROUPS } from "./scripts/mutation/groups.mjs";
 
 const name = process.env.MUTATION_GROUP ?? "all";
 const group = GROUPS[name];
-if (name !== "all" && name !== "custom" && !group) throw new Error(`unknown MUTATION_GROUP ${name}; known: ${Object.keys(GROUPS)}`);
+if (name !== "all" && name !== "custom" && !group)
+  throw new Error(`unknown MUTATION_GROUP ${name}; known: ${Object.keys(GROUPS)}`);
 const mutate = group
   ? typeof group.mutate === "function"
     ? group.mutate()

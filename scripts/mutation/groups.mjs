@@ -53,29 +53,32 @@ export const GROUPS = {
     tests: ["test/unit/policy/**/*.test.ts"],
   },
   containment: {
-    mutate: ["shared/containment/{plan,verify,rules,record}.ts"],
+    mutate: ["plan", "verify", "rules", "record"].map((f) => `shared/containment/${f}.ts`),
     tests: ["test/unit/containment/**/*.test.ts"],
   },
   evidence: {
-    mutate: ["shared/evidence/{manifest,verify,assess,pin,hashing}.ts"],
+    mutate: ["manifest", "verify", "assess", "pin", "hashing"].map((f) => `shared/evidence/${f}.ts`),
     tests: ["test/unit/evidence/**/*.test.ts"],
   },
   intake: {
-    mutate: [
-      "shared/intake/*.ts",
-      "shared/intake/schemas/*.ts",
-      "!shared/intake/index.ts",
-      "!shared/intake/context.ts",
-    ],
+    mutate: ["shared/intake/*.ts", "!shared/intake/index.ts", "!shared/intake/context.ts"],
+    tests: ["test/unit/intake/**/*.test.ts"],
+  },
+  "intake-schemas": {
+    mutate: ["shared/intake/schemas/*.ts"],
     tests: ["test/unit/intake/**/*.test.ts"],
   },
   alerts: {
-    mutate: ["shared/alerts/{message,by-hand}.ts"],
+    mutate: ["shared/alerts/message.ts", "shared/alerts/by-hand.ts"],
     tests: ["test/unit/alerts/**/*.test.ts"],
   },
   text: {
     mutate: ["shared/text/sanitize.ts"],
-    tests: ["test/unit/text/**/*.test.ts", "test/unit/intake/text.test.ts", "test/unit/report/escape.test.ts"],
+    tests: [
+      "test/unit/text/**/*.test.ts",
+      "test/unit/intake/text.test.ts",
+      "test/unit/report/escape.test.ts",
+    ],
   },
   store: { mutate: () => storeConditionRanges(), vitestConfig: "vitest.mutation-store.config.ts" },
 };

@@ -28,9 +28,9 @@ function count(mutants) {
 const row = (name, c) =>
   `${name.padEnd(44)} ${c.score.toFixed(2).padStart(7)} ${String(c.detected).padStart(8)} ${String(
     c.survived,
-  ).padStart(8)} ${String(c.noCoverage).padStart(7)} ${String(c.timeout).padStart(7)} ${String(c.invalid).padStart(
-    7,
-  )} ${String(c.ignored).padStart(7)}`;
+  ).padStart(8)} ${String(c.noCoverage).padStart(7)} ${String(c.timeout).padStart(7)} ${String(
+    c.invalid,
+  ).padStart(7)} ${String(c.ignored).padStart(7)}`;
 
 /** Prints the table; false when a group's score is under {@link THRESHOLD} or its report is missing. */
 export function printSummary(groups) {

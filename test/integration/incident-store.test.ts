@@ -154,6 +154,23 @@ describe("opening an incident: each way into the markers", () => {
     expect(await store.open(first)).toEqual({ outcome: "duplicate", incidentId: recurrence.incidentId });
   });
 
+  it("after close, says a later copy of the finding recurred even under a new incident id: its marker stands", async () => {
+    // Arrange: closing frees the resource; only the finding's marker still names the incident.
+    const first = incidentFor("f-1");
+    await store.open(first);
+    await store.close(first.incidentId, "done");
+    const nextDay = incidentFor("f-1", "i-0123456789abcdef0", "2026-03-03T10:00:00.000Z");
+    expect(nextDay.incidentId).not.toBe(first.incidentId);
+
+    // Act
+    const outcome = await store.open(nextDay);
+
+    // Assert
+    expect(outcome).toEqual({ outcome: "recurred", closedIncidentId: first.incidentId });
+    expect(await store.find(nextDay.incidentId)).toBeUndefined();
+    expect(await store.incidentOfFinding("123456789012", "guardduty", "f-1")).toBe(first.incidentId);
+  });
+
   it("keeps a drill's markers apart from a real finding's", async () => {
     const real = incidentFor("f-1");
     const drill = {
