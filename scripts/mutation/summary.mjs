@@ -9,7 +9,6 @@ import { pathToFileURL } from "node:url";
 import { GROUPS, THRESHOLD } from "./groups.mjs";
 
 const DETECTED = new Set(["Killed", "Timeout"]);
-const UNDETECTED = new Set(["Survived", "NoCoverage"]);
 
 function count(mutants) {
   const c = { detected: 0, survived: 0, noCoverage: 0, timeout: 0, invalid: 0, ignored: 0 };
