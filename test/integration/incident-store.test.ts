@@ -4,6 +4,7 @@
  */
 import { createHash } from "node:crypto";
 import { CreateTableCommand } from "@aws-sdk/client-dynamodb";
+import { DeleteCommand } from "@aws-sdk/lib-dynamodb";
 import { beforeEach, describe, expect, it } from "vitest";
 import { dynamoClient, dynamoDocClient } from "../../shared/aws/clients.ts";
 import { findingRef } from "../../shared/incident/model.ts";
@@ -131,6 +132,33 @@ describe("opening an incident: each way into the markers", () => {
     const now = await store.get(first.incidentId);
     expect(now.findings.map((f) => f.id)).toEqual(["f-1", "f-2"]);
     expect(now.timeline.filter((t) => /joined this incident/.test(t.detail))).toHaveLength(1);
+  });
+
+  it("joins a finding once even when its marker is missing: the join-once condition alone refuses the second", async () => {
+    // Arrange: a join whose marker write never happened (a crash between the two, or a copy
+    // that read no marker before the first copy wrote it): only the incident's set of finding
+    // keys still says the finding has joined.
+    const first = incidentFor("f-1");
+    await store.open(first);
+    const other = incidentFor("f-2");
+    expect(await store.open(other)).toEqual({ outcome: "joined", incidentId: first.incidentId });
+    await dynamoDocClient(testAwsOptions()).send(
+      new DeleteCommand({
+        TableName: TABLE,
+        Key: { pk: "FINDING#123456789012#guardduty#f-2", sk: "MARKER" },
+      }),
+    );
+
+    // Act
+    const again = await store.open(other);
+
+    // Assert
+    expect(again).toEqual({ outcome: "duplicate", incidentId: first.incidentId });
+    const now = await store.get(first.incidentId);
+    expect(now.findings.map((f) => f.id)).toEqual(["f-1", "f-2"]);
+    expect(now.timeline.filter((t) => /joined this incident/.test(t.detail))).toHaveLength(1);
+    // The marker is written again, so a later copy stops at it.
+    expect(await store.incidentOfFinding("123456789012", "guardduty", "f-2")).toBe(first.incidentId);
   });
 
   it("after close, says the finding recurred, and opens the recurrence only in place of the closed incident", async () => {
