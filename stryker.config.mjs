@@ -46,9 +46,9 @@ export default {
   typescriptChecker: { prioritizePerformanceOverAccuracy: true },
   coverageAnalysis: "perTest",
   mutate,
-  // Two cores, shared: two workers at most. A loaded machine runs a test many times slower than
-  // the dry run did; a generous timeout keeps a slow run from counting as a kill.
-  concurrency: 2,
+  // Two cores, shared with other work: one worker. A loaded machine runs a test many times
+  // slower than the dry run did; a generous timeout keeps a slow run from counting as a kill.
+  concurrency: 1,
   timeoutMS: 20_000,
   timeoutFactor: 2,
   incremental: true,

@@ -8,7 +8,11 @@ import { defineConfig } from "vitest/config";
 export default defineConfig({
   test: {
     env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" },
-    include: ["test/integration/incident-store.test.ts", "test/unit/incident/store-open.test.ts"],
+    include: [
+      "test/integration/incident-store.test.ts",
+      "test/unit/incident/store-open.test.ts",
+      "test/unit/triage/circuit.test.ts",
+    ],
     environment: "node",
     globalSetup: ["test/integration/global-setup.ts"],
     setupFiles: ["test/integration/setup-env.ts"],

@@ -53,11 +53,11 @@ export const GROUPS = {
     tests: ["test/unit/policy/**/*.test.ts"],
   },
   containment: {
-    mutate: ["plan", "verify", "rules", "record"].map((f) => `shared/containment/${f}.ts`),
+    mutate: ["plan*", "verify*", "rules*", "record*"].map((f) => `shared/containment/${f}.ts`),
     tests: ["test/unit/containment/**/*.test.ts"],
   },
   evidence: {
-    mutate: ["manifest", "verify", "assess", "pin", "hashing"].map((f) => `shared/evidence/${f}.ts`),
+    mutate: ["manifest*", "verify*", "assess*", "pin*", "hashing*"].map((f) => `shared/evidence/${f}.ts`),
     tests: ["test/unit/evidence/**/*.test.ts"],
   },
   intake: {

@@ -1,6 +1,6 @@
 /**
  * `npm run mutation [group …] [-- stryker options]`: runs Stryker once per group of
- * groups.mjs, one after another (two cores: one run at a time, two workers each), then prints
+ * groups.mjs, one after another (two cores: one run at a time, one worker), then prints
  * the score of every group and file, and fails when a group is under the threshold.
  *
  *   npm run mutation                       every group
