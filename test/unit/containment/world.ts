@@ -219,7 +219,11 @@ export const MUTATING = new Set([
 export function mockWorld(
   world: World,
   faults: Faults = {},
-  options: { stickyGroups?: string[] } = {},
+  options: {
+    stickyGroups?: string[];
+    /** Awaited before each call is answered: lets a test hold a call open while others run. */
+    beforeAnswer?: (op: string, input: Record<string, unknown>) => Promise<void>;
+  } = {},
 ): Mocked {
   const opts = {
     region: "us-east-1",
@@ -237,6 +241,7 @@ export function mockWorld(
     log.push(op);
     const fault = faults[op]?.(input);
     if (fault) throw fault;
+    await options.beforeAnswer?.(op, input);
     return fn(input);
   };
   const inst = () => world.instance;
