@@ -5,6 +5,7 @@
  */
 import { createHash } from "node:crypto";
 import { CreateTableCommand } from "@aws-sdk/client-dynamodb";
+import { DeleteCommand } from "@aws-sdk/lib-dynamodb";
 import { beforeEach, describe, expect, it } from "vitest";
 import { dynamoClient, dynamoDocClient } from "../../shared/aws/clients.ts";
 import { findingRef } from "../../shared/incident/model.ts";
@@ -135,6 +136,33 @@ describe("opening an incident: each way into the markers", () => {
     expect(now.timeline.filter((t) => /joined this incident/.test(t.detail))).toHaveLength(1);
   });
 
+  it("joins a finding once even when its marker is missing: the join-once condition alone refuses the second", async () => {
+    // Arrange: a join whose marker write never happened (a crash between the two, or a copy
+    // that read no marker before the first copy wrote it): only the incident's set of finding
+    // keys still says the finding has joined.
+    const first = incidentFor("f-1");
+    await store.open(first);
+    const other = incidentFor("f-2");
+    expect(await store.open(other)).toEqual({ outcome: "joined", incidentId: first.incidentId });
+    await dynamoDocClient(testAwsOptions()).send(
+      new DeleteCommand({
+        TableName: TABLE,
+        Key: { pk: "FINDING#123456789012#guardduty#f-2", sk: "MARKER" },
+      }),
+    );
+
+    // Act
+    const again = await store.open(other);
+
+    // Assert
+    expect(again).toEqual({ outcome: "duplicate", incidentId: first.incidentId });
+    const now = await store.get(first.incidentId);
+    expect(now.findings.map((f) => f.id)).toEqual(["f-1", "f-2"]);
+    expect(now.timeline.filter((t) => /joined this incident/.test(t.detail))).toHaveLength(1);
+    // The marker is written again, so a later copy stops at it.
+    expect(await store.incidentOfFinding("123456789012", "guardduty", "f-2")).toBe(first.incidentId);
+  });
+
   it("after close, says the finding recurred, and opens the recurrence only in place of the closed incident", async () => {
     const first = incidentFor("f-1");
     await store.open(first);
@@ -154,6 +182,23 @@ describe("opening an incident: each way into the markers", () => {
     expect((await store.open(recurrence, { recurrenceOf: first.incidentId })).outcome).toBe("created");
     expect(await store.incidentOfFinding("123456789012", "guardduty", "f-1")).toBe(recurrence.incidentId);
     expect(await store.open(first)).toEqual({ outcome: "duplicate", incidentId: recurrence.incidentId });
+  });
+
+  it("after close, says a later copy of the finding recurred even under a new incident id: its marker stands", async () => {
+    // Arrange: closing frees the resource; only the finding's marker still names the incident.
+    const first = incidentFor("f-1");
+    await store.open(first);
+    await store.close(first.incidentId, "done");
+    const nextDay = incidentFor("f-1", "i-0123456789abcdef0", "2026-03-03T10:00:00.000Z");
+    expect(nextDay.incidentId).not.toBe(first.incidentId);
+
+    // Act
+    const outcome = await store.open(nextDay);
+
+    // Assert
+    expect(outcome).toEqual({ outcome: "recurred", closedIncidentId: first.incidentId });
+    expect(await store.find(nextDay.incidentId)).toBeUndefined();
+    expect(await store.incidentOfFinding("123456789012", "guardduty", "f-1")).toBe(first.incidentId);
   });
 
   it("keeps a drill's markers apart from a real finding's", async () => {

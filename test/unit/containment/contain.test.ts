@@ -102,6 +102,43 @@ describe("containInstance", () => {
       );
   });
 
+  it("starts the isolation swap of an interface only after its untracking swap has been answered", async () => {
+    // Arrange: every swap is held open for a few turns of the event loop before it is answered,
+    // so a swap sent in the same round as another would start before that one has finished.
+    const events: string[] = [];
+    const turns = async (n: number) => {
+      for (let i = 0; i < n; i++) await new Promise((r) => setImmediate(r));
+    };
+    mocked = mockWorld(
+      sampleWorld(),
+      {},
+      {
+        beforeAnswer: async (op, input) => {
+          if (op !== "ModifyNetworkInterfaceAttribute" || !Array.isArray(input.Groups)) return;
+          const swap = `${input.NetworkInterfaceId} ${input.Groups.join(",")}`;
+          events.push(`sent ${swap}`);
+          await turns(5);
+          events.push(`answered ${swap}`);
+        },
+      },
+    );
+
+    // Act
+    await containInstance("i-0abc", mocked.clients, options());
+
+    // Assert
+    for (const eni of ["eni-1", "eni-2"]) {
+      const untrackAnswered = events.indexOf(`answered ${eni} sg-untr`);
+      const isolationSent = events.indexOf(`sent ${eni} sg-iso`);
+      expect(untrackAnswered).toBeGreaterThanOrEqual(0);
+      expect(isolationSent).toBeGreaterThan(untrackAnswered);
+    }
+    // Every untracking swap is answered before any isolation swap is sent: they are rounds apart.
+    const lastUntrack = Math.max(...["eni-1", "eni-2"].map((e) => events.indexOf(`answered ${e} sg-untr`)));
+    const firstIsolation = Math.min(...["eni-1", "eni-2"].map((e) => events.indexOf(`sent ${e} sg-iso`)));
+    expect(firstIsolation).toBeGreaterThan(lastUntrack);
+  });
+
   it("records the pre-isolation state", async () => {
     mocked = mockWorld(sampleWorld());
 

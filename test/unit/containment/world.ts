@@ -237,6 +237,8 @@ export function mockWorld(
      * (as a network call would): calls in flight together overlap on the timeline.
      */
     timeline?: TimedCall[];
+    /** Awaited before each call is answered: lets a test hold a call open while others run. */
+    beforeAnswer?: (op: string, input: Record<string, unknown>) => Promise<void>;
   } = {},
 ): Mocked {
   const opts = {
@@ -262,6 +264,7 @@ export function mockWorld(
     try {
       const fault = faults[op]?.(input);
       if (fault) throw fault;
+      await options.beforeAnswer?.(op, input);
       return await fn(input);
     } finally {
       if (timed) timed.ended = ++tick;

@@ -318,6 +318,26 @@ describe("a forged artifact with no other tripwire", () => {
     });
   });
 
+  it("is a mismatch with consistent metadata and no S3 checksum at all (the manifest hash alone decides)", async () => {
+    // Arrange: the endpoint returns no ChecksumSHA256; size and metadata agree with the manifest.
+    s3Mock.on(GetObjectCommand, { Key: a.key }).callsFake(() => ({
+      Body: body(forged),
+      VersionId: a.versionId,
+      Metadata: { sha256: a.sha256 },
+    }));
+
+    // Act
+    const report = await verifyIncident(s3, { bucket: "ev", incidentId: INCIDENT });
+
+    // Assert
+    expect(report.ok).toBe(false);
+    expect(item(report.items, "a.json")).toMatchObject({
+      status: "mismatch",
+      actual: sha256Hex(forged),
+      detail: "content SHA-256 differs from the manifest; S3 returned no SHA-256 checksum",
+    });
+  });
+
   it("is a mismatch at its pinned version", async () => {
     const m = manifestOf([a]);
 

@@ -44,4 +44,16 @@ describe("the sliding hour of the containment cap", () => {
     expect(capWindows("2026-12-07T10:45:00.000Z").previousWeight).toBeCloseTo(0.25);
     expect(capWindows("2026-12-07T00:30:00.000Z").previous).toBe("2026-12-06T23");
   });
+
+  it("is an hour wide, not a minute: a containment 59 minutes ago still weighs in", () => {
+    // One minute into the hour, 59 of the previous hour's 60 minutes are within the last hour.
+    expect(capWindows("2026-12-07T10:01:00.000Z")).toEqual({
+      current: "2026-12-07T10",
+      previous: "2026-12-07T09",
+      previousWeight: expect.closeTo(59 / 60, 10),
+    });
+    // 59 minutes into it, one minute of the previous hour is left.
+    expect(capWindows("2026-12-07T10:59:00.000Z").previousWeight).toBeCloseTo(1 / 60, 10);
+    expect(capWindows("2026-12-07T10:59:59.999Z").current).toBe("2026-12-07T10");
+  });
 });

@@ -5,7 +5,7 @@
  */
 import { readFileSync } from "node:fs";
 import { DescribeSnapshotsCommand, EC2Client, type Snapshot } from "@aws-sdk/client-ec2";
-import { S3Client } from "@aws-sdk/client-s3";
+import { HeadObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { mockClient } from "aws-sdk-client-mock";
 import { beforeEach, describe, expect, it } from "vitest";
 import type { IncidentRecord } from "../../../shared/incident/model.ts";
@@ -20,6 +20,7 @@ import { MemoryStore } from "../../support/memory-store.ts";
 
 const TAG = "incident-responder:incident-id";
 const ec2 = mockClient(EC2Client);
+const s3 = mockClient(S3Client);
 
 /** AWS's own multi-volume completion event (test/fixtures/ebs), re-aimed at these snapshots. */
 function completionEvent(account: string, ids: string[]) {
@@ -110,6 +111,65 @@ describe("EBS completion events", () => {
       { snapshotId: "snap-0aaa1111", volumeId: "vol-0aaa", deviceName: "/dev/xvda", state: "completed" },
       { snapshotId: "snap-0bbb2222", volumeId: "vol-0bbb", deviceName: "/dev/sdf", state: "completed" },
     ]);
+  });
+
+  it("seals the evidence when the event completes the last lane: the manifest is written then, once, and not before", async () => {
+    // Arrange: the artifacts lane is done; only the snapshots were pending. S3 as an empty
+    // Object Lock bucket: nothing there yet, every write accepted.
+    s3.reset();
+    const written = new Map<string, { ContentLength: number; ChecksumSHA256?: string; VersionId: string }>();
+    s3.on(PutObjectCommand).callsFake(
+      (input: { Key?: string; Body?: string | Uint8Array; ChecksumSHA256?: string }) => {
+        const VersionId = `v${written.size + 1}`;
+        const length =
+          typeof input.Body === "string" ? Buffer.byteLength(input.Body) : (input.Body?.length ?? 0);
+        const { ChecksumSHA256 } = input;
+        written.set(input.Key ?? "", {
+          ContentLength: length,
+          VersionId,
+          ...(ChecksumSHA256 ? { ChecksumSHA256 } : {}),
+        });
+        return { VersionId, ...(ChecksumSHA256 ? { ChecksumSHA256 } : {}) };
+      },
+    );
+    s3.on(HeadObjectCommand).callsFake((input: { Key?: string }) => {
+      const found = written.get(input.Key ?? "");
+      if (found) return found;
+      throw Object.assign(new Error("NotFound"), { name: "NotFound", $metadata: { httpStatusCode: 404 } });
+    });
+    store.seed({
+      ...incident,
+      steps: {
+        ...incident.steps,
+        artifacts: { status: "ok", startedAt: incident.createdAt, endedAt: incident.createdAt, attempts: 1 },
+      },
+      evidence: { ...incident.evidence, artifacts: [] },
+    });
+    const manifestKey = `incidents/${incident.incidentId}/manifest.json`;
+    const manifestWrites = () =>
+      s3.commandCalls(PutObjectCommand).filter((c) => c.args[0].input.Key === manifestKey);
+    // One snapshot still pending: nothing is sealed yet.
+    ec2Holds(incident.incidentId, [
+      { SnapshotId: "snap-0aaa1111", VolumeId: "vol-0aaa", State: "completed" },
+      { SnapshotId: "snap-0bbb2222", VolumeId: "vol-0bbb", State: "pending" },
+    ]);
+    await onSnapshotEvent(completionEvent(incident.account, ["snap-0aaa1111"]), deps);
+    expect(manifestWrites()).toHaveLength(0);
+    expect((await store.get(incident.incidentId)).steps.manifest).toBeUndefined();
+    ec2Holds(incident.incidentId, [
+      { SnapshotId: "snap-0aaa1111", VolumeId: "vol-0aaa", State: "completed" },
+      { SnapshotId: "snap-0bbb2222", VolumeId: "vol-0bbb", State: "completed" },
+    ]);
+
+    // Act: the last completion event, and a copy of it
+    await onSnapshotEvent(completionEvent(incident.account, ["snap-0aaa1111", "snap-0bbb2222"]), deps);
+    await onSnapshotEvent(completionEvent(incident.account, ["snap-0aaa1111", "snap-0bbb2222"]), deps);
+
+    // Assert
+    const stored = await store.get(incident.incidentId);
+    expect(stored.steps.manifest?.status).toBe("ok");
+    expect(stored.evidence?.manifestKey).toBe(manifestKey);
+    expect(manifestWrites()).toHaveLength(1);
   });
 
   it("changes nothing for the same snapshots reported from another account", async () => {
