@@ -97,10 +97,19 @@ function uuidFrom(text: string): string {
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
 }
 
-/** An ISO time cut to whole seconds with a Z, as EventBridge writes `time`; undefined when unreadable. */
+/** `2025-02-25 20:40:06.721`: a SIEM's normalised UTC time (Panther's), without `T` or zone. */
+const SPACED_UTC = /^(\d{4}-\d\d-\d\d) (\d\d:\d\d:\d\d(\.\d{1,9})?)$/;
+
+/**
+ * An ISO time cut to whole seconds with a Z, as EventBridge writes `time`; a SIEM's
+ * `YYYY-MM-DD hh:mm:ss` is read as UTC. Undefined when unreadable.
+ */
 function envelopeTime(value: unknown): string | undefined {
-  if (typeof value !== "string" || !IsoTimeSchema.safeParse(value).success) return undefined;
-  const ms = Date.parse(value);
+  if (typeof value !== "string") return undefined;
+  const spaced = SPACED_UTC.exec(value);
+  const iso = spaced ? `${spaced[1]}T${spaced[2]!.slice(0, 12)}Z` : value;
+  if (!IsoTimeSchema.safeParse(iso).success) return undefined;
+  const ms = Date.parse(iso);
   return Number.isNaN(ms) ? undefined : `${new Date(ms).toISOString().slice(0, 19)}Z`;
 }
 
