@@ -29,6 +29,9 @@ Commands:
                                              when it is missing; --no-install prints the commands instead
   ingest <file|-> [--json] [--timeout S]     put an EventBridge event on the bus and wait for the incident
   plan <file|-> [--json] [--offline]         what the responder would do with an event (dry run)
+                                             ingest and plan also take an SNS delivery (unwrapped as the
+                                             intake does) or a bare CloudTrail record, GuardDuty or ASFF
+                                             finding (wrapped as EventBridge would, saying so)
   status [incidentId] [--json]               list open incidents, or show one incident's timeline
   report <incidentId> [--out DIR] [--json]   write DIR/<id>.md and DIR/<id>.html (self-contained, with a chart)
   approve <incidentId> [--reason TEXT]       approve the actions waiting for a person

@@ -11,6 +11,7 @@ import { InvalidEventError } from "../../shared/errors/index.ts";
 import { normalizeEvent } from "../../shared/intake/index.ts";
 import { connect } from "../connect.ts";
 import { incidentJson, incidentText, printJson, progress, statusColour, text } from "../output.ts";
+import { openInput } from "./event-input.ts";
 
 export class UsageError extends Error {}
 
@@ -44,20 +45,27 @@ export async function readEvent(file: string | undefined, json: boolean): Promis
 export async function readAndNormalize(
   file: string | undefined,
   json: boolean,
-): Promise<{ event: unknown; intake: IntakeResult } | number> {
-  const event = await readEvent(file, json);
-  if (event === undefined) return 2;
+): Promise<{ event: unknown; intake: IntakeResult; received: string[] } | number> {
+  const input = await readEvent(file, json);
+  if (input === undefined) return 2;
   try {
-    return { event, intake: normalizeEvent(event) };
+    // SNS deliveries are opened and bare records wrapped, each saying so (event-input.ts).
+    const { event, notes, envelopeAccount } = openInput(input);
+    if (!json) for (const n of notes) progress(text(n));
+    return {
+      event,
+      intake: normalizeEvent(event, envelopeAccount ? { envelopeAccount } : {}),
+      received: notes,
+    };
   } catch (err) {
     if (err instanceof InvalidEventError) return invalid(json, err);
     throw err;
   }
 }
 
-/** Prints that an event is ignored on purpose, with the reason. */
-export function reportIgnored(json: boolean, reason: string): number {
-  if (json) printJson({ status: "ignored", reason });
+/** Prints that an event is ignored on purpose, with the reason (and how the input was opened). */
+export function reportIgnored(json: boolean, reason: string, received: string[] = []): number {
+  if (json) printJson({ status: "ignored", reason, ...(received.length ? { received } : {}) });
   else console.log(`ignored: ${text(reason)}`);
   return 0;
 }
@@ -71,11 +79,11 @@ export async function ingestCommand(args: {
   // Validate before anything touches the account: invalid input changes nothing.
   const read = await readAndNormalize(args.file, args.json);
   if (typeof read === "number") return read;
-  const { event, intake } = read;
+  const { event, intake, received } = read;
   const conn = await connect(args.stage);
   const e = event as Record<string, unknown>;
   await putEvent(eventsClient(conn.aws), e);
-  if (intake.kind === "ignored") return reportIgnored(args.json, intake.reason);
+  if (intake.kind === "ignored") return reportIgnored(args.json, intake.reason, received);
   const f = intake.finding;
   if (!args.json)
     progress(

@@ -22,8 +22,8 @@ export async function planCommand(args: {
 }): Promise<number> {
   const read = await readAndNormalize(args.file, args.json);
   if (typeof read === "number") return read;
-  const { intake } = read;
-  if (intake.kind === "ignored") return reportIgnored(args.json, intake.reason);
+  const { intake, received } = read;
+  if (intake.kind === "ignored") return reportIgnored(args.json, intake.reason, received);
   const finding = intake.finding;
   const policy = loadPolicy(args.policy ?? defaultPolicyFile());
   let contexts: ResourceContext[];
@@ -50,6 +50,7 @@ export async function planCommand(args: {
     printJson({
       status: "planned",
       dryRun: true,
+      ...(received.length ? { received } : {}),
       finding: { ...finding, raw: undefined },
       resources: readNote,
       impact,
@@ -62,6 +63,7 @@ export async function planCommand(args: {
   console.log(
     `${bold("Finding")}  ${text(finding.source)} ${text(finding.type)} (severity ${finding.severity}) on ${finding.resources.map((r) => `${r.kind} ${text(r.id)}`).join(", ")}`,
   );
+  for (const w of finding.warnings ?? []) console.log(`           warning: ${text(w)}`);
   console.log(`${bold("Impact")}   ${impact.tier.toUpperCase()} — ${impact.score}/100`);
   for (const r of impact.reasons) console.log(`           · ${text(r.text)}`);
   console.log(`${bold("Playbook")} ${text(plan.playbook)}`);

@@ -63,6 +63,13 @@ export interface Finding {
    * lets an importer write any product and company name on its own findings.
    */
   product?: FindingProduct;
+  /**
+   * Malformed fields the response does not need, each `path: what was wrong; what was done`
+   * (a placeholder snapshot id left out of the resources, a timestamp without `T` not used).
+   * Absent when there are none. What the response needs is validated strictly instead: a bad
+   * instance id, account, severity or type rejects the event.
+   */
+  warnings?: string[];
   /** The original EventBridge event, kept verbatim. */
   raw: unknown;
 }

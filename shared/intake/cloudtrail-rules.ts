@@ -15,112 +15,31 @@
  * {@link riskyEventNamesBySource}. Global services (IAM, sign-in, Organizations) deliver their
  * events in us-east-1 only.
  */
-import type { AffectedResource } from "../domain/types.ts";
+import {
+  account,
+  accountOnly,
+  always,
+  bucket,
+  type CloudTrailCall,
+  identityType,
+  param,
+  paramResource,
+  policyDocument,
+  type RiskyCallRule,
+  spec,
+  trail,
+} from "./cloudtrail-call.ts";
+import { SHARING_RULES } from "./cloudtrail-rules-sharing.ts";
 import { resource } from "./finding.ts";
 import { worldOpenAdminIngress } from "./ingress.ts";
 import { grantsFullAdmin, publicStatements } from "./policy.ts";
-import type { CloudTrailDetail } from "./schemas/cloudtrail.ts";
-import type { JsonObject } from "./schemas/common.ts";
 import { invalid } from "./validate.ts";
-import { at, isObject, jsonDocument, listOf, stringsIn } from "./walk.ts";
+import { at, isObject, listOf, stringsIn } from "./walk.ts";
 
-/** One CloudTrail call, as a rule sees it. */
-export interface CloudTrailCall {
-  detail: CloudTrailDetail;
-  /** `requestParameters`; never null when the rule declared `needsParameters`. */
-  params: JsonObject;
-  /** The account whose resources were touched. */
-  account: string;
-  region: string;
-  partition: string;
-  /** Path of `detail` in the incoming event, for errors. */
-  detailPath: string;
-  /** Path of `requestParameters` in the incoming event, for errors. */
-  paramsPath: string;
-}
-
-/** What a matching rule found. */
-export interface RiskyCallMatch {
-  /** The resources the call changed (the caller is added separately). */
-  resources: AffectedResource[];
-  /** One line saying what exactly is risky, e.g. `sg-0123…: tcp 22 open to 0.0.0.0/0`. */
-  detail: string;
-}
-
-/** One entry of the risky-call catalogue. */
-export interface RiskyCallRule {
-  /** Unique; the finding type is `cloudtrail:<id>`. Starts with the eventName. */
-  id: string;
-  /** CloudTrail eventSource, e.g. `ec2.amazonaws.com`. */
-  eventSource: string;
-  eventName: string;
-  /** 0–10, GuardDuty scale. */
-  severity: number;
-  title: string;
-  /** True when the predicate needs `requestParameters`. */
-  needsParameters: boolean;
-  /** Returns what is risky about this call, or null when it is not. */
-  assess(call: CloudTrailCall): RiskyCallMatch | null;
-}
+export type { CloudTrailCall, RiskyCallMatch, RiskyCallRule } from "./cloudtrail-call.ts";
 
 // ---------------------------------------------------------------------------------------------
 // Helpers for predicates
-
-function account(call: CloudTrailCall): AffectedResource {
-  return resource("aws-account", call.account, `${call.detailPath}.recipientAccountId`);
-}
-
-function param(call: CloudTrailCall, key: string): unknown {
-  return call.params[key];
-}
-
-/** A resource whose id is `requestParameters[key]`. */
-function paramResource(call: CloudTrailCall, kind: AffectedResource["kind"], key: string): AffectedResource {
-  const where = { account: call.account, region: call.region };
-  return resource(kind, param(call, key), `${call.paramsPath}.${key}`, where);
-}
-
-function bucket(call: CloudTrailCall): AffectedResource {
-  const r = paramResource(call, "s3-bucket", "bucketName");
-  r.arn = `arn:${call.partition}:s3:::${r.id}`;
-  return r;
-}
-
-/** A trail named by name or by ARN (`arn:aws:cloudtrail:region:account:trail/NAME`). */
-function trail(call: CloudTrailCall, key: string): AffectedResource {
-  const value = param(call, key);
-  const path = `${call.paramsPath}.${key}`;
-  if (typeof value === "string" && value.startsWith("arn:")) {
-    const name = value.slice(value.lastIndexOf("/") + 1);
-    return resource("cloudtrail-trail", name, path, {
-      arn: value,
-      account: call.account,
-      region: call.region,
-    });
-  }
-  return resource("cloudtrail-trail", value, path, { account: call.account, region: call.region });
-}
-
-/** A policy document in the request, or an invalid event when it cannot be read. */
-function policyDocument(call: CloudTrailCall, key: string): unknown {
-  const doc = jsonDocument(param(call, key));
-  if (!isObject(doc)) invalid("must be a readable policy document", `${call.paramsPath}.${key}`);
-  return doc;
-}
-
-const always =
-  (resources: (call: CloudTrailCall) => AffectedResource[], detail: (call: CloudTrailCall) => string) =>
-  (call: CloudTrailCall): RiskyCallMatch => ({ resources: resources(call), detail: detail(call) });
-
-const accountOnly = (what: string) =>
-  always(
-    (c) => [account(c)],
-    () => what,
-  );
-
-function identityType(call: CloudTrailCall): string | undefined {
-  return call.detail.userIdentity?.type;
-}
 
 function consoleLoginSucceeded(call: CloudTrailCall): boolean {
   return at(call.detail.responseElements, "ConsoleLogin") === "Success";
@@ -199,11 +118,6 @@ function selectorWeakenings(call: CloudTrailCall): string[] {
 // ---------------------------------------------------------------------------------------------
 // The catalogue
 
-type RuleSpec = Omit<RiskyCallRule, "needsParameters"> & { needsParameters?: boolean };
-
-const spec = (rules: RuleSpec[]): RiskyCallRule[] =>
-  rules.map((r) => ({ ...r, needsParameters: r.needsParameters ?? true }));
-
 /** The maintained catalogue of risky CloudTrail calls. Order matters within one call. */
 export const RISKY_CALLS: readonly RiskyCallRule[] = spec([
   // --- Network exposure ------------------------------------------------------------------------
@@ -216,14 +130,10 @@ export const RISKY_CALLS: readonly RiskyCallRule[] = spec([
     assess(call) {
       const open = worldOpenAdminIngress(call.params);
       if (open.length === 0) return null;
-      const group =
-        param(call, "groupId") !== undefined
-          ? paramResource(call, "security-group", "groupId")
-          : resource("other", param(call, "groupName"), `${call.paramsPath}.groupName`, {
-              account: call.account,
-            });
+      const key = param(call, "groupId") !== undefined ? "groupId" : "groupName";
+      const group = paramResource(call, key === "groupId" ? "security-group" : "other", key);
       const rules = [...new Set(open.map((o) => `${o.protocol} ${o.ports} from ${o.cidr}`))].join(", ");
-      return { resources: [group], detail: `${group.id}: ${rules}` };
+      return { resources: group, detail: `${String(param(call, key))}: ${rules}` };
     },
   },
   {
@@ -235,7 +145,7 @@ export const RISKY_CALLS: readonly RiskyCallRule[] = spec([
     assess: (call) =>
       addsGroupAll(call, "createVolumePermission")
         ? {
-            resources: [paramResource(call, "ec2-snapshot", "snapshotId")],
+            resources: paramResource(call, "ec2-snapshot", "snapshotId"),
             detail: `${param(call, "snapshotId")} createVolumePermission group all`,
           }
         : null,
@@ -249,7 +159,7 @@ export const RISKY_CALLS: readonly RiskyCallRule[] = spec([
     assess: (call) =>
       addsGroupAll(call, "launchPermission")
         ? {
-            resources: [paramResource(call, "ec2-image", "imageId")],
+            resources: paramResource(call, "ec2-image", "imageId"),
             detail: `${param(call, "imageId")} launchPermission group all`,
           }
         : null,
@@ -263,7 +173,7 @@ export const RISKY_CALLS: readonly RiskyCallRule[] = spec([
     assess: (call) =>
       param(call, "attributeName") === "restore" && listOf(param(call, "valuesToAdd")).includes("all")
         ? {
-            resources: [paramResource(call, "other", "dBSnapshotIdentifier")],
+            resources: paramResource(call, "other", "dBSnapshotIdentifier"),
             detail: `${param(call, "dBSnapshotIdentifier")} restorable by all`,
           }
         : null,
@@ -277,7 +187,7 @@ export const RISKY_CALLS: readonly RiskyCallRule[] = spec([
     assess: (call) =>
       param(call, "attributeName") === "restore" && listOf(param(call, "valuesToAdd")).includes("all")
         ? {
-            resources: [paramResource(call, "other", "dBClusterSnapshotIdentifier")],
+            resources: paramResource(call, "other", "dBClusterSnapshotIdentifier"),
             detail: `${param(call, "dBClusterSnapshotIdentifier")} restorable by all`,
           }
         : null,
@@ -321,7 +231,7 @@ export const RISKY_CALLS: readonly RiskyCallRule[] = spec([
     severity: 8,
     title: "CloudTrail logging stopped",
     assess: always(
-      (c) => [trail(c, "name")],
+      (c) => trail(c, "name"),
       (c) => `trail ${String(param(c, "name"))}`,
     ),
   },
@@ -332,7 +242,7 @@ export const RISKY_CALLS: readonly RiskyCallRule[] = spec([
     severity: 8,
     title: "CloudTrail trail deleted",
     assess: always(
-      (c) => [trail(c, "name")],
+      (c) => trail(c, "name"),
       (c) => `trail ${String(param(c, "name"))}`,
     ),
   },
@@ -344,7 +254,7 @@ export const RISKY_CALLS: readonly RiskyCallRule[] = spec([
     title: "CloudTrail trail weakened",
     assess(call) {
       const weak = trailWeakenings(call);
-      return weak.length ? { resources: [trail(call, "name")], detail: weak.join("; ") } : null;
+      return weak.length ? { resources: trail(call, "name"), detail: weak.join("; ") } : null;
     },
   },
   {
@@ -355,7 +265,7 @@ export const RISKY_CALLS: readonly RiskyCallRule[] = spec([
     title: "CloudTrail event selectors reduce logging",
     assess(call) {
       const weak = selectorWeakenings(call);
-      return weak.length ? { resources: [trail(call, "trailName")], detail: weak.join("; ") } : null;
+      return weak.length ? { resources: trail(call, "trailName"), detail: weak.join("; ") } : null;
     },
   },
   {
@@ -485,7 +395,7 @@ export const RISKY_CALLS: readonly RiskyCallRule[] = spec([
     severity: 7,
     title: "KMS key scheduled for deletion",
     assess: always(
-      (c) => [paramResource(c, "other", "keyId")],
+      (c) => paramResource(c, "other", "keyId"),
       (c) => `key ${String(param(c, "keyId"))} in ${String(param(c, "pendingWindowInDays") ?? "?")} days`,
     ),
   },
@@ -500,7 +410,7 @@ export const RISKY_CALLS: readonly RiskyCallRule[] = spec([
     assess(call) {
       const open = publicStatements(policyDocument(call, "bucketPolicy"));
       return open.length
-        ? { resources: [bucket(call)], detail: `${param(call, "bucketName")} statements ${open.join(", ")}` }
+        ? { resources: bucket(call), detail: `${param(call, "bucketName")} statements ${open.join(", ")}` }
         : null;
     },
   },
@@ -517,7 +427,7 @@ export const RISKY_CALLS: readonly RiskyCallRule[] = spec([
       );
       const what = [...groups, ...canned];
       return what.length
-        ? { resources: [bucket(call)], detail: `${param(call, "bucketName")} grants ${what.join(", ")}` }
+        ? { resources: bucket(call), detail: `${param(call, "bucketName")} grants ${what.join(", ")}` }
         : null;
     },
   },
@@ -528,7 +438,7 @@ export const RISKY_CALLS: readonly RiskyCallRule[] = spec([
     severity: 6,
     title: "Bucket Block Public Access removed",
     assess: always(
-      (c) => [bucket(c)],
+      (c) => bucket(c),
       (c) => `bucket ${String(param(c, "bucketName"))}`,
     ),
   },
@@ -541,7 +451,7 @@ export const RISKY_CALLS: readonly RiskyCallRule[] = spec([
     assess(call) {
       const off = publicAccessBlockOff(call);
       return off.length
-        ? { resources: [bucket(call)], detail: `${param(call, "bucketName")}: ${off.join(", ")} off` }
+        ? { resources: bucket(call), detail: `${param(call, "bucketName")}: ${off.join(", ")} off` }
         : null;
     },
   },
@@ -615,7 +525,7 @@ export const RISKY_CALLS: readonly RiskyCallRule[] = spec([
     assess: (call) =>
       ADMIN_POLICY_ARN.test(String(param(call, "policyArn")))
         ? {
-            resources: [paramResource(call, "iam-user", "userName")],
+            resources: paramResource(call, "iam-user", "userName"),
             detail: `user ${param(call, "userName")}`,
           }
         : null,
@@ -629,7 +539,7 @@ export const RISKY_CALLS: readonly RiskyCallRule[] = spec([
     assess: (call) =>
       ADMIN_POLICY_ARN.test(String(param(call, "policyArn")))
         ? {
-            resources: [paramResource(call, "iam-role", "roleName")],
+            resources: paramResource(call, "iam-role", "roleName"),
             detail: `role ${param(call, "roleName")}`,
           }
         : null,
@@ -643,7 +553,7 @@ export const RISKY_CALLS: readonly RiskyCallRule[] = spec([
     assess: (call) =>
       ADMIN_POLICY_ARN.test(String(param(call, "policyArn")))
         ? {
-            resources: [paramResource(call, "other", "groupName")],
+            resources: paramResource(call, "other", "groupName"),
             detail: `group ${param(call, "groupName")}`,
           }
         : null,
@@ -657,7 +567,7 @@ export const RISKY_CALLS: readonly RiskyCallRule[] = spec([
     assess: (call) =>
       grantsFullAdmin(policyDocument(call, "policyDocument"))
         ? {
-            resources: [paramResource(call, "iam-user", "userName")],
+            resources: paramResource(call, "iam-user", "userName"),
             detail: `user ${param(call, "userName")}`,
           }
         : null,
@@ -671,7 +581,7 @@ export const RISKY_CALLS: readonly RiskyCallRule[] = spec([
     assess: (call) =>
       grantsFullAdmin(policyDocument(call, "policyDocument"))
         ? {
-            resources: [paramResource(call, "iam-role", "roleName")],
+            resources: paramResource(call, "iam-role", "roleName"),
             detail: `role ${param(call, "roleName")}`,
           }
         : null,
@@ -685,7 +595,7 @@ export const RISKY_CALLS: readonly RiskyCallRule[] = spec([
     assess: (call) =>
       grantsFullAdmin(policyDocument(call, "policyDocument"))
         ? {
-            resources: [paramResource(call, "other", "groupName")],
+            resources: paramResource(call, "other", "groupName"),
             detail: `group ${param(call, "groupName")}`,
           }
         : null,
@@ -700,12 +610,14 @@ export const RISKY_CALLS: readonly RiskyCallRule[] = spec([
       const open = publicStatements(policyDocument(call, "policyDocument"));
       return open.length
         ? {
-            resources: [paramResource(call, "iam-role", "roleName")],
+            resources: paramResource(call, "iam-role", "roleName"),
             detail: `role ${param(call, "roleName")} statements ${open.join(", ")}`,
           }
         : null;
     },
   },
+  // --- Access handed to someone else (after the public-sharing rules of the same calls) --------
+  ...SHARING_RULES,
 ]);
 
 /** The EventBridge `source` of a CloudTrail eventSource: `ec2.amazonaws.com` → `aws.ec2`. */

@@ -122,6 +122,12 @@ export function normalizeCloudTrail(ctx: IntakeContext): SourceResult {
     partition: partitionOf(detail) ?? "aws",
     detailPath: path,
     paramsPath: `${path}.requestParameters`,
+    warnings: ctx.warnings,
+    knownAccounts: new Set([
+      account,
+      ...options.trust.memberAccounts,
+      ...(options.trust.delegatedAdminAccounts ?? []),
+    ]),
   };
 
   let matched: { rule: RiskyCallRule; match: RiskyCallMatch } | undefined;

@@ -5,6 +5,7 @@
 import type { AccountTrust } from "./account.ts";
 import type { FindingCore } from "./finding.ts";
 import type { Envelope } from "./schemas/envelope.ts";
+import type { IntakeWarnings } from "./warnings.ts";
 
 /** Options with their defaults applied. */
 export interface ResolvedOptions {
@@ -21,6 +22,8 @@ export interface IntakeContext {
   /** True inside a drill: sample and archived findings are not ignored. */
   drill: boolean;
   options: ResolvedOptions;
+  /** Malformed fields the response does not need: carried on the finding (`warnings.ts`). */
+  warnings: IntakeWarnings;
 }
 
 /** A source handler's verdict; the router adds drill flags, the raw event and the severity floor. */

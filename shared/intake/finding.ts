@@ -53,16 +53,21 @@ export function resource(
   path: string,
   extras: ResourceExtras = {},
 ): AffectedResource {
-  const rule = KIND_ID_PATTERN[kind];
-  if (typeof id !== "string" || id.length > 2048 || !rule.pattern.test(id)) {
-    invalid(`must be ${rule.what} (got ${describeValue(id)})`, path);
-  }
+  const problem = idProblem(kind, id);
+  if (problem !== undefined || typeof id !== "string") invalid(problem ?? "must be a string", path);
   const out: AffectedResource = { kind, id };
   if (extras.arn !== undefined && ID_PATTERNS.arn.test(extras.arn)) out.arn = extras.arn;
   if (extras.region !== undefined && ID_PATTERNS.region.test(extras.region)) out.region = extras.region;
   if (extras.account !== undefined && ID_PATTERNS.account.test(extras.account)) out.account = extras.account;
   if (extras.tags !== undefined && Object.keys(extras.tags).length > 0) out.tags = extras.tags;
   return out;
+}
+
+/** What is wrong with `id` as an id of `kind` (`must be … (got …)`), or undefined when it fits. */
+export function idProblem(kind: ResourceKind, id: unknown): string | undefined {
+  const rule = KIND_ID_PATTERN[kind];
+  if (typeof id === "string" && id.length <= 2048 && rule.pattern.test(id)) return undefined;
+  return `must be ${rule.what} (got ${describeValue(id)})`;
 }
 
 /** True when `id` fits the grammar of `kind`. */
@@ -145,6 +150,7 @@ export const FindingSchema = z.object({
       aws: z.boolean(),
     })
     .optional(),
+  warnings: z.array(z.string().max(1024)).max(21).optional(),
   raw: z.unknown(),
 });
 

@@ -15,12 +15,16 @@ import {
   RdsDbInstanceDetailsSchema,
   S3BucketDetailsSchema,
 } from "./schemas/guardduty.ts";
-import { parseOrThrow } from "./validate.ts";
+import { invalid, parseOrThrow } from "./validate.ts";
+import { type IntakeWarnings, lenientTime, namedResource } from "./warnings.ts";
 
 /** EventBridge source of GuardDuty events. */
 export const GUARDDUTY_SOURCE = "aws.guardduty";
 /** The only GuardDuty detail-type that carries a finding. */
 export const GUARDDUTY_FINDING = "GuardDuty Finding";
+
+/** GuardDuty types about an EC2 instance (`Backdoor:EC2/…`): their instance is what the response acts on. */
+const EC2_FINDING = /^[A-Za-z0-9]+:EC2\//;
 
 interface Where {
   account: string;
@@ -36,21 +40,27 @@ function pascalCaseHint(detail: JsonObject) {
       : undefined;
 }
 
-function accessKeyResources(details: AccessKeyDetails, path: string, where: Where): AffectedResource[] {
+function accessKeyResources(
+  details: AccessKeyDetails,
+  path: string,
+  where: Where,
+  warnings: IntakeWarnings,
+): AffectedResource[] {
   const out: AffectedResource[] = [];
+  const account = { account: where.account };
   if (details.accessKeyId) {
     out.push(
-      resource("iam-access-key", details.accessKeyId, `${path}.accessKeyId`, { account: where.account }),
+      ...namedResource("iam-access-key", details.accessKeyId, `${path}.accessKeyId`, warnings, account),
     );
   }
   const name = details.userName;
   switch (details.userType) {
     case "IAMUser":
-      if (name) out.push(resource("iam-user", name, `${path}.userName`, { account: where.account }));
+      if (name) out.push(...namedResource("iam-user", name, `${path}.userName`, warnings, account));
       break;
     case "AssumedRole":
     case "Role":
-      if (name) out.push(resource("iam-role", name, `${path}.userName`, { account: where.account }));
+      if (name) out.push(...namedResource("iam-role", name, `${path}.userName`, warnings, account));
       break;
     case "Root":
       out.push(resource("aws-account", where.account, `${path}.userType`));
@@ -62,11 +72,15 @@ function accessKeyResources(details: AccessKeyDetails, path: string, where: Wher
   return out;
 }
 
-/** The affected resources, by `resource.resourceType`. Ids are validated; a bad id throws. */
+/**
+ * The affected resources, by `resource.resourceType`. Instance ids are validated strictly (a bad
+ * one throws); another malformed id is left out with a warning (`namedResource`).
+ */
 function resourcesOf(
   res: JsonObject & { resourceType: string },
   path: string,
   where: Where,
+  warnings: IntakeWarnings,
 ): AffectedResource[] {
   const ext = { account: where.account, region: where.region };
   switch (res.resourceType) {
@@ -83,12 +97,12 @@ function resourcesOf(
     }
     case "AccessKey": {
       const d = parseOrThrow(AccessKeyDetailsSchema, res.accessKeyDetails, `${path}.accessKeyDetails.`);
-      return accessKeyResources(d, `${path}.accessKeyDetails`, where);
+      return accessKeyResources(d, `${path}.accessKeyDetails`, where, warnings);
     }
     case "S3Bucket": {
       const buckets = parseOrThrow(S3BucketDetailsSchema, res.s3BucketDetails, `${path}.s3BucketDetails.`);
-      const out = buckets.map((b, i) =>
-        resource("s3-bucket", b.name, `${path}.s3BucketDetails[${i}].name`, {
+      const out = buckets.flatMap((b, i) =>
+        namedResource("s3-bucket", b.name, `${path}.s3BucketDetails[${i}].name`, warnings, {
           ...ext,
           arn: b.arn ?? `arn:${where.partition}:s3:::${b.name}`,
           tags: tagsFrom(b.tags),
@@ -96,29 +110,31 @@ function resourcesOf(
       );
       if (res.accessKeyDetails != null) {
         const d = parseOrThrow(AccessKeyDetailsSchema, res.accessKeyDetails, `${path}.accessKeyDetails.`);
-        out.push(...accessKeyResources(d, `${path}.accessKeyDetails`, where));
+        out.push(...accessKeyResources(d, `${path}.accessKeyDetails`, where, warnings));
       }
       return out;
     }
     case "EKSCluster": {
       const d = parseOrThrow(EksClusterDetailsSchema, res.eksClusterDetails, `${path}.eksClusterDetails.`);
-      return [
-        resource("eks-cluster", d.name, `${path}.eksClusterDetails.name`, {
-          ...ext,
-          arn: d.arn ?? undefined,
-          tags: tagsFrom(d.tags),
-        }),
-      ];
+      return namedResource("eks-cluster", d.name, `${path}.eksClusterDetails.name`, warnings, {
+        ...ext,
+        arn: d.arn ?? undefined,
+        tags: tagsFrom(d.tags),
+      });
     }
     case "Lambda": {
       const d = parseOrThrow(LambdaDetailsSchema, res.lambdaDetails, `${path}.lambdaDetails.`);
-      return [
-        resource("lambda-function", d.functionName, `${path}.lambdaDetails.functionName`, {
+      return namedResource(
+        "lambda-function",
+        d.functionName,
+        `${path}.lambdaDetails.functionName`,
+        warnings,
+        {
           ...ext,
           arn: d.functionArn ?? undefined,
           tags: tagsFrom(d.tags),
-        }),
-      ];
+        },
+      );
     }
     case "RDSDBInstance": {
       const d = parseOrThrow(
@@ -126,18 +142,13 @@ function resourcesOf(
         res.rdsDbInstanceDetails,
         `${path}.rdsDbInstanceDetails.`,
       );
-      return [
-        resource(
-          "rds-instance",
-          d.dbInstanceIdentifier,
-          `${path}.rdsDbInstanceDetails.dbInstanceIdentifier`,
-          {
-            ...ext,
-            arn: d.dbInstanceArn ?? undefined,
-            tags: tagsFrom(d.tags),
-          },
-        ),
-      ];
+      return namedResource(
+        "rds-instance",
+        d.dbInstanceIdentifier,
+        `${path}.rdsDbInstanceDetails.dbInstanceIdentifier`,
+        warnings,
+        { ...ext, arn: d.dbInstanceArn ?? undefined, tags: tagsFrom(d.tags) },
+      );
     }
     default:
       // ECS, containers, Kubernetes workloads, attack sequences…: named by their type only.
@@ -165,7 +176,15 @@ export function normalizeGuardDuty(ctx: IntakeContext): SourceResult {
     region: detail.region ?? envelope.region,
     partition: detail.partition ?? "aws",
   };
-  const resources = resourcesOf(detail.resource, `${path}.resource`, where);
+  const { warnings } = ctx;
+  let resources: AffectedResource[] = [];
+  if (detail.resource) resources = resourcesOf(detail.resource, `${path}.resource`, where, warnings);
+  else if (EC2_FINDING.test(detail.type))
+    invalid("is required: an EC2 finding names its instance here", `${path}.resource`);
+  else warnings.add(`${path}.resource`, "is missing: the finding names no affected resource");
+  // The finding's time: its own when readable, else the envelope's (which EventBridge stamped).
+  const updatedAt = lenientTime(detail.updatedAt, `${path}.updatedAt`, warnings);
+  const createdAt = lenientTime(detail.createdAt, `${path}.createdAt`, warnings);
 
   if (!ctx.drill) {
     if (detail.service?.archived === true) {
@@ -185,7 +204,7 @@ export function normalizeGuardDuty(ctx: IntakeContext): SourceResult {
       type: detail.type,
       title: title(detail.title, `GuardDuty ${detail.type}`),
       severity: detail.severity,
-      time: detail.updatedAt ?? detail.createdAt ?? envelope.time,
+      time: updatedAt ?? createdAt ?? envelope.time,
       account: where.account,
       region: where.region,
       resources,

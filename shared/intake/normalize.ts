@@ -6,6 +6,7 @@ import { describeError, InvalidEventError } from "../errors/index.ts";
 import { type AccountTrust, actingAccount, NO_TRUST } from "./account.ts";
 import { ALARM_DETAIL_TYPE, ALARM_SOURCE, CLOUDWATCH_SOURCE, normalizeAlarm } from "./alarm.ts";
 import { CONFIG_COMPLIANCE_CHANGE, CONFIG_SOURCE, normalizeConfigCompliance } from "./aws-config.ts";
+import { bareRecordKind, describeBareRecord } from "./bare.ts";
 import { CLOUDTRAIL_DETAIL_TYPES, normalizeCloudTrail } from "./cloudtrail.ts";
 import type { IntakeContext, ResolvedOptions, SourceHandler, SourceResult } from "./context.ts";
 import { DRILL_DETAIL_TYPE, DRILL_SOURCE } from "./drill.ts";
@@ -17,6 +18,7 @@ import { normalizeSecurityHub, SECURITYHUB_FINDING_DETAIL_TYPES, SECURITYHUB_SOU
 import { quote, sanitizeText } from "./text.ts";
 import { invalid, parseOrThrow } from "./validate.ts";
 import { isObject } from "./walk.ts";
+import { IntakeWarnings } from "./warnings.ts";
 
 /** Options of {@link normalizeEvent}. */
 export interface IntakeOptions {
@@ -118,11 +120,19 @@ interface Judged {
 }
 
 /** Validates one envelope (at `prefix`) and hands it to its source's handler. */
-function judgeEnvelope(value: unknown, prefix: string, drill: boolean, options: ResolvedOptions): Judged {
+function judgeEnvelope(
+  value: unknown,
+  prefix: string,
+  drill: boolean,
+  options: ResolvedOptions,
+  warnings: IntakeWarnings,
+): Judged {
   if (!isObject(value)) {
     invalid(`must be an EventBridge event object, got ${kindOf(value)}`, prefix.replace(/\.$/, ""));
   }
   if (drill && value.source === DRILL_SOURCE) invalid("drills cannot be nested", `${prefix}source`);
+  const bare = bareRecordKind(value);
+  if (bare) invalid(describeBareRecord(bare), prefix.replace(/\.$/, ""));
   const envelope = parseOrThrow(EnvelopeSchema, value, prefix, detailHint(value));
   const source = envelope.source;
   const detailType = envelope["detail-type"];
@@ -134,7 +144,7 @@ function judgeEnvelope(value: unknown, prefix: string, drill: boolean, options: 
       : `no intake for source ${quote(source)} with detail-type ${quote(detailType)}`;
     return { result: { kind: "ignored", reason }, source: clean(source), detailType: clean(detailType) };
   }
-  const ctx: IntakeContext = { envelope, prefix, drill, options };
+  const ctx: IntakeContext = { envelope, prefix, drill, options, warnings };
   return { result: route.handle(ctx), source: clean(source), detailType: clean(detailType) };
 }
 
@@ -147,6 +157,7 @@ function normalizeUnchecked(
     invalid(`must be an EventBridge event object, got ${kindOf(event)}`, "");
   }
 
+  const warnings = new IntakeWarnings();
   let judged: Judged;
   let scenario: string | undefined;
   let delivered: string | undefined;
@@ -166,9 +177,9 @@ function normalizeUnchecked(
     }
     const detail = parseOrThrow(DrillDetailSchema, outer.detail, "detail.");
     scenario = detail.scenario;
-    judged = judgeEnvelope(detail.event, "detail.event.", true, options);
+    judged = judgeEnvelope(detail.event, "detail.event.", true, options, warnings);
   } else {
-    judged = judgeEnvelope(event, "", false, options);
+    judged = judgeEnvelope(event, "", false, options, warnings);
     delivered = event.account as string;
   }
 
@@ -180,7 +191,8 @@ function normalizeUnchecked(
     options.trust,
     `${prefix}${ACCOUNT_CLAIM_PATH[result.finding.source]}`,
   );
-  const finding = { ...result.finding, account };
+  const noted = warnings.list();
+  const finding = { ...result.finding, account, ...(noted.length ? { warnings: noted } : {}) };
   if (finding.severity < options.minSeverity) {
     return {
       kind: "ignored",

@@ -96,3 +96,28 @@ export function grantsFullAdmin(policy: unknown): boolean {
     return allActions && allResources;
   });
 }
+
+/** The account of an AWS principal: a bare 12-digit id or an ARN in some account (`arn:aws:iam::ACCOUNT:…`). */
+function principalAccount(principal: unknown): string | undefined {
+  if (typeof principal !== "string") return undefined;
+  if (/^\d{12}$/.test(principal)) return principal;
+  const m = /^arn:aws[a-z-]*:(?:iam|sts)::(\d{12}):/.exec(principal);
+  return m?.[1];
+}
+
+/**
+ * The accounts outside `known` that a trust policy lets assume the role: `AWS` principals of
+ * `Allow` statements, named by account id or by an ARN in that account. Conditions are not
+ * read (an external id confines nothing: the outside account chooses it). Sorted, unique.
+ */
+export function outsideTrustedAccounts(policy: unknown, known: ReadonlySet<string>): string[] {
+  const out = new Set<string>();
+  for (const st of statementsOf(policy)) {
+    if (st.Effect !== "Allow" || !isObject(st.Principal)) continue;
+    for (const p of listOf(st.Principal.AWS)) {
+      const account = principalAccount(p);
+      if (account !== undefined && !known.has(account)) out.add(account);
+    }
+  }
+  return [...out].sort();
+}

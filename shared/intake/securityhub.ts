@@ -4,7 +4,7 @@
 import type { AffectedResource, FindingProduct, ResourceKind } from "../domain/types.ts";
 import { InvalidEventError } from "../errors/index.ts";
 import { type IntakeContext, ignored, type SourceResult } from "./context.ts";
-import { type FindingCore, resource, tagsFrom, title } from "./finding.ts";
+import { type FindingCore, tagsFrom, title } from "./finding.ts";
 import { ID_PATTERNS } from "./schemas/common.ts";
 import type { Envelope } from "./schemas/envelope.ts";
 import {
@@ -16,6 +16,7 @@ import {
 } from "./schemas/securityhub.ts";
 import { quote, sanitizeText } from "./text.ts";
 import { invalid, parseOrThrow } from "./validate.ts";
+import { IntakeWarnings, lenientTime, namedResource } from "./warnings.ts";
 
 /** EventBridge source of Security Hub events. */
 export const SECURITYHUB_SOURCE = "aws.securityhub";
@@ -86,11 +87,13 @@ function accountInArn(arn: string): string | undefined {
   return account && ID_PATTERNS.account.test(account) ? account : undefined;
 }
 
+/** One ASFF resource: strict for instances and volumes, left out with a warning when another id is malformed. */
 function asffResource(
   r: AsffResource,
   path: string,
   defaults: { account: string; region: string },
-): AffectedResource {
+  warnings: IntakeWarnings,
+): AffectedResource[] {
   const known = RESOURCE_KINDS.get(r.Type);
   const extras = {
     arn: r.Id.startsWith("arn:") ? r.Id : undefined,
@@ -98,8 +101,8 @@ function asffResource(
     account: accountInArn(r.Id) ?? defaults.account,
     tags: tagsFrom(r.Tags),
   };
-  if (!known) return resource("other", r.Id, `${path}.Id`, extras);
-  return resource(known.kind, known.id(r.Id), `${path}.Id`, extras);
+  if (!known) return namedResource("other", r.Id, `${path}.Id`, warnings, extras);
+  return namedResource(known.kind, known.id(r.Id), `${path}.Id`, warnings, extras);
 }
 
 /** Why a finding needs no response, or undefined when it is active. */
@@ -121,17 +124,23 @@ function severityOf(f: AsffFinding, path: string): number {
 interface Candidate {
   finding: FindingCore;
   inactive: string | undefined;
+  /** This finding's own warnings: only the chosen finding's reach the result. */
+  warnings: IntakeWarnings;
 }
 
 function toCandidate(raw: unknown, path: string, envelope: Envelope): Candidate {
+  const warnings = new IntakeWarnings();
   const f = parseOrThrow(AsffFindingSchema, raw, `${path}.`);
   const region = f.Region ?? envelope.region;
   const severity = severityOf(f, path);
-  const resources = f.Resources.map((r, i) =>
-    asffResource(r, `${path}.Resources[${i}]`, { account: f.AwsAccountId, region }),
+  const resources = f.Resources.flatMap((r, i) =>
+    asffResource(r, `${path}.Resources[${i}]`, { account: f.AwsAccountId, region }, warnings),
   );
+  const updatedAt = lenientTime(f.UpdatedAt, `${path}.UpdatedAt`, warnings);
+  const createdAt = lenientTime(f.CreatedAt, `${path}.CreatedAt`, warnings);
   const kind = f.Types?.[0] ?? f.GeneratorId ?? "finding";
   return {
+    warnings,
     inactive: inactiveReason(f),
     finding: {
       id: f.Id,
@@ -139,7 +148,7 @@ function toCandidate(raw: unknown, path: string, envelope: Envelope): Candidate 
       type: `securityhub:${sanitizeText(kind, 256)}`,
       title: title(f.Title, `Security Hub finding ${f.Id}`),
       severity,
-      time: f.UpdatedAt ?? f.CreatedAt ?? envelope.time,
+      time: updatedAt ?? createdAt ?? envelope.time,
       account: f.AwsAccountId,
       region,
       resources,
@@ -182,5 +191,6 @@ export function normalizeSecurityHub(ctx: IntakeContext): SourceResult {
     );
   }
   const best = active.reduce((a, b) => (b.finding.severity > a.finding.severity ? b : a));
+  for (const w of best.warnings.list()) ctx.warnings.add("", w);
   return { kind: "finding", finding: best.finding };
 }

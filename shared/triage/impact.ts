@@ -63,10 +63,14 @@ export function assessImpact(finding: Finding, contexts: ResourceContext[], weig
   const sources = tagSources(finding, ordered);
 
   reasons.push(severityReason(finding, weights.severityMultiplier));
+  // A finding about an account, a trail or a principal is scored by what those are, not by
+  // workload tags nobody could carry (an account has no Environment to assume).
+  const kind = kindReason(finding, weights.kinds);
   for (const [name, rule] of Object.entries(weights.tags)) {
-    const reason = tagReason(name, rule, sources);
+    const reason = tagReason(name, kind ? { ...rule, missing: undefined } : rule, sources);
     if (reason) reasons.push(reason);
   }
+  if (kind) reasons.push(kind);
   reasons.push(...exposureReasons(ordered, weights.exposure));
   reasons.push(...resourceReasons(finding, ordered));
 
@@ -197,6 +201,25 @@ function tagReason(name: string, rule: TagRule, sources: TagSource[]): ImpactRea
   if (!rule.missing) return undefined;
   const { points, assumed } = rule.missing;
   return { factor: "tag", points, text: `${name} tag missing: assumed ${assumed} (${formatPoints(points)})` };
+}
+
+/**
+ * The strongest kind weight when every resource the finding names has one (no workload among
+ * them); undefined when it names a workload, or nothing.
+ */
+function kindReason(finding: Finding, kinds: ImpactWeights["kinds"]): ImpactReason | undefined {
+  if (finding.resources.length === 0) return undefined;
+  let best: { points: number; text: string } | undefined;
+  for (const r of finding.resources) {
+    const weight = kinds[r.kind];
+    if (!weight) return undefined;
+    if (best === undefined || weight.points > best.points)
+      best = {
+        points: weight.points,
+        text: `${r.kind} ${r.id}: ${weight.what} (${formatPoints(weight.points)})`,
+      };
+  }
+  return best && { factor: "resource", points: best.points, text: best.text };
 }
 
 function describePorts(ports: string): string {

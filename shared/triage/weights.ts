@@ -114,6 +114,26 @@ const DEFAULT_FLOORS: TierFloor[] = [
   { source: ["guardduty"], resourceKind: ["ec2-instance"], minSeverity: 7, tier: "medium" },
 ];
 
+/**
+ * What a resource that carries no workload tags is worth, by kind: an account, an audit trail,
+ * an IAM principal. A finding that names only such resources is scored by them, not by the tag
+ * defaults (an account has no Environment to assume).
+ */
+export const KindWeightSchema = z.strictObject({
+  points: z.number(),
+  /** Why, for the reason people read: `account-wide: every workload in the account`. */
+  what: z.string().min(1),
+});
+export type KindWeight = z.infer<typeof KindWeightSchema>;
+
+const DEFAULT_KIND_WEIGHTS: Partial<Record<(typeof RESOURCE_KINDS)[number], KindWeight>> = {
+  "aws-account": { points: 30, what: "account-wide: every workload in the account" },
+  "cloudtrail-trail": { points: 25, what: "audit trail: the record investigators rely on" },
+  "iam-user": { points: 20, what: "IAM principal: reaches whatever its permissions allow" },
+  "iam-role": { points: 20, what: "IAM principal: reaches whatever its permissions allow" },
+  "iam-access-key": { points: 20, what: "IAM credentials: act as their principal from anywhere" },
+};
+
 /** Impact weights. Every field has a default; see {@link DEFAULT_IMPACT_WEIGHTS}. */
 export const ImpactWeightsSchema = z.strictObject({
   /** Points per severity unit: severity 8.0 × 5 = 40. */
@@ -132,6 +152,13 @@ export const ImpactWeightsSchema = z.strictObject({
       instanceProfile: z.number().default(5),
     })
     .prefault({}),
+  /**
+   * Points by resource kind for findings that name no workload (only the kinds listed here):
+   * the strongest applies instead of the tags' `missing` defaults. Tags found still count.
+   */
+  kinds: z
+    .partialRecord(z.enum(RESOURCE_KINDS), KindWeightSchema)
+    .default(() => structuredClone(DEFAULT_KIND_WEIGHTS)),
   /** Tag keys whose value names the owner, in order of preference (case-insensitive). */
   ownerKeys: z.array(z.string().min(1)).default(() => ["Owner", "OwnerEmail", "Contact"]),
   /** Tag keys whose value names the work queue or team (case-insensitive). */

@@ -48,5 +48,7 @@ export const CloudTrailDetailSchema = z.object({
   additionalEventData: JsonObjectSchema.nullable().optional(),
   errorCode: z.string().max(512).optional(),
   errorMessage: z.string().optional(),
+  /** As the caller's client sent it (a claim): read only to say who seems to have made the call. */
+  userAgent: z.unknown().optional(),
 });
 export type CloudTrailDetail = z.infer<typeof CloudTrailDetailSchema>;

@@ -9,7 +9,6 @@ import {
   FreeTextSchema,
   ID_PATTERNS,
   InstanceIdSchema,
-  IsoTimeSchema,
   LooseBooleanSchema,
   PartitionSchema,
   RegionSchema,
@@ -42,11 +41,15 @@ export const GuardDutyDetailSchema = z.object({
   arn: ArnSchema.optional(),
   severity: SeveritySchema,
   title: FreeTextSchema.optional(),
-  createdAt: IsoTimeSchema.optional(),
-  updatedAt: IsoTimeSchema.optional(),
-  resource: z.looseObject({
-    resourceType: z.string().regex(/^[A-Za-z0-9]{1,64}$/, { error: "must be a GuardDuty resource type" }),
-  }),
+  /** Read leniently (`lenientTime`): the finding's time falls back to the envelope's. */
+  createdAt: z.unknown().optional(),
+  updatedAt: z.unknown().optional(),
+  /** Required for EC2 findings (the instance is in it); its absence is a warning for the others. */
+  resource: z
+    .looseObject({
+      resourceType: z.string().regex(/^[A-Za-z0-9]{1,64}$/, { error: "must be a GuardDuty resource type" }),
+    })
+    .optional(),
   service: z
     .looseObject({
       archived: LooseBooleanSchema.nullable().optional(),

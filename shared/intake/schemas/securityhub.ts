@@ -3,7 +3,7 @@
  * `Security Hub Findings - Imported` events (`detail.findings[]`).
  */
 import * as z from "zod";
-import { AccountIdSchema, FreeTextSchema, IsoTimeSchema, JsonObjectSchema, RegionSchema } from "./common.ts";
+import { AccountIdSchema, FreeTextSchema, JsonObjectSchema, RegionSchema } from "./common.ts";
 
 /** Severity labels and the 0–10 severity intake gives them. */
 export const ASFF_LABEL_SEVERITY = {
@@ -38,8 +38,9 @@ export const AsffFindingSchema = z.object({
   ProductFields: z.record(z.string(), z.unknown()).nullable().optional(),
   Types: z.array(z.string().max(256)).max(50).optional(),
   Title: FreeTextSchema,
-  CreatedAt: IsoTimeSchema.optional(),
-  UpdatedAt: IsoTimeSchema.optional(),
+  /** Read leniently (`lenientTime`): the finding's time falls back to the envelope's. */
+  CreatedAt: z.unknown().optional(),
+  UpdatedAt: z.unknown().optional(),
   Region: RegionSchema.optional(),
   Severity: z.object({
     Label: z.enum(["INFORMATIONAL", "LOW", "MEDIUM", "HIGH", "CRITICAL"]).optional(),

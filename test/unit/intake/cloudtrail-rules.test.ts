@@ -33,6 +33,10 @@ const readDoc = JSON.stringify({
   Version: "2012-10-17",
   Statement: [{ Effect: "Allow", Action: "s3:GetObject", Resource: "*" }],
 });
+const denyDoc = JSON.stringify({
+  Version: "2012-10-17",
+  Statement: [{ Effect: "Deny", Action: ["iam:CreateAccessKey", "ec2:RunInstances"], Resource: ["*"] }],
+});
 const trustDoc = (principal: unknown) =>
   JSON.stringify({ Statement: [{ Effect: "Allow", Principal: principal, Action: "sts:AssumeRole" }] });
 const bpa = (value: boolean) => ({
@@ -69,9 +73,46 @@ const CASES: Record<string, Case> = {
     harmless: {
       params: {
         snapshotId: "snap-0123456789abcdef0",
-        createVolumePermission: { add: { items: [{ userId: "111122223333" }] } },
+        createVolumePermission: { remove: { items: [{ group: "all" }] } },
       },
     },
+  },
+  "ModifySnapshotAttribute/SharedWithAccount": {
+    source: "ec2.amazonaws.com",
+    name: "ModifySnapshotAttribute",
+    params: {
+      snapshotId: "snap-0123456789abcdef0",
+      createVolumePermission: { add: { items: [{ userId: "111122223333" }] } },
+    },
+    resources: [["ec2-snapshot", "snap-0123456789abcdef0"]],
+    harmless: {
+      params: {
+        snapshotId: "snap-0123456789abcdef0",
+        createVolumePermission: { add: { items: [{ userId: "123456789012" }] } },
+      },
+    },
+  },
+  "ModifyImageAttribute/SharedWithAccount": {
+    source: "ec2.amazonaws.com",
+    name: "ModifyImageAttribute",
+    params: {
+      imageId: "ami-0123456789abcdef0",
+      launchPermission: { add: { items: [{ userId: "111122223333" }] } },
+    },
+    resources: [["ec2-image", "ami-0123456789abcdef0"]],
+    harmless: {
+      params: {
+        imageId: "ami-0123456789abcdef0",
+        launchPermission: { remove: { items: [{ userId: "111122223333" }] } },
+      },
+    },
+  },
+  "ModifyInstanceAttribute/UserData": {
+    source: "ec2.amazonaws.com",
+    name: "ModifyInstanceAttribute",
+    params: { instanceId: "i-0123456789abcdef0", userData: "<sensitiveDataRemoved>" },
+    resources: [["ec2-instance", "i-0123456789abcdef0"]],
+    harmless: { params: { instanceId: "i-0123456789abcdef0", instanceType: { value: "t3.large" } } },
   },
   "ModifyImageAttribute/Public": {
     source: "ec2.amazonaws.com",
@@ -401,7 +442,37 @@ const CASES: Record<string, Case> = {
     params: { roleName: "app", policyDocument: trustDoc({ AWS: "*" }) },
     resources: [["iam-role", "app"]],
     harmless: {
-      params: { roleName: "app", policyDocument: trustDoc({ AWS: "arn:aws:iam::111122223333:root" }) },
+      params: { roleName: "app", policyDocument: trustDoc({ AWS: "arn:aws:iam::123456789012:root" }) },
+    },
+  },
+  "UpdateAssumeRolePolicy/OutsideAccount": {
+    source: "iam.amazonaws.com",
+    name: "UpdateAssumeRolePolicy",
+    params: { roleName: "app", policyDocument: trustDoc({ AWS: "arn:aws:iam::111122223333:root" }) },
+    resources: [["iam-role", "app"]],
+    harmless: {
+      params: { roleName: "app", policyDocument: trustDoc({ Service: "ec2.amazonaws.com" }) },
+    },
+  },
+  "AttachUserPolicy/CompromisedKeyQuarantine": {
+    source: "iam.amazonaws.com",
+    name: "AttachUserPolicy",
+    params: { userName: "bob", policyArn: "arn:aws:iam::aws:policy/AWSCompromisedKeyQuarantineV2" },
+    resources: [["iam-user", "bob"]],
+    harmless: {
+      params: {
+        userName: "bob",
+        policyArn: "arn:aws:iam::123456789012:policy/AWSCompromisedKeyQuarantineV2",
+      },
+    },
+  },
+  "PutUserPolicy/CompromisedKeyQuarantine": {
+    source: "iam.amazonaws.com",
+    name: "PutUserPolicy",
+    params: { userName: "bob", policyName: "AWSCompromisedKeyQuarantineV3", policyDocument: denyDoc },
+    resources: [["iam-user", "bob"]],
+    harmless: {
+      params: { userName: "bob", policyName: "AWSCompromisedKeyQuarantineCopy", policyDocument: denyDoc },
     },
   },
 };

@@ -86,7 +86,7 @@ describe("CloudTrail intake", () => {
     expect(err.path).toBe("detail.requestParameters.bucketPolicy");
   });
 
-  it("rejects an injection string where a resource id belongs", () => {
+  it("leaves an injection string out of the resources, with a warning, where a group id belongs", () => {
     // Arrange
     const event = cloudTrailCall("ec2.amazonaws.com", "AuthorizeSecurityGroupIngress", {
       groupId: "sg-123; curl evil",
@@ -94,11 +94,28 @@ describe("CloudTrail intake", () => {
     });
 
     // Act
+    const finding = expectFinding(event);
+
+    // Assert
+    expect(finding.resources.map((r) => r.id)).not.toContain("sg-123; curl evil");
+    expect(finding.warnings).toEqual([
+      expect.stringMatching(/^detail\.requestParameters\.groupId: must be a security group id/),
+    ]);
+  });
+
+  it("rejects an injection string where an instance id belongs: the response acts on it", () => {
+    // Arrange
+    const event = cloudTrailCall("ec2.amazonaws.com", "ModifyInstanceAttribute", {
+      instanceId: "i-0123456789abcdef0; curl evil",
+      userData: "<sensitiveDataRemoved>",
+    });
+
+    // Act
     const err = expectInvalid(event);
 
     // Assert
-    expect(err.path).toBe("detail.requestParameters.groupId");
-    expect(err.message).toContain("security group id");
+    expect(err.path).toBe("detail.requestParameters.instanceId");
+    expect(err.message).toContain("EC2 instance id");
   });
 
   it("names the role behind an assumed-role caller and leaves out its temporary key", () => {

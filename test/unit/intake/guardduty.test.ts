@@ -249,17 +249,21 @@ describe("GuardDuty intake", () => {
     expect(err.path).toBe("detail.resource.s3BucketDetails");
   });
 
-  it("rejects a bucket name with a path in it", () => {
+  it("leaves a bucket name with a path in it out of the resources, with a warning", () => {
     // Arrange
     const event = liveFinding((d) => {
+      d.type = "Policy:S3/BucketBlockPublicAccessDisabled";
       d.resource = { resourceType: "S3Bucket", s3BucketDetails: [{ name: "../../etc/passwd" }] };
     });
 
     // Act
-    const err = expectInvalid(event);
+    const finding = expectFinding(event);
 
     // Assert
-    expect(err.path).toBe("detail.resource.s3BucketDetails[0].name");
+    expect(finding.resources.map((r) => r.id)).not.toContain("../../etc/passwd");
+    expect(finding.warnings).toEqual([
+      expect.stringMatching(/^detail\.resource\.s3BucketDetails\[0\]\.name: must be an S3 bucket name/),
+    ]);
   });
 
   it("rejects an EC2 finding without instance details", () => {

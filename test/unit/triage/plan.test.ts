@@ -101,6 +101,14 @@ describe("choosePlan", () => {
       },
       {
         source: "cloudtrail",
+        type: "cloudtrail:ModifyInstanceAttribute/UserData",
+        tier: "medium",
+        resources: [instance],
+        playbook: "cloudtrail-instance-userdata",
+        actions: ["capture-snapshots", "collect-artifacts", "notify"],
+      },
+      {
+        source: "cloudtrail",
         type: "cloudtrail:StopLogging",
         tier: "critical",
         resources: [{ kind: "cloudtrail-trail", id: "main" }],

@@ -89,7 +89,9 @@ describe("the tier floor", () => {
     },
   ])("does not apply to $what", ({ finding }) => {
     // Act
-    const impact = assessImpact(finding, [anInstance({ tags: LOWERING_TAGS })], strict.settings.impact);
+    // (without kind weights: an IAM principal's own points are not what this case is about)
+    const weights = { ...strict.settings.impact, kinds: {} };
+    const impact = assessImpact(finding, [anInstance({ tags: LOWERING_TAGS })], weights);
 
     // Assert
     expect(impact.tier).toBe("low");
