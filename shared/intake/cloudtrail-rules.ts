@@ -137,6 +137,8 @@ function addsGroupAll(call: CloudTrailCall, attribute: string): boolean {
 }
 
 const ADMIN_POLICY_ARN = /^arn:aws[a-z-]*:iam::aws:policy\/AdministratorAccess$/;
+/** AWS's own quarantine of a user whose key it found exposed (V1, V2, V3…). */
+const QUARANTINE_POLICY_ARN = /^arn:aws[a-z-]*:iam::aws:policy\/AWSCompromisedKeyQuarantine(V\d{1,2})?$/;
 
 const PUBLIC_GRANTEE = /acs\.amazonaws\.com\/groups\/global\/(AllUsers|AuthenticatedUsers)/;
 const PUBLIC_CANNED_ACLS = new Set(["public-read", "public-read-write", "authenticated-read"]);
@@ -614,6 +616,24 @@ export const RISKY_CALLS: readonly RiskyCallRule[] = spec([
     title: "AdministratorAccess attached to a user",
     assess: (call) =>
       ADMIN_POLICY_ARN.test(String(param(call, "policyArn")))
+        ? {
+            resources: [paramResource(call, "iam-user", "userName")],
+            detail: `user ${param(call, "userName")}`,
+          }
+        : null,
+  },
+  {
+    // AWS attaches it itself ("AWS Internal" user agent, a claim like every user agent): a key
+    // of the user is known to be exposed. Whoever attached it, someone says the user is
+    // compromised; an attacker able to attach it could deny the user on their own anyway. The
+    // caller (AWS's role) is not the suspect: contain-principal acts on the user alone.
+    id: "AttachUserPolicy/AWSCompromisedKeyQuarantine",
+    eventSource: "iam.amazonaws.com",
+    eventName: "AttachUserPolicy",
+    severity: 8,
+    title: "Compromised-key quarantine policy attached to a user",
+    assess: (call) =>
+      QUARANTINE_POLICY_ARN.test(String(param(call, "policyArn")))
         ? {
             resources: [paramResource(call, "iam-user", "userName")],
             detail: `user ${param(call, "userName")}`,

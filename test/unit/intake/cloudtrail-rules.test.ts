@@ -356,6 +356,18 @@ const CASES: Record<string, Case> = {
     resources: [["iam-user", "bob"]],
     harmless: { params: { userName: "bob", policyArn: "arn:aws:iam::aws:policy/ReadOnlyAccess" } },
   },
+  "AttachUserPolicy/AWSCompromisedKeyQuarantine": {
+    source: "iam.amazonaws.com",
+    name: "AttachUserPolicy",
+    params: { userName: "bob", policyArn: "arn:aws:iam::aws:policy/AWSCompromisedKeyQuarantineV2" },
+    resources: [["iam-user", "bob"]],
+    harmless: {
+      params: {
+        userName: "bob",
+        policyArn: "arn:aws:iam::123456789012:policy/AWSCompromisedKeyQuarantineV2",
+      },
+    },
+  },
   "AttachRolePolicy/AdministratorAccess": {
     source: "iam.amazonaws.com",
     name: "AttachRolePolicy",
