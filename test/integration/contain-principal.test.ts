@@ -172,6 +172,8 @@ describe("principal and bucket containment (local responder)", () => {
     it("sets the named key Inactive, leaves the other, and attaches the deny policy, verified", async () => {
       expect(incident.plan.playbook).toBe("guardduty-iam-high");
       expect(incident.steps["contain-principal"]?.status).toBe("verified");
+      // Reads (7, then last use of each of the 2 keys), changes (1 key, the policy), read-back (2).
+      expect(incident.steps["contain-principal"]?.detail).toBe("user/alice: verified in 4 rounds, 13 calls");
       expect(await keysOf("alice")).toEqual({ [stolen]: "Inactive", [other]: "Active" });
       const policy = await iam.send(
         new GetUserPolicyCommand({
