@@ -3,7 +3,7 @@
  * to their recorded pre-isolation state; refuses when an instance changed since isolation
  * unless forced. Recorded on the incident's timeline and alerted.
  */
-import { autoScalingClient, ec2Client, elbv2Client } from "../../shared/aws/clients.ts";
+import { autoScalingClient, ec2Client, elbv2Client, iamClient, s3Client } from "../../shared/aws/clients.ts";
 import { loadIsolationProfileName } from "../../shared/config/index.ts";
 import { describeError } from "../../shared/errors/index.ts";
 import { isolationProfileFor as isolationProfileResolver } from "../../shared/workflow/contain.ts";
@@ -42,6 +42,7 @@ export async function releaseCommand(args: {
           autoScaling: autoScalingClient(conn.aws),
           elbv2: elbv2Client(conn.aws),
         }),
+        principalClientsFor: async () => ({ iam: iamClient(conn.aws), s3: s3Client(conn.aws) }),
         isolationProfileFor,
       },
     );

@@ -8,7 +8,9 @@ import type * as z from "zod";
 import type { PlannedAction } from "../domain/types.ts";
 import { captureSnapshots } from "./capture-snapshots.ts";
 import { collectArtifacts } from "./collect-artifacts.ts";
+import { containBucket } from "./contain-bucket.ts";
 import { containInstance } from "./contain-instance.ts";
+import { containPrincipal } from "./contain-principal.ts";
 import { launchCleanroom } from "./launch-cleanroom.ts";
 import { notify } from "./notify.ts";
 import { LANES, type LaneName } from "./steps.ts";
@@ -18,13 +20,19 @@ export type { CaptureSnapshotsParams } from "./capture-snapshots.ts";
 export { CaptureSnapshotsParamsSchema, DEFAULT_SNAPSHOT_LOCK } from "./capture-snapshots.ts";
 export type { CollectArtifactsParams } from "./collect-artifacts.ts";
 export { CollectArtifactsParamsSchema } from "./collect-artifacts.ts";
+export type { ContainBucketParams } from "./contain-bucket.ts";
+export { CONTAIN_BUCKET_STEP, ContainBucketParamsSchema } from "./contain-bucket.ts";
 export type { ContainInstanceParams } from "./contain-instance.ts";
 export { ContainInstanceParamsSchema } from "./contain-instance.ts";
+export type { ContainPrincipalParams } from "./contain-principal.ts";
+export { CONTAIN_PRINCIPAL_STEP, ContainPrincipalParamsSchema } from "./contain-principal.ts";
 export type { ActionDefinition, DescribeInput, PlannedActionOf } from "./types.ts";
 
 /** Every action, in the order they are documented. */
 export const ACTIONS = [
   containInstance,
+  containPrincipal,
+  containBucket,
   captureSnapshots,
   collectArtifacts,
   launchCleanroom,

@@ -54,6 +54,8 @@ export const LEASE_MS = {
 export const STEPS: readonly { step: string; label: string; lane: LaneName }[] = [
   { step: "triage", label: "Triage", lane: "triage" },
   { step: CONTAIN_STEP, label: "Containment", lane: "contain" },
+  { step: "contain-principal", label: "Principal containment", lane: "contain" },
+  { step: "contain-bucket", label: "Bucket containment", lane: "contain" },
   { step: SNAPSHOT_STEP, label: "Snapshots", lane: "evidence" },
   { step: ARTIFACT_STEP, label: "Artifacts", lane: "evidence" },
   { step: MANIFEST_STEP, label: "Manifest", lane: "evidence" },

@@ -5,7 +5,7 @@
  */
 import { ACTIONS } from "../actions/index.ts";
 import type { FunctionName } from "../actions/steps.ts";
-import { MODULES, type ModuleName, type ModulePermissions } from "./modules.ts";
+import { MEMBER_ROLE_PENDING, MODULES, type ModuleName, type ModulePermissions } from "./modules.ts";
 
 /** A Lambda function: its role's logical id in serverless.yml and the modules it runs. */
 export interface FunctionPermissions {
@@ -59,7 +59,7 @@ export type MemberPurpose = "read" | "act";
 export const MEMBER_SESSIONS: Readonly<Record<string, Readonly<Record<string, MemberPurpose>>>> = {
   triage: { autoscaling: "read", ec2: "read" },
   intake: { autoscaling: "read", ec2: "read" },
-  contain: { autoscaling: "act", ec2: "act", elasticloadbalancing: "act", iam: "act" },
+  contain: { autoscaling: "act", ec2: "act", elasticloadbalancing: "act", iam: "act", s3: "act" },
   evidence: {
     autoscaling: "read",
     cloudtrail: "read",
@@ -80,7 +80,7 @@ export function memberRoleActions(purpose: MemberPurpose): string[] {
   const run = new Set<ModuleName>();
   for (const [fn, def] of Object.entries(FUNCTIONS)) {
     for (const m of def.modules) {
-      if (MODULES[m].scope !== "target") continue;
+      if (MODULES[m].scope !== "target" || m in MEMBER_ROLE_PENDING) continue;
       run.add(m);
       for (const action of MODULES[m].actions) {
         const service = action.split(":")[0] ?? "";
@@ -92,7 +92,8 @@ export function memberRoleActions(purpose: MemberPurpose): string[] {
   }
   if (purpose === "act") {
     for (const [m, def] of Object.entries(MODULES) as [ModuleName, ModulePermissions][])
-      if (def.scope === "target" && !run.has(m)) for (const a of def.actions) out.add(a);
+      if (def.scope === "target" && !run.has(m) && !(m in MEMBER_ROLE_PENDING))
+        for (const a of def.actions) out.add(a);
   }
   return [...out].sort();
 }

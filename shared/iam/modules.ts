@@ -183,6 +183,70 @@ export const MODULES = {
       "elasticloadbalancing:RegisterTargets",
     ],
   },
+  principals: {
+    summary:
+      "contain-principal: reads a user's or role's state (evidence), sets its keys Inactive, puts the incident's inline deny policy",
+    scope: "target",
+    files: ["shared/principal/iam.ts"],
+    actions: [
+      "iam:DeleteLoginProfile",
+      "iam:GetAccessKeyLastUsed",
+      "iam:GetLoginProfile",
+      "iam:GetRole",
+      "iam:GetRolePolicy",
+      "iam:GetUser",
+      "iam:GetUserPolicy",
+      "iam:ListAccessKeys",
+      "iam:ListAttachedRolePolicies",
+      "iam:ListAttachedUserPolicies",
+      "iam:ListGroupsForUser",
+      "iam:ListRolePolicies",
+      "iam:ListRoleTags",
+      "iam:ListUserPolicies",
+      "iam:ListUserTags",
+      "iam:PutRolePolicy",
+      "iam:PutUserPolicy",
+      "iam:UpdateAccessKey",
+    ],
+  },
+  buckets: {
+    summary: "contain-bucket: Block Public Access and the incident's deny statement on a bucket's policy",
+    scope: "target",
+    files: ["shared/bucket/s3.ts"],
+    actions: [
+      "s3:GetBucketPolicy",
+      "s3:GetBucketPublicAccessBlock",
+      "s3:GetBucketTagging",
+      "s3:PutBucketPolicy",
+      "s3:PutBucketPublicAccessBlock",
+    ],
+  },
+  principalRelease: {
+    summary: "putting a contained principal or bucket back (run by people from the CLI; no function runs it)",
+    scope: "target",
+    files: ["shared/principal/release.ts", "shared/bucket/release.ts"],
+    actions: [
+      "iam:DeleteRolePolicy",
+      "iam:DeleteUserPolicy",
+      "iam:ListAccessKeys",
+      "iam:ListRolePolicies",
+      "iam:ListUserPolicies",
+      "iam:UpdateAccessKey",
+      "s3:DeleteBucketPolicy",
+      "s3:GetBucketPolicy",
+      "s3:GetBucketPublicAccessBlock",
+      "s3:GetBucketTagging",
+      "s3:PutBucketPolicy",
+      "s3:PutBucketPublicAccessBlock",
+    ],
+    implicit: {
+      "s3:GetBucketPolicy":
+        "release reads the bucket policy as it is now through readBucket (shared/bucket/s3.ts)",
+      "s3:GetBucketPublicAccessBlock":
+        "release reads Block Public Access back through readBucket (shared/bucket/s3.ts)",
+      "s3:GetBucketTagging": "readBucket (shared/bucket/s3.ts) reads the tags with the rest",
+    },
+  },
   snapshots: {
     summary: "crash-consistent EBS snapshots tagged with the incident, locked and archived",
     scope: "target",
@@ -346,4 +410,11 @@ export function moduleOfFile(file: string): ModuleName | undefined {
  * Target-scope modules the member role (infra/member-account-role.yaml) does not grant yet,
  * with the reason: in a member account their calls are refused until it does.
  */
-export const MEMBER_ROLE_PENDING: Readonly<Partial<Record<ModuleName, string>>> = {};
+export const MEMBER_ROLE_PENDING: Readonly<Partial<Record<ModuleName, string>>> = {
+  principals:
+    "contain-principal acts in the responder's own account first (issue 16): the member role grants no IAM change on users or roles yet",
+  buckets:
+    "contain-bucket acts in the responder's own account first (issue 16): the member role grants no bucket policy change yet",
+  principalRelease:
+    "release of principals and buckets runs with the person's own credentials in the account, like contain-principal for now",
+};

@@ -195,6 +195,15 @@ export const SettingsSchema = z
      * touch, matched however the finding names the resource (see `parseProtectedId`).
      */
     protectedIds: z.array(ProtectedIdSchema).default(() => []),
+    /** Principals contain-principal never touches, besides protected ones (shared/principal/guard.ts). */
+    principals: z
+      .strictObject({
+        /** Break-glass users and roles (names or ARNs). */
+        breakGlass: z.array(z.string().min(1)).default(() => []),
+        /** Name prefixes of the responder's own roles besides `incident-responder` (a renamed stack). */
+        responderRolePrefixes: z.array(z.string().min(1)).default(() => []),
+      })
+      .prefault({}),
     securityHub: z
       .strictObject({
         /**

@@ -15,6 +15,7 @@ import type {
 } from "../domain/types.ts";
 import { selectPlaybook } from "../policy/match.ts";
 import type { Policy } from "../policy/schema.ts";
+import { applyPrincipalRails } from "../principal/rails.ts";
 import { isProtected, resourceRef } from "./safety.ts";
 
 /** The playbook name on a plan when no playbook of the policy matched. */
@@ -70,6 +71,7 @@ export function choosePlan(input: ChoosePlanInput): Plan {
       const rails = { finding, contexts, policy, notes, protectedOnes };
       if (!applyContainmentRails(action, rails)) continue;
     }
+    if (!applyPrincipalRails(action, finding, notes)) continue;
     if (
       (action.name === "capture-snapshots" || action.name === "launch-cleanroom") &&
       !hasDisks(finding, contexts)

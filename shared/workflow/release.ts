@@ -8,8 +8,10 @@ import { releaseInstance } from "../containment/index.ts";
 import type { StepStatus } from "../domain/types.ts";
 import { RefusedError } from "../errors/index.ts";
 import { containmentOf } from "../incident/record.ts";
+import type { PrincipalClients } from "./contain-principal.ts";
 import type { BaseDeps } from "./deps.ts";
 import { notify } from "./notify.ts";
+import { containedPrincipals, releasePrincipals } from "./release-principal.ts";
 
 export const RELEASE_STEP = "release";
 
@@ -17,6 +19,8 @@ export interface ReleaseDeps extends Pick<BaseDeps, "store" | "alerter" | "log" 
   clientsFor(account: string, incidentId: string): Promise<ContainmentClients>;
   /** The isolation profile containment used in an account (see `isolationProfileFor`). */
   isolationProfileFor(account: string): Promise<string | undefined>;
+  /** Clients for the principals and buckets the incident contained (contain-principal, contain-bucket). */
+  principalClientsFor?(account: string, incidentId: string): Promise<PrincipalClients>;
 }
 
 /** Pure: the step status of a set of release outcomes. */
@@ -34,22 +38,38 @@ export async function releaseIncident(
 ): Promise<ReleaseOutcome[]> {
   const incident = await deps.store.get(incidentId);
   const states = Object.entries(containmentOf(incident)?.preIsolation ?? {});
-  if (!states.length) {
+  const contained = containedPrincipals(incident);
+  const principalsToRelease = contained.principals.length + contained.buckets.length > 0;
+  if (!states.length && !principalsToRelease) {
     throw new RefusedError(`incident ${incidentId} recorded no pre-isolation state: nothing to release`);
   }
-  const clients = await deps.clientsFor(incident.account, incidentId);
-  const isolationProfileArn = await deps.isolationProfileFor(incident.account);
-  const outcomes = await Promise.all(
-    states.map(([instanceId, pre]) =>
-      releaseInstance(instanceId, pre, clients, {
-        incidentId,
-        force: opts.force,
+  if (principalsToRelease && !deps.principalClientsFor)
+    throw new RefusedError(
+      `incident ${incidentId} contained principals or buckets: this release cannot reach IAM and S3`,
+    );
+  const outcomes = states.length
+    ? await (async () => {
+        const clients = await deps.clientsFor(incident.account, incidentId);
+        const isolationProfileArn = await deps.isolationProfileFor(incident.account);
+        return Promise.all(
+          states.map(([instanceId, pre]) =>
+            releaseInstance(instanceId, pre, clients, {
+              incidentId,
+              force: opts.force,
+              dryRun: opts.dryRun,
+              ...(isolationProfileArn ? { isolationProfileArn } : {}),
+              ...(deps.now ? { now: deps.now } : {}),
+            }),
+          ),
+        );
+      })()
+    : [];
+  if (principalsToRelease && deps.principalClientsFor)
+    outcomes.push(
+      ...(await releasePrincipals(incident, await deps.principalClientsFor(incident.account, incidentId), {
         dryRun: opts.dryRun,
-        ...(isolationProfileArn ? { isolationProfileArn } : {}),
-        ...(deps.now ? { now: deps.now } : {}),
-      }),
-    ),
-  );
+      })),
+    );
   const status = releaseStatus(outcomes);
   const detail = outcomes
     .map(

@@ -1,8 +1,9 @@
 /**
  * The contain function's logic (functions/contain/handler.ts wires it to middy).
  */
-import { autoScalingClient, ec2Client, elbv2Client } from "../../aws/clients.ts";
+import { autoScalingClient, ec2Client, elbv2Client, iamClient, s3Client } from "../../aws/clients.ts";
 import { isolationProfileFor as isolationProfileResolver, runContainment } from "../../workflow/contain.ts";
+import { runPrincipalContainment } from "../../workflow/contain-principal.ts";
 import type { Runtime } from "../base.ts";
 import { type AnyEvent, type Logic, MetricUnit } from "../lambda.ts";
 
@@ -16,14 +17,30 @@ export function containLogic(rt: Runtime): Logic<AnyEvent> {
   return async (event, { metrics }) => {
     const incidentId = String(event.detail?.incidentId ?? "");
     const started = Date.now();
-    const outcomes = await runContainment(incidentId, {
-      ...rt.deps,
-      isolationProfileFor,
-      clientsFor: async (account, id) => {
-        const o = await rt.sessions.optionsFor(account, id, "act");
-        return { ec2: ec2Client(o), autoScaling: autoScalingClient(o), elbv2: elbv2Client(o) };
-      },
-    });
+    // Principals and buckets (contain-principal, contain-bucket) run beside the instances'
+    // containment: neither waits for the other, and a failure of one never stops the other.
+    const [instances, principals] = await Promise.allSettled([
+      runContainment(incidentId, {
+        ...rt.deps,
+        isolationProfileFor,
+        clientsFor: async (account, id) => {
+          const o = await rt.sessions.optionsFor(account, id, "act");
+          return { ec2: ec2Client(o), autoScaling: autoScalingClient(o), elbv2: elbv2Client(o) };
+        },
+      }),
+      runPrincipalContainment(incidentId, {
+        ...rt.deps,
+        principalClientsFor: async (account, id) => {
+          const o = await rt.sessions.optionsFor(account, id, "act");
+          return { iam: iamClient(o), s3: s3Client(o) };
+        },
+      }),
+    ]);
+    if (instances.status === "rejected") throw instances.reason;
+    if (principals.status === "rejected") throw principals.reason;
+    const outcomes = instances.value;
+    for (const p of principals.value)
+      for (const f of p.figures) rt.deps.log.info("contained", { step: p.step, ...f });
     if (outcomes) {
       metrics.addMetric("TimeToContainMs", MetricUnit.Milliseconds, Date.now() - started);
       const failed = outcomes.filter((o) => o.status === "failed").length;

@@ -131,8 +131,9 @@ describe("function roles in serverless.yml", () => {
   });
 
   it("writes evidence only under incidents/ of the evidence bucket, and can never delete it", () => {
+    // contain-bucket's statement (customers' buckets) is checked on its own below.
     const s3 = everyStatement().filter(
-      (s) => s.effect === "Allow" && s.actions.some((a) => a.startsWith("s3:")),
+      (s) => s.effect === "Allow" && s.actions.some((a) => a.startsWith("s3:")) && s.sid !== "ContainBuckets",
     );
     const forbidden = /^s3:(Delete|PutBucket|PutLifecycle|BypassGovernance|PutObjectLegalHold|PutObjectAcl)/;
 
@@ -144,6 +145,18 @@ describe("function roles in serverless.yml", () => {
     expect(
       s3.filter((s) => s.resources.some((r) => text(r).includes("GetAtt"))).flatMap((s) => s.actions),
     ).toEqual(["s3:ListBucket"]);
+  });
+
+  it("changes buckets only from contain, only in its own account, and never deletes anything", () => {
+    const buckets = everyStatement().filter((s) => s.sid === "ContainBuckets");
+
+    expect(buckets.map((s) => s.fn)).toEqual(["contain"]);
+    expect(buckets[0]?.condition).toEqual({
+      StringEquals: { "aws:ResourceAccount": { Ref: "AWS::AccountId" } },
+    });
+    expect(buckets[0]?.actions.filter((a) => /^s3:(Delete|PutObject|PutLifecycle|Bypass)/.test(a))).toEqual(
+      [],
+    );
   });
 
   it("passes only the isolation role to EC2, and the clean-room stack role to CloudFormation", () => {

@@ -48,6 +48,8 @@ describe("actions", () => {
     // Assert
     expect(defaults).toEqual({
       "contain-instance": { stopInstance: false, asgMode: "standby", stopProtection: false },
+      "contain-principal": { keys: "named", deleteLoginProfile: false, rolesRequireApproval: true },
+      "contain-bucket": { denyPrincipal: true },
       "capture-snapshots": { lock: { mode: "governance", days: 30 }, archiveTier: false },
       "collect-artifacts": {},
       "launch-cleanroom": {},

@@ -64,8 +64,8 @@ describe("choosePlan", () => {
         type: "Stealth:IAMUser/LoggingConfigurationModified",
         tier: "critical",
         resources: [{ kind: "iam-user", id: "alice" }],
-        playbook: "guardduty-non-ec2-alert",
-        actions: ["notify"],
+        playbook: "guardduty-iam-high",
+        actions: ["contain-principal", "notify"],
       },
       {
         source: "guardduty",
