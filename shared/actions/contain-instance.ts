@@ -28,7 +28,7 @@ export const containInstance = defineAction({
   lane: "contain",
   steps: [CONTAIN_STEP],
   reopenOnGrowth: [CONTAIN_STEP],
-  permissions: { contain: ["containment"] },
+  permissions: { contain: ["containment", "connectionTracking"] },
   describe: ({ params, instances }) => instances.flatMap((ctx) => containCalls(ctx, params)),
 });
 
@@ -53,6 +53,15 @@ function containCalls(ctx: ResourceContext, params: ContainInstanceParams): stri
     if (enis) for (const eni of enis) calls.push(`ec2:ModifyNetworkInterfaceAttribute ${eni} → ${step}`);
     else calls.push(`ec2:ModifyNetworkInterfaceAttribute (every network interface of ${id}) → ${step}`);
   }
+  if (enis)
+    for (const eni of enis)
+      calls.push(
+        `ec2:ModifyNetworkInterfaceAttribute ${eni} (ConnectionTrackingSpecification TcpEstablishedTimeout=60 UdpStreamTimeout=60 UdpTimeout=30; previous values recorded)`,
+      );
+  else
+    calls.push(
+      `ec2:ModifyNetworkInterfaceAttribute (every network interface of ${id}) (ConnectionTrackingSpecification: minimum timeouts; previous values recorded)`,
+    );
   if (ctx.exposure.publicIps.length > 0) {
     calls.push(
       `ec2:DescribeAddresses + ec2:DisassociateAddress (Elastic IPs among ${ctx.exposure.publicIps.join(", ")})`,

@@ -11,6 +11,7 @@ import { collectArtifacts } from "./collect-artifacts.ts";
 import { containInstance } from "./contain-instance.ts";
 import { launchCleanroom } from "./launch-cleanroom.ts";
 import { notify } from "./notify.ts";
+import { revokeInstanceCredentials } from "./revoke-instance-credentials.ts";
 import { LANES, type LaneName } from "./steps.ts";
 import type { ActionDefinition } from "./types.ts";
 
@@ -20,11 +21,14 @@ export type { CollectArtifactsParams } from "./collect-artifacts.ts";
 export { CollectArtifactsParamsSchema } from "./collect-artifacts.ts";
 export type { ContainInstanceParams } from "./contain-instance.ts";
 export { ContainInstanceParamsSchema } from "./contain-instance.ts";
+export type { RevokeInstanceCredentialsParams } from "./revoke-instance-credentials.ts";
+export { RevokeInstanceCredentialsParamsSchema } from "./revoke-instance-credentials.ts";
 export type { ActionDefinition, DescribeInput, PlannedActionOf } from "./types.ts";
 
 /** Every action, in the order they are documented. */
 export const ACTIONS = [
   containInstance,
+  revokeInstanceCredentials,
   captureSnapshots,
   collectArtifacts,
   launchCleanroom,
