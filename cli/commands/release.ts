@@ -3,7 +3,7 @@
  * to their recorded pre-isolation state; refuses when an instance changed since isolation
  * unless forced. Recorded on the incident's timeline and alerted.
  */
-import { autoScalingClient, ec2Client, elbv2Client } from "../../shared/aws/clients.ts";
+import { autoScalingClient, ec2Client, elbv2Client, iamClient } from "../../shared/aws/clients.ts";
 import { describeError } from "../../shared/errors/index.ts";
 import { releaseIncident } from "../../shared/workflow/release.ts";
 import { connect } from "../connect.ts";
@@ -34,6 +34,7 @@ export async function releaseCommand(args: {
           autoScaling: autoScalingClient(conn.aws),
           elbv2: elbv2Client(conn.aws),
         }),
+        iamFor: async () => iamClient(conn.aws),
         isolationProfileFor: async (account) =>
           account === conn.account
             ? conn.resources.isolationProfileArn

@@ -36,6 +36,11 @@ export interface AffectedResource {
   account?: string;
   /** Tags carried in the event itself, if any (GuardDuty and ASFF carry some). */
   tags?: Record<string, string>;
+  /**
+   * An instance named only by a role session of this role (instance credentials seen in use,
+   * `AROA…:i-…`): a claim, acted on only once the account shows the instance uses that role.
+   */
+  sessionOfRole?: string;
 }
 
 /** One normalised finding, whatever its source. */

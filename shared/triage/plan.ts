@@ -85,6 +85,14 @@ export function choosePlan(input: ChoosePlanInput): Plan {
     }
     actions.push(action);
   }
+  // revoke-instance-credentials acts on the instances contain-instance contains (shared/credentials/lane.ts).
+  const revoke = actions.findIndex((a) => a.name === "revoke-instance-credentials");
+  if (revoke >= 0 && !actions.some((a) => a.name === "contain-instance")) {
+    actions.splice(revoke, 1);
+    notes.push(
+      "revoke-instance-credentials dropped: it acts on the instances contain-instance contains, and none is left",
+    );
+  }
   applyThirdPartyRail(actions, finding, policy, notes);
   return {
     playbook: playbook.name,

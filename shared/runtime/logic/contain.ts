@@ -1,7 +1,7 @@
 /**
  * The contain function's logic (functions/contain/handler.ts wires it to middy).
  */
-import { autoScalingClient, ec2Client, elbv2Client } from "../../aws/clients.ts";
+import { autoScalingClient, ec2Client, elbv2Client, iamClient } from "../../aws/clients.ts";
 import { isolationProfileFor as isolationProfileResolver, runContainment } from "../../workflow/contain.ts";
 import type { Runtime } from "../base.ts";
 import { type AnyEvent, type Logic, MetricUnit } from "../lambda.ts";
@@ -23,6 +23,7 @@ export function containLogic(rt: Runtime): Logic<AnyEvent> {
         const o = await rt.sessions.optionsFor(account, id, "act");
         return { ec2: ec2Client(o), autoScaling: autoScalingClient(o), elbv2: elbv2Client(o) };
       },
+      iamFor: async (account, id) => iamClient(await rt.sessions.optionsFor(account, id, "act")),
     });
     if (outcomes) {
       metrics.addMetric("TimeToContainMs", MetricUnit.Milliseconds, Date.now() - started);
