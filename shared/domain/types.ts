@@ -140,6 +140,11 @@ export interface PlannedAction {
    * affected resource the action applies to.
    */
   targets?: string[];
+  /**
+   * Targets named only by a role session (AffectedResource.sessionOfRole), with the role the
+   * finding names: the contain lane acts on each only once the account shows it uses that role.
+   */
+  sessionRoles?: Record<string, string>;
 }
 
 /** A resource the playbook would have acted on, left alone because it is protected. */

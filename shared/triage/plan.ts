@@ -203,6 +203,10 @@ function applyContainmentRails(action: PlannedAction, rails: RailInput): boolean
     return false;
   }
   action.targets = targets;
+  const sessions = finding.resources.flatMap((r) =>
+    r.kind === "ec2-instance" && r.sessionOfRole && targets.includes(r.id) ? [[r.id, r.sessionOfRole]] : [],
+  );
+  if (sessions.length) action.sessionRoles = Object.fromEntries(sessions);
 
   const cap = policy.settings.maxInstancesPerFinding;
   if (instanceIds.length > cap) {

@@ -159,9 +159,10 @@ async function contain(
           persist: (state) => deps.store.savePreIsolation(incidentId, state),
           ...(deps.now ? { now: deps.now } : {}),
         };
-        const claimed = incident.finding.resources.find(
-          (r) => r.kind === "ec2-instance" && r.id === instanceId,
-        )?.sessionOfRole;
+        const claimed =
+          action.sessionRoles?.[instanceId] ??
+          incident.finding.resources.find((r) => r.kind === "ec2-instance" && r.id === instanceId)
+            ?.sessionOfRole;
         return containWithAccess(
           instanceId,
           { ec2: clients.ec2, iam },

@@ -21,7 +21,8 @@ import {
   PutRolePolicyCommand,
 } from "@aws-sdk/client-iam";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { autoScalingClient, ec2Client, elbv2Client, iamClient } from "../../shared/aws/clients.ts";
+import { SnsAlerter } from "../../shared/alerts/publisher.ts";
+import { autoScalingClient, ec2Client, elbv2Client, iamClient, snsClient } from "../../shared/aws/clients.ts";
 import { putEvent } from "../../shared/drill/run.ts";
 import type { IncidentRecord } from "../../shared/incident/model.ts";
 import { releaseIncident } from "../../shared/workflow/release.ts";
@@ -194,7 +195,13 @@ describe("stolen instance credentials (local responder)", () => {
   });
 
   it("counts the rounds and calls of full containment of an instance with 3 interfaces", async () => {
-    const calls = world.calls.filter((c) => c.scope === "contain");
+    const calls = world.calls.filter(
+      (c) =>
+        c.scope === "contain" &&
+        ["ec2", "iam", "autoscaling", "elasticloadbalancing"].some((s) =>
+          c.service.toLowerCase().includes(s),
+        ),
+    );
     const detail = incident.steps.contain?.detail ?? "";
     const m = /(\d+) rounds, (\d+) calls/.exec(detail);
     console.info(
@@ -223,7 +230,7 @@ describe("stolen instance credentials (local responder)", () => {
       { force: false, dryRun: false, by: "test" },
       {
         store: world.store,
-        alerter: { publish: async () => undefined } as never,
+        alerter: new SnsAlerter(snsClient(aws), world.session.local.resources.alertTopicArn),
         log: {
           info: () => undefined,
           warn: () => undefined,
