@@ -256,18 +256,26 @@ describe("stolen instance credentials (local responder)", () => {
   });
 
   it("does nothing to an instance whose role is not the one the session names", async () => {
-    const db = world.demo.instances.batch.instanceId;
-    const before = await interfacesOf(world, db);
-    const f = exfiltration(world, db);
+    const batch = world.demo.instances.batch.instanceId;
+    const before = await interfacesOf(world, batch);
+    const f = exfiltration(world, batch, "demo-batch-role");
     const forged = await send(f.event, f.id);
-    expect(await interfacesOf(world, db)).toEqual(before);
-    const left = await iam.send(new ListRolePoliciesCommand({ RoleName: ROLE }));
-    expect(left.PolicyNames?.filter((n) => n.includes(forged.incidentId))).toEqual([]);
-    expect(forged.steps.contain?.status).not.toBe("verified");
+    // The same access key joins the open incident: the instance comes with its claim to check.
+    expect(forged.plan.actions.find((a) => a.name === "contain-instance")?.sessionRoles).toMatchObject({
+      [batch]: "demo-batch-role",
+    });
+    expect(await interfacesOf(world, batch)).toEqual(before);
+    const names = (await iam.send(new ListRolePoliciesCommand({ RoleName: ROLE }))).PolicyNames ?? [];
+    for (const name of names) {
+      const doc = await iam.send(new GetRolePolicyCommand({ RoleName: ROLE, PolicyName: name }));
+      expect(decodeURIComponent(doc.PolicyDocument ?? "")).not.toContain(batch);
+    }
+    const refused = forged.actions.filter((a) => a.name === "observe:role-session" && a.target === batch);
+    expect(JSON.stringify(refused)).toMatch(/alert only/);
     const said = (await alerts(world)).filter((a) => a.incidentId === forged.incidentId);
-    expect(JSON.stringify(said)).toMatch(/alert only|not contained/);
+    expect(JSON.stringify(said)).toMatch(/alert only/);
     const changes = world.calls.filter(
-      (c) => !/^(Describe|Get|List)/.test(c.operation) && JSON.stringify(c.input ?? {}).includes(db),
+      (c) => !/^(Describe|Get|List)/.test(c.operation) && JSON.stringify(c.input ?? {}).includes(batch),
     );
     expect(changes).toEqual([]);
   });
