@@ -43,6 +43,7 @@ export async function releaseCommand(args: {
           elbv2: elbv2Client(conn.aws),
         }),
         principalClientsFor: async () => ({ iam: iamClient(conn.aws), s3: s3Client(conn.aws) }),
+        iamFor: async () => iamClient(conn.aws),
         isolationProfileFor,
       },
     );

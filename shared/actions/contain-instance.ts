@@ -7,6 +7,7 @@
  */
 import * as z from "zod";
 import { describeFromContext } from "../containment/describe.ts";
+import type { ResourceContext } from "../domain/types.ts";
 import { CONTAIN_STEP } from "./steps.ts";
 import { defineAction } from "./types.ts";
 
@@ -28,7 +29,19 @@ export const containInstance = defineAction({
   lane: "contain",
   steps: [CONTAIN_STEP],
   reopenOnGrowth: [CONTAIN_STEP],
-  permissions: { contain: ["containment"] },
-  // The planner that contains the instance, on what triage read about it.
-  describe: ({ params, instances }) => instances.flatMap((ctx) => describeFromContext(ctx, params)),
+  permissions: { contain: ["containment", "connectionTracking"] },
+  // The planner that contains the instance, on what triage read about it; then the
+  // connection-tracking cut on every interface (shared/connection-tracking/cut.ts).
+  describe: ({ params, instances }) =>
+    instances.flatMap((ctx) => [...describeFromContext(ctx, params), ...connectionTrackingCalls(ctx)]),
 });
+
+function connectionTrackingCalls(ctx: ResourceContext): string[] {
+  const enis = ctx.networkInterfaceIds?.length
+    ? ctx.networkInterfaceIds
+    : [`(every network interface of ${ctx.resource.id})`];
+  return enis.map(
+    (eni) =>
+      `ec2:ModifyNetworkInterfaceAttribute ${eni} (ConnectionTrackingSpecification TcpEstablishedTimeout=60 UdpStreamTimeout=60 UdpTimeout=30; previous values recorded)`,
+  );
+}

@@ -13,6 +13,7 @@ import { containInstance } from "./contain-instance.ts";
 import { containPrincipal } from "./contain-principal.ts";
 import { launchCleanroom } from "./launch-cleanroom.ts";
 import { notify } from "./notify.ts";
+import { revokeInstanceCredentials } from "./revoke-instance-credentials.ts";
 import { LANES, type LaneName } from "./steps.ts";
 import type { ActionDefinition } from "./types.ts";
 
@@ -26,11 +27,14 @@ export type { ContainInstanceParams } from "./contain-instance.ts";
 export { ContainInstanceParamsSchema } from "./contain-instance.ts";
 export type { ContainPrincipalParams } from "./contain-principal.ts";
 export { CONTAIN_PRINCIPAL_STEP, ContainPrincipalParamsSchema } from "./contain-principal.ts";
+export type { RevokeInstanceCredentialsParams } from "./revoke-instance-credentials.ts";
+export { RevokeInstanceCredentialsParamsSchema } from "./revoke-instance-credentials.ts";
 export type { ActionDefinition, DescribeInput, PlannedActionOf } from "./types.ts";
 
 /** Every action, in the order they are documented. */
 export const ACTIONS = [
   containInstance,
+  revokeInstanceCredentials,
   containPrincipal,
   containBucket,
   captureSnapshots,

@@ -36,6 +36,11 @@ export interface AffectedResource {
   account?: string;
   /** Tags carried in the event itself, if any (GuardDuty and ASFF carry some). */
   tags?: Record<string, string>;
+  /**
+   * An instance named only by a role session of this role (instance credentials seen in use,
+   * `AROA…:i-…`): a claim, acted on only once the account shows the instance uses that role.
+   */
+  sessionOfRole?: string;
 }
 
 /** One normalised finding, whatever its source. */
@@ -142,6 +147,11 @@ export interface PlannedAction {
    * affected resource the action applies to.
    */
   targets?: string[];
+  /**
+   * Targets named only by a role session (AffectedResource.sessionOfRole), with the role the
+   * finding names: the contain lane acts on each only once the account shows it uses that role.
+   */
+  sessionRoles?: Record<string, string>;
 }
 
 /** A resource the playbook would have acted on, left alone because it is protected. */

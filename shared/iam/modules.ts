@@ -166,6 +166,32 @@ export const MODULES = {
         "AssociateIamInstanceProfile/ReplaceIamInstanceProfileAssociation pass the deny-all isolation role",
     },
   },
+  connectionTracking: {
+    summary:
+      "connection tracking cut: minimum idle timeouts on every isolated interface, read back; restored on release",
+    scope: "target",
+    files: ["shared/connection-tracking/"],
+    actions: ["ec2:DescribeNetworkInterfaces", "ec2:ModifyNetworkInterfaceAttribute"],
+  },
+  instanceCredentials: {
+    summary:
+      "revoke-instance-credentials: the instance's role (profile, path, tags) and the per-instance deny policy on it, read back",
+    scope: "target",
+    files: ["shared/credentials/"],
+    actions: [
+      "ec2:DescribeInstances",
+      "iam:GetInstanceProfile",
+      "iam:GetRole",
+      "iam:GetRolePolicy",
+      "iam:PutRolePolicy",
+    ],
+  },
+  accessRelease: {
+    summary: "release of the per-instance deny policy (run by people from the CLI; no function runs it)",
+    scope: "target",
+    files: ["shared/credentials/release.ts"],
+    actions: ["iam:DeleteRolePolicy", "iam:GetRolePolicy"],
+  },
   release: {
     summary: "putting a contained instance back (run by people from the CLI; no function runs it yet)",
     scope: "target",

@@ -27,6 +27,11 @@ export const ContainmentRecordSchema = z.object({
   verification: z.record(z.string(), VerificationSchema).optional(),
   /** When the containment step ended (ISO-8601). */
   containedAt: z.string().optional(),
+  /**
+   * By instance id: the connection-tracking cut and the role-credential statement written for
+   * it (shared/credentials/lane.ts parses each with its own schema, `AccessRecordSchema`).
+   */
+  access: z.record(z.string(), z.unknown()).optional(),
 });
 export type ContainmentRecord = z.infer<typeof ContainmentRecordSchema>;
 

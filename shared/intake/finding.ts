@@ -116,6 +116,10 @@ const ResourceSchema = z.object({
   region: z.string().optional(),
   account: z.string().optional(),
   tags: z.record(z.string(), z.string()).optional(),
+  sessionOfRole: z
+    .string()
+    .regex(/^[\w+=,.@-]{1,64}$/)
+    .optional(),
 });
 
 const SOURCES = [

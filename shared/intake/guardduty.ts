@@ -1,6 +1,8 @@
 /**
  * GuardDuty findings (`aws.guardduty`, detail-type `GuardDuty Finding`).
  */
+
+import { instanceSession } from "../credentials/statement.ts";
 import type { AffectedResource } from "../domain/types.ts";
 import { type IntakeContext, ignored, type SourceResult } from "./context.ts";
 import { resource, tagsFrom, title } from "./finding.ts";
@@ -59,9 +61,21 @@ function accessKeyResources(
       if (name) out.push(...namedResource("iam-user", name, `${path}.userName`, warnings, account));
       break;
     case "AssumedRole":
-    case "Role":
+    case "Role": {
       if (name) out.push(...namedResource("iam-role", name, `${path}.userName`, warnings, account));
+      // Instance credentials: EC2 names the role session after the instance (AROA…:i-…).
+      const session = instanceSession(details);
+      if (session)
+        out.push({
+          ...resource("ec2-instance", session.instanceId, `${path}.principalId`, {
+            account: where.account,
+            region: where.region,
+            arn: `arn:${where.partition}:ec2:${where.region}:${where.account}:instance/${session.instanceId}`,
+          }),
+          sessionOfRole: session.roleName,
+        });
       break;
+    }
     case "Root":
       out.push(resource("aws-account", where.account, `${path}.userType`));
       break;

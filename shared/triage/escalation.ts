@@ -63,6 +63,11 @@ export function escalate(
     const added = targetsOf(wanted, next.instances).filter((id) => !old.includes(id));
     if (added.length) {
       have.targets = [...old, ...added];
+      // Instances the new finding names only by a role session keep their claim to check.
+      for (const id of added) {
+        const role = wanted.sessionRoles?.[id];
+        if (role) have.sessionRoles = { ...have.sessionRoles, [id]: role };
+      }
       changed.push(have.name);
       reasons.push(`${have.name}: also ${added.join(", ")}`);
     }

@@ -87,6 +87,14 @@ export function choosePlan(input: ChoosePlanInput): Plan {
     }
     actions.push(action);
   }
+  // revoke-instance-credentials acts on the instances contain-instance contains (shared/credentials/lane.ts).
+  const revoke = actions.findIndex((a) => a.name === "revoke-instance-credentials");
+  if (revoke >= 0 && !actions.some((a) => a.name === "contain-instance")) {
+    actions.splice(revoke, 1);
+    notes.push(
+      "revoke-instance-credentials dropped: it acts on the instances contain-instance contains, and none is left",
+    );
+  }
   applyThirdPartyRail(actions, finding, policy, notes);
   return {
     playbook: playbook.name,
@@ -197,6 +205,10 @@ function applyContainmentRails(action: PlannedAction, rails: RailInput): boolean
     return false;
   }
   action.targets = targets;
+  const sessions = finding.resources.flatMap((r) =>
+    r.kind === "ec2-instance" && r.sessionOfRole && targets.includes(r.id) ? [[r.id, r.sessionOfRole]] : [],
+  );
+  if (sessions.length) action.sessionRoles = Object.fromEntries(sessions);
 
   const cap = policy.settings.maxInstancesPerFinding;
   if (instanceIds.length > cap) {

@@ -3,6 +3,7 @@
  * (for release), verification, and alerts. Idempotent through the incident's step map.
  */
 
+import type { IAMClient } from "@aws-sdk/client-iam";
 import { paramsOf, plannedAction } from "../actions/index.ts";
 import { CONTAIN_STEP } from "../actions/steps.ts";
 import type {
@@ -12,6 +13,8 @@ import type {
   PreIsolationState,
 } from "../containment/index.ts";
 import { containInstance, EarlyGroupCreation } from "../containment/index.ts";
+import { type AccessOutcome, AccessRecordSchema, containWithAccess } from "../credentials/lane.ts";
+import { DEFAULT_OWN_ROLE_PREFIXES } from "../credentials/statement.ts";
 import type { ActionResult, PlannedAction, StepStatus } from "../domain/types.ts";
 import { describeError } from "../errors/index.ts";
 import { currentApprovals, type IncidentRecord } from "../incident/model.ts";
@@ -23,6 +26,8 @@ import { endStep, runStep } from "./steps.ts";
 
 export interface ContainDeps extends BaseDeps {
   clientsFor(account: string, incidentId: string): Promise<ContainmentClients>;
+  /** IAM in the account (revoke-instance-credentials); absent: the revocation is reported failed. */
+  iamFor?(account: string, incidentId: string): Promise<IAMClient>;
   /**
    * The deny-all instance profile that isolates an instance of `account` (see
    * {@link isolationProfileFor}); absent, or undefined for an account, skips the profile swap.
@@ -123,6 +128,11 @@ async function contain(
   const dryRun = incident.dryRun;
   const params = paramsOf(action, "contain-instance");
   const previous = containmentOf(incident)?.preIsolation ?? {};
+  // Connection tracking and role credentials (shared/credentials/lane.ts), kept for release.
+  const access: Record<string, unknown> = {
+    ...((incident.containment?.access ?? {}) as Record<string, unknown>),
+  };
+  const revoke = plannedAction(incident.plan, "revoke-instance-credentials") !== undefined;
   const outcomes: ContainmentOutcome[] = [];
   const failures: { what: string; error: string }[] = [];
   try {
@@ -132,7 +142,9 @@ async function contain(
     // a retry that already has a record (the first attempt made them).
     const toCreate = Object.keys(previous).length ? [] : (incident.hints?.groupsToCreate ?? []);
     const earlyGroups = toCreate.length ? new EarlyGroupCreation(clients.ec2, toCreate) : undefined;
-    const results = await Promise.allSettled(
+    const iam = await deps.iamFor?.(incident.account, incidentId);
+    const region = await clients.ec2.config.region();
+    const results: PromiseSettledResult<AccessOutcome>[] = await Promise.allSettled(
       containTargets(incident).map((instanceId) => {
         const opts: ContainOptions = {
           incidentId,
@@ -146,12 +158,40 @@ async function contain(
           persist: (state) => deps.store.savePreIsolation(incidentId, state),
           ...(deps.now ? { now: deps.now } : {}),
         };
-        return containInstance(instanceId, clients, opts);
+        const claimed =
+          action.sessionRoles?.[instanceId] ??
+          incident.finding.resources.find((r) => r.kind === "ec2-instance" && r.id === instanceId)
+            ?.sessionOfRole;
+        return containWithAccess(
+          instanceId,
+          { ec2: clients.ec2, iam },
+          {
+            incidentId,
+            account: incident.account,
+            region,
+            dryRun,
+            revoke,
+            guard: {
+              protectedTag: deps.policy.settings.protectedTag,
+              protectedIds: deps.policy.settings.protectedIds,
+              ownRolePrefixes: DEFAULT_OWN_ROLE_PREFIXES,
+            },
+            claimedRole: claimed,
+            isolationProfileArn,
+            recordedProfileArn: previous[instanceId]?.instanceProfileArn,
+            previous: AccessRecordSchema.safeParse(access[instanceId]).data,
+            now: deps.now ?? (() => new Date()),
+          },
+          () => containInstance(instanceId, clients, opts),
+        );
       }),
     );
     results.forEach((r, i) => {
-      if (r.status === "fulfilled") outcomes.push(r.value);
-      else failures.push({ what: `contain ${containTargets(incident)[i]}`, error: describeError(r.reason) });
+      if (r.status === "fulfilled") {
+        outcomes.push(r.value.outcome);
+        if (r.value.record) access[r.value.outcome.instanceId] = r.value.record;
+      } else
+        failures.push({ what: `contain ${containTargets(incident)[i]}`, error: describeError(r.reason) });
     });
   } catch (err) {
     failures.push({ what: "containment", error: describeError(err) });
@@ -190,6 +230,7 @@ async function contain(
     set: {
       containment: {
         preIsolation: pre,
+        access,
         verified: status === "verified",
         verification: Object.fromEntries(outcomes.map((o) => [o.instanceId, o.verification])),
         containedAt: nowIso(deps),

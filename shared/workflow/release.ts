@@ -3,9 +3,11 @@
  * interface, profile, Elastic IPs, Auto Scaling membership, target groups, protection).
  * Refuses when the instance changed since isolation unless forced; recorded and alerted.
  */
+import type { IAMClient } from "@aws-sdk/client-iam";
 import type { ContainmentClients, ReleaseOutcome } from "../containment/index.ts";
 import { releaseInstance } from "../containment/index.ts";
-import type { StepStatus } from "../domain/types.ts";
+import { releaseAccess } from "../credentials/release.ts";
+import type { ActionResult, StepStatus } from "../domain/types.ts";
 import { RefusedError } from "../errors/index.ts";
 import { containmentOf } from "../incident/record.ts";
 import type { PrincipalClients } from "./contain-principal.ts";
@@ -17,6 +19,8 @@ export const RELEASE_STEP = "release";
 
 export interface ReleaseDeps extends Pick<BaseDeps, "store" | "alerter" | "log" | "now" | "evidenceBucket"> {
   clientsFor(account: string, incidentId: string): Promise<ContainmentClients>;
+  /** IAM in the account: deletes the per-instance deny policy (revoke-instance-credentials). */
+  iamFor?(account: string, incidentId: string): Promise<IAMClient>;
   /** The isolation profile containment used in an account (see `isolationProfileFor`). */
   isolationProfileFor(account: string): Promise<string | undefined>;
   /** Clients for the principals and buckets the incident contained (contain-principal, contain-bucket). */
@@ -47,20 +51,25 @@ export async function releaseIncident(
     throw new RefusedError(
       `incident ${incidentId} contained principals or buckets: this release cannot reach IAM and S3`,
     );
+  const access = containmentOf(incident)?.access ?? {};
   const outcomes = states.length
     ? await (async () => {
         const clients = await deps.clientsFor(incident.account, incidentId);
         const isolationProfileArn = await deps.isolationProfileFor(incident.account);
+        const iam = Object.keys(access).length
+          ? await deps.iamFor?.(incident.account, incidentId)
+          : undefined;
         return Promise.all(
-          states.map(([instanceId, pre]) =>
-            releaseInstance(instanceId, pre, clients, {
+          states.map(async ([instanceId, pre]) => {
+            const outcome = await releaseInstance(instanceId, pre, clients, {
               incidentId,
               force: opts.force,
               dryRun: opts.dryRun,
               ...(isolationProfileArn ? { isolationProfileArn } : {}),
               ...(deps.now ? { now: deps.now } : {}),
-            }),
-          ),
+            });
+            return withAccessRelease(outcome, access[instanceId], { ec2: clients.ec2, iam }, opts.dryRun);
+          }),
         );
       })()
     : [];
@@ -112,4 +121,29 @@ export async function releaseIncident(
       : [],
   });
   return outcomes;
+}
+
+/**
+ * Releases the recorded access changes of an instance (its role's deny statement, its
+ * interfaces' connection tracking) once the instance itself was released (or is gone): a
+ * refused release leaves them in place, as it leaves the isolation.
+ */
+async function withAccessRelease(
+  outcome: ReleaseOutcome,
+  record: unknown,
+  clients: Parameters<typeof releaseAccess>[1],
+  dryRun: boolean,
+): Promise<ReleaseOutcome> {
+  if (!record || !["released", "terminated", "dry-run"].includes(outcome.status)) return outcome;
+  const r = await releaseAccess(record, clients, dryRun);
+  const steps: ActionResult[] = [...outcome.steps, ...r.steps];
+  const open = [...outcome.verification.open, ...r.open];
+  return {
+    ...outcome,
+    status: r.open.length && outcome.status === "released" ? "failed" : outcome.status,
+    steps,
+    verification: { ok: outcome.verification.ok && r.open.length === 0, open },
+    rounds: outcome.rounds + 2,
+    calls: outcome.calls + r.calls,
+  };
 }

@@ -27,6 +27,7 @@ export function containLogic(rt: Runtime): Logic<AnyEvent> {
           const o = await rt.sessions.optionsFor(account, id, "act");
           return { ec2: ec2Client(o), autoScaling: autoScalingClient(o), elbv2: elbv2Client(o) };
         },
+        iamFor: async (account, id) => iamClient(await rt.sessions.optionsFor(account, id, "act")),
       }),
       runPrincipalContainment(incidentId, {
         ...rt.deps,

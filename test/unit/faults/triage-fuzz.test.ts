@@ -359,71 +359,83 @@ describe("the triage function under 10,000 random and mutated events", () => {
     for (const stub of Object.values(stubs)) stub.restore();
   });
 
-  it("handles 7,000 mutated fixtures and drills without throwing or mutating the account", async () => {
-    const arb = fc.record({
-      base: fc.nat({ max: BASES.length - 1 }),
-      mutations: fc.array(MUTATION, { minLength: 0, maxLength: 3 }),
-    });
-    await fc.assert(
-      fc.asyncProperty(arb, async ({ base, mutations }) => {
-        let event = clone(BASES[base]);
-        for (const m of mutations) event = mutate(event, m);
-        await holds(event);
-      }),
-      { numRuns: 7_000, seed: 20_260_302 },
-    );
-    // Enough of each kind that every path of the handler ran, not only the validators.
-    expect(seen.created).toBeGreaterThan(300);
-    expect(seen.ignored).toBeGreaterThan(300);
-    expect(seen.rejected).toBeGreaterThan(300);
-  }, FUZZ_TIMEOUT_MS);
+  it(
+    "handles 7,000 mutated fixtures and drills without throwing or mutating the account",
+    async () => {
+      const arb = fc.record({
+        base: fc.nat({ max: BASES.length - 1 }),
+        mutations: fc.array(MUTATION, { minLength: 0, maxLength: 3 }),
+      });
+      await fc.assert(
+        fc.asyncProperty(arb, async ({ base, mutations }) => {
+          let event = clone(BASES[base]);
+          for (const m of mutations) event = mutate(event, m);
+          await holds(event);
+        }),
+        { numRuns: 7_000, seed: 20_260_302 },
+      );
+      // Enough of each kind that every path of the handler ran, not only the validators.
+      expect(seen.created).toBeGreaterThan(300);
+      expect(seen.ignored).toBeGreaterThan(300);
+      expect(seen.rejected).toBeGreaterThan(300);
+    },
+    FUZZ_TIMEOUT_MS,
+  );
 
-  it("handles 2,000 random envelopes", async () => {
-    const arb = fc.record(
-      {
-        source: fc.constantFrom(
-          "aws.guardduty",
-          "aws.ec2",
-          "aws.config",
-          "aws.securityhub",
-          "incident-responder.drill",
-          "custom.app",
-        ),
-        "detail-type": fc.constantFrom(
-          "GuardDuty Finding",
-          "AWS API Call via CloudTrail",
-          "Config Rules Compliance Change",
-          "Security Hub Findings - Imported",
-          "Incident Responder Drill",
-          "Something Else",
-        ),
-        detail: fc.oneof(fc.dictionary(fc.string({ maxLength: 10 }), GARBAGE, { maxKeys: 8 }), GARBAGE),
-        id: fc.oneof(fc.uuid(), fc.string()),
-        account: fc.oneof(fc.constant("123456789012"), fc.string({ maxLength: 14 })),
-        region: fc.oneof(fc.constant("us-east-1"), fc.string({ maxLength: 12 })),
-        time: fc.oneof(fc.constant("2024-01-01T00:00:00Z"), fc.string({ maxLength: 25 })),
-      },
-      { requiredKeys: ["source", "detail-type"] },
-    );
-    await fc.assert(
-      fc.asyncProperty(arb, (event) => holds(event)),
-      { numRuns: 2_000, seed: 20_260_303 },
-    );
-  }, FUZZ_TIMEOUT_MS);
+  it(
+    "handles 2,000 random envelopes",
+    async () => {
+      const arb = fc.record(
+        {
+          source: fc.constantFrom(
+            "aws.guardduty",
+            "aws.ec2",
+            "aws.config",
+            "aws.securityhub",
+            "incident-responder.drill",
+            "custom.app",
+          ),
+          "detail-type": fc.constantFrom(
+            "GuardDuty Finding",
+            "AWS API Call via CloudTrail",
+            "Config Rules Compliance Change",
+            "Security Hub Findings - Imported",
+            "Incident Responder Drill",
+            "Something Else",
+          ),
+          detail: fc.oneof(fc.dictionary(fc.string({ maxLength: 10 }), GARBAGE, { maxKeys: 8 }), GARBAGE),
+          id: fc.oneof(fc.uuid(), fc.string()),
+          account: fc.oneof(fc.constant("123456789012"), fc.string({ maxLength: 14 })),
+          region: fc.oneof(fc.constant("us-east-1"), fc.string({ maxLength: 12 })),
+          time: fc.oneof(fc.constant("2024-01-01T00:00:00Z"), fc.string({ maxLength: 25 })),
+        },
+        { requiredKeys: ["source", "detail-type"] },
+      );
+      await fc.assert(
+        fc.asyncProperty(arb, (event) => holds(event)),
+        { numRuns: 2_000, seed: 20_260_303 },
+      );
+    },
+    FUZZ_TIMEOUT_MS,
+  );
 
-  it("handles 1,000 arbitrary values", async () => {
-    const arb = fc.anything({
-      maxDepth: 4,
-      withBigInt: true,
-      withDate: true,
-      withMap: true,
-      withNullPrototype: true,
-    });
-    await fc.assert(
-      fc.asyncProperty(arb, (value) => holds(value)),
-      { numRuns: 1_000, seed: 20_260_304 },
-    );
-  }, FUZZ_TIMEOUT_MS);
+  it(
+    "handles 1,000 arbitrary values",
+    async () => {
+      const arb = fc.anything({
+        maxDepth: 4,
+        withBigInt: true,
+        withDate: true,
+        withMap: true,
+        withNullPrototype: true,
+      });
+      await fc.assert(
+        fc.asyncProperty(arb, (value) => holds(value)),
+        { numRuns: 1_000, seed: 20_260_304 },
+      );
+    },
+    FUZZ_TIMEOUT_MS,
+  );
 
   it("ran 10,000 events in all", () => {
     expect(seen.created + seen.ignored + seen.rejected, JSON.stringify(seen)).toBe(10_000);

@@ -87,7 +87,8 @@ describe("member account template: permissions", () => {
   });
 
   it("denies every change to a workload resource that carries the protected tag, in any spelling, and nothing else", () => {
-    const denies = member.filter((st) => st.effect === "Deny");
+    // NeverOwnOrServiceLinkedRoles, the other Deny, names roles by ARN (no condition).
+    const denies = member.filter((st) => st.effect === "Deny" && st.condition);
     const changes = member
       .filter(
         (st) =>
@@ -192,12 +193,20 @@ describe("member account template: permissions", () => {
     expect(covered).toBe(true);
   });
 
-  it("grants nothing that deletes, terminates or edits IAM, but deleting the responder's clean-room stacks", () => {
+  it("grants nothing that deletes, terminates or edits IAM, but deleting the responder's clean-room stacks and the per-instance deny policy", () => {
     const risky = member
+      .filter((st) => st.effect === "Allow")
       .flatMap((st) => st.actions)
       .filter((a) => /Delete|Terminate|^iam:(Put|Create|Attach|Update|Add)|^s3:|^kms:|^sts:/.test(a));
 
-    expect(risky).toEqual(["cloudformation:DeleteStack"]);
+    expect(risky).toEqual(["iam:DeleteRolePolicy", "iam:PutRolePolicy", "cloudformation:DeleteStack"]);
+    // The inline role policies of revoke-instance-credentials: never on the responder's own or service-linked roles.
+    const guard = member.find((st) => st.effect === "Deny" && !st.condition);
+    expect(guard?.actions).toEqual(["iam:DeleteRolePolicy", "iam:PutRolePolicy"]);
+    expect(guard?.resources.map(subText)).toEqual([
+      "arn:${AWS::Partition}:iam::${AWS::AccountId}:role/incident-responder*",
+      "arn:${AWS::Partition}:iam::${AWS::AccountId}:role/aws-service-role/*",
+    ]);
     expect(allowing("cloudformation:DeleteStack").flatMap((st) => st.resources.map(subText))).toEqual([
       "arn:${AWS::Partition}:cloudformation:*:${AWS::AccountId}:stack/incident-responder-cleanroom-*/*",
     ]);

@@ -82,6 +82,18 @@ const EXPECTED: Record<string, Expectation> = {
       },
     },
   },
+  "guardduty/UnauthorizedAccess_IAMUser_InstanceCredentialExfiltration.OutsideAWS.json": same({
+    finding: {
+      type: "UnauthorizedAccess:IAMUser/InstanceCredentialExfiltration.OutsideAWS",
+      severity: 8,
+      resources: [
+        ["iam-access-key", "ASIAQEXAMPLE7RSTUVWX"],
+        ["iam-role", "web-role"],
+        ["ec2-instance", "i-0123456789abcdef0"],
+      ],
+      title: "Credentials for instance role web-role used from external IP address.",
+    },
+  }),
   "guardduty/UnauthorizedAccess_EC2_SSHBruteForce.json": {
     plain: { ignored: SAMPLE },
     drill: SSH_BRUTE_FORCE,

@@ -217,7 +217,7 @@ playbooks:
       - name: isolate
 `,
         message:
-          'policy.yaml:10: playbooks[1].actions[0].name: unknown action "isolate"; known: contain-instance, contain-principal, contain-bucket, capture-snapshots, collect-artifacts, launch-cleanroom, notify',
+          'policy.yaml:10: playbooks[1].actions[0].name: unknown action "isolate"; known: contain-instance, revoke-instance-credentials, contain-principal, contain-bucket, capture-snapshots, collect-artifacts, launch-cleanroom, notify',
       },
       {
         name: "a YAML syntax error",
@@ -408,7 +408,7 @@ playbooks:
     // Assert
     expect(error.line).toBe(6);
     expect(error.message.split("\n")).toEqual([
-      'policy.yaml:6: playbooks[0].actions[0].name: unknown action "isolate"; known: contain-instance, contain-principal, contain-bucket, capture-snapshots, collect-artifacts, launch-cleanroom, notify',
+      'policy.yaml:6: playbooks[0].actions[0].name: unknown action "isolate"; known: contain-instance, revoke-instance-credentials, contain-principal, contain-bucket, capture-snapshots, collect-artifacts, launch-cleanroom, notify',
       'policy.yaml:8: playbooks[0].actions[1].params.channel: unknown key "channel"; known: none',
     ]);
   });

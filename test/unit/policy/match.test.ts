@@ -48,6 +48,7 @@ describe("actions", () => {
     // Assert
     expect(defaults).toEqual({
       "contain-instance": { stopInstance: false, asgMode: "standby", stopProtection: false },
+      "revoke-instance-credentials": {},
       "contain-principal": { keys: "named", deleteLoginProfile: false, rolesRequireApproval: true },
       "contain-bucket": { denyPrincipal: true },
       "capture-snapshots": { lock: { mode: "governance", days: 30 }, archiveTier: false },

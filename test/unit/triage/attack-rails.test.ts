@@ -206,13 +206,14 @@ describe("Security Hub findings from products that are not AWS's own", () => {
     expect(third.playbook).toBe("securityhub-ec2-high");
     expect(third.actions.map((a) => [a.name, a.requiresApproval])).toEqual([
       ["contain-instance", true],
+      ["revoke-instance-credentials", true],
       ["capture-snapshots", true],
       ["collect-artifacts", true],
       ["launch-cleanroom", true],
       ["notify", false],
     ]);
     expect(third.notes).toEqual([
-      `Security Hub finding from a product that is not AWS's own (${custom.arn}, named "Totally GuardDuty" by its importer): contain-instance, capture-snapshots, collect-artifacts, launch-cleanroom require approval (settings.securityHub.thirdPartyRequiresApproval)`,
+      `Security Hub finding from a product that is not AWS's own (${custom.arn}, named "Totally GuardDuty" by its importer): contain-instance, revoke-instance-credentials, capture-snapshots, collect-artifacts, launch-cleanroom require approval (settings.securityHub.thirdPartyRequiresApproval)`,
     ]);
   });
 

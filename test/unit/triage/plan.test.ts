@@ -33,7 +33,14 @@ describe("choosePlan", () => {
         tier: "critical",
         resources: [instance],
         playbook: "guardduty-ec2-critical-high",
-        actions: ["contain-instance", "capture-snapshots", "collect-artifacts", "launch-cleanroom", "notify"],
+        actions: [
+          "contain-instance",
+          "revoke-instance-credentials",
+          "capture-snapshots",
+          "collect-artifacts",
+          "launch-cleanroom",
+          "notify",
+        ],
       },
       {
         source: "guardduty",
@@ -41,7 +48,14 @@ describe("choosePlan", () => {
         tier: "high",
         resources: [instance],
         playbook: "guardduty-ec2-critical-high",
-        actions: ["contain-instance", "capture-snapshots", "collect-artifacts", "launch-cleanroom", "notify"],
+        actions: [
+          "contain-instance",
+          "revoke-instance-credentials",
+          "capture-snapshots",
+          "collect-artifacts",
+          "launch-cleanroom",
+          "notify",
+        ],
       },
       {
         source: "guardduty",
@@ -49,7 +63,13 @@ describe("choosePlan", () => {
         tier: "medium",
         resources: [instance],
         playbook: "guardduty-ec2-medium",
-        actions: ["contain-instance", "capture-snapshots", "collect-artifacts", "notify"],
+        actions: [
+          "contain-instance",
+          "revoke-instance-credentials",
+          "capture-snapshots",
+          "collect-artifacts",
+          "notify",
+        ],
       },
       {
         source: "guardduty",
@@ -81,7 +101,14 @@ describe("choosePlan", () => {
         tier: "high",
         resources: [instance],
         playbook: "securityhub-ec2-high",
-        actions: ["contain-instance", "capture-snapshots", "collect-artifacts", "launch-cleanroom", "notify"],
+        actions: [
+          "contain-instance",
+          "revoke-instance-credentials",
+          "capture-snapshots",
+          "collect-artifacts",
+          "launch-cleanroom",
+          "notify",
+        ],
       },
       {
         source: "securityhub",
@@ -183,6 +210,7 @@ describe("choosePlan", () => {
     expect(plan.notes).toEqual([
       "i-0abc is protected (tag incident-responder:protected=true): not contained",
       "contain-instance dropped: no instance left to contain",
+      "revoke-instance-credentials dropped: it acts on the instances contain-instance contains, and none is left",
     ]);
   });
 
