@@ -75,7 +75,10 @@ export async function runPreflight(plan: PreflightPlan): Promise<PreflightReport
           account,
           region,
           "role-actions",
-          judge.judgeActions(await read.simulate(own, role.principalArn, role.actions), role.actions),
+          naming(
+            role.principalArn,
+            judge.judgeActions(await read.simulate(own, role.principalArn, role.actions), role.actions),
+          ),
         );
     await accountChecks(plan, own, account, region, plan.ownIsolationProfileName, add);
     if (region === plan.regions[0]) await responderChecks(plan, own, add);
