@@ -21,6 +21,7 @@ import { LOCAL_STAGE } from "../../shared/local/environment.ts";
 import { type LocalSession, startLocalSession } from "../../shared/local/session.ts";
 import { type PreflightPlan, runPreflight } from "../../shared/preflight/run.ts";
 import type { CheckResult, PreflightReport } from "../../shared/preflight/types.ts";
+import { runCli } from "../support/cli.ts";
 import { resetEmulator } from "../support/emulator.ts";
 
 let session: LocalSession;
@@ -197,6 +198,21 @@ describe("responder preflight against the emulator", () => {
       [`${plan.ownAccount}/${session.aws.region}/isolation-profile`]: "fail",
     });
     expect(report.results.find((r) => r.check === "isolation-profile")?.reason).toMatch(/NoSuchEntity/);
+  });
+
+  it("exits 1 from the command line with --json when a check fails, naming it", async () => {
+    const sns = snsClient(session.aws);
+    const topicArn = session.local.resources.alertTopicArn;
+    const subs =
+      (await sns.send(new ListSubscriptionsByTopicCommand({ TopicArn: topicArn }))).Subscriptions ?? [];
+    for (const s of subs) await sns.send(new UnsubscribeCommand({ SubscriptionArn: s.SubscriptionArn }));
+
+    const res = await runCli(["preflight", "--json"]);
+
+    expect(res.code).toBe(1);
+    const report = JSON.parse(res.stdout.trim()) as PreflightReport;
+    expect(report.ok).toBe(false);
+    expect(report.results.find((r) => r.check === "alert-subscription")?.status).toBe("fail");
   });
 });
 
