@@ -9,6 +9,7 @@ import { drillCommand } from "./commands/drill.ts";
 import { ingestCommand, UsageError } from "./commands/ingest.ts";
 import { localUpCommand } from "./commands/local.ts";
 import { planCommand } from "./commands/plan.ts";
+import { preflightCommand } from "./commands/preflight.ts";
 import { releaseCommand } from "./commands/release.ts";
 import { reportCommand } from "./commands/report.ts";
 import { deadLettersCommand, statusCommand } from "./commands/status.ts";
@@ -40,6 +41,8 @@ Commands:
   close <incidentId> [--reason TEXT]         close the incident (alerted; isolation and evidence stay)
   verify <incidentId> [--restore] [--json]   re-hash every archived artifact against the manifest
   deadletters [--json]                       list events that could not be handled
+  preflight [--json] [--stage S]             prove the responder's access works before it is needed:
+                                             a check table per account and region; exit 1 on any fail
   cleanroom create <incidentId> [--timeout S] [--json]
                                              launch the incident's clean room and wait until it is ready
   cleanroom destroy <incidentId> [--timeout S] [--json]
@@ -191,6 +194,8 @@ export async function main(argv: string[]): Promise<number> {
           json: v.json,
           ...(v.stage ? { stage: v.stage } : {}),
         });
+      case "preflight":
+        return await preflightCommand({ json: v.json, ...(v.stage ? { stage: v.stage } : {}) });
       case "deadletters":
         return await deadLettersCommand({ json: v.json, ...(v.stage ? { stage: v.stage } : {}) });
       default:

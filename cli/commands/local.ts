@@ -2,11 +2,16 @@
  * `responder local up` — the local responder as a long-running service: emulator (or
  * AWS_ENDPOINT_URL), resources, routes and runner; one JSON line on stdout when ready.
  */
-import { ec2Client, iamClient } from "../../shared/aws/clients.ts";
+import { ec2Client, iamClient, snsClient, sqsClient } from "../../shared/aws/clients.ts";
+import { drainAlerts, subscribeAlerts } from "../../shared/drill/run.ts";
+import { seedSecurityBaseline } from "../../shared/local/baseline.ts";
 import { seedDemoAccount } from "../../shared/local/demo.ts";
+import { LOCAL_STAGE } from "../../shared/local/environment.ts";
 import { startLocalSession } from "../../shared/local/session.ts";
+import { runPreflight } from "../../shared/preflight/run.ts";
 import { motoOptions } from "../moto.ts";
 import { dim, printJson, progress } from "../output.ts";
+import { preflightPlan, preflightTable } from "./preflight.ts";
 
 export async function localUpCommand(args: {
   port?: number;
@@ -47,6 +52,34 @@ export async function localUpCommand(args: {
         }
       : {}),
   };
+  // The emulator's account as a monitored one (GuardDuty, CloudTrail, Security Hub, Config), and
+  // this terminal as the alert topic's subscriber: then preflight, once, on stderr.
+  const account = session.local.context.accountId;
+  await seedSecurityBaseline(session.aws, account);
+  const sqs = sqsClient(session.aws);
+  const alerts = await subscribeAlerts(
+    { sqs, sns: snsClient(session.aws) },
+    session.local.resources.alertTopicArn,
+    `${session.local.context.stackName}-local-up-alerts`,
+  );
+  const listening = setInterval(() => {
+    drainAlerts(sqs, alerts).then(
+      (got) => {
+        for (const a of got) progress(`${new Date().toISOString()} alert: ${a.subject}`);
+      },
+      () => undefined,
+    );
+  }, 2000);
+  const preflight = await runPreflight(
+    preflightPlan({
+      aws: session.aws,
+      resources: session.local.resources,
+      account,
+      stage: LOCAL_STAGE,
+      local: true,
+    }),
+  );
+  progress(preflightTable(preflight));
   printJson(ready);
   if (!args.json) {
     progress(`Local responder ready at ${ready.endpoint}. In another shell:`);
@@ -60,6 +93,7 @@ export async function localUpCommand(args: {
     process.once("SIGTERM", stop);
   });
   progress("Stopping the local responder…");
+  clearInterval(listening);
   await session.stop();
   return 0;
 }

@@ -5,13 +5,16 @@
 import { AutoScalingClient } from "@aws-sdk/client-auto-scaling";
 import { CloudFormationClient } from "@aws-sdk/client-cloudformation";
 import { CloudTrailClient } from "@aws-sdk/client-cloudtrail";
+import { ConfigServiceClient } from "@aws-sdk/client-config-service";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { EC2Client } from "@aws-sdk/client-ec2";
 import { ElasticLoadBalancingV2Client } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
+import { GuardDutyClient } from "@aws-sdk/client-guardduty";
 import { IAMClient } from "@aws-sdk/client-iam";
 import { KMSClient } from "@aws-sdk/client-kms";
 import { S3Client } from "@aws-sdk/client-s3";
+import { SecurityHubClient } from "@aws-sdk/client-securityhub";
 import { SNSClient } from "@aws-sdk/client-sns";
 import { SQSClient } from "@aws-sdk/client-sqs";
 import { STSClient } from "@aws-sdk/client-sts";
@@ -54,3 +57,6 @@ export const dynamoDocClient = (o: ClientOptions) =>
   DynamoDBDocumentClient.from(dynamoClient(o), {
     marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: true },
   });
+export const guardDutyClient = (o: ClientOptions) => instrument(new GuardDutyClient(base(o)));
+export const securityHubClient = (o: ClientOptions) => instrument(new SecurityHubClient(base(o)));
+export const configServiceClient = (o: ClientOptions) => instrument(new ConfigServiceClient(base(o)));

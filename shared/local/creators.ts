@@ -202,20 +202,9 @@ export const creators: Record<string, Creator> = {
       attrs: { Arn: `arn:${ctx.partition}:s3:::${Bucket}`, BucketName: Bucket },
     };
   },
-  "AWS::S3::BucketPolicy": async (id, p, c, ctx) => {
+  "AWS::S3::BucketPolicy": async (id, p, c) => {
     known(p, ["Bucket", "PolicyDocument"], id);
-    const doc = { ...p.PolicyDocument };
-    if (ctx.plainHttp) {
-      // Over the emulator's plain HTTP a deny-unless-TLS statement would refuse every call.
-      doc.Statement = doc.Statement.filter(
-        (st: Json) => st.Condition?.Bool?.["aws:SecureTransport"] !== "false",
-      );
-    }
-    // The emulator applies a bucket policy's Deny statements without their conditions, so a
-    // conditional Deny (writes except by the evidence role…) would refuse everyone, the
-    // responder included. Those are left out locally; test/unit/evidence/bucket-policy.test.ts
-    // proves them with a policy simulator.
-    doc.Statement = doc.Statement.filter((st: Json) => !(st.Effect === "Deny" && st.Condition));
+    const doc = { ...p.PolicyDocument, Statement: localBucketStatements(p.PolicyDocument.Statement) };
     await c.s3.send(new PutBucketPolicyCommand({ Bucket: p.Bucket, Policy: JSON.stringify(doc) }));
     return { type: "AWS::S3::BucketPolicy", ref: p.Bucket, attrs: {} };
   },
@@ -399,3 +388,14 @@ export const creators: Record<string, Creator> = {
     };
   },
 };
+
+/**
+ * The statements of a bucket policy the emulator is given. The emulator applies a bucket
+ * policy's Deny statements without their conditions, so a conditional Deny (writes except by
+ * the evidence role…, deny-unless-TLS over its plain HTTP) would refuse everyone, the responder
+ * included. Those are left out locally; test/unit/evidence/bucket-policy.test.ts proves them
+ * with a policy simulator.
+ */
+export function localBucketStatements(statements: Json[]): Json[] {
+  return statements.filter((st: Json) => !(st.Effect === "Deny" && st.Condition));
+}

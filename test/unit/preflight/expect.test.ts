@@ -1,0 +1,30 @@
+import { describe, expect, it } from "vitest";
+import { defaultPolicyFile } from "../../../shared/config/index.ts";
+import { loadServerless } from "../../../shared/local/serverless.ts";
+import { loadPolicy } from "../../../shared/policy/index.ts";
+import { evidenceExpectations, sourcesUsed } from "../../../shared/preflight/expect.ts";
+
+describe("preflight expectations", () => {
+  it("takes the evidence retention and statement ids from the stack template", () => {
+    const doc = loadServerless({ stage: "dev", region: "us-east-1" });
+
+    const e = evidenceExpectations(doc.resources.Resources);
+
+    expect(e.retention).toEqual({ days: Number(doc.custom.responder.evidenceRetentionDays) });
+    expect(e.policySids).toContain("DenyEvidenceDeletion");
+    expect(e.policySids.length).toBe(
+      doc.resources.Resources.EvidenceBucketPolicy.Properties.PolicyDocument.Statement.length,
+    );
+  });
+
+  it("refuses a template without Object Lock retention", () => {
+    expect(() => evidenceExpectations({ EvidenceBucket: { Properties: {} } })).toThrow(/no Object Lock/);
+  });
+
+  it("knows which detection sources the policy answers", () => {
+    expect(sourcesUsed(loadPolicy(defaultPolicyFile()))).toEqual({ securityhub: true, config: true });
+    expect(
+      sourcesUsed({ playbooks: [{ match: { source: ["guardduty"] } }, { match: {} }] } as never),
+    ).toEqual({ securityhub: false, config: false });
+  });
+});
