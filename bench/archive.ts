@@ -7,7 +7,7 @@
  *   node --import tsx bench/archive.ts [sizeMiB]
  *
  * Uses AWS_ENDPOINT_URL when set (the emulator the caller runs); otherwise starts moto with
- * the project's launcher (`shared/local/emulator.ts`) and stops it afterwards. It never runs
+ * the project's launcher (`cli/local/emulator.ts`) and stops it afterwards. It never runs
  * against AWS itself.
  *
  * RSS is a whole-process figure, so by default the measurement runs in a child process of its
@@ -30,12 +30,12 @@ import {
   PutBucketVersioningCommand,
   PutObjectLockConfigurationCommand,
 } from "@aws-sdk/client-s3";
+import { emulatorEnv, startEmulator } from "../cli/local/emulator.ts";
 import { kmsClient, s3Client } from "../shared/aws/clients.ts";
 import { archiveArtifact } from "../shared/evidence/archive.ts";
 import { Sha256Transform } from "../shared/evidence/hashing.ts";
 import { buildManifest, writeManifest } from "../shared/evidence/manifest.ts";
 import { verifyIncident } from "../shared/evidence/verify.ts";
-import { emulatorEnv, startEmulator } from "../shared/local/emulator.ts";
 
 const MiB = 1024 * 1024;
 

@@ -17,15 +17,15 @@ import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { DescribeSecurityGroupsCommand, DescribeSnapshotsCommand, type EC2Client } from "@aws-sdk/client-ec2";
 import { type EventBridgeClient, PutEventsCommand } from "@aws-sdk/client-eventbridge";
+import { waitForIncidentOf, waitForSettled } from "../cli/drill/watch.ts";
+import { type LocalSession, startLocalSession } from "../cli/local/session.ts";
+import { isolateEmulatorTransactions } from "../cli/local/transactions.ts";
 import { dynamoDocClient, ec2Client, eventsClient, iamClient } from "../shared/aws/clients.ts";
 import { isThrottling } from "../shared/aws/errors.ts";
 import { type CallRecord, setCallRecorder } from "../shared/aws/instrument.ts";
 import { defaultPolicyFile } from "../shared/config/index.ts";
-import { waitForIncidentOf, waitForSettled } from "../shared/drill/watch.ts";
 import type { IncidentRecord } from "../shared/incident/model.ts";
 import { DynamoIncidentStore } from "../shared/incident/store.ts";
-import { type LocalSession, startLocalSession } from "../shared/local/session.ts";
-import { isolateEmulatorTransactions } from "../shared/local/transactions.ts";
 import { type FleetInstance, guardDutyFinding, seedFleet } from "./fleet.ts";
 
 const ISOLATION_GROUP = "incident-responder-isolation";
@@ -227,7 +227,7 @@ async function inSession<T>(
   const calls: CallRecord[] = [];
   const invocations: InvocationRecord[] = [];
   setCallRecorder((c) => calls.push(c));
-  // DynamoDB's transaction isolation, which the emulator lacks (shared/local/transactions.ts).
+  // DynamoDB's transaction isolation, which the emulator lacks (cli/local/transactions.ts).
   const unisolate = isolateEmulatorTransactions();
   const session = await startLocalSession({
     concurrency,

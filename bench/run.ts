@@ -138,7 +138,7 @@ function printBurst(r: IncidentBenchResult, machine: Machine): void {
   );
   out(
     wrap(
-      `DynamoDB transactions are kept isolated, as DynamoDB's are (shared/local/transactions.ts): moto copies the whole ` +
+      `DynamoDB transactions are kept isolated, as DynamoDB's are (cli/local/transactions.ts): moto copies the whole ` +
         `table before TransactWriteItems and puts the copy back when it cancels one, undoing what other requests wrote ` +
         `meanwhile — and every duplicate finding is turned away by a cancelled transaction (${b.cancelledTransactions} here).`,
       "   ",
@@ -292,7 +292,7 @@ function printColdStart(figures: ColdStartFigures[], machine: Machine, runs: num
   );
   out();
   limits(
-    `our code: each function bundles only its own logic (shared/runtime/logic/<name>.ts) and SDK clients; the SDK's core, ` +
+    `our code: each function bundles only its own logic (functions/<name>/logic.ts) and SDK clients; the SDK's core, ` +
       `zod and the X-Ray SDK dominate. The SDK schemas of operations a function never calls are dropped ` +
       `(scripts/sdk-schema-keys.mjs) and the bundles read their policy as JSON, without the YAML parser. Initialisation ` +
       `includes createRuntime (config, the policy read and validated). Measured as import() time on this CPU: Lambda's cold start adds downloading and unpacking the zip and ` +

@@ -8,7 +8,7 @@ import { type ClientOptions, cfnClient, dynamoDocClient } from "../shared/aws/cl
 import { loadAwsConfig, type ResponderResources } from "../shared/config/index.ts";
 import { ConfigError } from "../shared/errors/index.ts";
 import { DynamoIncidentStore } from "../shared/incident/store.ts";
-import { provisionLocal, resourcesFromOutputs } from "../shared/local/environment.ts";
+import { provisionLocal, resourcesFromOutputs } from "./local/environment.ts";
 
 export interface Connection {
   aws: ClientOptions;

@@ -4,8 +4,8 @@
  * the exact commands instead.
  */
 import { createInterface } from "node:readline/promises";
-import type { MotoOptions } from "../shared/local/emulator.ts";
-import { isInteractive } from "../shared/local/moto.ts";
+import type { MotoOptions } from "./local/emulator.ts";
+import { isInteractive } from "./local/moto.ts";
 import { dim, progress } from "./output.ts";
 
 /** The launcher's options for this terminal. */

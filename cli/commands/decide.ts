@@ -10,12 +10,12 @@ import { eventsClient, snsClient, stsClient } from "../../shared/aws/clients.ts"
 import { RefusedError } from "../../shared/errors/index.ts";
 import { EventBridgePublisher } from "../../shared/events/bus.ts";
 import { INCIDENT_ID_PATTERN, type IncidentRecord } from "../../shared/incident/model.ts";
-import { buildTimeline, formatDuration } from "../../shared/report/timeline.ts";
 import { decide } from "../../shared/workflow/approval.ts";
 import type { Log } from "../../shared/workflow/deps.ts";
 import { notify } from "../../shared/workflow/notify.ts";
 import { type Connection, connect } from "../connect.ts";
 import { green, printJson, text } from "../output.ts";
+import { buildTimeline, formatDuration } from "../report/timeline.ts";
 import { UsageError } from "./ingest.ts";
 
 const stderrLog: Log = {

@@ -14,14 +14,14 @@
 import { type ClientOptions, ec2Client, eventsClient, s3Client } from "../../shared/aws/clients.ts";
 import { type CallRecord, setCallRecorder } from "../../shared/aws/instrument.ts";
 import { loadAwsConfig } from "../../shared/config/index.ts";
-import { runLocalDrills, seedDemo } from "../../shared/drill/local.ts";
-import { type DrillOutcome, runDrill, type TargetView, viewTarget } from "../../shared/drill/run.ts";
-import { scenario as findScenario, SCENARIOS, type Scenario } from "../../shared/drill/scenarios.ts";
 import { RefusedError } from "../../shared/errors/index.ts";
 import type { TimelineEntry } from "../../shared/incident/model.ts";
-import { startLocalSession } from "../../shared/local/session.ts";
 import { DRILL_TAG, isDrillTagged } from "../../shared/triage/safety.ts";
 import { connect } from "../connect.ts";
+import { runLocalDrills, seedDemo } from "../drill/local.ts";
+import { type DrillOutcome, runDrill, type TargetView, viewTarget } from "../drill/run.ts";
+import { scenario as findScenario, SCENARIOS, type Scenario } from "../drill/scenarios.ts";
+import { startLocalSession } from "../local/session.ts";
 import { motoOptions } from "../moto.ts";
 import { bold, dim, green, printJson, progress, red, seconds, statusColour, table, text } from "../output.ts";
 import { UsageError } from "./ingest.ts";

@@ -5,11 +5,11 @@
 import { readFileSync } from "node:fs";
 import { eventsClient } from "../../shared/aws/clients.ts";
 import type { IntakeResult } from "../../shared/domain/types.ts";
-import { putEvent } from "../../shared/drill/run.ts";
-import { waitForIncidentOf, waitForSettled } from "../../shared/drill/watch.ts";
 import { InvalidEventError } from "../../shared/errors/index.ts";
 import { normalizeEvent } from "../../shared/intake/index.ts";
 import { connect } from "../connect.ts";
+import { putEvent } from "../drill/run.ts";
+import { waitForIncidentOf, waitForSettled } from "../drill/watch.ts";
 import { incidentJson, incidentText, printJson, progress, statusColour, text } from "../output.ts";
 import { openInput } from "./event-input.ts";
 

@@ -9,16 +9,16 @@ import type { ClientOptions } from "../../shared/aws/clients.ts";
 import { stsClient } from "../../shared/aws/clients.ts";
 import { loadConfig, type ResponderResources, resourcesToEnv } from "../../shared/config/index.ts";
 import { FUNCTIONS, functionActions, memberRoleActions } from "../../shared/iam/permissions.ts";
-import { localBucketStatements } from "../../shared/local/creators.ts";
-import { LOCAL_STAGE } from "../../shared/local/environment.ts";
-import { loadServerless, stackName } from "../../shared/local/serverless.ts";
 import { loadPolicy } from "../../shared/policy/index.ts";
-import { evidenceExpectations, sourcesUsed } from "../../shared/preflight/expect.ts";
-import { type PreflightPlan, runPreflight } from "../../shared/preflight/run.ts";
-import type { PreflightReport } from "../../shared/preflight/types.ts";
 import { AccountSessions } from "../../shared/runtime/accounts.ts";
 import { connect } from "../connect.ts";
+import { localBucketStatements } from "../local/creators.ts";
+import { LOCAL_STAGE } from "../local/environment.ts";
+import { loadServerless, stackName } from "../local/serverless.ts";
 import { bold, printJson, statusColour, table, text } from "../output.ts";
+import { evidenceExpectations, sourcesUsed } from "../preflight/expect.ts";
+import { type PreflightPlan, runPreflight } from "../preflight/run.ts";
+import type { PreflightReport } from "../preflight/types.ts";
 
 /**
  * The plan of checks for a responder: its resources, the configuration in the environment

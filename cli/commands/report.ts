@@ -9,9 +9,9 @@ import { s3Client } from "../../shared/aws/clients.ts";
 import { describeError } from "../../shared/errors/index.ts";
 import { readManifest } from "../../shared/evidence/manifest.ts";
 import { INCIDENT_ID_PATTERN } from "../../shared/incident/model.ts";
-import { type ReportInput, renderHtml, renderMarkdown } from "../../shared/report/index.ts";
 import { connect } from "../connect.ts";
 import { printJson, progress, text } from "../output.ts";
+import { type ReportInput, renderHtml, renderMarkdown } from "../report/index.ts";
 import { UsageError } from "./ingest.ts";
 
 export async function reportCommand(args: {

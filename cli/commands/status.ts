@@ -1,7 +1,5 @@
 /** `responder status [incidentId]` and `responder deadletters`. */
 import { INCIDENT_ID_PATTERN, type IncidentRecord } from "../../shared/incident/model.ts";
-import { cleanroomFacts, formatBytes } from "../../shared/report/input.ts";
-import { buildTimeline, formatDuration, formatOffset } from "../../shared/report/timeline.ts";
 import { connect } from "../connect.ts";
 import {
   bold,
@@ -14,6 +12,8 @@ import {
   table,
   text,
 } from "../output.ts";
+import { cleanroomFacts, formatBytes } from "../report/input.ts";
+import { buildTimeline, formatDuration, formatOffset } from "../report/timeline.ts";
 import { UsageError } from "./ingest.ts";
 
 /** Everything `responder status <id> --json` says about one incident. */

@@ -35,7 +35,7 @@ const ROLES: Readonly<Record<FunctionName, string>> = {
 };
 
 /**
- * What each function runs (shared/runtime/logic/<name>.ts wires them): its base modules, and
+ * What each function runs (functions/<name>/logic.ts wires them): its base modules, and
  * the modules of every action whose lane it runs (each action's `permissions`).
  */
 export const FUNCTIONS: Readonly<Record<string, FunctionPermissions>> = Object.fromEntries(
@@ -51,7 +51,7 @@ export type MemberPurpose = "read" | "act";
 
 /**
  * The member role each function's sessions use in a member account, by the IAM service of the
- * clients built on them (shared/runtime/logic/<name>.ts, AccountSessions.optionsFor): triage and
+ * clients built on them (functions/<name>/logic.ts, AccountSessions.optionsFor): triage and
  * intake only read; the evidence lane snapshots (and reads the console) with its EC2 session and
  * reads the rest; containment and clean rooms act. test/integration/iam-calls.test.ts checks it
  * against the sessions a full incident's calls are signed with.

@@ -410,7 +410,7 @@ export const REGISTRIES: Readonly<Record<string, readonly ModuleName[]>> = {
  * Files that make AWS calls but never run inside a Lambda function: the CLI and the local
  * emulator run them with the operator's own credentials.
  */
-export const OPERATOR_FILES: readonly string[] = ["shared/drill/", "shared/local/", "shared/preflight/"];
+export const OPERATOR_FILES: readonly string[] = ["cli/drill/", "cli/local/", "cli/preflight/"];
 
 /**
  * The module whose declaration accounts for a file: the one naming it exactly, else the one

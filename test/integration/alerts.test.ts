@@ -9,6 +9,18 @@ import { join } from "node:path";
 import { SubscribeCommand } from "@aws-sdk/client-sns";
 import { CreateQueueCommand, GetQueueAttributesCommand } from "@aws-sdk/client-sqs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { cloneInstance } from "../../cli/drill/clone.ts";
+import { seedDemo } from "../../cli/drill/local.ts";
+import {
+  type DrillOutcome,
+  drainAlerts,
+  type ReceivedAlert,
+  runDrill,
+  subscribeAlerts,
+} from "../../cli/drill/run.ts";
+import { scenario } from "../../cli/drill/scenarios.ts";
+import type { DemoAccount } from "../../cli/local/demo.ts";
+import { type LocalSession, startLocalSession } from "../../cli/local/session.ts";
 import {
   dynamoDocClient,
   ec2Client,
@@ -18,19 +30,7 @@ import {
   sqsClient,
 } from "../../shared/aws/clients.ts";
 import { defaultPolicyFile } from "../../shared/config/index.ts";
-import { cloneInstance } from "../../shared/drill/clone.ts";
-import { seedDemo } from "../../shared/drill/local.ts";
-import {
-  type DrillOutcome,
-  drainAlerts,
-  type ReceivedAlert,
-  runDrill,
-  subscribeAlerts,
-} from "../../shared/drill/run.ts";
-import { scenario } from "../../shared/drill/scenarios.ts";
 import { DynamoIncidentStore } from "../../shared/incident/store.ts";
-import type { DemoAccount } from "../../shared/local/demo.ts";
-import { type LocalSession, startLocalSession } from "../../shared/local/session.ts";
 import { runCli } from "../support/cli.ts";
 import { resetEmulator } from "../support/emulator.ts";
 import { shown, WAIT_MS, waitFor } from "../support/findings.ts";

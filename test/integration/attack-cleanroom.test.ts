@@ -24,6 +24,10 @@ import { CreateSnapshotCommand, DescribeInstancesCommand, type EC2Client } from 
 import { PutEventsCommand } from "@aws-sdk/client-eventbridge";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { requestCleanroom } from "../../cli/commands/cleanroom.ts";
+import { drainAlerts, type ReceivedAlert, subscribeAlerts } from "../../cli/drill/run.ts";
+import { type DemoAccount, seedDemoAccount } from "../../cli/local/demo.ts";
+import type { Invocation } from "../../cli/local/runner.ts";
+import { type LocalSession, startLocalSession } from "../../cli/local/session.ts";
 import {
   cfnClient,
   dynamoDocClient,
@@ -33,13 +37,9 @@ import {
   snsClient,
   sqsClient,
 } from "../../shared/aws/clients.ts";
-import { drainAlerts, type ReceivedAlert, subscribeAlerts } from "../../shared/drill/run.ts";
 import { EventBridgePublisher } from "../../shared/events/bus.ts";
 import type { IncidentRecord, SnapshotRecord, StepRecord } from "../../shared/incident/model.ts";
 import { DynamoIncidentStore } from "../../shared/incident/store.ts";
-import { type DemoAccount, seedDemoAccount } from "../../shared/local/demo.ts";
-import type { Invocation } from "../../shared/local/runner.ts";
-import { type LocalSession, startLocalSession } from "../../shared/local/session.ts";
 import { CLEANROOM_STEP, type CleanroomRecord } from "../../shared/workflow/cleanroom.ts";
 import { resetEmulator } from "../support/emulator.ts";
 import { WAIT_MS, waitFor } from "../support/findings.ts";

@@ -21,9 +21,9 @@ import {
   PutRolePolicyCommand,
 } from "@aws-sdk/client-iam";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { putEvent } from "../../cli/drill/run.ts";
 import { SnsAlerter } from "../../shared/alerts/publisher.ts";
 import { autoScalingClient, ec2Client, elbv2Client, iamClient, snsClient } from "../../shared/aws/clients.ts";
-import { putEvent } from "../../shared/drill/run.ts";
 import type { IncidentRecord } from "../../shared/incident/model.ts";
 import { releaseIncident } from "../../shared/workflow/release.ts";
 import { waitFor } from "../support/findings.ts";

@@ -12,6 +12,7 @@
 import { CreateSnapshotCommand, CreateTagsCommand, DescribeInstancesCommand } from "@aws-sdk/client-ec2";
 import { GetObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { loadHandler } from "../../cli/local/runner.ts";
 import { s3Client } from "../../shared/aws/clients.ts";
 import { hexToBase64, sha256Hex } from "../../shared/evidence/hashing.ts";
 import {
@@ -22,7 +23,6 @@ import {
 import type { Manifest } from "../../shared/evidence/schema.ts";
 import { verifyIncident } from "../../shared/evidence/verify.ts";
 import type { IncidentRecord } from "../../shared/incident/model.ts";
-import { loadHandler } from "../../shared/local/runner.ts";
 import { runCli } from "../support/cli.ts";
 import { WAIT_MS, waitFor } from "../support/findings.ts";
 import { drillEvent, type FaultWorld, quiet, runToSettled, startFaultWorld } from "./faults-harness.ts";

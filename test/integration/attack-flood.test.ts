@@ -7,11 +7,11 @@
  */
 import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { drainAlerts, putEvent, type ReceivedAlert, subscribeAlerts } from "../../cli/drill/run.ts";
+import type { Invocation } from "../../cli/local/runner.ts";
+import { type LocalSession, startLocalSession } from "../../cli/local/session.ts";
 import { dynamoDocClient, eventsClient, snsClient, sqsClient } from "../../shared/aws/clients.ts";
-import { drainAlerts, putEvent, type ReceivedAlert, subscribeAlerts } from "../../shared/drill/run.ts";
 import { type DeadLetter, DynamoIncidentStore } from "../../shared/incident/store.ts";
-import type { Invocation } from "../../shared/local/runner.ts";
-import { type LocalSession, startLocalSession } from "../../shared/local/session.ts";
 import { rejectionWindow } from "../../shared/workflow/rejections.ts";
 import { resetEmulator } from "../support/emulator.ts";
 import { WAIT_MS, waitFor } from "../support/findings.ts";

@@ -9,6 +9,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CreateTagsCommand } from "@aws-sdk/client-ec2";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { cloneInstance } from "../../cli/drill/clone.ts";
+import { seedDemo } from "../../cli/drill/local.ts";
+import { type DrillOutcome, runDrill, subscribeAlerts } from "../../cli/drill/run.ts";
+import { scenario } from "../../cli/drill/scenarios.ts";
+import { type LocalSession, startLocalSession } from "../../cli/local/session.ts";
 import { buildAlert } from "../../shared/alerts/message.ts";
 import {
   dynamoDocClient,
@@ -18,12 +23,7 @@ import {
   snsClient,
   sqsClient,
 } from "../../shared/aws/clients.ts";
-import { cloneInstance } from "../../shared/drill/clone.ts";
-import { seedDemo } from "../../shared/drill/local.ts";
-import { type DrillOutcome, runDrill, subscribeAlerts } from "../../shared/drill/run.ts";
-import { scenario } from "../../shared/drill/scenarios.ts";
 import { DynamoIncidentStore } from "../../shared/incident/store.ts";
-import { type LocalSession, startLocalSession } from "../../shared/local/session.ts";
 import { runCli } from "../support/cli.ts";
 import { resetEmulator } from "../support/emulator.ts";
 import { WAIT_MS } from "../support/findings.ts";

@@ -14,6 +14,17 @@ import { CreateTagsCommand, DescribeInstanceAttributeCommand } from "@aws-sdk/cl
 import { PutEventsCommand } from "@aws-sdk/client-eventbridge";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse, stringify } from "yaml";
+import { cloneInstance } from "../../cli/drill/clone.ts";
+import {
+  drainAlerts,
+  putEvent,
+  type ReceivedAlert,
+  subscribeAlerts,
+  type TargetView,
+  viewTarget,
+} from "../../cli/drill/run.ts";
+import { type DemoAccount, seedDemoAccount } from "../../cli/local/demo.ts";
+import { type LocalSession, startLocalSession } from "../../cli/local/session.ts";
 import {
   dynamoDocClient,
   ec2Client,
@@ -25,20 +36,9 @@ import {
 import { type CallRecord, setCallRecorder } from "../../shared/aws/instrument.ts";
 import { defaultPolicyFile } from "../../shared/config/index.ts";
 import { MUTATING_ACTIONS } from "../../shared/containment/index.ts";
-import { cloneInstance } from "../../shared/drill/clone.ts";
-import {
-  drainAlerts,
-  putEvent,
-  type ReceivedAlert,
-  subscribeAlerts,
-  type TargetView,
-  viewTarget,
-} from "../../shared/drill/run.ts";
 import type { IncidentRecord } from "../../shared/incident/model.ts";
 import { DynamoIncidentStore } from "../../shared/incident/store.ts";
 import { APPROVAL_DETAIL_TYPE, APPROVAL_SOURCE } from "../../shared/intake/index.ts";
-import { type DemoAccount, seedDemoAccount } from "../../shared/local/demo.ts";
-import { type LocalSession, startLocalSession } from "../../shared/local/session.ts";
 import { resetEmulator, testAwsOptions } from "../support/emulator.ts";
 import { guardDutyFinding, WAIT_MS, waitFor } from "../support/findings.ts";
 import { awsProductArn, customProductArn, securityHubFinding } from "../support/securityhub.ts";

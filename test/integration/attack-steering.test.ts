@@ -15,6 +15,18 @@ import { CreateTagsCommand } from "@aws-sdk/client-ec2";
 import { PutEventsCommand } from "@aws-sdk/client-eventbridge";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse, stringify } from "yaml";
+import { cloneInstance } from "../../cli/drill/clone.ts";
+import {
+  drainAlerts,
+  putEvent,
+  type ReceivedAlert,
+  subscribeAlerts,
+  type TargetView,
+  viewTarget,
+} from "../../cli/drill/run.ts";
+import { type DemoAccount, seedDemoAccount } from "../../cli/local/demo.ts";
+import type { Invocation } from "../../cli/local/runner.ts";
+import { type LocalSession, startLocalSession } from "../../cli/local/session.ts";
 import {
   dynamoDocClient,
   ec2Client,
@@ -24,21 +36,9 @@ import {
   sqsClient,
 } from "../../shared/aws/clients.ts";
 import { defaultPolicyFile } from "../../shared/config/index.ts";
-import { cloneInstance } from "../../shared/drill/clone.ts";
-import {
-  drainAlerts,
-  putEvent,
-  type ReceivedAlert,
-  subscribeAlerts,
-  type TargetView,
-  viewTarget,
-} from "../../shared/drill/run.ts";
 import type { IncidentRecord } from "../../shared/incident/model.ts";
 import { DynamoIncidentStore } from "../../shared/incident/store.ts";
 import { APPROVAL_DETAIL_TYPE, APPROVAL_SOURCE, wrapDrill } from "../../shared/intake/index.ts";
-import { type DemoAccount, seedDemoAccount } from "../../shared/local/demo.ts";
-import type { Invocation } from "../../shared/local/runner.ts";
-import { type LocalSession, startLocalSession } from "../../shared/local/session.ts";
 import { resetEmulator } from "../support/emulator.ts";
 import { configNonCompliant, guardDutyFinding, WAIT_MS, waitFor } from "../support/findings.ts";
 

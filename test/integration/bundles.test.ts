@@ -7,11 +7,11 @@
 import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runLocalDrills, seedDemo } from "../../cli/drill/local.ts";
+import type { DrillOutcome } from "../../cli/drill/run.ts";
+import { scenario } from "../../cli/drill/scenarios.ts";
+import { type LocalSession, startLocalSession } from "../../cli/local/session.ts";
 import { buildFunction, functionsOf } from "../../scripts/build.mjs";
-import { runLocalDrills, seedDemo } from "../../shared/drill/local.ts";
-import type { DrillOutcome } from "../../shared/drill/run.ts";
-import { scenario } from "../../shared/drill/scenarios.ts";
-import { type LocalSession, startLocalSession } from "../../shared/local/session.ts";
 import { resetEmulator } from "../support/emulator.ts";
 import { repoRoot } from "../unit/iam/sources.ts";
 

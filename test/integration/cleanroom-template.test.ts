@@ -60,7 +60,7 @@ import {
   type Instance,
 } from "@aws-sdk/client-ec2";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Emulator, startEmulator } from "../../shared/local/emulator.ts";
+import { type Emulator, startEmulator } from "../../cli/local/emulator.ts";
 import { WAIT_MS } from "../support/findings.ts";
 
 const REGION = "us-east-1";

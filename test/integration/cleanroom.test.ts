@@ -46,6 +46,9 @@ import {
 import { GetPolicyCommand, GetRoleCommand } from "@aws-sdk/client-iam";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { requestCleanroom } from "../../cli/commands/cleanroom.ts";
+import { drainAlerts, type ReceivedAlert, subscribeAlerts } from "../../cli/drill/run.ts";
+import { type DemoAccount, seedDemoAccount } from "../../cli/local/demo.ts";
+import { type LocalSession, startLocalSession } from "../../cli/local/session.ts";
 import {
   cfnClient,
   dynamoDocClient,
@@ -56,12 +59,9 @@ import {
   sqsClient,
 } from "../../shared/aws/clients.ts";
 import { defaultPolicyFile } from "../../shared/config/index.ts";
-import { drainAlerts, type ReceivedAlert, subscribeAlerts } from "../../shared/drill/run.ts";
 import { EventBridgePublisher } from "../../shared/events/bus.ts";
 import type { IncidentRecord, SnapshotRecord, StepRecord } from "../../shared/incident/model.ts";
 import { DynamoIncidentStore } from "../../shared/incident/store.ts";
-import { type DemoAccount, seedDemoAccount } from "../../shared/local/demo.ts";
-import { type LocalSession, startLocalSession } from "../../shared/local/session.ts";
 import {
   CLEANROOM_DESTROY_STEP,
   CLEANROOM_STEP,

@@ -11,9 +11,9 @@ import {
 } from "@aws-sdk/client-ec2";
 import { PutObjectCommand } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { drainAlerts, type ReceivedAlert, subscribeAlerts } from "../../cli/drill/run.ts";
+import { type DemoAccount, seedDemoAccount } from "../../cli/local/demo.ts";
 import { ec2Client, iamClient, s3Client, snsClient, sqsClient } from "../../shared/aws/clients.ts";
-import { drainAlerts, type ReceivedAlert, subscribeAlerts } from "../../shared/drill/run.ts";
-import { type DemoAccount, seedDemoAccount } from "../../shared/local/demo.ts";
 import { runCli, startCli, stopCli } from "../support/cli.ts";
 import { resetEmulator, testAwsOptions } from "../support/emulator.ts";
 import { WAIT_MS, waitFor } from "../support/findings.ts";

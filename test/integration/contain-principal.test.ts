@@ -26,6 +26,8 @@ import {
   type S3Client,
 } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { drainAlerts, putEvent, type ReceivedAlert, subscribeAlerts } from "../../cli/drill/run.ts";
+import { type LocalSession, startLocalSession } from "../../cli/local/session.ts";
 import { SnsAlerter } from "../../shared/alerts/publisher.ts";
 import {
   dynamoDocClient,
@@ -35,11 +37,9 @@ import {
   snsClient,
   sqsClient,
 } from "../../shared/aws/clients.ts";
-import { drainAlerts, putEvent, type ReceivedAlert, subscribeAlerts } from "../../shared/drill/run.ts";
 import { EventBridgePublisher } from "../../shared/events/bus.ts";
 import type { IncidentRecord } from "../../shared/incident/model.ts";
 import { DynamoIncidentStore } from "../../shared/incident/store.ts";
-import { type LocalSession, startLocalSession } from "../../shared/local/session.ts";
 import { decide } from "../../shared/workflow/approval.ts";
 import { releaseIncident } from "../../shared/workflow/release.ts";
 import { resetEmulator } from "../support/emulator.ts";

@@ -6,12 +6,12 @@ import {
 } from "@aws-sdk/client-ec2";
 import { GetObjectCommand, ListObjectsV2Command } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runLocalDrills, seedDemo } from "../../cli/drill/local.ts";
+import type { DrillOutcome } from "../../cli/drill/run.ts";
+import { scenario } from "../../cli/drill/scenarios.ts";
+import type { DemoAccount } from "../../cli/local/demo.ts";
+import { type LocalSession, startLocalSession } from "../../cli/local/session.ts";
 import { ec2Client, s3Client } from "../../shared/aws/clients.ts";
-import { runLocalDrills, seedDemo } from "../../shared/drill/local.ts";
-import type { DrillOutcome } from "../../shared/drill/run.ts";
-import { scenario } from "../../shared/drill/scenarios.ts";
-import type { DemoAccount } from "../../shared/local/demo.ts";
-import { type LocalSession, startLocalSession } from "../../shared/local/session.ts";
 import { resetEmulator } from "../support/emulator.ts";
 import { WAIT_MS } from "../support/findings.ts";
 

@@ -10,12 +10,12 @@
 import { readFileSync } from "node:fs";
 import { ListObjectVersionsCommand } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { putEvent, type ReceivedAlert } from "../../cli/drill/run.ts";
+import { waitForIncidentOf } from "../../cli/drill/watch.ts";
+import type { Invocation } from "../../cli/local/runner.ts";
 import { s3Client } from "../../shared/aws/clients.ts";
 import { setAnswerRewriter } from "../../shared/aws/instrument.ts";
-import { putEvent, type ReceivedAlert } from "../../shared/drill/run.ts";
-import { waitForIncidentOf } from "../../shared/drill/watch.ts";
 import type { IncidentRecord } from "../../shared/incident/model.ts";
-import type { Invocation } from "../../shared/local/runner.ts";
 import { WAIT_MS, waitFor } from "../support/findings.ts";
 import { alerts, drillEvent, type FaultWorld, quiet, startFaultWorld } from "./faults-harness.ts";
 

@@ -8,10 +8,10 @@
  */
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { ReceivedAlert } from "../../cli/drill/run.ts";
+import { loadHandler } from "../../cli/local/runner.ts";
 import { withCallScope } from "../../shared/aws/instrument.ts";
-import type { ReceivedAlert } from "../../shared/drill/run.ts";
 import type { IncidentRecord } from "../../shared/incident/model.ts";
-import { loadHandler } from "../../shared/local/runner.ts";
 import {
   alerts,
   drillEvent,

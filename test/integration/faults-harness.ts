@@ -8,7 +8,7 @@
  * that fail only scoped calls never touch the verification.
  *
  * The emulator's DynamoDB transactions are made isolated, as DynamoDB's are
- * (shared/local/transactions.ts): moto undoes concurrent writes when it cancels a transaction,
+ * (cli/local/transactions.ts): moto undoes concurrent writes when it cancels a transaction,
  * which a test of concurrent duplicates would otherwise blame on the responder.
  */
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
@@ -25,6 +25,12 @@ import type { EventBridgeClient } from "@aws-sdk/client-eventbridge";
 import type { SQSClient } from "@aws-sdk/client-sqs";
 // The SDK's own retry machinery (the one copy every client uses), for compressing its waits.
 import { DefaultRateLimiter, Retry } from "@smithy/core/retry";
+import { drainAlerts, putEvent, type ReceivedAlert, subscribeAlerts } from "../../cli/drill/run.ts";
+import { scenario } from "../../cli/drill/scenarios.ts";
+import { waitForIncidentOf, waitForSettled } from "../../cli/drill/watch.ts";
+import { type DemoAccount, type DemoInstance, seedDemoAccount } from "../../cli/local/demo.ts";
+import { type LocalSession, type SessionOptions, startLocalSession } from "../../cli/local/session.ts";
+import { isolateEmulatorTransactions } from "../../cli/local/transactions.ts";
 import {
   dynamoDocClient,
   ec2Client,
@@ -35,15 +41,9 @@ import {
 } from "../../shared/aws/clients.ts";
 import { type CallRecord, setCallRecorder, setFaultInjector } from "../../shared/aws/instrument.ts";
 import { defaultPolicyFile } from "../../shared/config/index.ts";
-import { drainAlerts, putEvent, type ReceivedAlert, subscribeAlerts } from "../../shared/drill/run.ts";
-import { scenario } from "../../shared/drill/scenarios.ts";
-import { waitForIncidentOf, waitForSettled } from "../../shared/drill/watch.ts";
 import type { IncidentRecord } from "../../shared/incident/model.ts";
 import { DynamoIncidentStore } from "../../shared/incident/store.ts";
 import { normalizeEvent, wrapDrill } from "../../shared/intake/index.ts";
-import { type DemoAccount, type DemoInstance, seedDemoAccount } from "../../shared/local/demo.ts";
-import { type LocalSession, type SessionOptions, startLocalSession } from "../../shared/local/session.ts";
-import { isolateEmulatorTransactions } from "../../shared/local/transactions.ts";
 import { resetEmulator } from "../support/emulator.ts";
 import { shown, WAIT_MS } from "../support/findings.ts";
 

@@ -23,9 +23,9 @@
  * untracking group and once to the isolation group.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Invocation } from "../../cli/local/runner.ts";
 import { setCallRecorder, setFaultInjector } from "../../shared/aws/instrument.ts";
 import type { IncidentRecord } from "../../shared/incident/model.ts";
-import type { Invocation } from "../../shared/local/runner.ts";
 import { WAIT_MS, waitFor } from "../support/findings.ts";
 import {
   drillEvent,

@@ -8,9 +8,9 @@
  */
 import { GetObjectCommand } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { ReceivedAlert } from "../../cli/drill/run.ts";
 import { s3Client } from "../../shared/aws/clients.ts";
 import { setFaultInjector } from "../../shared/aws/instrument.ts";
-import type { ReceivedAlert } from "../../shared/drill/run.ts";
 import { verifyIncident } from "../../shared/evidence/verify.ts";
 import type { IncidentRecord } from "../../shared/incident/model.ts";
 import {

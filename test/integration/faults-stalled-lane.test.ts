@@ -14,13 +14,13 @@
  */
 import { UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { putEvent } from "../../cli/drill/run.ts";
+import { waitForIncidentOf } from "../../cli/drill/watch.ts";
+import type { Invocation } from "../../cli/local/runner.ts";
 import { dynamoDocClient } from "../../shared/aws/clients.ts";
 import { setCallRecorder, setFaultInjector } from "../../shared/aws/instrument.ts";
 import type { PreIsolationState } from "../../shared/containment/index.ts";
-import { putEvent } from "../../shared/drill/run.ts";
-import { waitForIncidentOf } from "../../shared/drill/watch.ts";
 import type { IncidentRecord } from "../../shared/incident/model.ts";
-import type { Invocation } from "../../shared/local/runner.ts";
 import { WAIT_MS } from "../support/findings.ts";
 import {
   alerts,

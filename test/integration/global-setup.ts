@@ -1,5 +1,5 @@
 import type { TestProject } from "vitest/node";
-import { type Emulator, startEmulator } from "../../shared/local/emulator.ts";
+import { type Emulator, startEmulator } from "../../cli/local/emulator.ts";
 
 let emulator: Emulator | undefined;
 

@@ -7,11 +7,11 @@ import { createHash } from "node:crypto";
 import { CreateTableCommand } from "@aws-sdk/client-dynamodb";
 import { DeleteCommand } from "@aws-sdk/lib-dynamodb";
 import { beforeEach, describe, expect, it } from "vitest";
+import { isolateEmulatorTransactions } from "../../cli/local/transactions.ts";
 import { dynamoClient, dynamoDocClient } from "../../shared/aws/clients.ts";
 import { findingRef } from "../../shared/incident/model.ts";
 import { DynamoIncidentStore } from "../../shared/incident/store.ts";
 import { IncidentTable } from "../../shared/incident/table.ts";
-import { isolateEmulatorTransactions } from "../../shared/local/transactions.ts";
 import { resetEmulator, testAwsOptions } from "../support/emulator.ts";
 import { anIncident } from "../support/incidents.ts";
 
@@ -219,7 +219,7 @@ describe("opening an incident: each way into the markers", () => {
 
   it("opens one incident for concurrent copies; every other copy finds it", async () => {
     const one = incidentFor("f-9", "i-0fffffffffffffff0");
-    // The emulator's transactions need the isolation DynamoDB's have (shared/local/transactions.ts).
+    // The emulator's transactions need the isolation DynamoDB's have (cli/local/transactions.ts).
     const unisolate = isolateEmulatorTransactions();
 
     const outcomes = await Promise.all(Array.from({ length: 5 }, () => store.open(one))).finally(unisolate);

@@ -14,13 +14,13 @@ import {
 import { ListSubscriptionsByTopicCommand, UnsubscribeCommand } from "@aws-sdk/client-sns";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { preflightPlan, preflightTable } from "../../cli/commands/preflight.ts";
+import { subscribeAlerts } from "../../cli/drill/run.ts";
+import { seedSecurityBaseline } from "../../cli/local/baseline.ts";
+import { LOCAL_STAGE } from "../../cli/local/environment.ts";
+import { type LocalSession, startLocalSession } from "../../cli/local/session.ts";
+import { type PreflightPlan, runPreflight } from "../../cli/preflight/run.ts";
+import type { CheckResult, PreflightReport } from "../../cli/preflight/types.ts";
 import { iamClient, kmsClient, s3Client, snsClient, sqsClient } from "../../shared/aws/clients.ts";
-import { subscribeAlerts } from "../../shared/drill/run.ts";
-import { seedSecurityBaseline } from "../../shared/local/baseline.ts";
-import { LOCAL_STAGE } from "../../shared/local/environment.ts";
-import { type LocalSession, startLocalSession } from "../../shared/local/session.ts";
-import { type PreflightPlan, runPreflight } from "../../shared/preflight/run.ts";
-import type { CheckResult, PreflightReport } from "../../shared/preflight/types.ts";
 import { runCli } from "../support/cli.ts";
 import { resetEmulator } from "../support/emulator.ts";
 

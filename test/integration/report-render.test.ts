@@ -8,7 +8,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { renderHtml, STATUS_COLOURS } from "../../shared/report/index.ts";
+import { renderHtml, STATUS_COLOURS } from "../../cli/report/index.ts";
 import { CHROMIUM, renderPage } from "../support/chromium.ts";
 import { anIncident } from "../support/incidents.ts";
 import { decodePng, findColour } from "../support/png.ts";

@@ -1,6 +1,6 @@
 /**
  * Which function each event reaches, through the emulator's EventBridge with the rules built
- * from serverless.yml (shared/local/environment.ts) — the runner is not started: the test reads
+ * from serverless.yml (cli/local/environment.ts) — the runner is not started: the test reads
  * the functions' queues itself. Every fixture under test/fixtures/events, and a few variants.
  */
 import { readdirSync, readFileSync } from "node:fs";
@@ -9,12 +9,12 @@ import { fileURLToPath } from "node:url";
 import { PutEventsCommand } from "@aws-sdk/client-eventbridge";
 import { ReceiveMessageCommand } from "@aws-sdk/client-sqs";
 import { beforeAll, describe, expect, it } from "vitest";
+import { createRoutes, type LocalResponder, provisionLocal } from "../../cli/local/environment.ts";
 import { eventsClient, sqsClient } from "../../shared/aws/clients.ts";
 import { APPROVAL_DETAIL_TYPE, APPROVAL_SOURCE, wrapDrill } from "../../shared/intake/index.ts";
-import { createRoutes, type LocalResponder, provisionLocal } from "../../shared/local/environment.ts";
 import { resetEmulator, testAwsOptions } from "../support/emulator.ts";
 
-const FIXTURES = fileURLToPath(new URL("../fixtures/events/", import.meta.url));
+const FIXTURES = fileURLToPath(new URL("../fixtures/events", import.meta.url));
 
 type Event = Record<string, unknown>;
 

@@ -9,6 +9,17 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse, stringify } from "yaml";
+import { cloneInstance } from "../../cli/drill/clone.ts";
+import {
+  drainAlerts,
+  putEvent,
+  type ReceivedAlert,
+  subscribeAlerts,
+  viewTarget,
+} from "../../cli/drill/run.ts";
+import { type DemoAccount, seedDemoAccount } from "../../cli/local/demo.ts";
+import type { Invocation } from "../../cli/local/runner.ts";
+import { type LocalSession, startLocalSession } from "../../cli/local/session.ts";
 import {
   dynamoDocClient,
   ec2Client,
@@ -18,19 +29,8 @@ import {
   sqsClient,
 } from "../../shared/aws/clients.ts";
 import { defaultPolicyFile } from "../../shared/config/index.ts";
-import { cloneInstance } from "../../shared/drill/clone.ts";
-import {
-  drainAlerts,
-  putEvent,
-  type ReceivedAlert,
-  subscribeAlerts,
-  viewTarget,
-} from "../../shared/drill/run.ts";
 import type { IncidentRecord } from "../../shared/incident/model.ts";
 import { DynamoIncidentStore } from "../../shared/incident/store.ts";
-import { type DemoAccount, seedDemoAccount } from "../../shared/local/demo.ts";
-import type { Invocation } from "../../shared/local/runner.ts";
-import { type LocalSession, startLocalSession } from "../../shared/local/session.ts";
 import { resetEmulator } from "../support/emulator.ts";
 import { guardDutyFinding, WAIT_MS, waitFor } from "../support/findings.ts";
 

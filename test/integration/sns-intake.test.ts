@@ -5,14 +5,14 @@
  */
 import { PublishCommand } from "@aws-sdk/client-sns";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { drainAlerts, type ReceivedAlert, subscribeAlerts } from "../../cli/drill/run.ts";
+import { waitForSettled } from "../../cli/drill/watch.ts";
+import { type DemoAccount, seedDemoAccount } from "../../cli/local/demo.ts";
+import type { Invocation } from "../../cli/local/runner.ts";
+import { type LocalSession, startLocalSession } from "../../cli/local/session.ts";
 import { dynamoDocClient, ec2Client, iamClient, snsClient, sqsClient } from "../../shared/aws/clients.ts";
-import { drainAlerts, type ReceivedAlert, subscribeAlerts } from "../../shared/drill/run.ts";
-import { waitForSettled } from "../../shared/drill/watch.ts";
 import type { IncidentRecord } from "../../shared/incident/model.ts";
 import { DynamoIncidentStore } from "../../shared/incident/store.ts";
-import { type DemoAccount, seedDemoAccount } from "../../shared/local/demo.ts";
-import type { Invocation } from "../../shared/local/runner.ts";
-import { type LocalSession, startLocalSession } from "../../shared/local/session.ts";
 import { resetEmulator } from "../support/emulator.ts";
 import { guardDutyFinding, shown, WAIT_MS, waitFor } from "../support/findings.ts";
 

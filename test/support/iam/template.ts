@@ -7,9 +7,9 @@
  */
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import { LOCAL_STAGE } from "../../../cli/local/environment.ts";
+import { loadServerless, stackName } from "../../../cli/local/serverless.ts";
 import { type CfnTemplate, parseCfnYaml } from "../../../shared/infra/cfn-yaml.ts";
-import { LOCAL_STAGE } from "../../../shared/local/environment.ts";
-import { loadServerless, stackName } from "../../../shared/local/serverless.ts";
 
 // biome-ignore lint/suspicious/noExplicitAny: templates are untyped JSON
 type Json = any;

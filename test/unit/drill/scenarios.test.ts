@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { SCENARIOS, scenario } from "../../../shared/drill/scenarios.ts";
+import { SCENARIOS, scenario } from "../../../cli/drill/scenarios.ts";
 import { normalizeEvent, wrapDrill } from "../../../shared/intake/index.ts";
 
 const target = {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { waitForSettled } from "../../../shared/drill/watch.ts";
+import { waitForSettled } from "../../../cli/drill/watch.ts";
 import { MemoryStore } from "../../support/memory-store.ts";
 import { anIncident, INCIDENT_ID } from "../cleanroom/fakes.ts";
 

@@ -11,8 +11,8 @@
 import { readFileSync } from "node:fs";
 import { runSimulation, type Simulation } from "@cloud-copilot/iam-simulate";
 import { describe, expect, it } from "vitest";
+import { evaluate, type Physical, type StackContext } from "../../../cli/local/template.ts";
 import { parseCfnYaml } from "../../../shared/infra/cfn-yaml.ts";
-import { evaluate, type Physical, type StackContext } from "../../../shared/local/template.ts";
 import { serverlessDoc } from "../iam/roles.ts";
 
 const ACCOUNT = "111122223333";

@@ -1,13 +1,13 @@
 /**
- * The emulator's DynamoDB transactions, made isolated (shared/local/transactions.ts): while a
+ * The emulator's DynamoDB transactions, made isolated (cli/local/transactions.ts): while a
  * TransactWriteItems is in flight no other DynamoDB call is, and it waits for the ones already
  * in flight; other calls run side by side. Checked at the HTTP handler of real SDK clients.
  */
 import { Readable } from "node:stream";
 import { DynamoDBClient, GetItemCommand, TransactWriteItemsCommand } from "@aws-sdk/client-dynamodb";
 import { afterEach, describe, expect, it } from "vitest";
+import { isolateEmulatorTransactions } from "../../../cli/local/transactions.ts";
 import { instrument } from "../../../shared/aws/instrument.ts";
-import { isolateEmulatorTransactions } from "../../../shared/local/transactions.ts";
 
 /** A DynamoDB client whose requests take `ms` each and are logged with what else was in flight. */
 function slowClient(log: { op: string; alongside: string[] }[], inFlight: Set<string>, ms = 30) {

@@ -40,10 +40,10 @@ import {
 import { type AwsStub, mockClient } from "aws-sdk-client-mock";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { triageLogic } from "../../../functions/triage/logic.ts";
 import { wrapDrill } from "../../../shared/intake/index.ts";
 import { createRuntime, type Runtime } from "../../../shared/runtime/base.ts";
 import type { Logic } from "../../../shared/runtime/lambda.ts";
-import { triageLogic } from "../../../shared/runtime/logic/triage.ts";
 import { allFixturePaths, clone, cloudTrailCall, fixture } from "../intake/helpers.ts";
 
 // --- the mocked account -------------------------------------------------------------------

@@ -1,5 +1,5 @@
 /** Reading the function roles of a template (serverless.yml's resources, or the packaged stack). */
-import { loadServerless } from "../../../shared/local/serverless.ts";
+import { loadServerless } from "../../../cli/local/serverless.ts";
 
 // biome-ignore lint/suspicious/noExplicitAny: templates are untyped JSON
 export type Json = any;

@@ -8,7 +8,7 @@ import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { iamActionsFor } from "../../../shared/iam/permissions.ts";
 
-export const repoRoot = fileURLToPath(new URL("../../../", import.meta.url));
+export const repoRoot = fileURLToPath(new URL("../../..", import.meta.url));
 
 /** One SDK command a file imports, with the IAM actions it needs. */
 export interface SdkCall {

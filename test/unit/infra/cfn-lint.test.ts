@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { CFN_LINT_INSTALLED, cfnLint, skipWithout } from "../../support/tools.ts";
 
 const TEMPLATES = ["infra/cleanroom.yaml", "infra/member-account-role.yaml", "infra/tag-guard-scp.yaml"];
-const repoRoot = fileURLToPath(new URL("../../../", import.meta.url));
+const repoRoot = fileURLToPath(new URL("../../..", import.meta.url));
 const skip = skipWithout("cfn-lint", CFN_LINT_INSTALLED, "`pip install cfn-lint`");
 
 describe.skipIf(skip)("cfn-lint (skipped when cfn-lint is not installed, unless CI=true)", () => {

@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { loadHandler } from "../../../shared/local/runner.ts";
+import { loadHandler } from "../../../cli/local/runner.ts";
 
 describe("loadHandler", () => {
   it("loads a function's bundle from the bundles directory when given one", async () => {

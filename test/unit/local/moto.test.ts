@@ -5,7 +5,7 @@
  */
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { resolveMotoServer } from "../../../shared/local/emulator.ts";
+import { resolveMotoServer } from "../../../cli/local/emulator.ts";
 import {
   installDecision,
   locateMoto,
@@ -15,7 +15,7 @@ import {
   motoVenv,
   runInstall,
   shellLine,
-} from "../../../shared/local/moto.ts";
+} from "../../../cli/local/moto.ts";
 
 const ENV = { XDG_CACHE_HOME: "/home/ana/.cache" };
 const VENV = motoVenv(ENV, "linux", "/home/ana");

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { parseRate, scheduledEvent } from "../../../shared/local/runner.ts";
+import { parseRate, scheduledEvent } from "../../../cli/local/runner.ts";
 
 describe("local schedules", () => {
   it.each([

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
+import { snsRoutes } from "../../../cli/local/routes.ts";
+import { isSnsNotification, snsLambdaEvent } from "../../../cli/local/runner.ts";
 import { snsRecords, unwrapSnsMessage } from "../../../shared/intake/index.ts";
-import { snsRoutes } from "../../../shared/local/routes.ts";
-import { isSnsNotification, snsLambdaEvent } from "../../../shared/local/runner.ts";
 
 const ctx = {
   stackName: "incident-responder-local",

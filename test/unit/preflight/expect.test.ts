@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
+import { loadServerless } from "../../../cli/local/serverless.ts";
+import { evidenceExpectations, sourcesUsed } from "../../../cli/preflight/expect.ts";
 import { defaultPolicyFile } from "../../../shared/config/index.ts";
-import { loadServerless } from "../../../shared/local/serverless.ts";
 import { loadPolicy } from "../../../shared/policy/index.ts";
-import { evidenceExpectations, sourcesUsed } from "../../../shared/preflight/expect.ts";
 
 describe("preflight expectations", () => {
   it("takes the evidence retention and statement ids from the stack template", () => {

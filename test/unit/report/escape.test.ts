@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
+import { mdCode } from "../../../cli/report/escape.ts";
+import { escapeMarkdown, renderHtml, renderMarkdown } from "../../../cli/report/index.ts";
 import type { IncidentRecord } from "../../../shared/incident/model.ts";
-import { mdCode } from "../../../shared/report/escape.ts";
-import { escapeMarkdown, renderHtml, renderMarkdown } from "../../../shared/report/index.ts";
 import { anIncident } from "../../support/incidents.ts";
 
 const EVIL = "x|y<b>`code`[click](https://evil.example)</td><script>alert(1)</script>\n| forged | row |";

@@ -1,8 +1,6 @@
 import { readFileSync } from "node:fs";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import type { IncidentRecord } from "../../../shared/incident/model.ts";
-import { normalizeEvent, wrapDrill } from "../../../shared/intake/index.ts";
 import {
   buildTimeline,
   escapeHtml,
@@ -12,7 +10,9 @@ import {
   renderHtml,
   renderMarkdown,
   renderTimelineSvg,
-} from "../../../shared/report/index.ts";
+} from "../../../cli/report/index.ts";
+import type { IncidentRecord } from "../../../shared/incident/model.ts";
+import { normalizeEvent, wrapDrill } from "../../../shared/intake/index.ts";
 import { anIncident } from "../../support/incidents.ts";
 
 /** An incident opened from the fixture whose title carries `<script>`, bidi overrides and a NUL. */

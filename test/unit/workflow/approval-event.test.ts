@@ -1,10 +1,10 @@
 import type { Metrics } from "@aws-lambda-powertools/metrics";
 import { describe, expect, it } from "vitest";
+import { triageLogic } from "../../../functions/triage/logic.ts";
 import { InvalidEventError, NotFoundError, RefusedError } from "../../../shared/errors/index.ts";
 import type { IncidentRecord } from "../../../shared/incident/model.ts";
 import { APPROVAL_DETAIL_TYPE, APPROVAL_SOURCE } from "../../../shared/intake/index.ts";
 import type { Runtime } from "../../../shared/runtime/base.ts";
-import { triageLogic } from "../../../shared/runtime/logic/triage.ts";
 import { decideFromEvent } from "../../../shared/workflow/approval.ts";
 import { policy, RecordingAlerter, RecordingBus, silentLog } from "../../support/lane-deps.ts";
 import { MemoryStore } from "../../support/memory-store.ts";

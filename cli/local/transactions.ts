@@ -1,0 +1,50 @@
+/**
+ * Gives the emulator's DynamoDB transactions the isolation DynamoDB's have.
+ *
+ * moto 5.2.1 copies a whole table before TransactWriteItems and, when the transaction is
+ * cancelled (a condition failed: the responder's way of turning a duplicate finding away),
+ * puts that copy back — erasing whatever other requests wrote to the table meanwhile: the
+ * winning transaction's incident, a step's claim or its end. DynamoDB changes nothing when it
+ * cancels a transaction. So, locally, a transaction runs alone: DynamoDB calls wait while one
+ * is in flight, and it waits for the ones in flight (a readers–writer lock on this process's
+ * calls, through the SDK clients' gate; transactions go first).
+ */
+import { setCallGate } from "../../shared/aws/instrument.ts";
+
+/** Installs the lock; returns the function that removes it. Only for the local emulator. */
+export function isolateEmulatorTransactions(): () => void {
+  let readers = 0;
+  let writer = false;
+  let writersWaiting = 0;
+  let waiting: (() => void)[] = [];
+  const wake = () => {
+    const all = waiting;
+    waiting = [];
+    for (const w of all) w();
+  };
+  const acquire = async (exclusive: boolean): Promise<() => void> => {
+    if (exclusive) writersWaiting++;
+    while (exclusive ? writer || readers > 0 : writer || writersWaiting > 0) {
+      await new Promise<void>((resolve) => waiting.push(resolve));
+    }
+    if (exclusive) {
+      writersWaiting--;
+      writer = true;
+    } else readers++;
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      if (exclusive) writer = false;
+      else readers--;
+      wake();
+    };
+  };
+  setCallGate((service, operation) =>
+    service === "DynamoDB" ? acquire(operation === "TransactWriteItems") : undefined,
+  );
+  return () => {
+    setCallGate(undefined);
+    wake();
+  };
+}
