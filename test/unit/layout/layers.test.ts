@@ -17,7 +17,7 @@ function sources(dir: string): string[] {
 }
 
 /** Every relative module a file imports (static, dynamic and re-exports), as repository paths. */
-export function importsOf(file: string, text: string): string[] {
+function importsOf(file: string, text: string): string[] {
   const specs = [
     ...text.matchAll(/(?:^|[\s;])(?:import|export)\s[^'"]*?from\s*["']([^"']+)["']/g),
     ...text.matchAll(/import\(\s*["']([^"']+)["']\s*\)/g),
