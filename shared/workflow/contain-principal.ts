@@ -11,7 +11,6 @@ import type { S3Client } from "@aws-sdk/client-s3";
 import { CONTAIN_BUCKET_STEP } from "../actions/contain-bucket.ts";
 import { CONTAIN_PRINCIPAL_STEP } from "../actions/contain-principal.ts";
 import { paramsOf, plannedAction } from "../actions/index.ts";
-import { LEASE_MS } from "../actions/steps.ts";
 import { BUCKET_NAME, bucketSid } from "../bucket/policy.ts";
 import { type BucketContainment, BucketContainmentSchema, containBucket, readBucket } from "../bucket/s3.ts";
 import type { ActionResult, Finding, StepStatus } from "../domain/types.ts";
