@@ -21,18 +21,18 @@ import {
   always,
   bucket,
   type CloudTrailCall,
-  identityType,
   param,
   paramResource,
   policyDocument,
   type RiskyCallRule,
   spec,
-  trail,
 } from "./cloudtrail-call.ts";
+import { IDENTITY_RULES } from "./cloudtrail-rules-identity.ts";
+import { LOGGING_RULES } from "./cloudtrail-rules-logging.ts";
 import { SHARING_RULES } from "./cloudtrail-rules-sharing.ts";
 import { resource } from "./finding.ts";
 import { worldOpenAdminIngress } from "./ingress.ts";
-import { grantsFullAdmin, publicStatements } from "./policy.ts";
+import { publicStatements } from "./policy.ts";
 import { invalid } from "./validate.ts";
 import { at, isObject, listOf, stringsIn } from "./walk.ts";
 
@@ -41,21 +41,10 @@ export type { CloudTrailCall, RiskyCallMatch, RiskyCallRule } from "./cloudtrail
 // ---------------------------------------------------------------------------------------------
 // Helpers for predicates
 
-function consoleLoginSucceeded(call: CloudTrailCall): boolean {
-  return at(call.detail.responseElements, "ConsoleLogin") === "Success";
-}
-
-function mfaUsed(call: CloudTrailCall): string | undefined {
-  const v = call.detail.additionalEventData?.MFAUsed;
-  return typeof v === "string" ? v : undefined;
-}
-
 /** Groups added with value `all` to a launch or create-volume permission. */
 function addsGroupAll(call: CloudTrailCall, attribute: string): boolean {
   return listOf(at(call.params, `${attribute}.add`)).some((item) => isObject(item) && item.group === "all");
 }
-
-const ADMIN_POLICY_ARN = /^arn:aws[a-z-]*:iam::aws:policy\/AdministratorAccess$/;
 
 const PUBLIC_GRANTEE = /acs\.amazonaws\.com\/groups\/global\/(AllUsers|AuthenticatedUsers)/;
 const PUBLIC_CANNED_ACLS = new Set(["public-read", "public-read-write", "authenticated-read"]);
@@ -74,45 +63,6 @@ function publicAccessBlockOff(call: CloudTrailCall): string[] {
     invalid("must be an object", `${call.paramsPath}.PublicAccessBlockConfiguration`);
   }
   return BLOCK_PUBLIC_ACCESS_FLAGS.filter((flag) => config[flag] !== true && config[flag] !== "true");
-}
-
-/** Ways an UpdateTrail request weakens a trail. */
-function trailWeakenings(call: CloudTrailCall): string[] {
-  const p = call.params;
-  const out: string[] = [];
-  if (p.isMultiRegionTrail === false) out.push("no longer multi-region");
-  if (p.includeGlobalServiceEvents === false) out.push("global service events excluded");
-  if (p.enableLogFileValidation === false) out.push("log file validation disabled");
-  if (p.kmsKeyId === "") out.push("KMS encryption removed");
-  if (typeof p.s3BucketName === "string") out.push(`logs redirected to bucket ${p.s3BucketName}`);
-  return out;
-}
-
-/** Ways a PutEventSelectors request stops logging management events. */
-function selectorWeakenings(call: CloudTrailCall): string[] {
-  const p = call.params;
-  const out: string[] = [];
-  if (p.advancedEventSelectors !== undefined) {
-    const logsManagement = listOf(p.advancedEventSelectors).some(
-      (sel) =>
-        isObject(sel) &&
-        listOf(sel.fieldSelectors).some(
-          (f) => isObject(f) && f.field === "eventCategory" && listOf(f.equals).includes("Management"),
-        ),
-    );
-    if (!logsManagement) out.push("no advanced selector logs management events");
-    return out;
-  }
-  const selectors = listOf(p.eventSelectors).filter(isObject);
-  const full = selectors.some(
-    (s) =>
-      s.includeManagementEvents !== false && (s.readWriteType === undefined || s.readWriteType === "All"),
-  );
-  if (!full) out.push("management events not fully logged (read/write)");
-  if (selectors.some((s) => listOf(s.excludeManagementEventSources).length > 0)) {
-    out.push("management event sources excluded");
-  }
-  return out;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -223,183 +173,7 @@ export const RISKY_CALLS: readonly RiskyCallRule[] = spec([
     },
   },
 
-  // --- Logging and detection turned off ------------------------------------------------------
-  {
-    id: "StopLogging",
-    eventSource: "cloudtrail.amazonaws.com",
-    eventName: "StopLogging",
-    severity: 8,
-    title: "CloudTrail logging stopped",
-    assess: always(
-      (c) => trail(c, "name"),
-      (c) => `trail ${String(param(c, "name"))}`,
-    ),
-  },
-  {
-    id: "DeleteTrail",
-    eventSource: "cloudtrail.amazonaws.com",
-    eventName: "DeleteTrail",
-    severity: 8,
-    title: "CloudTrail trail deleted",
-    assess: always(
-      (c) => trail(c, "name"),
-      (c) => `trail ${String(param(c, "name"))}`,
-    ),
-  },
-  {
-    id: "UpdateTrail/Weakened",
-    eventSource: "cloudtrail.amazonaws.com",
-    eventName: "UpdateTrail",
-    severity: 6,
-    title: "CloudTrail trail weakened",
-    assess(call) {
-      const weak = trailWeakenings(call);
-      return weak.length ? { resources: trail(call, "name"), detail: weak.join("; ") } : null;
-    },
-  },
-  {
-    id: "PutEventSelectors/Weakened",
-    eventSource: "cloudtrail.amazonaws.com",
-    eventName: "PutEventSelectors",
-    severity: 6,
-    title: "CloudTrail event selectors reduce logging",
-    assess(call) {
-      const weak = selectorWeakenings(call);
-      return weak.length ? { resources: trail(call, "trailName"), detail: weak.join("; ") } : null;
-    },
-  },
-  {
-    id: "DeleteDetector",
-    eventSource: "guardduty.amazonaws.com",
-    eventName: "DeleteDetector",
-    severity: 8,
-    title: "GuardDuty detector deleted",
-    needsParameters: false,
-    assess: accountOnly("GuardDuty disabled in this region"),
-  },
-  {
-    id: "UpdateDetector/Disabled",
-    eventSource: "guardduty.amazonaws.com",
-    eventName: "UpdateDetector",
-    severity: 8,
-    title: "GuardDuty detector disabled",
-    assess: (call) =>
-      param(call, "enable") === false || param(call, "enable") === "false"
-        ? { resources: [account(call)], detail: "detector set to enable=false" }
-        : null,
-  },
-  {
-    id: "DisassociateFromMasterAccount",
-    eventSource: "guardduty.amazonaws.com",
-    eventName: "DisassociateFromMasterAccount",
-    severity: 7,
-    title: "GuardDuty member left its administrator account",
-    needsParameters: false,
-    assess: accountOnly("findings no longer reach the administrator account"),
-  },
-  {
-    id: "DisassociateFromAdministratorAccount",
-    eventSource: "guardduty.amazonaws.com",
-    eventName: "DisassociateFromAdministratorAccount",
-    severity: 7,
-    title: "GuardDuty member left its administrator account",
-    needsParameters: false,
-    assess: accountOnly("findings no longer reach the administrator account"),
-  },
-  {
-    id: "CreateFilter/AutoArchive",
-    eventSource: "guardduty.amazonaws.com",
-    eventName: "CreateFilter",
-    severity: 6,
-    title: "GuardDuty suppression rule created",
-    assess: (call) =>
-      param(call, "action") === "ARCHIVE"
-        ? {
-            resources: [account(call)],
-            detail: `filter ${String(param(call, "name"))} auto-archives findings`,
-          }
-        : null,
-  },
-  {
-    id: "UpdateFilter/AutoArchive",
-    eventSource: "guardduty.amazonaws.com",
-    eventName: "UpdateFilter",
-    severity: 6,
-    title: "GuardDuty suppression rule changed",
-    assess: (call) =>
-      param(call, "action") === "ARCHIVE"
-        ? {
-            resources: [account(call)],
-            detail: `filter ${String(param(call, "filterName"))} auto-archives findings`,
-          }
-        : null,
-  },
-  {
-    id: "CreateIPSet",
-    eventSource: "guardduty.amazonaws.com",
-    eventName: "CreateIPSet",
-    severity: 5,
-    title: "GuardDuty trusted IP list created",
-    needsParameters: false,
-    assess: accountOnly("GuardDuty will not report activity from the listed addresses"),
-  },
-  {
-    id: "DeleteConfigurationRecorder",
-    eventSource: "config.amazonaws.com",
-    eventName: "DeleteConfigurationRecorder",
-    severity: 7,
-    title: "AWS Config recorder deleted",
-    needsParameters: false,
-    assess: accountOnly("configuration changes are no longer recorded"),
-  },
-  {
-    id: "StopConfigurationRecorder",
-    eventSource: "config.amazonaws.com",
-    eventName: "StopConfigurationRecorder",
-    severity: 7,
-    title: "AWS Config recorder stopped",
-    needsParameters: false,
-    assess: accountOnly("configuration changes are no longer recorded"),
-  },
-  {
-    id: "DeleteDeliveryChannel",
-    eventSource: "config.amazonaws.com",
-    eventName: "DeleteDeliveryChannel",
-    severity: 6,
-    title: "AWS Config delivery channel deleted",
-    needsParameters: false,
-    assess: accountOnly("configuration history is no longer delivered"),
-  },
-  {
-    id: "DisableSecurityHub",
-    eventSource: "securityhub.amazonaws.com",
-    eventName: "DisableSecurityHub",
-    severity: 7,
-    title: "Security Hub disabled",
-    needsParameters: false,
-    assess: accountOnly("Security Hub disabled in this region"),
-  },
-  {
-    id: "LeaveOrganization",
-    eventSource: "organizations.amazonaws.com",
-    eventName: "LeaveOrganization",
-    severity: 8,
-    title: "Account left its AWS Organization",
-    needsParameters: false,
-    assess: accountOnly("organization guardrails (SCPs, delegated security services) no longer apply"),
-  },
-  {
-    id: "ScheduleKeyDeletion",
-    eventSource: "kms.amazonaws.com",
-    eventName: "ScheduleKeyDeletion",
-    severity: 7,
-    title: "KMS key scheduled for deletion",
-    assess: always(
-      (c) => paramResource(c, "other", "keyId"),
-      (c) => `key ${String(param(c, "keyId"))} in ${String(param(c, "pendingWindowInDays") ?? "?")} days`,
-    ),
-  },
-
+  ...LOGGING_RULES,
   // --- S3 public access ---------------------------------------------------------------------------
   {
     id: "PutBucketPolicy/Public",
@@ -478,144 +252,7 @@ export const RISKY_CALLS: readonly RiskyCallRule[] = spec([
     assess: accountOnly("no account-wide protection against public buckets"),
   },
 
-  // --- Identity ---------------------------------------------------------------------------------
-  {
-    id: "ConsoleLogin/Root",
-    eventSource: "signin.amazonaws.com",
-    eventName: "ConsoleLogin",
-    severity: 9,
-    title: "Root user signed in to the console",
-    needsParameters: false,
-    assess: (call) =>
-      identityType(call) === "Root" && consoleLoginSucceeded(call)
-        ? { resources: [account(call)], detail: mfaUsed(call) === "Yes" ? "with MFA" : "without MFA" }
-        : null,
-  },
-  {
-    id: "ConsoleLogin/NoMFA",
-    eventSource: "signin.amazonaws.com",
-    eventName: "ConsoleLogin",
-    severity: 5,
-    title: "IAM user signed in to the console without MFA",
-    needsParameters: false,
-    // Federated (AssumedRole) sign-ins report MFAUsed=No because the identity provider handles MFA.
-    assess: (call) =>
-      identityType(call) === "IAMUser" && consoleLoginSucceeded(call) && mfaUsed(call) === "No"
-        ? { resources: [], detail: `user ${String(call.detail.userIdentity?.userName ?? "?")}` }
-        : null,
-  },
-  {
-    id: "CreateAccessKey/Root",
-    eventSource: "iam.amazonaws.com",
-    eventName: "CreateAccessKey",
-    severity: 9,
-    title: "Access key created for the root user",
-    needsParameters: false,
-    assess: (call) =>
-      identityType(call) === "Root" && typeof call.params.userName !== "string"
-        ? { resources: [account(call)], detail: "long-term root credentials created" }
-        : null,
-  },
-  {
-    id: "AttachUserPolicy/AdministratorAccess",
-    eventSource: "iam.amazonaws.com",
-    eventName: "AttachUserPolicy",
-    severity: 8,
-    title: "AdministratorAccess attached to a user",
-    assess: (call) =>
-      ADMIN_POLICY_ARN.test(String(param(call, "policyArn")))
-        ? {
-            resources: paramResource(call, "iam-user", "userName"),
-            detail: `user ${param(call, "userName")}`,
-          }
-        : null,
-  },
-  {
-    id: "AttachRolePolicy/AdministratorAccess",
-    eventSource: "iam.amazonaws.com",
-    eventName: "AttachRolePolicy",
-    severity: 7,
-    title: "AdministratorAccess attached to a role",
-    assess: (call) =>
-      ADMIN_POLICY_ARN.test(String(param(call, "policyArn")))
-        ? {
-            resources: paramResource(call, "iam-role", "roleName"),
-            detail: `role ${param(call, "roleName")}`,
-          }
-        : null,
-  },
-  {
-    id: "AttachGroupPolicy/AdministratorAccess",
-    eventSource: "iam.amazonaws.com",
-    eventName: "AttachGroupPolicy",
-    severity: 7,
-    title: "AdministratorAccess attached to a group",
-    assess: (call) =>
-      ADMIN_POLICY_ARN.test(String(param(call, "policyArn")))
-        ? {
-            resources: paramResource(call, "other", "groupName"),
-            detail: `group ${param(call, "groupName")}`,
-          }
-        : null,
-  },
-  {
-    id: "PutUserPolicy/FullAdmin",
-    eventSource: "iam.amazonaws.com",
-    eventName: "PutUserPolicy",
-    severity: 8,
-    title: "Inline full-admin policy put on a user",
-    assess: (call) =>
-      grantsFullAdmin(policyDocument(call, "policyDocument"))
-        ? {
-            resources: paramResource(call, "iam-user", "userName"),
-            detail: `user ${param(call, "userName")}`,
-          }
-        : null,
-  },
-  {
-    id: "PutRolePolicy/FullAdmin",
-    eventSource: "iam.amazonaws.com",
-    eventName: "PutRolePolicy",
-    severity: 7,
-    title: "Inline full-admin policy put on a role",
-    assess: (call) =>
-      grantsFullAdmin(policyDocument(call, "policyDocument"))
-        ? {
-            resources: paramResource(call, "iam-role", "roleName"),
-            detail: `role ${param(call, "roleName")}`,
-          }
-        : null,
-  },
-  {
-    id: "PutGroupPolicy/FullAdmin",
-    eventSource: "iam.amazonaws.com",
-    eventName: "PutGroupPolicy",
-    severity: 7,
-    title: "Inline full-admin policy put on a group",
-    assess: (call) =>
-      grantsFullAdmin(policyDocument(call, "policyDocument"))
-        ? {
-            resources: paramResource(call, "other", "groupName"),
-            detail: `group ${param(call, "groupName")}`,
-          }
-        : null,
-  },
-  {
-    id: "UpdateAssumeRolePolicy/Public",
-    eventSource: "iam.amazonaws.com",
-    eventName: "UpdateAssumeRolePolicy",
-    severity: 8,
-    title: "Role trust policy lets anyone assume the role",
-    assess(call) {
-      const open = publicStatements(policyDocument(call, "policyDocument"));
-      return open.length
-        ? {
-            resources: paramResource(call, "iam-role", "roleName"),
-            detail: `role ${param(call, "roleName")} statements ${open.join(", ")}`,
-          }
-        : null;
-    },
-  },
+  ...IDENTITY_RULES,
   // --- Access handed to someone else (after the public-sharing rules of the same calls) --------
   ...SHARING_RULES,
 ]);
