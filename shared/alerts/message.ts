@@ -7,77 +7,14 @@
  */
 import { lanePlanned } from "../actions/index.ts";
 import { STEPS } from "../actions/steps.ts";
-import type { ActionResult } from "../domain/types.ts";
 import type { IncidentRecord } from "../incident/model.ts";
-import { sanitizeText } from "../text/sanitize.ts";
+import { buildAttributes } from "./attributes.ts";
 import { PROTECTED_WORD, protectedJson, protectedLines, protectedStageWord } from "./by-hand.ts";
+import { subjectSafe, truncate } from "./line.ts";
+import type { AlertInput, AlertMessage, AlertStage } from "./types.ts";
 
-export type AlertStage =
-  | "opened"
-  | "contained"
-  | "containment-failed"
-  | "evidence-preserved"
-  | "cleanroom-ready"
-  | "cleanroom-destroyed"
-  | "awaiting-approval"
-  | "protected"
-  | "failed"
-  | "escalated"
-  | "recurred"
-  | "released"
-  | "denied"
-  | "closed"
-  | "rejected";
-
-/** Every stage, in the order an incident usually goes through them. */
-export const ALERT_STAGES: readonly AlertStage[] = [
-  "opened",
-  "recurred",
-  "escalated",
-  "awaiting-approval",
-  "protected",
-  "contained",
-  "containment-failed",
-  "evidence-preserved",
-  "cleanroom-ready",
-  "cleanroom-destroyed",
-  "failed",
-  "denied",
-  "released",
-  "closed",
-  "rejected",
-];
-
-export interface AlertMessage {
-  stage: AlertStage;
-  subject: string;
-  /** Plain text for e-mail (and the default for every other protocol). */
-  text: string;
-  /** The same facts for machines (SQS, Lambda, HTTP(S), email-json subscribers). */
-  json: Record<string, unknown>;
-  /** SNS message attributes: non-empty strings, at most 10, for filter policies. */
-  attributes: Record<string, string>;
-}
-
-export interface AlertInput {
-  stage: AlertStage;
-  incident?: IncidentRecord;
-  /** One line: what happened at this stage. */
-  summary: string;
-  done?: ActionResult[];
-  failed?: { what: string; error: string }[];
-  leftToDo?: string[];
-  /** Extra facts (evidence location, connection command…). */
-  facts?: Record<string, string>;
-  /** For alerts without an incident (rejected events). */
-  account?: string;
-  /** For alerts without an incident: what it is about (e.g. the event's source and detail-type). */
-  about?: string;
-  /** The evidence bucket, so that the body names the real evidence location. */
-  evidenceBucket?: string;
-  /** When the alert was built (ISO-8601); the JSON form carries it. */
-  at?: string;
-}
+export type { AlertInput, AlertMessage, AlertStage } from "./types.ts";
+export { ALERT_STAGES } from "./types.ts";
 
 /** The word(s) of the subject that say what happened. */
 export const STAGE_WORD: Record<AlertStage, string> = {
@@ -100,21 +37,8 @@ export const STAGE_WORD: Record<AlertStage, string> = {
 
 /** SNS: "less than 100 characters". Counted in UTF-16 units, which is never fewer than code points. */
 export const MAX_SUBJECT = 99;
-/** SNS message attributes per message (SQS accepts at most 10 on delivery). */
-export const MAX_ATTRIBUTES = 10;
-const MAX_ATTRIBUTE_VALUE = 256;
 const MAX_DETAIL = 400;
 const MAX_LIST = 60;
-
-/**
- * One line of untrusted text for a subject: NFC, then the shared sanitiser (no controls,
- * no bidi or invisible characters, line breaks and tabs as single spaces, trimmed). ZWJ and
- * ZWNJ stay between two visible characters, so that names in Persian or Hindi and emoji such
- * as 👩‍💻 read as written; they cannot reorder or break a line.
- */
-export function subjectSafe(s: string): string {
-  return sanitizeText(s.normalize("NFC"));
-}
 
 /**
  * Untrusted text for a body or the JSON form: on one line like a subject, and capped. Every
@@ -127,20 +51,6 @@ function bodySafe(s: string, max = MAX_DETAIL): string {
 
 /** {@link bodySafe} for an optional field of the JSON form. */
 const maybe = (s: string | undefined, max = MAX_DETAIL) => (s === undefined ? undefined : bodySafe(s, max));
-
-const segmenter = new Intl.Segmenter("en", { granularity: "grapheme" });
-
-/** Truncates to at most `max` UTF-16 units at a grapheme boundary, ending with "…" when cut. */
-export function truncate(s: string, max: number): string {
-  if (s.length <= max) return s;
-  if (max <= 0) return "";
-  let out = "";
-  for (const { segment } of segmenter.segment(s)) {
-    if (out.length + segment.length > max - 1) break;
-    out += segment;
-  }
-  return `${out.trimEnd()}…`;
-}
 
 /**
  * Shortens an AWS id in the middle, keeping what people recognise: `i-0123456789abcdef0` →
@@ -450,42 +360,5 @@ function alertJson(
   };
 }
 
-/** A message attribute value: one line, no controls, at most 256 characters; undefined when empty. */
-function attributeValue(v: string | undefined): string | undefined {
-  if (v === undefined) return undefined;
-  const s = truncate(subjectSafe(v), MAX_ATTRIBUTE_VALUE);
-  return s.length ? s : undefined;
-}
-
-/**
- * Message attributes for subscription filter policies. Every value is a non-empty string
- * (`severity` is sent as a Number): stage, tier, severity, incidentId, account, region,
- * owner and workQueue (`unknown` when the resource has no such tag), findingType, drill.
- * Alerts without an incident (rejected events) carry stage, tier `none`, account and drill.
- */
-export function buildAttributes(input: AlertInput): Record<string, string> {
-  const inc = input.incident;
-  const raw: Record<string, string | undefined> = inc
-    ? {
-        stage: input.stage,
-        tier: inc.impact.tier,
-        severity: String(inc.finding.severity),
-        incidentId: inc.incidentId,
-        account: inc.account,
-        region: inc.region,
-        owner: inc.impact.owner ?? "unknown",
-        workQueue: inc.impact.workQueue ?? "unknown",
-        findingType: inc.finding.type,
-        drill: String(inc.drill),
-      }
-    : { stage: input.stage, tier: "none", account: input.account ?? "unknown", drill: "false" };
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(raw)) {
-    const value = attributeValue(v) ?? (k === "owner" || k === "workQueue" ? "unknown" : undefined);
-    if (value !== undefined && Object.keys(out).length < MAX_ATTRIBUTES) out[k] = value;
-  }
-  return out;
-}
-
-/** Attributes sent with DataType Number (numeric filter policies: `{"severity":[{"numeric":[">=",7]}]}`). */
-export const NUMBER_ATTRIBUTES: ReadonlySet<string> = new Set(["severity"]);
+export { buildAttributes, MAX_ATTRIBUTES, NUMBER_ATTRIBUTES } from "./attributes.ts";
+export { subjectSafe, truncate } from "./line.ts";
