@@ -217,6 +217,7 @@ describe("EventBridge routing of serverless.yml's patterns (emulator)", () => {
       "guardduty/PenTest_S3_ParrotLinux": "triage",
       "guardduty/Stealth_IAMUser_LoggingConfigurationModified": "triage",
       "guardduty/UnauthorizedAccess_EC2_SSHBruteForce": "(none)",
+      "guardduty/UnauthorizedAccess_IAMUser_InstanceCredentialExfiltration.OutsideAWS": "triage",
       "malformed/constructed_archived_finding": "(none)",
       "malformed/constructed_cloudtrail_requestParameters_null": "triage",
       "malformed/constructed_detail_is_json_string": "(none)",
