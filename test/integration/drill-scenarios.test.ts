@@ -70,7 +70,8 @@ describe("every drill scenario, in one local session", () => {
 
   it("records every step with its start, end and status, in order, on the timeline", () => {
     const incident = by("c2").incident!;
-    for (const step of ["triage", "contain", "snapshots", "artifacts", "manifest", "cleanroom"]) {
+    const ran = ["triage", "contain", "snapshots", "artifacts", "manifest", "cleanroom"];
+    for (const step of ran) {
       const s = incident.steps[step];
       expect(s?.startedAt, step).toBeTruthy();
       expect(s?.endedAt, step).toBeTruthy();
@@ -83,7 +84,11 @@ describe("every drill scenario, in one local session", () => {
     const times = incident.timeline.slice(1).map((e) => Date.parse(e.at));
     expect([...times].sort((a, b) => a - b)).toEqual(times);
     const t = buildTimeline(incident);
-    expect(t.phases.map((p) => p.step)).toEqual(PHASES.map((p) => p.step));
+    // The phases of the steps c2 ran, in the order PHASES gives (principal and bucket steps are
+    // not c2's: no phase for them).
+    expect(t.phases.map((p) => p.step)).toEqual(
+      PHASES.map((p) => p.step).filter((step) => ran.includes(step)),
+    );
     // The figures count from detection (the finding's time, when before the incident opened) to
     // the recorded end of each step: no bound on how long a busy machine took.
     const from = Math.min(Date.parse(incident.finding.time), Date.parse(incident.createdAt));
