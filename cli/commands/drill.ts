@@ -94,7 +94,9 @@ export async function drillCommand(args: DrillArgs): Promise<number> {
         progress("");
         progress(`${bold(`Scenario ${s.name}`)}: ${s.description}`);
         progress(
-          dim(`  target ${text(target.name)} (${target.instanceId})${target.copy ? ", a fresh copy" : ""}`),
+          dim(
+            `  target ${text(target.name)} (${target.user ? `IAM user, key ${target.user.accessKeyId}` : target.instanceId})${target.copy ? ", a fresh copy" : ""}`,
+          ),
         );
       },
       onEntry: (e, ms) => progress(entryLine(e, ms)),

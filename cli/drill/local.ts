@@ -19,13 +19,16 @@ import { type DemoAccount, seedDemoAccount } from "../local/demo.ts";
 import type { LocalSession } from "../local/session.ts";
 import { cloneInstance, nextName } from "./clone.ts";
 import { type DrillOutcome, runDrill, subscribeAlerts } from "./run.ts";
-import type { Scenario } from "./scenarios.ts";
+import type { Scenario, ScenarioTarget } from "./scenarios.ts";
 
 export interface LocalDrillTarget {
+  /** The instance ("" for a scenario on an IAM user). */
   instanceId: string;
   name: string;
   /** True when the scenario runs on a fresh copy of its demo instance. */
   copy: boolean;
+  /** The IAM user and the key its finding names (scenarios on a user). */
+  user?: ScenarioTarget["user"];
 }
 
 export interface LocalDrillOptions {
@@ -57,6 +60,7 @@ export async function runLocalDrills(
     s3: s3Client(aws),
     sqs: sqsClient(aws),
     sns: snsClient(aws),
+    iam: iamClient(aws),
   };
   const alertQueueUrl = await subscribeAlerts(
     clients,
@@ -69,6 +73,18 @@ export async function runLocalDrills(
   const used = new Map<string, number>();
   const targets: LocalDrillTarget[] = [];
   for (const s of scenarios) {
+    if (s.demoTarget === "ci-deployer") {
+      // The finding names the user's first key; the second must stay Active.
+      const u = demo.users["ci-deployer"];
+      const [accessKeyId = "", ...otherKeyIds] = u.accessKeyIds;
+      targets.push({
+        instanceId: "",
+        name: u.userName,
+        copy: false,
+        user: { userName: u.userName, accessKeyId, otherKeyIds },
+      });
+      continue;
+    }
     const demoTarget = demo.instances[s.demoTarget];
     const n = (used.get(s.demoTarget) ?? 0) + 1;
     used.set(s.demoTarget, n);
@@ -87,7 +103,16 @@ export async function runLocalDrills(
     const run = () =>
       runDrill(
         s,
-        { instanceId, account: session.local.context.accountId, region: aws.region },
+        {
+          instanceId,
+          account: session.local.context.accountId,
+          region: aws.region,
+          ...(target.user ? { user: target.user } : {}),
+          // The web server's role is shared with the worker: the sibling that must stay untouched.
+          ...(s.expect.revokedCredentials
+            ? { credentials: { roleName: demo.webRole, siblingId: demo.instances.worker.instanceId } }
+            : {}),
+        },
         {
           clients,
           store,

@@ -13,6 +13,7 @@ import {
   type EC2Client,
 } from "@aws-sdk/client-ec2";
 import { type EventBridgeClient, PutEventsCommand } from "@aws-sdk/client-eventbridge";
+import type { IAMClient } from "@aws-sdk/client-iam";
 import { HeadObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { type SNSClient, SubscribeCommand } from "@aws-sdk/client-sns";
 import {
@@ -29,7 +30,8 @@ import { currentApprovals, type IncidentRecord, type TimelineEntry } from "../..
 import type { IncidentStore } from "../../shared/incident/store.ts";
 import { normalizeEvent, wrapDrill } from "../../shared/intake/index.ts";
 import { tagsOf } from "../../shared/text/sanitize.ts";
-import type { Scenario, ScenarioTarget } from "./scenarios.ts";
+import { type Check, checkRevokedCredentials, checkUserContained } from "./checks-iam.ts";
+import { onUser, type Scenario, type ScenarioTarget } from "./scenarios.ts";
 import { readThrough, waitForIncidentOf, waitForSettled } from "./watch.ts";
 
 export interface DrillClients {
@@ -38,6 +40,8 @@ export interface DrillClients {
   s3: S3Client;
   sqs: SQSClient;
   sns: SNSClient;
+  /** Reads roles and users back (credential and IAM user scenarios). */
+  iam: IAMClient;
 }
 
 /** An alert as a subscriber on the topic received it. */
@@ -49,11 +53,7 @@ export interface ReceivedAlert {
   body: Record<string, unknown>;
 }
 
-export interface Check {
-  expectation: string;
-  pass: boolean;
-  detail: string;
-}
+export type { Check } from "./checks-iam.ts";
 
 export interface DrillOutcome {
   scenario: string;
@@ -203,7 +203,7 @@ export async function viewTarget(ec2: EC2Client, instanceId: string): Promise<Ta
 }
 
 export interface RunDrillContext {
-  clients: Pick<DrillClients, "ec2" | "events" | "s3"> & Partial<Pick<DrillClients, "sqs">>;
+  clients: Pick<DrillClients, "ec2" | "events" | "s3"> & Partial<Pick<DrillClients, "sqs" | "iam">>;
   store: IncidentStore;
   resources: Pick<ResponderResources, "evidenceBucket">;
   /** A queue subscribed to the alert topic; without one, the alerts recorded on the incident count. */
@@ -222,7 +222,13 @@ export async function runDrill(
   target: ScenarioTarget,
   ctx: RunDrillContext,
 ): Promise<DrillOutcome> {
-  const before = await viewTarget(ctx.clients.ec2, target.instanceId);
+  // A scenario on an IAM user has no instance to read.
+  const before = onUser(scenario)
+    ? { instanceId: "", found: false, tags: {}, groups: {}, volumes: 0 }
+    : await viewTarget(ctx.clients.ec2, target.instanceId);
+  const siblingBefore = target.credentials
+    ? await viewTarget(ctx.clients.ec2, target.credentials.siblingId)
+    : undefined;
   const aimed: ScenarioTarget = {
     ...target,
     ...((target.groupId ?? before.groupId) ? { groupId: target.groupId ?? before.groupId } : {}),
@@ -233,7 +239,7 @@ export async function runDrill(
   const intake = normalizeEvent(event);
   const outcome: DrillOutcome = {
     scenario: scenario.name,
-    target: target.instanceId,
+    target: target.user ? `user/${target.user.userName}` : target.instanceId,
     settled: false,
     eventPutAt: Date.now(),
     alerts: [],
@@ -291,7 +297,7 @@ export async function runDrill(
         ? `${incidentId}: every lane ended`
         : `${incidentId}: timed out waiting for ${pendingSteps(incident).join(", ") || "the lanes"}`,
     },
-    ...(await checkExpectations(scenario, aimed, before, incident, outcome.alerts, ctx)),
+    ...(await checkExpectations(scenario, aimed, before, incident, outcome.alerts, ctx, siblingBefore)),
   ];
   // The drill has ended: its incident must not stay open (a later real finding would otherwise
   // sit beside an open drill). What the drill isolated stays isolated until `responder release`.
@@ -356,6 +362,7 @@ export async function checkExpectations(
   incident: IncidentRecord,
   alerts: ReceivedAlert[],
   ctx: Pick<RunDrillContext, "clients" | "resources" | "demo">,
+  siblingBefore?: TargetView,
 ): Promise<Check[]> {
   const checks: Check[] = [];
   const { ec2, s3 } = ctx.clients;
@@ -400,8 +407,14 @@ export async function checkExpectations(
     });
   }
 
-  const after = await viewTarget(ec2, target.instanceId);
-  if (exp.contained) {
+  const after = onUser(scenario) ? before : await viewTarget(ec2, target.instanceId);
+  if (onUser(scenario)) {
+    checks.push({
+      expectation: "no instance containment step",
+      pass: incident.steps.contain === undefined,
+      detail: incident.steps.contain ? `contain ${incident.steps.contain.status}` : "none",
+    });
+  } else if (exp.contained) {
     const ids = [...new Set(Object.values(after.groups).flat())];
     let rules = "";
     let empty = false;
@@ -438,6 +451,17 @@ export async function checkExpectations(
       detail: incident.steps.contain ? `contain ${incident.steps.contain.status}` : "none",
     });
   }
+
+  if (exp.revokedCredentials) {
+    const siblingAfter = target.credentials ? await viewTarget(ec2, target.credentials.siblingId) : undefined;
+    checks.push(
+      ...(await checkRevokedCredentials(ctx.clients.iam, target, incident, {
+        ...(siblingBefore ? { before: siblingBefore } : {}),
+        ...(siblingAfter ? { after: siblingAfter } : {}),
+      })),
+    );
+  }
+  if (exp.userContained) checks.push(...(await checkUserContained(ctx.clients.iam, target, incident)));
 
   const snaps =
     (

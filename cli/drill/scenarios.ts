@@ -1,21 +1,26 @@
 /**
- * Drill scenarios: a real-format event (shipped under drills/events/), the demo instance it
- * targets, how the event is adapted to that instance, and what the responder must do —
- * written from the default policy (policy/default.yaml) and the demo account's tags.
+ * Drill scenarios: a real-format event (shipped under drills/events/), the demo instance (or
+ * IAM user) it targets, how the event is adapted to that target, and what the responder must
+ * do — written from the default policy (policy/default.yaml) and the demo account's tags.
  */
 import { randomBytes, randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import type { AlertStage } from "../../shared/alerts/message.ts";
 import type { Tier } from "../../shared/domain/types.ts";
-import type { DemoInstance } from "../local/demo.ts";
+import type { DemoInstance, DemoUser } from "../local/demo.ts";
 
 export interface ScenarioTarget {
+  /** The instance the scenario acts on ("" for a scenario on an IAM user). */
   instanceId: string;
   account: string;
   region: string;
   /** The first security group of the instance's primary interface (CloudTrail scenarios). */
   groupId?: string;
+  /** The role of the instance's profile and another instance using it (credential scenarios). */
+  credentials?: { roleName: string; siblingId: string };
+  /** The IAM user, the access key the finding names and the user's other keys (IAM user scenarios). */
+  user?: { userName: string; accessKeyId: string; otherKeyIds: string[] };
 }
 
 export interface Expectations {
@@ -38,13 +43,23 @@ export interface Expectations {
   demo?: { tier?: Tier; playbook?: string };
   /** Plan notes that must be present (safety rails that must have acted). */
   notes?: RegExp[];
+  /**
+   * revoke-instance-credentials: the incident's deny statement for this instance alone is on
+   * the instance's role (read back), and the sibling instance with the same role is untouched.
+   */
+  revokedCredentials?: boolean;
+  /**
+   * contain-principal on the target user: the named key Inactive, the user's other keys
+   * Active, the incident's deny policy attached (read back), the step verified.
+   */
+  userContained?: boolean;
 }
 
 export interface Scenario {
   name: string;
   description: string;
-  /** The demo instance the scenario targets locally. */
-  demoTarget: DemoInstance["key"];
+  /** The demo instance (or IAM user) the scenario targets locally. */
+  demoTarget: DemoInstance["key"] | DemoUser["key"];
   build(target: ScenarioTarget): Record<string, unknown>;
   expect: Expectations;
 }
@@ -88,6 +103,59 @@ function guardDuty(file: string, change: { type?: string; title?: string; severi
       time: now,
     };
   };
+}
+
+/**
+ * GuardDuty `UnauthorizedAccess:IAMUser/InstanceCredentialExfiltration.OutsideAWS`: the
+ * instance's role session credentials used from outside AWS. The role session is named after
+ * the instance (principalId `AROA…:i-…`, userName the role), as AWS names it.
+ */
+function credentialExfiltration(t: ScenarioTarget): Record<string, unknown> {
+  if (!t.credentials) throw new Error("credential-exfiltration needs the role of the target instance");
+  const role = t.credentials.roleName;
+  const e = fixture("guardduty-credential-exfiltration.json");
+  const now = new Date().toISOString();
+  const d = e.detail;
+  const id = hex(16);
+  d.id = id;
+  d.arn = `arn:aws:guardduty:${t.region}:${t.account}:detector/${d.service.detectorId}/finding/${id}`;
+  d.accountId = t.account;
+  d.region = t.region;
+  d.createdAt = now;
+  d.updatedAt = now;
+  d.resource.accessKeyDetails.accessKeyId = `ASIA${hex(8).toUpperCase()}`;
+  d.resource.accessKeyDetails.principalId = `AROA${hex(8).toUpperCase()}:${t.instanceId}`;
+  d.resource.accessKeyDetails.userName = role;
+  d.title = `Credentials for instance role ${role} used from external IP address.`;
+  d.description = `Credentials created exclusively for an EC2 instance using instance role ${role} have been used from external IP address ${d.service.action.awsApiCallAction.remoteIpDetails.ipAddressV4}.`;
+  return { ...e, id: randomUUID(), account: t.account, region: t.region, time: now };
+}
+
+/** GuardDuty `UnauthorizedAccess:IAMUser/TorIPCaller` (high severity) naming one access key of the target user. */
+function iamUserFromTor(t: ScenarioTarget): Record<string, unknown> {
+  if (!t.user)
+    throw new Error("iam-user-compromised needs an IAM user tagged for drills and one of its keys");
+  const e = fixture("guardduty-iam-tor.json");
+  const now = new Date().toISOString();
+  const d = e.detail;
+  const id = hex(16);
+  d.id = id;
+  d.arn = `arn:aws:guardduty:${t.region}:${t.account}:detector/${d.service.detectorId}/finding/${id}`;
+  d.accountId = t.account;
+  d.region = t.region;
+  d.createdAt = now;
+  d.updatedAt = now;
+  d.severity = 8;
+  d.resource.accessKeyDetails.accessKeyId = t.user.accessKeyId;
+  d.resource.accessKeyDetails.principalId = `AIDA${hex(8).toUpperCase()}`;
+  d.resource.accessKeyDetails.userName = t.user.userName;
+  d.description = String(d.description).replaceAll("ci-deployer", t.user.userName);
+  return { ...e, id: randomUUID(), account: t.account, region: t.region, time: now };
+}
+
+/** True when the scenario acts on an IAM user rather than an instance. */
+export function onUser(s: Pick<Scenario, "demoTarget">): boolean {
+  return s.demoTarget === "ci-deployer";
 }
 
 /** The CloudTrail record of `AuthorizeSecurityGroupIngress` opening port 22 to the world, on the target's group. */
@@ -261,6 +329,43 @@ export const SCENARIOS: Scenario[] = [
       noAlerts: [...NO_FAILURE, "contained"],
       demo: { tier: "critical", playbook: "guardduty-ec2-critical-high" },
       notes: [/protected \(tag incident-responder:protected=true\): not contained/],
+    },
+  },
+  {
+    name: "credential-exfiltration",
+    description:
+      "GuardDuty InstanceCredentialExfiltration.OutsideAWS: the payments web server's role credentials used from outside AWS",
+    demoTarget: "web",
+    build: credentialExfiltration,
+    // The credential playbook: contain the instance the session is named after, deny that
+    // instance's sessions on its role (not the worker's, which shares it), capture, archive.
+    expect: {
+      contained: true,
+      snapshots: true,
+      archived: true,
+      cleanroom: false,
+      alerts: ["opened", "contained", "evidence-preserved"],
+      noAlerts: [...NO_FAILURE, "cleanroom-ready"],
+      demo: { tier: "critical", playbook: "guardduty-instance-credential-exfiltration" },
+      revokedCredentials: true,
+    },
+  },
+  {
+    name: "iam-user-compromised",
+    description: "GuardDuty UnauthorizedAccess:IAMUser/TorIPCaller on one access key of the CI deployer user",
+    demoTarget: "ci-deployer",
+    build: iamUserFromTor,
+    // guardduty-iam-high: the named key Inactive and the deny policy attached; no instance,
+    // nothing to capture.
+    expect: {
+      contained: false,
+      snapshots: false,
+      archived: false,
+      cleanroom: false,
+      alerts: ["opened", "contained"],
+      noAlerts: [...NO_FAILURE, "protected", "evidence-preserved", "cleanroom-ready"],
+      demo: { playbook: "guardduty-iam-high" },
+      userContained: true,
     },
   },
 ];

@@ -1,7 +1,8 @@
 /**
  * A small demo account for local drills: one VPC, two subnets, security groups, and a few
  * instances with the tags real teams use (Environment, DataClassification, Criticality,
- * Owner, WorkQueue), some with several volumes and network interfaces, one protected.
+ * Owner, WorkQueue), some with several volumes and network interfaces, one protected; the
+ * web server's role shared with a sibling worker; an IAM user for CI with two access keys.
  * Only ever run against the emulator.
  */
 import {
@@ -21,13 +22,16 @@ import {
 } from "@aws-sdk/client-ec2";
 import {
   AddRoleToInstanceProfileCommand,
+  CreateAccessKeyCommand,
   CreateInstanceProfileCommand,
   CreateRoleCommand,
+  CreateUserCommand,
   type IAMClient,
 } from "@aws-sdk/client-iam";
 
 export interface DemoInstance {
-  key: "web" | "batch" | "dev" | "bastion";
+  /** `worker`: the web server's sibling, launched with the same instance profile (and role). */
+  key: "web" | "batch" | "dev" | "bastion" | "worker";
   instanceId: string;
   name: string;
   tags: Record<string, string>;
@@ -35,11 +39,24 @@ export interface DemoInstance {
   volumes: number;
 }
 
+/** An IAM user of the demo account, tagged for drills, with its access keys (all Active). */
+export interface DemoUser {
+  key: "ci-deployer";
+  userName: string;
+  accessKeyIds: string[];
+}
+
 export interface DemoAccount {
   vpcId: string;
   subnetIds: string[];
   instances: Record<DemoInstance["key"], DemoInstance>;
+  users: Record<DemoUser["key"], DemoUser>;
+  /** The role of the web server's instance profile (shared with the worker). */
+  webRole: string;
 }
+
+/** The demo web server's role, in its instance profile `demo-web-profile`. */
+export const DEMO_WEB_ROLE = "demo-web-role";
 
 const tags = (t: Record<string, string>): Tag[] => Object.entries(t).map(([Key, Value]) => ({ Key, Value }));
 
@@ -112,7 +129,43 @@ const SPECS: Spec[] = [
     elasticIp: true,
     profile: false,
   },
+  {
+    key: "worker",
+    tags: {
+      Name: "payments-worker-1",
+      Environment: "prod",
+      DataClassification: "restricted",
+      Criticality: "high",
+      Owner: "payments-team@example.com",
+      WorkQueue: "SEC-PAYMENTS",
+      "incident-responder:drill": "true",
+    },
+    extraInterfaces: 0,
+    dataVolumes: [],
+    elasticIp: false,
+    profile: true,
+  },
 ];
+
+/** Creates the drill-tagged CI user `drill-ci-deployer` with two active access keys. */
+async function seedUser(iam: IAMClient): Promise<DemoUser> {
+  const userName = "drill-ci-deployer";
+  await iam.send(
+    new CreateUserCommand({
+      UserName: userName,
+      Tags: [
+        { Key: "Owner", Value: "platform-team@example.com" },
+        { Key: "incident-responder:drill", Value: "true" },
+      ],
+    }),
+  );
+  const accessKeyIds: string[] = [];
+  for (let i = 0; i < 2; i++) {
+    const key = await iam.send(new CreateAccessKeyCommand({ UserName: userName }));
+    accessKeyIds.push(key.AccessKey?.AccessKeyId ?? "");
+  }
+  return { key: "ci-deployer", userName, accessKeyIds };
+}
 
 /** Creates the demo account's network and instances in the emulator. */
 export async function seedDemoAccount(ec2: EC2Client, iam: IAMClient): Promise<DemoAccount> {
@@ -159,7 +212,7 @@ export async function seedDemoAccount(ec2: EC2Client, iam: IAMClient): Promise<D
   );
   await iam.send(
     new CreateRoleCommand({
-      RoleName: "demo-web-role",
+      RoleName: DEMO_WEB_ROLE,
       AssumeRolePolicyDocument: JSON.stringify({
         Version: "2012-10-17",
         Statement: [
@@ -174,7 +227,7 @@ export async function seedDemoAccount(ec2: EC2Client, iam: IAMClient): Promise<D
   await iam.send(
     new AddRoleToInstanceProfileCommand({
       InstanceProfileName: "demo-web-profile",
-      RoleName: "demo-web-role",
+      RoleName: DEMO_WEB_ROLE,
     }),
   );
   const images = await ec2.send(new DescribeImagesCommand({}));
@@ -254,5 +307,6 @@ export async function seedDemoAccount(ec2: EC2Client, iam: IAMClient): Promise<D
       volumes: 1 + spec.dataVolumes.length,
     };
   }
-  return { vpcId, subnetIds, instances };
+  const users = { "ci-deployer": await seedUser(iam) };
+  return { vpcId, subnetIds, instances, users, webRole: DEMO_WEB_ROLE };
 }

@@ -7,7 +7,21 @@ const target = {
   account: "123456789012",
   region: "eu-west-1",
   groupId: "sg-0123456789abcdef0",
+  credentials: { roleName: "demo-web-role", siblingId: "i-0fedcba9876543210" },
+  user: {
+    userName: "drill-ci-deployer",
+    accessKeyId: "AKIAQEXAMPLEKEY00001",
+    otherKeyIds: ["AKIAQEXAMPLEKEY00002"],
+  },
 };
+
+/** The resource each scenario's finding must name: the target instance, group or user. */
+const aimedAt = (name: string) =>
+  name === "sg-open-world"
+    ? "sg-0123456789abcdef0"
+    : name === "iam-user-compromised"
+      ? "drill-ci-deployer"
+      : "i-0123456789abcdef0";
 
 function findingOf(name: string) {
   const intake = normalizeEvent(wrapDrill(scenario(name).build(target) as never, name));
@@ -26,6 +40,8 @@ describe("drill scenarios", () => {
         "sg-open-world",
         "config-noncompliant",
         "protected-instance",
+        "credential-exfiltration",
+        "iam-user-compromised",
       ]),
     );
   });
@@ -39,9 +55,7 @@ describe("drill scenarios", () => {
       expect(f.scenario).toBe(name);
       expect(f.account).toBe("123456789012");
       expect(f.region).toBe("eu-west-1");
-      expect(f.resources.map((r) => r.id)).toContain(
-        name === "sg-open-world" ? "sg-0123456789abcdef0" : "i-0123456789abcdef0",
-      );
+      expect(f.resources.map((r) => r.id)).toContain(aimedAt(name));
     },
   );
 
@@ -58,6 +72,42 @@ describe("drill scenarios", () => {
       type: "config:ec2-imdsv2-check",
       resources: [{ kind: "ec2-instance", id: "i-0123456789abcdef0" }],
     });
+  });
+
+  it("names the instance's role session in the credential finding, and never the sibling", () => {
+    const f = findingOf("credential-exfiltration");
+
+    expect(f.type).toBe("UnauthorizedAccess:IAMUser/InstanceCredentialExfiltration.OutsideAWS");
+    expect(f.resources).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ kind: "iam-role", id: "demo-web-role" }),
+        expect.objectContaining({
+          kind: "ec2-instance",
+          id: "i-0123456789abcdef0",
+          sessionOfRole: "demo-web-role",
+        }),
+      ]),
+    );
+    expect(JSON.stringify(f)).not.toContain("i-0fedcba9876543210");
+  });
+
+  it("names one key of the drill user in a high-severity IAM user finding", () => {
+    const f = findingOf("iam-user-compromised");
+
+    expect(f.type).toBe("UnauthorizedAccess:IAMUser/TorIPCaller");
+    expect(f.severity).toBeGreaterThanOrEqual(7);
+    expect(f.resources).toEqual([
+      expect.objectContaining({ kind: "iam-access-key", id: "AKIAQEXAMPLEKEY00001" }),
+      expect.objectContaining({ kind: "iam-user", id: "drill-ci-deployer" }),
+    ]);
+    expect(JSON.stringify(f)).not.toContain("AKIAQEXAMPLEKEY00002");
+  });
+
+  it("refuses to build a credential or IAM user scenario without its role or user", () => {
+    const bare = { instanceId: target.instanceId, account: target.account, region: target.region };
+
+    expect(() => scenario("credential-exfiltration").build(bare)).toThrow(/role of the target instance/);
+    expect(() => scenario("iam-user-compromised").build(bare)).toThrow(/IAM user tagged for drills/);
   });
 
   it("never carries the drill tag in the event itself: the account must", () => {
