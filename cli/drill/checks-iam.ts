@@ -11,6 +11,7 @@ import {
   ListAccessKeysCommand,
   ListRolePoliciesCommand,
 } from "@aws-sdk/client-iam";
+import { revokePolicyName } from "../../shared/credentials/statement.ts";
 import { describeError } from "../../shared/errors/index.ts";
 import type { IncidentRecord } from "../../shared/incident/model.ts";
 import type { ScenarioTarget } from "./scenarios.ts";
@@ -59,7 +60,7 @@ export async function checkRevokedCredentials(
 ): Promise<Check[]> {
   const role = target.credentials?.roleName ?? "";
   const siblingId = target.credentials?.siblingId ?? "";
-  const name = `incident-responder-revoke-${incident.incidentId}`;
+  const name = revokePolicyName(incident.incidentId, target.instanceId);
   if (!iam || !role)
     return [
       {

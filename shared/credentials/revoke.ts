@@ -147,7 +147,7 @@ export async function putRevocation(
     };
   const partition = parseProfileArn(profileArn)?.partition ?? "aws";
   const document = revokeDocument(instanceArn(partition, opts.region, opts.account, opts.instanceId));
-  const policyName = revokePolicyName(opts.incidentId);
+  const policyName = revokePolicyName(opts.incidentId, opts.instanceId);
   const text = JSON.stringify(document);
   const record: CredentialRecord = {
     instanceId: opts.instanceId,

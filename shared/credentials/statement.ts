@@ -34,12 +34,17 @@ export interface PolicyDocument {
 }
 
 /**
- * The inline policy's name for an incident (`incident-responder-revoke-<incidentId>`).
- * @throws Error for an id that is not an incident id (it becomes part of an IAM name).
+ * The inline policy's name for one contained instance of an incident
+ * (`incident-responder-revoke-<incidentId>-<instanceId>`): instances that share a role each get
+ * a policy of their own, so that containing one never replaces another's statement, and release
+ * deletes exactly the one it recorded.
+ * @throws Error for an id that is not an incident or instance id (they become part of an IAM name).
  */
-export function revokePolicyName(incidentId: string): string {
+export function revokePolicyName(incidentId: string, instanceId: string): string {
   if (!INCIDENT_ID.test(incidentId)) throw new Error(`not an incident id: ${JSON.stringify(incidentId)}`);
-  return `${REVOKE_POLICY_PREFIX}${incidentId}`;
+  if (!/^i-[0-9a-f]{8,17}$/.test(instanceId))
+    throw new Error(`not an instance id: ${JSON.stringify(instanceId)}`);
+  return `${REVOKE_POLICY_PREFIX}${incidentId}-${instanceId}`;
 }
 
 /** The ARN EC2 puts in `ec2:SourceInstanceARN` for requests signed with the instance's role credentials. */

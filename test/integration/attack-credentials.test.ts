@@ -140,7 +140,7 @@ describe("stolen instance credentials (local responder)", () => {
   });
 
   it("puts the per-instance deny statement on the instance's role and records what it wrote", async () => {
-    const name = `incident-responder-revoke-${incident.incidentId}`;
+    const name = `incident-responder-revoke-${incident.incidentId}-${contained}`;
     const got = await iam.send(new GetRolePolicyCommand({ RoleName: ROLE, PolicyName: name }));
     const doc = JSON.parse(decodeURIComponent(got.PolicyDocument ?? ""));
     expect(doc.Statement).toEqual([

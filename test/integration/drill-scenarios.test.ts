@@ -182,7 +182,12 @@ describe("every drill scenario, in one local session", () => {
     const rolePolicies = async () =>
       (await iam.send(new ListRolePoliciesCommand({ RoleName: demo.webRole }))).PolicyNames ?? [];
     expect(await keys()).toEqual([`${ci.accessKeyIds[0]} Inactive`, `${ci.accessKeyIds[1]} Active`].sort());
-    expect(await rolePolicies()).toContain(`incident-responder-revoke-${cred}`);
+    const credTarget =
+      by("credential-exfiltration").incident?.finding.resources.find((r) => r.kind === "ec2-instance")?.id ??
+      "";
+    expect(credTarget).toMatch(/^i-/);
+    const credPolicy = `incident-responder-revoke-${cred}-${credTarget}`;
+    expect(await rolePolicies()).toContain(credPolicy);
 
     for (const id of [cred, user]) {
       const res = await runCli(["release", id, "--json"]);
@@ -191,6 +196,6 @@ describe("every drill scenario, in one local session", () => {
 
     expect(await keys()).toEqual(ci.accessKeyIds.map((k) => `${k} Active`).sort());
     expect((await iam.send(new ListUserPoliciesCommand({ UserName: ci.userName }))).PolicyNames).toEqual([]);
-    expect(await rolePolicies()).not.toContain(`incident-responder-revoke-${cred}`);
+    expect(await rolePolicies()).not.toContain(credPolicy);
   });
 });

@@ -70,8 +70,16 @@ describe("the deny statement", () => {
   const arn = instanceArn("aws", "eu-west-1", "123456789012", "i-0123456789abcdef0");
 
   it("is named after the incident, and refuses a name that is not an incident id", () => {
-    expect(revokePolicyName("ir-20261207-0123abcd")).toBe("incident-responder-revoke-ir-20261207-0123abcd");
-    expect(() => revokePolicyName("ir-1/../x")).toThrow(/not an incident id/);
+    expect(revokePolicyName("ir-20261207-0123abcd", "i-0123456789abcdef0")).toBe(
+      "incident-responder-revoke-ir-20261207-0123abcd-i-0123456789abcdef0",
+    );
+    expect(revokePolicyName("ir-20261207-0123abcd", "i-0123456789abcdef0").length).toBeLessThanOrEqual(128);
+    expect(() => revokePolicyName("ir-1/../x", "i-0123456789abcdef0")).toThrow(/not an incident id/);
+    expect(() => revokePolicyName("ir-20261207-0123abcd", "i-1/../x")).toThrow(/not an instance id/);
+    // Two instances of one incident that share a role: two policies, never one overwriting the other.
+    expect(revokePolicyName("ir-20261207-0123abcd", "i-0123456789abcdef0")).not.toBe(
+      revokePolicyName("ir-20261207-0123abcd", "i-0123456789abcdef1"),
+    );
   });
 
   it("reads back as written whatever the encoding and key order", () => {
