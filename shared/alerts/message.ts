@@ -27,7 +27,8 @@ export type AlertStage =
   | "released"
   | "denied"
   | "closed"
-  | "rejected";
+  | "rejected"
+  | "preflight";
 
 /** Every stage, in the order an incident usually goes through them. */
 export const ALERT_STAGES: readonly AlertStage[] = [
@@ -46,6 +47,7 @@ export const ALERT_STAGES: readonly AlertStage[] = [
   "released",
   "closed",
   "rejected",
+  "preflight",
 ];
 
 export interface AlertMessage {
@@ -96,6 +98,7 @@ export const STAGE_WORD: Record<AlertStage, string> = {
   denied: "action denied",
   closed: "closed",
   rejected: "event rejected",
+  preflight: "changed",
 };
 
 /** SNS: "less than 100 characters". Counted in UTF-16 units, which is never fewer than code points. */
