@@ -3,6 +3,7 @@
  * AWS_ENDPOINT_URL), resources, routes and runner; one JSON line on stdout when ready.
  */
 import { ec2Client, iamClient, snsClient, sqsClient } from "../../shared/aws/clients.ts";
+import { runPreflight } from "../../shared/preflight/run.ts";
 import { drainAlerts, subscribeAlerts } from "../drill/run.ts";
 import { seedSecurityBaseline } from "../local/baseline.ts";
 import { seedDemoAccount } from "../local/demo.ts";
@@ -10,7 +11,6 @@ import { LOCAL_STAGE } from "../local/environment.ts";
 import { startLocalSession } from "../local/session.ts";
 import { motoOptions } from "../moto.ts";
 import { dim, printJson, progress } from "../output.ts";
-import { runPreflight } from "../preflight/run.ts";
 import { preflightPlan, preflightTable } from "./preflight.ts";
 
 export async function localUpCommand(args: {

@@ -10,15 +10,16 @@ import { stsClient } from "../../shared/aws/clients.ts";
 import { loadConfig, type ResponderResources, resourcesToEnv } from "../../shared/config/index.ts";
 import { FUNCTIONS, functionActions, memberRoleActions } from "../../shared/iam/permissions.ts";
 import { loadPolicy } from "../../shared/policy/index.ts";
+import { type PreflightPlan, runPreflight } from "../../shared/preflight/run.ts";
+import type { PreflightReport } from "../../shared/preflight/types.ts";
 import { AccountSessions } from "../../shared/runtime/accounts.ts";
 import { connect } from "../connect.ts";
 import { localBucketStatements } from "../local/creators.ts";
 import { LOCAL_STAGE } from "../local/environment.ts";
 import { loadServerless, stackName } from "../local/serverless.ts";
 import { bold, printJson, statusColour, table, text } from "../output.ts";
+import { dryRunGroups } from "../preflight/dry-run.ts";
 import { evidenceExpectations, sourcesUsed } from "../preflight/expect.ts";
-import { type PreflightPlan, runPreflight } from "../preflight/run.ts";
-import type { PreflightReport } from "../preflight/types.ts";
 
 /**
  * The plan of checks for a responder: its resources, the configuration in the environment
@@ -57,6 +58,7 @@ export function preflightPlan(args: {
       ...(cfg.memberRoleName ? { act: cfg.memberRoleName } : {}),
     },
     memberActions: { read: memberRoleActions("read"), act: memberRoleActions("act") },
+    dryRunGroups,
     isolationProfileName: cfg.isolationProfileName,
     ownIsolationProfileName: args.resources.isolationProfileArn?.split("/").pop() ?? cfg.isolationProfileName,
     ownRoles: Object.keys(FUNCTIONS).map((fn) => ({

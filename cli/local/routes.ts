@@ -28,6 +28,8 @@ export interface ScheduleRoute {
   functionName: string;
   index: number;
   rate: string;
+  /** The rule's name when serverless.yml gives one (`schedule.name`). */
+  name?: string;
 }
 
 /** Every EventBridge route of every function, with intrinsic references resolved. */
@@ -74,7 +76,12 @@ export function scheduleRoutes(doc: Json): ScheduleRoute[] {
     (fn.events ?? []).forEach((ev: Json, index: number) => {
       const s = ev.schedule;
       if (!s) return;
-      routes.push({ functionName, index, rate: typeof s === "string" ? s : String(s.rate) });
+      routes.push({
+        functionName,
+        index,
+        rate: typeof s === "string" ? s : String(s.rate),
+        ...(typeof s === "object" && s.name ? { name: String(s.name) } : {}),
+      });
     });
   }
   return routes;

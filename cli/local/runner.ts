@@ -122,7 +122,7 @@ export function scheduledEvent(route: ScheduleRoute, ctx: ScheduleContext, now =
     time: `${now.toISOString().slice(0, 19)}Z`,
     region: ctx.region,
     resources: [
-      `arn:aws:events:${ctx.region}:${ctx.account}:rule/${ctx.stackName}-${route.functionName}-${route.index}`,
+      `arn:aws:events:${ctx.region}:${ctx.account}:rule/${route.name ?? `${ctx.stackName}-${route.functionName}-${route.index}`}`,
     ],
     detail: {},
   };
@@ -255,9 +255,14 @@ export class LocalRunner {
     }
   }
 
-  /** Runs a function's scheduled event once, now, whether or not the timers are enabled. */
-  async runScheduled(functionName: string): Promise<Invocation> {
-    const route = this.scheduleRoutes.find((r) => r.functionName === functionName);
+  /**
+   * Runs a function's scheduled event once, now, whether or not the timers are enabled: its
+   * first schedule, or the one whose rule name ends with `ruleSuffix`.
+   */
+  async runScheduled(functionName: string, ruleSuffix?: string): Promise<Invocation> {
+    const route = this.scheduleRoutes.find(
+      (r) => r.functionName === functionName && (!ruleSuffix || (r.name ?? "").endsWith(ruleSuffix)),
+    );
     if (!route || !this.scheduleContext)
       throw new Error(`${functionName} has no schedule event in serverless.yml`);
     return this.invoke(functionName, scheduledEvent(route, this.scheduleContext), 1);

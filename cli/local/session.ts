@@ -5,6 +5,7 @@
  */
 import type { ClientOptions } from "../../shared/aws/clients.ts";
 import { sqsClient } from "../../shared/aws/clients.ts";
+import { localPreflightEnv } from "../preflight/expect.ts";
 import { type Emulator, emulatorEnv, type MotoOptions, startEmulator } from "./emulator.ts";
 import { createRoutes, handlerEnv, type LocalResponder, provisionLocal } from "./environment.ts";
 import { scheduleRoutes } from "./routes.ts";
@@ -54,6 +55,7 @@ export async function startLocalSession(options: SessionOptions = {}): Promise<L
     const queues = await createRoutes(aws, local);
     const t3 = Date.now();
     Object.assign(process.env, handlerEnv(aws, local.resources), {
+      ...localPreflightEnv(local.doc.resources.Resources, local.context.stackName),
       AWS_MAX_ATTEMPTS: String(aws.maxAttempts),
     });
     const {

@@ -3,7 +3,6 @@
  * evidence bucket's retention and policy statements from the stack template, and which
  * detection sources the response policy answers.
  */
-import type { Policy } from "../../shared/policy/index.ts";
 
 /** The evidence bucket as the stack defines it: default retention and bucket-policy statement ids. */
 export interface EvidenceExpectations {
@@ -34,13 +33,33 @@ export function evidenceExpectations(resources: Record<string, Json>): EvidenceE
   };
 }
 
+import { localBucketStatements } from "../local/creators.ts";
+
 /** Whether any playbook of the policy answers findings of Security Hub, and of AWS Config. */
-export function sourcesUsed(policy: Pick<Policy, "playbooks">): { securityhub: boolean; config: boolean } {
-  const named = new Set(
-    policy.playbooks.flatMap((p) => {
-      const s = p.match.source;
-      return s === undefined ? [] : Array.isArray(s) ? s : [s];
-    }),
-  );
-  return { securityhub: named.has("securityhub"), config: named.has("config") };
+export { sourcesUsed } from "../../shared/preflight/plan.ts";
+
+/**
+ * The environment the triage function's scheduled preflight reads its expectations from
+ * (serverless.yml sets the same on the deployed function): the stack's name, and the evidence
+ * bucket's retention and policy statement ids as `resources` (the template's, or the local
+ * provisioner's) define them.
+ */
+export function preflightEnv(resources: Record<string, Json>, stackName: string): Record<string, string> {
+  const e = evidenceExpectations(resources);
+  return {
+    PREFLIGHT_STACK_NAME: stackName,
+    ...(e.retention.days !== undefined ? { PREFLIGHT_RETENTION_DAYS: String(e.retention.days) } : {}),
+    PREFLIGHT_POLICY_SIDS: e.policySids.join(","),
+  };
+}
+
+/** {@link preflightEnv} against the emulator: the bucket policy holds only the statements it can apply. */
+export function localPreflightEnv(
+  resources: Record<string, Json>,
+  stackName: string,
+): Record<string, string> {
+  const copy = structuredClone(resources);
+  const doc = (copy.EvidenceBucketPolicy?.Properties as Json | undefined)?.PolicyDocument as Json | undefined;
+  if (doc) doc.Statement = localBucketStatements(doc.Statement as Json[]);
+  return preflightEnv(copy, stackName);
 }

@@ -2,9 +2,17 @@
  * The triage function's logic (functions/triage/handler.ts wires it to middy): security
  * events, approval decisions sent as events, and the schedule that re-drives stalled lanes.
  */
-import { autoScalingClient, ec2Client } from "../../shared/aws/clients.ts";
+import { autoScalingClient, dynamoDocClient, ec2Client } from "../../shared/aws/clients.ts";
 import { InvalidEventError, RefusedError } from "../../shared/errors/index.ts";
+import { PreflightResults } from "../../shared/incident/preflight-results.ts";
 import { isApprovalEvent } from "../../shared/intake/approval.ts";
+import { scheduledPlan } from "../../shared/preflight/plan.ts";
+import { runPreflight } from "../../shared/preflight/run.ts";
+import {
+  isPreflightSchedule,
+  type ScheduledPreflightOutcome,
+  scheduledPreflight,
+} from "../../shared/preflight/schedule.ts";
 import { resolveContexts } from "../../shared/resolve/context.ts";
 import type { Runtime } from "../../shared/runtime/base.ts";
 import { type AnyEvent, type Logic, MetricUnit } from "../../shared/runtime/lambda.ts";
@@ -43,7 +51,8 @@ const isScheduled = (event: unknown) => {
 /**
  * triage: every security event, approval decisions sent as events (on the responder's bus),
  * and the schedule that re-drives lanes whose worker stopped (workflow/resume.ts) and sends
- * the summary of rejected events not alerted one by one (workflow/reject.ts). Invalid events
+ * the summary of rejected events not alerted one by one (workflow/reject.ts); and the daily
+ * preflight, which alerts only when a check changed (preflight/schedule.ts). Invalid events
  * are recorded and alerted (the first of each kind per window), not retried.
  */
 export function triageLogic(rt: Runtime): Logic<unknown> {
@@ -51,7 +60,31 @@ export function triageLogic(rt: Runtime): Logic<unknown> {
   return async (
     event,
     { metrics },
-  ): Promise<TriageOutcome | ApprovalEventOutcome | Rejected | ResumeOutcome[]> => {
+  ): Promise<
+    TriageOutcome | ApprovalEventOutcome | Rejected | ResumeOutcome[] | ScheduledPreflightOutcome
+  > => {
+    if (isPreflightSchedule(event)) {
+      // The account EventBridge authenticated: the rule's own, the responder's.
+      const account = String((event as { account: string }).account);
+      const out = await scheduledPreflight(
+        () =>
+          runPreflight(
+            scheduledPlan({
+              config: rt.config,
+              aws: rt.aws,
+              account,
+              sessions: rt.sessions,
+              policy: rt.deps.policy,
+            }),
+          ),
+        {
+          ...rt.deps,
+          results: new PreflightResults(dynamoDocClient(rt.aws), rt.config.resources.incidentTable),
+        },
+      );
+      if (out.changes.length) metrics.addMetric("PreflightChanges", MetricUnit.Count, out.changes.length);
+      return out;
+    }
     if (isScheduled(event)) {
       // Each runs, whatever the others do: a failing summary never stops the re-drives.
       const [resumedRun, summaries, drills] = await Promise.allSettled([

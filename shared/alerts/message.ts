@@ -33,6 +33,7 @@ export const STAGE_WORD: Record<AlertStage, string> = {
   denied: "action denied",
   closed: "closed",
   rejected: "event rejected",
+  preflight: "changed",
 };
 
 /** SNS: "less than 100 characters". Counted in UTF-16 units, which is never fewer than code points. */

@@ -17,7 +17,8 @@ export type AlertStage =
   | "released"
   | "denied"
   | "closed"
-  | "rejected";
+  | "rejected"
+  | "preflight";
 
 /** Every stage, in the order an incident usually goes through them. */
 export const ALERT_STAGES: readonly AlertStage[] = [
@@ -36,6 +37,7 @@ export const ALERT_STAGES: readonly AlertStage[] = [
   "released",
   "closed",
   "rejected",
+  "preflight",
 ];
 
 export interface AlertMessage {

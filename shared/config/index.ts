@@ -109,6 +109,18 @@ export const ConfigSchema = z.object({
     .string()
     .regex(/^[\w+=,.@-]{1,128}$/, "must be an instance profile name")
     .default("incident-responder-isolation"),
+  /**
+   * What the scheduled preflight (shared/preflight/schedule.ts) expects of the stack, which a
+   * function cannot read from serverless.yml: the stack's name (its function roles are
+   * `<stack>-<function>-<region>`), the evidence bucket's Object Lock retention in days and
+   * its bucket policy's statement ids. serverless.yml sets them on the triage function
+   * (test/unit/preflight/expect.test.ts keeps them equal to the template's).
+   */
+  preflight: z.object({
+    stackName: z.string().min(1).optional(),
+    retentionDays: z.coerce.number().int().min(1).optional(),
+    policySids: list(z.string().regex(/^[A-Za-z0-9]+$/, "must be a statement id")),
+  }),
 });
 export type ResponderConfig = z.infer<typeof ConfigSchema>;
 
@@ -177,6 +189,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ResponderConfi
       approverRoleArns: env.APPROVER_ROLE_ARNS,
     },
     isolationProfileName: env.ISOLATION_PROFILE_NAME || undefined,
+    preflight: {
+      stackName: env.PREFLIGHT_STACK_NAME || undefined,
+      retentionDays: env.PREFLIGHT_RETENTION_DAYS || undefined,
+      policySids: env.PREFLIGHT_POLICY_SIDS,
+    },
   });
   if (!parsed.success) throw new ConfigError(formatIssues(parsed.error, ENV_NAMES));
   return parsed.data;
@@ -236,6 +253,9 @@ const ENV_NAMES: Record<string, string> = {
   "trust.memberAccounts": "MEMBER_ACCOUNTS",
   "trust.intakeTopicArns": "INTAKE_TOPIC_ARNS",
   "trust.approverRoleArns": "APPROVER_ROLE_ARNS",
+  "preflight.stackName": "PREFLIGHT_STACK_NAME",
+  "preflight.retentionDays": "PREFLIGHT_RETENTION_DAYS",
+  "preflight.policySids": "PREFLIGHT_POLICY_SIDS",
 };
 
 function formatIssues(error: z.ZodError, names: Record<string, string>): string {

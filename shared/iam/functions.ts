@@ -16,7 +16,8 @@ export interface FunctionPermissions {
 /** The modules every function runs whatever its actions: the runtime, its store and alerts. */
 const BASE_MODULES: Readonly<Record<FunctionName, readonly ModuleName[]>> = {
   // Also approval decisions sent as events: decide() needs only the store, alerts and bus.
-  triage: ["runtime", "deadLetters", "accounts", "store", "alerts", "bus", "resolve"],
+  // And the daily preflight (shared/preflight/schedule.ts): its reads of the responder's own account.
+  triage: ["runtime", "deadLetters", "accounts", "store", "alerts", "bus", "resolve", "preflight"],
   // The bus: a containment that grew while it ran starts its own lane again (escalation).
   contain: ["runtime", "deadLetters", "accounts", "store", "alerts", "bus"],
   evidence: ["runtime", "deadLetters", "accounts", "store", "alerts", "bus"],
@@ -112,7 +113,10 @@ export function isUnscopedAction(action: string): boolean {
     /^(ec2|autoscaling|elasticloadbalancing):Describe[A-Za-z]+$/.test(action) ||
     [
       "cloudformation:ListStacks",
+      "cloudtrail:ListTrails",
       "cloudtrail:LookupEvents",
+      "config:DescribeConfigurationRecorderStatus",
+      "guardduty:ListDetectors",
       "xray:PutTraceSegments",
       "xray:PutTelemetryRecords",
     ].includes(action)

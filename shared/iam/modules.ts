@@ -397,6 +397,36 @@ export const MODULES = {
       "s3:GetObjectVersionTagging": "the hash tag of a pinned artifact is read at its VersionId",
     },
   },
+  preflight: {
+    summary:
+      "the daily preflight (triage's schedule): reads the responder's own account, its function roles' simulated permissions, the evidence bucket's settings, its key and the alert topic's subscriptions",
+    scope: "responder",
+    files: ["shared/preflight/"],
+    actions: [
+      "cloudtrail:GetEventSelectors",
+      "cloudtrail:GetTrailStatus",
+      "cloudtrail:ListTrails",
+      "config:DescribeConfigurationRecorderStatus",
+      "events:DescribeRule",
+      "events:ListRuleNamesByTarget",
+      "guardduty:GetDetector",
+      "guardduty:ListDetectors",
+      "iam:GetInstanceProfile",
+      "iam:GetPolicy",
+      "iam:GetPolicyVersion",
+      "iam:GetRolePolicy",
+      "iam:ListAttachedRolePolicies",
+      "iam:ListRolePolicies",
+      "iam:SimulatePrincipalPolicy",
+      "kms:DescribeKey",
+      "kms:GenerateDataKey",
+      "s3:GetBucketObjectLockConfiguration",
+      "s3:GetBucketPolicy",
+      "s3:GetBucketVersioning",
+      "securityhub:DescribeHub",
+      "sns:ListSubscriptionsByTopic",
+    ],
+  },
 } as const satisfies Record<string, ModulePermissions>;
 
 export type ModuleName = keyof typeof MODULES;

@@ -6,13 +6,16 @@ const SERVICE_OF_PACKAGE: Readonly<Record<string, string>> = {
   "client-auto-scaling": "autoscaling",
   "client-cloudformation": "cloudformation",
   "client-cloudtrail": "cloudtrail",
+  "client-config-service": "config",
   "client-dynamodb": "dynamodb",
   "client-ec2": "ec2",
   "client-elastic-load-balancing-v2": "elasticloadbalancing",
   "client-eventbridge": "events",
+  "client-guardduty": "guardduty",
   "client-iam": "iam",
   "client-kms": "kms",
   "client-s3": "s3",
+  "client-securityhub": "securityhub",
   "client-sns": "sns",
   "client-sqs": "sqs",
   "client-ssm": "ssm",
@@ -33,6 +36,7 @@ const ACTION_OVERRIDES: Readonly<Record<string, readonly string[]>> = {
   "s3:CreateMultipartUpload": ["s3:PutObject"],
   "s3:UploadPart": ["s3:PutObject"],
   "s3:CompleteMultipartUpload": ["s3:PutObject"],
+  "s3:GetObjectLockConfiguration": ["s3:GetBucketObjectLockConfiguration"],
 };
 
 /** lib-dynamodb document commands, by the low-level action they make. */

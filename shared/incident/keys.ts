@@ -9,7 +9,8 @@
  * - `FINDING#…` / `MARKER` and `RESOURCE#…` / `OPEN`: the markers that make opening idempotent;
  * - `CAP#<account>` / `<hour>`: containment slots of an hour;
  * - `DEADLETTER` / `<at>#<id>`: events that could not be handled;
- * - `REJECTIONS` / `<window>` and `REJECTIONS#<window>` / `<kind>`: counters of rejected events.
+ * - `REJECTIONS` / `<window>` and `REJECTIONS#<window>` / `<kind>`: counters of rejected events;
+ * - `PREFLIGHT#<account>#<region>` / `LAST`: the scheduled preflight's last verdicts there.
  */
 import type { Finding } from "../domain/types.ts";
 
@@ -31,6 +32,12 @@ export const findingKey = (account: string, source: string, id: string, drill = 
 /** The marker of a finding as it came in. */
 export const markerOf = (f: Pick<Finding, "account" | "source" | "id" | "drill">): TableKey =>
   findingKey(f.account, f.source, f.id, f.drill);
+
+/** The scheduled preflight's last verdicts in an account and region (shared/preflight/schedule.ts). */
+export const preflightKey = (account: string, region: string): TableKey => ({
+  pk: `PREFLIGHT#${account}#${region}`,
+  sk: "LAST",
+});
 
 /** The marker of a resource with an open incident. */
 export const resourceKey = (key: string): TableKey => ({ pk: `RESOURCE#${key}`, sk: "OPEN" });

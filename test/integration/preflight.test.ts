@@ -18,9 +18,9 @@ import { subscribeAlerts } from "../../cli/drill/run.ts";
 import { seedSecurityBaseline } from "../../cli/local/baseline.ts";
 import { LOCAL_STAGE } from "../../cli/local/environment.ts";
 import { type LocalSession, startLocalSession } from "../../cli/local/session.ts";
-import { type PreflightPlan, runPreflight } from "../../cli/preflight/run.ts";
-import type { CheckResult, PreflightReport } from "../../cli/preflight/types.ts";
 import { iamClient, kmsClient, s3Client, snsClient, sqsClient } from "../../shared/aws/clients.ts";
+import { type PreflightPlan, runPreflight } from "../../shared/preflight/run.ts";
+import type { CheckResult, PreflightReport } from "../../shared/preflight/types.ts";
 import { runCli } from "../support/cli.ts";
 import { resetEmulator } from "../support/emulator.ts";
 

@@ -76,8 +76,12 @@ describe("function roles in serverless.yml", () => {
   it.each(functionNames)(
     "lets %s use the responder's key only through the services that hold its data",
     (fn) => {
+      // The preflight's statement (the key's state and a data key) is checked on its own below.
       const kms = roleStatements(roleOf(fn)).filter(
-        (s) => s.actions.some((a) => a.startsWith("kms:")) && !s.actions.includes("kms:Sign"),
+        (s) =>
+          s.actions.some((a) => a.startsWith("kms:")) &&
+          !s.actions.includes("kms:Sign") &&
+          s.sid !== "PreflightResponderKey",
       );
 
       expect(kms).toHaveLength(1);
@@ -118,7 +122,7 @@ describe("function roles in serverless.yml", () => {
       [
         ...new Set(
           everyStatement()
-            .filter((s) => s.actions.some((a) => a.startsWith(prefix)))
+            .filter((s) => s.actions.some((a) => a.startsWith(prefix)) && !s.sid?.startsWith("Preflight"))
             .flatMap((s) => s.resources.map(text)),
         ),
       ].sort();
@@ -133,7 +137,11 @@ describe("function roles in serverless.yml", () => {
   it("writes evidence only under incidents/ of the evidence bucket, and can never delete it", () => {
     // contain-bucket's statement (customers' buckets) is checked on its own below.
     const s3 = everyStatement().filter(
-      (s) => s.effect === "Allow" && s.actions.some((a) => a.startsWith("s3:")) && s.sid !== "ContainBuckets",
+      (s) =>
+        s.effect === "Allow" &&
+        s.actions.some((a) => a.startsWith("s3:")) &&
+        s.sid !== "ContainBuckets" &&
+        s.sid !== "PreflightEvidenceBucket",
     );
     const forbidden = /^s3:(Delete|PutBucket|PutLifecycle|BypassGovernance|PutObjectLegalHold|PutObjectAcl)/;
 
@@ -145,6 +153,25 @@ describe("function roles in serverless.yml", () => {
     expect(
       s3.filter((s) => s.resources.some((r) => text(r).includes("GetAtt"))).flatMap((s) => s.actions),
     ).toEqual(["s3:ListBucket"]);
+  });
+
+  it("lets only triage's daily preflight read the stack's settings, and change nothing", () => {
+    const preflight = everyStatement().filter((s) => s.sid?.startsWith("Preflight"));
+    const reads = /^[a-z0-9]+:(Get|List|Describe|SimulatePrincipalPolicy$)/;
+
+    expect(new Set(preflight.map((s) => s.fn))).toEqual(new Set(["triage"]));
+    expect(preflight.every((s) => s.effect === "Allow")).toBe(true);
+    // A data key proves the key works; it is discarded, and decrypts nothing already stored.
+    expect(preflight.flatMap((s) => s.actions).filter((a) => !reads.test(a))).toEqual([
+      "kms:GenerateDataKey",
+    ]);
+    const bySid = Object.fromEntries(preflight.map((s) => [s.sid, s.resources.map(text)]));
+    expect(bySid.PreflightEvidenceBucket).toEqual(['{"Fn::GetAtt":["EvidenceBucket","Arn"]}']);
+    expect(bySid.PreflightResponderKey).toEqual(['{"Fn::GetAtt":["ResponderKey","Arn"]}']);
+    expect(bySid.PreflightAlertTopic).toEqual(['{"Ref":"AlertTopic"}']);
+    expect(bySid.PreflightOwnRoles).toEqual([
+      "arn:${AWS::Partition}:iam::${AWS::AccountId}:role/${AWS::StackName}-*",
+    ]);
   });
 
   it("changes buckets only from contain, only in its own account, and never deletes anything", () => {

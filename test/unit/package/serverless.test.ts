@@ -78,9 +78,13 @@ describe("serverless.yml: every function", () => {
     );
   });
 
-  it("re-drives stalled lanes on a schedule", () => {
+  it("re-drives stalled lanes on a schedule, and runs the preflight daily", () => {
     const schedules = (doc.functions.triage.events ?? []).filter((e: Json) => e.schedule);
-    expect(schedules).toEqual([{ schedule: "rate(5 minutes)" }]);
+    // The first is the one the local runner's runScheduled("triage") runs.
+    expect(schedules).toEqual([
+      { schedule: "rate(5 minutes)" },
+      { schedule: { rate: "rate(1 day)", name: `${doc.service}-${doc.provider.stage}-preflight` } },
+    ]);
   });
 
   it.each(functionNames)(

@@ -13,8 +13,8 @@ import {
   judgeTrails,
   judgeVersioning,
   managementEvents,
-} from "../../../cli/preflight/judge.ts";
-import type { Observed } from "../../../cli/preflight/types.ts";
+} from "../../../shared/preflight/judge.ts";
+import type { Observed } from "../../../shared/preflight/types.ts";
 
 const ok = <T>(value: T): Observed<T> => ({ kind: "ok", value });
 const unsupported = { kind: "unsupported", reason: "X is not implemented by this endpoint" } as const;

@@ -4,8 +4,9 @@
  * responder's own account with the caller's credentials; and the responder's own resources
  * (evidence bucket, key, alert topic) once. Reads only (./read.ts); verdicts from ./judge.ts.
  */
-import type { ClientOptions } from "../../shared/aws/clients.ts";
-import type { AccountPurpose, AccountSessions } from "../../shared/runtime/accounts.ts";
+import type { ClientOptions } from "../aws/clients.ts";
+import type { AccountPurpose, AccountSessions } from "../runtime/accounts.ts";
+import type { DryRunOutcome } from "./judge.ts";
 import * as judge from "./judge.ts";
 import * as read from "./read.ts";
 import type { CheckName, CheckResult, Observed, PreflightReport, Verdict } from "./types.ts";
@@ -33,6 +34,16 @@ export interface PreflightPlan {
   responderBusArn: (region: string) => string;
   /** Whether the policy answers Security Hub findings and Config compliance changes. */
   uses: { securityhub: boolean; config: boolean };
+  /**
+   * The member roles to assume (default both). The scheduled check assumes only the read role:
+   * the checks that need the act role (isolation profile and groups) are then not made in members.
+   */
+  memberPurposes?: readonly AccountPurpose[];
+  /**
+   * The CreateSecurityGroup dry run in every VPC (cli/preflight/dry-run.ts); unset, the
+   * `isolation-groups` check is not made (the scheduled function may not create groups).
+   */
+  dryRunGroups?: (o: ClientOptions) => Promise<Observed<DryRunOutcome[]>>;
   responder: {
     bucket: string;
     keyId?: string;
@@ -63,8 +74,9 @@ function deniedIsUnsupported<T>(obs: Observed<T>, who: string): Observed<T> {
 /** Runs every check; `ok` is false when any check failed. */
 export async function runPreflight(plan: PreflightPlan): Promise<PreflightReport> {
   const results: CheckResult[] = [];
-  const add = (account: string, region: string, check: CheckName, v: Verdict) =>
-    results.push({ account, region, check, ...v });
+  const add = (account: string, region: string, check: CheckName, v: Verdict, subject?: string) =>
+    results.push({ account, region, check, ...(subject ? { subject } : {}), ...v });
+  const purposes = plan.memberPurposes ?? (["read", "act"] as const);
 
   for (const region of plan.regions) {
     const own: ClientOptions = { ...plan.aws, region };
@@ -79,19 +91,26 @@ export async function runPreflight(plan: PreflightPlan): Promise<PreflightReport
             role.principalArn,
             judge.judgeActions(await read.simulate(own, role.principalArn, role.actions), role.actions),
           ),
+          role.principalArn,
         );
     await accountChecks(plan, own, account, region, plan.ownIsolationProfileName, add);
     if (region === plan.regions[0]) await responderChecks(plan, own, add);
 
     for (const member of plan.members) {
       const sessions: Partial<Record<AccountPurpose, ClientOptions>> = {};
-      for (const purpose of ["read", "act"] as const) {
+      for (const purpose of purposes) {
         const roleName = plan.memberRoles[purpose];
         if (!roleName || !plan.sessions) {
-          add(member, region, "member-role", {
-            status: "fail",
-            reason: `no member ${purpose} role is configured (MEMBER_ROLE_NAME): the responder cannot act in ${member}`,
-          });
+          add(
+            member,
+            region,
+            "member-role",
+            {
+              status: "fail",
+              reason: `no member ${purpose} role is configured (MEMBER_ROLE_NAME): the responder cannot act in ${member}`,
+            },
+            purpose,
+          );
           continue;
         }
         if (purpose === "act" && roleName === plan.memberRoles.read && sessions.read) {
@@ -104,23 +123,23 @@ export async function runPreflight(plan: PreflightPlan): Promise<PreflightReport
           roleArn,
           options: await base.optionsFor(member, "preflight", purpose),
         }));
-        add(member, region, "member-role", judge.judgeAssume(obs));
+        add(member, region, "member-role", judge.judgeAssume(obs), purpose);
         if (obs.kind === "ok") sessions[purpose] = { ...obs.value.options, region };
       }
       const act = sessions.act;
       const reader = sessions.read ?? act;
       // One simulation per distinct role, for every action of the purposes it serves.
-      for (const purpose of ["read", "act"] as const) {
+      for (const purpose of purposes) {
         const roleName = plan.memberRoles[purpose];
         const session = sessions[purpose];
         if (!roleName || !session || (purpose === "act" && roleName === plan.memberRoles.read)) continue;
-        const serves = (["read", "act"] as const).filter((p) => plan.memberRoles[p] === roleName);
+        const serves = purposes.filter((p) => plan.memberRoles[p] === roleName);
         const needed = [...new Set(serves.flatMap((p) => plan.memberActions[p]))].sort();
         const arn = `arn:${partitionOf(region)}:iam::${member}:role/${roleName}`;
         const obs = deniedIsUnsupported(await read.simulate(session, arn, needed), `role ${roleName}`);
-        add(member, region, "role-actions", naming(arn, judge.judgeActions(obs, needed)));
+        add(member, region, "role-actions", naming(arn, judge.judgeActions(obs, needed)), arn);
       }
-      if (!act || !reader) continue;
+      if (!reader || (!act && purposes.includes("act"))) continue;
       await accountChecks(plan, { read: reader, act }, member, region, plan.isolationProfileName, add);
       add(
         member,
@@ -138,20 +157,23 @@ type Add = (account: string, region: string, check: CheckName, v: Verdict) => vo
 /** The checks every account gets: isolation, detection sources. */
 async function accountChecks(
   plan: PreflightPlan,
-  o: ClientOptions | { read: ClientOptions; act: ClientOptions },
+  o: ClientOptions | { read: ClientOptions; act?: ClientOptions },
   account: string,
   region: string,
   profileName: string,
   add: Add,
 ): Promise<void> {
   const { read: r, act } = "read" in o ? o : { read: o, act: o };
-  add(
-    account,
-    region,
-    "isolation-profile",
-    judge.judgeIsolationProfile(await read.readIsolationProfile(act, profileName)),
-  );
-  add(account, region, "isolation-groups", judge.judgeGroupDryRuns(await read.dryRunGroups(act)));
+  if (act) {
+    add(
+      account,
+      region,
+      "isolation-profile",
+      judge.judgeIsolationProfile(await read.readIsolationProfile(act, profileName)),
+    );
+    if (plan.dryRunGroups)
+      add(account, region, "isolation-groups", judge.judgeGroupDryRuns(await plan.dryRunGroups(act)));
+  }
   add(account, region, "guardduty", judge.judgeGuardDuty(await read.readDetectors(r)));
   add(account, region, "cloudtrail", judge.judgeTrails(await read.readTrails(r)));
   if (plan.uses.securityhub)

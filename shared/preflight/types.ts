@@ -33,6 +33,8 @@ export interface CheckResult {
   account: string;
   region: string;
   check: CheckName;
+  /** Which one, when a check is made more than once in an account and region (a role's ARN, a member role's purpose). */
+  subject?: string;
   status: CheckStatus;
   /** Why: what was seen, in one line. */
   reason: string;

@@ -1,7 +1,8 @@
 /**
  * The AWS reads of preflight: each gathers one observation (./types.ts `Observed`) and never
- * changes anything. The only calls that could are asked as a dry run (CreateSecurityGroup
- * DryRun) or make nothing that lasts (a KMS data key, discarded). An API the endpoint does not
+ * changes anything. The only call that could makes nothing that lasts (a KMS data key,
+ * discarded); the CreateSecurityGroup dry run is the CLI's (cli/preflight/dry-run.ts), never a
+ * function's. An API the endpoint does not
  * implement is observed as `unsupported`; any other error is kept as the reason.
  */
 import {
@@ -10,7 +11,6 @@ import {
   ListTrailsCommand,
 } from "@aws-sdk/client-cloudtrail";
 import { DescribeConfigurationRecorderStatusCommand } from "@aws-sdk/client-config-service";
-import { CreateSecurityGroupCommand, DescribeVpcsCommand } from "@aws-sdk/client-ec2";
 import { DescribeRuleCommand, ListRuleNamesByTargetCommand } from "@aws-sdk/client-eventbridge";
 import { GetDetectorCommand, ListDetectorsCommand } from "@aws-sdk/client-guardduty";
 import {
@@ -34,7 +34,6 @@ import {
   type ClientOptions,
   cloudTrailClient,
   configServiceClient,
-  ec2Client,
   eventsClient,
   guardDutyClient,
   iamClient,
@@ -42,10 +41,9 @@ import {
   s3Client,
   securityHubClient,
   snsClient,
-} from "../../shared/aws/clients.ts";
-import { errorCode, isNotImplemented } from "../../shared/aws/errors.ts";
+} from "../aws/clients.ts";
+import { errorCode, isNotImplemented } from "../aws/errors.ts";
 import {
-  type DryRunOutcome,
   managementEvents,
   type ObjectLockObservation,
   type PolicyStatement,
@@ -132,36 +130,6 @@ export function readIsolationProfile(
       roles.push({ roleName, statements });
     }
     return { profileName, roles };
-  });
-}
-
-/** CreateSecurityGroup with DryRun in every VPC of the region: nothing is created. */
-export function dryRunGroups(o: ClientOptions): Promise<Observed<DryRunOutcome[]>> {
-  const ec2 = ec2Client(o);
-  return observe("ec2:DescribeVpcs", async () => {
-    const vpcs = await ec2.send(new DescribeVpcsCommand({}));
-    const out: DryRunOutcome[] = [];
-    for (const vpc of vpcs.Vpcs ?? []) {
-      const vpcId = vpc.VpcId ?? "";
-      try {
-        await ec2.send(
-          new CreateSecurityGroupCommand({
-            VpcId: vpcId,
-            GroupName: "incident-responder-preflight",
-            Description: "preflight dry run",
-            DryRun: true,
-          }),
-        );
-        // A dry run that succeeds would have created the group: no endpoint should answer so.
-        out.push({ vpcId, outcome: "other", detail: "the dry run was not refused as a dry run" });
-      } catch (err) {
-        const code = errorCode(err);
-        if (code === "DryRunOperation") out.push({ vpcId, outcome: "allowed", detail: code });
-        else if (code === "UnauthorizedOperation") out.push({ vpcId, outcome: "denied", detail: code });
-        else out.push({ vpcId, outcome: "other", detail: `${code ?? ""} ${(err as Error).message}`.trim() });
-      }
-    }
-    return out;
   });
 }
 
