@@ -433,14 +433,11 @@ export function moduleOfFile(file: string): ModuleName | undefined {
 }
 
 /**
- * Target-scope modules the member role (infra/member-account-role.yaml) does not grant yet,
- * with the reason: in a member account their calls are refused until it does.
+ * Target-scope modules the member roles (infra/member-account-role.yaml) deliberately do not
+ * grant, with the reason: no function runs them, and in a member account people run them from
+ * the CLI with their own credentials in that account (cli/commands/release.ts).
  */
-export const MEMBER_ROLE_PENDING: Readonly<Partial<Record<ModuleName, string>>> = {
-  principals:
-    "contain-principal acts in the responder's own account first (issue 16): the member role grants no IAM change on users or roles yet",
-  buckets:
-    "contain-bucket acts in the responder's own account first (issue 16): the member role grants no bucket policy change yet",
+export const OPERATOR_ONLY_MODULES: Readonly<Partial<Record<ModuleName, string>>> = {
   principalRelease:
-    "release of principals and buckets runs with the person's own credentials in the account, like contain-principal for now",
+    "release of principals and buckets runs with the person's own credentials in the affected account (responder release): the member act role never deletes a user's or bucket's policy",
 };
