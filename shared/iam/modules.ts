@@ -44,6 +44,22 @@ const KMS_ENVELOPE = {
     "the resource is encrypted with the responder's key: reading (and multipart or queued writes) decrypt the data key",
 } as const;
 
+/** What reading a principal's state takes (readPrincipal, shared/principal/iam.ts), sorted. */
+const PRINCIPAL_READS = [
+  "iam:GetAccessKeyLastUsed",
+  "iam:GetLoginProfile",
+  "iam:GetRole",
+  "iam:GetUser",
+  "iam:ListAccessKeys",
+  "iam:ListAttachedRolePolicies",
+  "iam:ListAttachedUserPolicies",
+  "iam:ListGroupsForUser",
+  "iam:ListRolePolicies",
+  "iam:ListRoleTags",
+  "iam:ListUserPolicies",
+  "iam:ListUserTags",
+] as const;
+
 /** The modules, by name. */
 export const MODULES = {
   runtime: {
@@ -313,6 +329,19 @@ export const MODULES = {
       "iam:ListAttachedRolePolicies",
       "iam:ListRolePolicies",
     ],
+  },
+  principalState: {
+    summary:
+      "the principal-state artifact: a user's or role's keys (with last use), policies, groups, login profile and tags (read-only)",
+    scope: "target",
+    files: ["shared/capture/principal-state.ts"],
+    actions: PRINCIPAL_READS,
+    implicit: Object.fromEntries(
+      PRINCIPAL_READS.map((a) => [
+        a,
+        "the collector reads the principal with readPrincipal (shared/principal/iam.ts)",
+      ]),
+    ),
   },
   archive: {
     summary: "evidence objects and the manifest in the evidence bucket (Object Lock, KMS)",
