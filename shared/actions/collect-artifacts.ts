@@ -1,7 +1,8 @@
 /**
  * `collect-artifacts`: volatile and configuration artifacts of the instance (description,
  * interfaces, security groups, Elastic IPs, profile and role, volumes, fleet, console output,
- * recent API activity, the triggering event and the triage), each streamed to the evidence
+ * recent API activity, the triggering event and the triage) and of the IAM users and roles the
+ * finding names (principal-state: keys, policies, groups, login profile, tags), each streamed to the evidence
  * bucket with its SHA-256. Run by the evidence lane; the manifest seals it.
  */
 import * as z from "zod";
@@ -22,8 +23,8 @@ export const collectArtifacts = defineAction({
   lane: "evidence",
   steps: [ARTIFACT_STEP, MANIFEST_STEP],
   reopenOnGrowth: [MANIFEST_STEP],
-  permissions: { evidence: ["artifacts", ...EVIDENCE_PERMISSIONS] },
-  describe: ({ params, instances }) => [
+  permissions: { evidence: ["artifacts", "principalState", ...EVIDENCE_PERMISSIONS] },
+  describe: ({ params, instances, contexts }) => [
     ...instances.flatMap((ctx) => {
       const id = ctx.resource.id;
       const enis = ctx.networkInterfaceIds?.length
@@ -39,6 +40,13 @@ export const collectArtifacts = defineAction({
         `cloudtrail:LookupEvents (ResourceName=${id})`,
       ];
     }),
+    ...contexts
+      .map((c) => c.resource)
+      .filter((r) => r.kind === "iam-user" || r.kind === "iam-role")
+      .map(
+        (r) =>
+          `iam:${r.kind === "iam-user" ? "GetUser + ListAccessKeys + GetAccessKeyLastUsed + ListAttachedUserPolicies + ListUserPolicies + ListGroupsForUser + GetLoginProfile + ListUserTags" : "GetRole + ListAttachedRolePolicies + ListRolePolicies + ListRoleTags"} ${r.id} (principal-state artifact)`,
+      ),
     `s3:PutObject evidence bucket (each artifact: SSE-KMS, Object Lock, SHA-256, storage class ${params.storageClass ?? "STANDARD"})`,
     "s3:PutObject evidence bucket (manifest of SHA-256 hashes)",
   ],

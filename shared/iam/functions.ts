@@ -5,7 +5,7 @@
  */
 import { ACTIONS } from "../actions/index.ts";
 import type { FunctionName } from "../actions/steps.ts";
-import { MEMBER_ROLE_PENDING, MODULES, type ModuleName, type ModulePermissions } from "./modules.ts";
+import { MODULES, type ModuleName, type ModulePermissions, OPERATOR_ONLY_MODULES } from "./modules.ts";
 
 /** A Lambda function: its role's logical id in serverless.yml and the modules it runs. */
 export interface FunctionPermissions {
@@ -74,14 +74,14 @@ export const MEMBER_SESSIONS: Readonly<Record<string, Readonly<Record<string, Me
 /**
  * The actions a member role must grant: every target-scope action of the functions' sessions of
  * that purpose, and — for the act role — those of target-scope modules no function runs yet
- * (release: people run it from the CLI).
+ * (release of instances: people run it from the CLI), except {@link OPERATOR_ONLY_MODULES}.
  */
 export function memberRoleActions(purpose: MemberPurpose): string[] {
   const out = new Set<string>();
   const run = new Set<ModuleName>();
   for (const [fn, def] of Object.entries(FUNCTIONS)) {
     for (const m of def.modules) {
-      if (MODULES[m].scope !== "target" || m in MEMBER_ROLE_PENDING) continue;
+      if (MODULES[m].scope !== "target" || m in OPERATOR_ONLY_MODULES) continue;
       run.add(m);
       for (const action of MODULES[m].actions) {
         const service = action.split(":")[0] ?? "";
@@ -93,7 +93,7 @@ export function memberRoleActions(purpose: MemberPurpose): string[] {
   }
   if (purpose === "act") {
     for (const [m, def] of Object.entries(MODULES) as [ModuleName, ModulePermissions][])
-      if (def.scope === "target" && !run.has(m) && !(m in MEMBER_ROLE_PENDING))
+      if (def.scope === "target" && !run.has(m) && !(m in OPERATOR_ONLY_MODULES))
         for (const a of def.actions) out.add(a);
   }
   return [...out].sort();

@@ -44,6 +44,22 @@ const KMS_ENVELOPE = {
     "the resource is encrypted with the responder's key: reading (and multipart or queued writes) decrypt the data key",
 } as const;
 
+/** What reading a principal's state takes (readPrincipal, shared/principal/iam.ts), sorted. */
+const PRINCIPAL_READS = [
+  "iam:GetAccessKeyLastUsed",
+  "iam:GetLoginProfile",
+  "iam:GetRole",
+  "iam:GetUser",
+  "iam:ListAccessKeys",
+  "iam:ListAttachedRolePolicies",
+  "iam:ListAttachedUserPolicies",
+  "iam:ListGroupsForUser",
+  "iam:ListRolePolicies",
+  "iam:ListRoleTags",
+  "iam:ListUserPolicies",
+  "iam:ListUserTags",
+] as const;
+
 /** The modules, by name. */
 export const MODULES = {
   runtime: {
@@ -314,6 +330,19 @@ export const MODULES = {
       "iam:ListRolePolicies",
     ],
   },
+  principalState: {
+    summary:
+      "the principal-state artifact: a user's or role's keys (with last use), policies, groups, login profile and tags (read-only)",
+    scope: "target",
+    files: ["shared/capture/principal-state.ts"],
+    actions: PRINCIPAL_READS,
+    implicit: Object.fromEntries(
+      PRINCIPAL_READS.map((a) => [
+        a,
+        "the collector reads the principal with readPrincipal (shared/principal/iam.ts)",
+      ]),
+    ),
+  },
   archive: {
     summary: "evidence objects and the manifest in the evidence bucket (Object Lock, KMS)",
     scope: "responder",
@@ -463,14 +492,11 @@ export function moduleOfFile(file: string): ModuleName | undefined {
 }
 
 /**
- * Target-scope modules the member role (infra/member-account-role.yaml) does not grant yet,
- * with the reason: in a member account their calls are refused until it does.
+ * Target-scope modules the member roles (infra/member-account-role.yaml) deliberately do not
+ * grant, with the reason: no function runs them, and in a member account people run them from
+ * the CLI with their own credentials in that account (cli/commands/release.ts).
  */
-export const MEMBER_ROLE_PENDING: Readonly<Partial<Record<ModuleName, string>>> = {
-  principals:
-    "contain-principal acts in the responder's own account first (issue 16): the member role grants no IAM change on users or roles yet",
-  buckets:
-    "contain-bucket acts in the responder's own account first (issue 16): the member role grants no bucket policy change yet",
+export const OPERATOR_ONLY_MODULES: Readonly<Partial<Record<ModuleName, string>>> = {
   principalRelease:
-    "release of principals and buckets runs with the person's own credentials in the account, like contain-principal for now",
+    "release of principals and buckets runs with the person's own credentials in the affected account (responder release): the member act role never deletes a user's or bucket's policy",
 };

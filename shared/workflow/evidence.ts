@@ -19,6 +19,7 @@ import {
 import { ARTIFACT_STEP, MANIFEST_STEP, SNAPSHOT_STEP } from "../actions/steps.ts";
 import { isNotImplemented } from "../aws/errors.ts";
 import { type ArtifactClients, type Collector, instanceCollectors } from "../capture/artifacts.ts";
+import { principalCollectors } from "../capture/principal-state.ts";
 import {
   archiveSnapshots,
   captureSnapshots,
@@ -271,6 +272,10 @@ async function collectArtifacts(
       }),
     },
     ...instances.flatMap((i) => instanceCollectors(i, clients, { lookbackHours: 24, now })),
+    ...principalCollectors(incident.finding, clients.iam, {
+      incidentNow: () => deps.store.get(id),
+      now: () => deps.now?.() ?? new Date(),
+    }),
   ];
   const results: ActionResult[] = [];
   const artifacts: ArtifactRecord[] = [];

@@ -2,10 +2,12 @@
 /**
  * contain-principal and contain-bucket end to end in the local responder (real-format GuardDuty
  * findings from test/fixtures/events/guardduty): an IAM user finding sets the named key
- * Inactive and attaches the incident's deny policy, release restores both; a protected user is
+ * Inactive and attaches the incident's deny policy, the evidence lane archives the user's state
+ * before containment (principal-state artifact, hashed in the manifest), release restores both; a protected user is
  * left alone with a `protected` alert; an S3 exposure finding waits for approval, then blocks
  * public access and denies the finding's principal, and release restores the bucket.
  */
+import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import {
@@ -20,6 +22,7 @@ import {
 import {
   CreateBucketCommand,
   GetBucketPolicyCommand,
+  GetObjectCommand,
   GetPublicAccessBlockCommand,
   PutBucketPolicyCommand,
   PutPublicAccessBlockCommand,
@@ -195,6 +198,38 @@ describe("principal and bucket containment (local responder)", () => {
         ].sort(),
       );
       expect(rec.before).toMatchObject({ attachedPolicies: [], inlinePolicies: [], groups: [] });
+    });
+
+    it("archives the user's state as an artifact, hashed in the manifest: both keys Active before containment", async () => {
+      const sealed = await waitFor(
+        () => store.get(incident.incidentId),
+        (i: IncidentRecord) => i.steps.manifest?.status === "ok",
+        45_000,
+      );
+      const bucket = session.local.resources.evidenceBucket;
+      const read = async (key: string) =>
+        (await (
+          await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }))
+        ).Body?.transformToString()) ?? "";
+      const manifest = JSON.parse(await read(sealed.evidence?.manifestKey ?? ""));
+      const listed = manifest.artifacts.find((a: any) => a.name === "principal-state-user-alice.json");
+      const body = await read(listed.key);
+      const content = JSON.parse(body);
+
+      expect(sealed.plan.actions.map((a) => a.name)).toContain("collect-artifacts");
+      expect(listed.sha256).toBe(createHash("sha256").update(body).digest("hex"));
+      expect(content.principal).toEqual({
+        kind: "user",
+        name: "alice",
+        account: account(),
+        arn: `arn:aws:iam::${account()}:user/alice`,
+      });
+      expect(content.beforeContainment.state.keys.map((k: any) => [k.accessKeyId, k.status]).sort()).toEqual(
+        [
+          [stolen, "Active"],
+          [other, "Active"],
+        ].sort(),
+      );
     });
 
     it("is undone by release: the key Active again, the policy gone", async () => {

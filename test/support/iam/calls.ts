@@ -295,7 +295,15 @@ export function requestsFor(call: CallRecord, site: CallSite): IamRequest[] {
             why,
           },
         ];
-      if (["GetRolePolicy", "ListRolePolicies", "ListAttachedRolePolicies", "GetRole"].includes(op))
+      if (
+        [
+          "GetRolePolicy",
+          "ListRolePolicies",
+          "ListAttachedRolePolicies",
+          "GetRole",
+          "PutRolePolicy",
+        ].includes(op)
+      )
         return [
           {
             action: `iam:${op}`,

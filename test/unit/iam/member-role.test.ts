@@ -3,12 +3,12 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import {
-  MEMBER_ROLE_PENDING,
   type MemberPurpose,
   MODULES,
   type ModuleName,
   memberRoleActions,
   memberRoleUsers,
+  OPERATOR_ONLY_MODULES,
 } from "../../../shared/iam/permissions.ts";
 import { parseCfnYaml } from "../../../shared/infra/cfn-yaml.ts";
 import { allowedActions, type Json } from "./roles.ts";
@@ -57,10 +57,18 @@ describe("the split between the member roles", () => {
     expect(granted("read").filter((a) => !readOnly.test(a))).toEqual([]);
   });
 
-  it("says why each module is not in the member roles yet", () => {
-    for (const [name, reason] of Object.entries(MEMBER_ROLE_PENDING)) {
+  it("says why each module people run with their own credentials is not in the member roles", () => {
+    for (const [name, reason] of Object.entries(OPERATOR_ONLY_MODULES)) {
       expect(MODULES[name as ModuleName]?.scope).toBe("target");
       expect(reason.length).toBeGreaterThan(20);
     }
+  });
+
+  it("grants contain-principal and contain-bucket in member accounts, but not the deletions of their release", () => {
+    const act = memberRoleActions("act");
+
+    expect(act).toEqual(expect.arrayContaining([...MODULES.principals.actions, ...MODULES.buckets.actions]));
+    expect(act.filter((a) => ["iam:DeleteUserPolicy", "s3:DeleteBucketPolicy"].includes(a))).toEqual([]);
+    expect(granted("act").filter((a) => /^(iam:DeleteUserPolicy|s3:Delete)/.test(a))).toEqual([]);
   });
 });

@@ -124,9 +124,21 @@ describe("member account template: permissions", () => {
     );
   });
 
-  it("keeps every resource ARN inside this account (snapshots have no account in their ARN)", () => {
-    const arns = [...member, ...reader].flatMap((st) => st.resources).filter((r) => r !== "*");
+  it("keeps every resource ARN inside this account (snapshots and buckets have no account in their ARN)", () => {
+    const accountless = (st: Statement) =>
+      st.resources.map(subText).every((r) => r === "arn:${AWS::Partition}:s3:::*") &&
+      JSON.stringify(st.condition) ===
+        JSON.stringify({ StringEquals: { "aws:ResourceAccount": { Ref: "AWS::AccountId" } } });
+    const buckets = [...member, ...reader].filter((st) =>
+      st.resources.some((r) => subText(r)?.includes(":s3:::")),
+    );
+    const arns = [...member, ...reader]
+      .filter((st) => !buckets.includes(st))
+      .flatMap((st) => st.resources)
+      .filter((r) => r !== "*");
 
+    expect(buckets.map((st) => st.sid)).toEqual(["ContainBucketsOfThisAccount"]);
+    expect(buckets.every(accountless), "buckets only with aws:ResourceAccount = this account").toBe(true);
     for (const r of arns) {
       const text = subText(r);
       if (text === undefined) {
@@ -179,6 +191,13 @@ describe("member account template: permissions", () => {
     "cloudformation:DescribeStackEvents",
     "cloudformation:DeleteStack",
     "cloudformation:ListStacks",
+    // principals and buckets
+    "iam:UpdateAccessKey",
+    "iam:PutUserPolicy",
+    "iam:DeleteLoginProfile",
+    "iam:GetAccessKeyLastUsed",
+    "s3:PutBucketPolicy",
+    "s3:PutBucketPublicAccessBlock",
   ])("allows %s (in the read or the act role)", (action) => {
     const [service, name = ""] = action.split(":");
     const covered = [...member, ...reader].some(
@@ -193,13 +212,22 @@ describe("member account template: permissions", () => {
     expect(covered).toBe(true);
   });
 
-  it("grants nothing that deletes, terminates or edits IAM, but deleting the responder's clean-room stacks and the per-instance deny policy", () => {
+  it("grants nothing that deletes, terminates or edits IAM, but deleting the responder's clean-room stacks, the per-instance deny policy, and contain-principal's and contain-bucket's changes", () => {
     const risky = member
       .filter((st) => st.effect === "Allow")
       .flatMap((st) => st.actions)
-      .filter((a) => /Delete|Terminate|^iam:(Put|Create|Attach|Update|Add)|^s3:|^kms:|^sts:/.test(a));
+      .filter((a) => /Delete|Terminate|^iam:(Put|Create|Attach|Update|Add)|^s3:Put|^kms:|^sts:/.test(a));
 
-    expect(risky).toEqual(["iam:DeleteRolePolicy", "iam:PutRolePolicy", "cloudformation:DeleteStack"]);
+    expect(risky).toEqual([
+      "iam:DeleteRolePolicy",
+      "iam:PutRolePolicy",
+      "iam:DeleteLoginProfile",
+      "iam:PutUserPolicy",
+      "iam:UpdateAccessKey",
+      "s3:PutBucketPolicy",
+      "s3:PutBucketPublicAccessBlock",
+      "cloudformation:DeleteStack",
+    ]);
     // The inline role policies of revoke-instance-credentials: never on the responder's own or service-linked roles.
     const guard = member.find((st) => st.effect === "Deny" && !st.condition);
     expect(guard?.actions).toEqual(["iam:DeleteRolePolicy", "iam:PutRolePolicy"]);

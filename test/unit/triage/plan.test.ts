@@ -85,7 +85,7 @@ describe("choosePlan", () => {
         tier: "critical",
         resources: [{ kind: "iam-user", id: "alice" }],
         playbook: "guardduty-iam-high",
-        actions: ["contain-principal", "notify"],
+        actions: ["contain-principal", "collect-artifacts", "notify"],
       },
       {
         source: "guardduty",
