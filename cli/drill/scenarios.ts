@@ -355,15 +355,15 @@ export const SCENARIOS: Scenario[] = [
     description: "GuardDuty UnauthorizedAccess:IAMUser/TorIPCaller on one access key of the CI deployer user",
     demoTarget: "ci-deployer",
     build: iamUserFromTor,
-    // guardduty-iam-high: the named key Inactive and the deny policy attached; no instance,
-    // nothing to capture.
+    // guardduty-iam-high: the named key Inactive and the deny policy attached; no instance and
+    // no snapshot, but the user's state before containment is archived with a manifest.
     expect: {
       contained: false,
       snapshots: false,
-      archived: false,
+      archived: true,
       cleanroom: false,
-      alerts: ["opened", "contained"],
-      noAlerts: [...NO_FAILURE, "protected", "evidence-preserved", "cleanroom-ready"],
+      alerts: ["opened", "contained", "evidence-preserved"],
+      noAlerts: [...NO_FAILURE, "protected", "cleanroom-ready"],
       demo: { playbook: "guardduty-iam-high" },
       userContained: true,
     },

@@ -21,7 +21,11 @@ export function applyCircuit(plan: Plan, refused: readonly string[], used: numbe
   if (!refused.length) return plan;
   return {
     ...plan,
-    actions: plan.actions.map((a) => (a.name === "contain-instance" ? { ...a, requiresApproval: true } : a)),
+    actions: plan.actions.map((a) =>
+      a.name === "contain-instance" || a.name === "revoke-instance-credentials"
+        ? { ...a, requiresApproval: true }
+        : a,
+    ),
     notes: [
       ...plan.notes,
       `circuit open: ${used} containment(s) reserved in the last hour, cap ${cap} (no slot for ${refused.join(", ")}): contain-instance requires approval`,

@@ -96,12 +96,23 @@ export function choosePlan(input: ChoosePlanInput): Plan {
     );
   }
   applyThirdPartyRail(actions, finding, policy, notes);
+  followContainApproval(actions);
   return {
     playbook: playbook.name,
     actions,
     notes,
     ...(protectedOnes.length ? { protected: protectedOnes } : {}),
   };
+}
+
+/**
+ * revoke-instance-credentials runs inside the contain step, on the instances contain-instance
+ * contains: when containment waits for a person, so does it (a denial then ends the step).
+ */
+export function followContainApproval(actions: PlannedAction[]): void {
+  const contain = actions.find((a) => a.name === "contain-instance");
+  for (const a of actions)
+    if (a.name === "revoke-instance-credentials" && contain?.requiresApproval) a.requiresApproval = true;
 }
 
 /** Most characters of a product name (a claim of the importer) quoted in a note. */

@@ -1,0 +1,30 @@
+import { describe, expect, it } from "vitest";
+import type { PlannedAction } from "../../../shared/domain/types.ts";
+import { followContainApproval } from "../../../shared/triage/plan.ts";
+
+const action = (name: string, requiresApproval: boolean): PlannedAction => ({
+  name,
+  params: {},
+  requiresApproval,
+});
+
+describe("revoke-instance-credentials follows containment's approval", () => {
+  it("waits for a person when containment does (a denial then ends the contain step)", () => {
+    const actions = [action("contain-instance", true), action("revoke-instance-credentials", false)];
+    followContainApproval(actions);
+    expect(actions.map((a) => a.requiresApproval)).toEqual([true, true]);
+  });
+
+  it("runs at once when containment does, and touches no other action", () => {
+    const actions = [
+      action("contain-instance", false),
+      action("revoke-instance-credentials", false),
+      action("capture-snapshots", false),
+    ];
+    followContainApproval(actions);
+    expect(actions.map((a) => a.requiresApproval)).toEqual([false, false, false]);
+    const held = [action("contain-instance", true), action("capture-snapshots", false)];
+    followContainApproval(held);
+    expect(held.map((a) => a.requiresApproval)).toEqual([true, false]);
+  });
+});
