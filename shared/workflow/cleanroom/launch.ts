@@ -39,6 +39,16 @@ import {
 import { nameToCreate, randomHex, recordedLiveStack, recordSquat } from "./ownership.ts";
 import { failLaunch, readyAlert, settleLaunch } from "./settle.ts";
 
+/** The outcome of a launch of this incident's clean room. */
+function launchOutcome(incidentId: string) {
+  return (outcome: string, detail: string): CleanroomOutcome => ({
+    action: "launch",
+    incidentId,
+    outcome,
+    detail,
+  });
+}
+
 function approved(incident: IncidentRecord): boolean {
   return (incident.approvals ?? []).some((a) => a.decision === "approved");
 }
@@ -49,12 +59,7 @@ export async function launchCleanroom(
   trigger: LaunchTrigger,
   deps: CleanroomDeps,
 ): Promise<CleanroomOutcome> {
-  const done = (outcome: string, detail: string): CleanroomOutcome => ({
-    action: "launch",
-    incidentId,
-    outcome,
-    detail,
-  });
+  const done = launchOutcome(incidentId);
   const incident = await deps.store.get(incidentId);
   if (trigger.kind === "evidence") {
     const verdict = evidenceVerdict(incident);
@@ -92,12 +97,7 @@ async function launch(
   trigger: LaunchTrigger,
   deps: CleanroomDeps,
 ): Promise<CleanroomOutcome> {
-  const done = (outcome: string, detail: string): CleanroomOutcome => ({
-    action: "launch",
-    incidentId,
-    outcome,
-    detail,
-  });
+  const done = launchOutcome(incidentId);
   const incident = await deps.store.get(incidentId);
   const requested =
     trigger.kind === "request"
