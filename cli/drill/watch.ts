@@ -4,7 +4,7 @@
  */
 
 import { stepsOf } from "../../shared/actions/index.ts";
-import { CLEANROOM_STEP, MANIFEST_STEP } from "../../shared/actions/steps.ts";
+import { CLEANROOM_STEP, MANIFEST_STEP } from "../../shared/actions/step-names.ts";
 import { isPassingFailure } from "../../shared/aws/errors.ts";
 import type { IncidentRecord, TimelineEntry } from "../../shared/incident/model.ts";
 import { currentApprovals, isSettled } from "../../shared/incident/model.ts";

@@ -36,7 +36,7 @@ export function evidenceExpectations(resources: Record<string, Json>): EvidenceE
 import { localBucketStatements } from "../local/creators.ts";
 
 /** Whether any playbook of the policy answers findings of Security Hub, and of AWS Config. */
-export { sourcesUsed } from "../../shared/preflight/plan.ts";
+export { sourcesUsed } from "../../shared/preflight/scheduled-plan.ts";
 
 /**
  * The environment the triage function's scheduled preflight reads its expectations from

@@ -4,7 +4,7 @@
  * the labelled figures time to contain and time to evidence. Pure; every text escaped; no
  * script, no external reference.
  */
-import { CONTAIN_STEP, MANIFEST_STEP } from "../../shared/actions/steps.ts";
+import { CONTAIN_STEP, MANIFEST_STEP } from "../../shared/actions/step-names.ts";
 import { escapeHtml as esc } from "./escape.ts";
 import { formatDuration, type IncidentTimeline, type Phase } from "./timeline.ts";
 

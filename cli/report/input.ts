@@ -2,7 +2,7 @@
  * What a report is made of: the incident record and, when it could be read, the evidence
  * manifest. Shared by the Markdown and HTML renderers.
  */
-import type { Manifest } from "../../shared/evidence/schema.ts";
+import type { Manifest } from "../../shared/evidence/manifest-schema.ts";
 import type { IncidentRecord } from "../../shared/incident/model.ts";
 
 export interface ReportInput {

@@ -13,7 +13,7 @@ import {
   MANIFEST_STEP,
   SNAPSHOT_STEP,
   STEPS,
-} from "../../shared/actions/steps.ts";
+} from "../../shared/actions/step-names.ts";
 import type { IncidentRecord, StepRecord } from "../../shared/incident/model.ts";
 
 export interface Phase {

@@ -6,13 +6,13 @@ import { autoScalingClient, dynamoDocClient, ec2Client } from "../../shared/aws/
 import { InvalidEventError, RefusedError } from "../../shared/errors/index.ts";
 import { PreflightResults } from "../../shared/incident/preflight-results.ts";
 import { isApprovalEvent } from "../../shared/intake/approval.ts";
-import { scheduledPlan } from "../../shared/preflight/plan.ts";
 import { runPreflight } from "../../shared/preflight/run.ts";
 import {
   isPreflightSchedule,
   type ScheduledPreflightOutcome,
   scheduledPreflight,
 } from "../../shared/preflight/schedule.ts";
+import { scheduledPlan } from "../../shared/preflight/scheduled-plan.ts";
 import { resolveContexts } from "../../shared/resolve/context.ts";
 import type { Runtime } from "../../shared/runtime/base.ts";
 import { type AnyEvent, type Logic, MetricUnit } from "../../shared/runtime/lambda.ts";

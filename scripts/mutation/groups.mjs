@@ -53,7 +53,9 @@ export const GROUPS = {
     tests: ["test/unit/policy/**/*.test.ts"],
   },
   containment: {
-    mutate: ["plan*", "verify*", "rules*", "record*"].map((f) => `shared/containment/${f}.ts`),
+    mutate: ["contain-plan*", "release-plan*", "isolation-check*", "group-rules*", "record*"].map(
+      (f) => `shared/containment/${f}.ts`,
+    ),
     tests: ["test/unit/containment/**/*.test.ts"],
   },
   evidence: {

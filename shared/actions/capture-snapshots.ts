@@ -5,7 +5,7 @@
  */
 import * as z from "zod";
 import { EVIDENCE_PERMISSIONS } from "./evidence-lane.ts";
-import { MANIFEST_STEP, SNAPSHOT_STEP } from "./steps.ts";
+import { MANIFEST_STEP, SNAPSHOT_STEP } from "./step-names.ts";
 import { defineAction } from "./types.ts";
 
 /** The EBS snapshot lock evidence snapshots get unless the policy says otherwise. */

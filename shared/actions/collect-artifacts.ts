@@ -7,7 +7,7 @@
  */
 import * as z from "zod";
 import { EVIDENCE_PERMISSIONS } from "./evidence-lane.ts";
-import { ARTIFACT_STEP, MANIFEST_STEP } from "./steps.ts";
+import { ARTIFACT_STEP, MANIFEST_STEP } from "./step-names.ts";
 import { defineAction } from "./types.ts";
 
 /** Its parameters. */

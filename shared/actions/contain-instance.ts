@@ -8,7 +8,7 @@
 import * as z from "zod";
 import { describeFromContext } from "../containment/describe.ts";
 import type { ResourceContext } from "../domain/types.ts";
-import { CONTAIN_STEP } from "./steps.ts";
+import { CONTAIN_STEP } from "./step-names.ts";
 import { defineAction } from "./types.ts";
 
 /** Its parameters. */

@@ -14,7 +14,7 @@ import { containPrincipal } from "./contain-principal.ts";
 import { launchCleanroom } from "./launch-cleanroom.ts";
 import { notify } from "./notify.ts";
 import { revokeInstanceCredentials } from "./revoke-instance-credentials.ts";
-import { LANES, type LaneName } from "./steps.ts";
+import { LANES, type LaneName } from "./step-names.ts";
 import type { ActionDefinition } from "./types.ts";
 
 export type { CaptureSnapshotsParams } from "./capture-snapshots.ts";

@@ -4,7 +4,7 @@
  * (shared/workflow/cleanroom/), on `Evidence Preserved`.
  */
 import * as z from "zod";
-import { CLEANROOM_STEP, MANIFEST_STEP } from "./steps.ts";
+import { CLEANROOM_STEP, MANIFEST_STEP } from "./step-names.ts";
 import { defineAction } from "./types.ts";
 
 export const LaunchCleanroomParamsSchema = z.strictObject({});

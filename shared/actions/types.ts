@@ -8,7 +8,7 @@
 import type * as z from "zod";
 import type { PlannedAction, ResourceContext } from "../domain/types.ts";
 import type { ModuleName } from "../iam/modules.ts";
-import type { FunctionName, LaneName } from "./steps.ts";
+import type { FunctionName, LaneName } from "./step-names.ts";
 
 /** What an action's description of its calls may read: the plan's action and what triage read. */
 export interface DescribeInput<P> {

@@ -6,7 +6,7 @@
  * characters) and keep, whatever has to be shortened, the tier, the stage word and the where.
  */
 import { lanePlanned } from "../actions/index.ts";
-import { STEPS } from "../actions/steps.ts";
+import { STEPS } from "../actions/step-names.ts";
 import type { IncidentRecord } from "../incident/model.ts";
 import { buildAttributes } from "./attributes.ts";
 import { PROTECTED_WORD, protectedJson, protectedLines, protectedStageWord } from "./by-hand.ts";

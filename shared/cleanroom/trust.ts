@@ -12,7 +12,7 @@
  *   credentials) and the lane has not yet acted on it; who asked is read from that record.
  */
 import { lanePlanned } from "../actions/index.ts";
-import { MANIFEST_STEP } from "../actions/steps.ts";
+import { MANIFEST_STEP } from "../actions/step-names.ts";
 import {
   CLEANROOM_REQUEST_ID_PATTERN,
   type CleanroomRequest,

@@ -27,7 +27,7 @@ import {
 import { DeregisterTargetsCommand, RegisterTargetsCommand } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { errorCode } from "../aws/errors.ts";
 import type { ActionResult } from "../domain/types.ts";
-import type { ContainmentClients } from "./schema.ts";
+import type { ContainmentClients } from "./record-schema.ts";
 import { failure, type Known, type Lane } from "./tracker.ts";
 import {
   formatCall,

@@ -14,12 +14,13 @@
 import type { ActionResult } from "../domain/types.ts";
 import { describeError } from "../errors/index.ts";
 import { execute, type GroupResolver } from "./calls.ts";
+import { finalTagStep, planContainment, planDeregistrations } from "./contain-plan.ts";
+import { adoptCreated, managedGroup, vpcsOf } from "./group-rules.ts";
 import { prepareGroupStep } from "./groups.ts";
-import { finalTagStep, planContainment, planDeregistrations } from "./plan.ts";
+import { evaluateIsolation, readbackFromSubject, targetGroupListing } from "./isolation-check.ts";
 import { observeInstance, readRegistrations, verificationReads } from "./read.ts";
 import { recordPreIsolation } from "./record.ts";
-import { adoptCreated, managedGroup, vpcsOf } from "./rules.ts";
-import type { ContainmentClients, ContainmentOutcome, ContainOptions } from "./schema.ts";
+import type { ContainmentClients, ContainmentOutcome, ContainOptions } from "./record-schema.ts";
 import {
   candidateTargetGroups,
   type TargetHealth as Health,
@@ -28,7 +29,6 @@ import {
   type Registration,
 } from "./subject.ts";
 import { blocked, CallTracker, type Known, known, type Task } from "./tracker.ts";
-import { evaluateIsolation, readbackFromSubject, targetGroupListing } from "./verify.ts";
 import type { Phase, PlannedStep } from "./vocabulary.ts";
 
 /**

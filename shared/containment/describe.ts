@@ -5,8 +5,8 @@
  * says so. Pure.
  */
 import type { ResourceContext } from "../domain/types.ts";
-import { finalTagStep, type PlanOptions, planContainment, planDeregistrations } from "./plan.ts";
-import { roleRules } from "./rules.ts";
+import { finalTagStep, type PlanOptions, planContainment, planDeregistrations } from "./contain-plan.ts";
+import { roleRules } from "./group-rules.ts";
 import {
   candidateTargetGroups,
   type InstanceSubject,

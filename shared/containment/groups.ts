@@ -13,9 +13,9 @@ import {
 import { errorCode, toAwsError } from "../aws/errors.ts";
 import type { ActionResult } from "../domain/types.ts";
 import { alreadyDone, send } from "./calls.ts";
+import { createGroupCall, type GroupPreparation, planVpcGroups, ruleChanges } from "./group-rules.ts";
 import { readManagedGroups } from "./read.ts";
-import { createGroupCall, type GroupPreparation, planVpcGroups, ruleChanges } from "./rules.ts";
-import type { EarlyGroups } from "./schema.ts";
+import type { EarlyGroups } from "./record-schema.ts";
 import { toManagedGroup } from "./subject.ts";
 import { CallTracker, failure, type Lane, type Task } from "./tracker.ts";
 import { GROUP_NAME, type GroupCreation, type GroupRole, type PlannedCall, TAG } from "./vocabulary.ts";

@@ -17,15 +17,15 @@ export { containInstance } from "./contain.ts";
 export { describeContainmentCalls } from "./describe.ts";
 export { EarlyGroupCreation, ensureIsolationGroups } from "./groups.ts";
 export { observeInstance } from "./read.ts";
-export { releaseInstance } from "./release.ts";
 export type {
   ContainmentClients,
   ContainmentOutcome,
   ContainOptions,
   PreIsolationState,
   ReleaseOutcome,
-} from "./schema.ts";
-export { PreIsolationStateSchema } from "./schema.ts";
+} from "./record-schema.ts";
+export { PreIsolationStateSchema } from "./record-schema.ts";
+export { releaseInstance } from "./release.ts";
 export type { RawObservation } from "./subject.ts";
 export { buildSubject } from "./subject.ts";
 export { CallTracker } from "./tracker.ts";

@@ -32,7 +32,7 @@ import {
   type ElasticLoadBalancingV2Client,
 } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { errorCode } from "../aws/errors.ts";
-import type { ContainmentClients } from "./schema.ts";
+import type { ContainmentClients } from "./record-schema.ts";
 import {
   addressesOf,
   autoScalingOf,

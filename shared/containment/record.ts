@@ -2,7 +2,7 @@
  * Pure: the pre-isolation record — what release needs to put the instance back — and how a
  * retry keeps the record of the first attempt instead of reading a half-isolated instance.
  */
-import type { ContainOptions, PreIsolationState, TargetRecord } from "./schema.ts";
+import type { ContainOptions, PreIsolationState, TargetRecord } from "./record-schema.ts";
 import type { InstanceSubject, Registration } from "./subject.ts";
 import { TAG } from "./vocabulary.ts";
 

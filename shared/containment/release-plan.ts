@@ -3,7 +3,7 @@
  * refuse), the sub-steps that put it back as recorded, and what is not back once they are
  * made. No I/O: ./release.ts reads the instance, makes the calls and reads it back.
  */
-import type { PreIsolationState, ReleaseOptions, Verification } from "./schema.ts";
+import type { PreIsolationState, ReleaseOptions, Verification } from "./record-schema.ts";
 import type { InstanceSubject, Readback } from "./subject.ts";
 import { ec2Call, type PlannedCall, type PlannedStep, skipStep, TAG } from "./vocabulary.ts";
 

@@ -11,14 +11,14 @@
 import type { ActionResult } from "../domain/types.ts";
 import { execute } from "./calls.ts";
 import { observeInstance, verificationReads } from "./read.ts";
-import { evaluateRelease, planRelease, releaseDifferences } from "./release-plan.ts";
 import {
   type ContainmentClients,
   type PreIsolationState,
   PreIsolationStateSchema,
   type ReleaseOptions,
   type ReleaseOutcome,
-} from "./schema.ts";
+} from "./record-schema.ts";
+import { evaluateRelease, planRelease, releaseDifferences } from "./release-plan.ts";
 import { isGone, type SubjectTargetGroup } from "./subject.ts";
 import { CallTracker } from "./tracker.ts";
 import { formatCall, type PlannedCall, type PlannedStep } from "./vocabulary.ts";

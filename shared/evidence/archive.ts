@@ -47,7 +47,7 @@ import {
   ArchiveStorageClassSchema,
   type ArtifactRecord,
   ArtifactRecordSchema,
-} from "./schema.ts";
+} from "./manifest-schema.ts";
 import { toIso } from "./util.ts";
 
 const MiB = 1024 * 1024;

@@ -5,7 +5,7 @@
  * an attacker who writes forged bytes simply leaves them out or makes them agree.
  */
 import { hexToBase64, sameS3Checksum, splitS3Checksum } from "./hashing.ts";
-import type { ArtifactRecord } from "./schema.ts";
+import type { ArtifactRecord } from "./manifest-schema.ts";
 
 /** What was read back for one artifact. */
 export interface ObservedArtifact {

@@ -8,7 +8,7 @@
  */
 import type * as z from "zod";
 import { InvalidEvidenceInputError } from "./errors.ts";
-import { ArtifactNameSchema, IncidentIdSchema } from "./schema.ts";
+import { ArtifactNameSchema, IncidentIdSchema } from "./manifest-schema.ts";
 
 function check(schema: z.ZodType<string>, value: unknown, field: string): string {
   const parsed = schema.safeParse(value);

@@ -24,7 +24,7 @@ import {
   ManifestSchema,
   type SnapshotEntry,
   SnapshotEntrySchema,
-} from "./schema.ts";
+} from "./manifest-schema.ts";
 import { byCodePoint, forEachLimit, toIso } from "./util.ts";
 
 /** A snapshot as the capture step knows it; tags as a map or as EC2's `[{Key, Value}]`. */
@@ -121,7 +121,7 @@ export function buildManifest(input: BuildManifestInput): Manifest {
     }
   }
 
-  const snapshots = input.snapshots.map((s, i) => normaliseSnapshot(s, i));
+  const snapshots = input.snapshots.map((s, i) => normalizeSnapshot(s, i));
   snapshots.sort((a, b) => byCodePoint(a.snapshotId, b.snapshotId));
   for (let i = 1; i < snapshots.length; i++) {
     if (snapshots[i]?.snapshotId === snapshots[i - 1]?.snapshotId) {
@@ -145,7 +145,7 @@ export function buildManifest(input: BuildManifestInput): Manifest {
   return { ...body, manifestSha256: manifestDigest(body) };
 }
 
-function normaliseSnapshot(s: SnapshotInput, i: number): SnapshotEntry {
+function normalizeSnapshot(s: SnapshotInput, i: number): SnapshotEntry {
   const tags: Record<string, string> = {};
   if (Array.isArray(s.tags)) {
     for (const t of s.tags) if (t.Key !== undefined) tags[t.Key] = t.Value ?? "";
@@ -173,7 +173,7 @@ function normaliseSnapshot(s: SnapshotInput, i: number): SnapshotEntry {
 }
 
 /** The manifest as stored: pretty JSON (its hash is over the canonical form, not these bytes). */
-export function serialiseManifest(manifest: Manifest): string {
+export function serializeManifest(manifest: Manifest): string {
   return `${JSON.stringify(manifest, null, 2)}\n`;
 }
 
@@ -270,7 +270,7 @@ export async function writeManifest(s3: S3Client, input: WriteManifestInput): Pr
 
   if (input.checkArtifacts ?? true) await checkArtifactsPresent(s3, input.bucket, manifest.artifacts);
 
-  const body = serialiseManifest(manifest);
+  const body = serializeManifest(manifest);
   const now = (input.now ?? (() => new Date()))();
   const retainUntil = new Date(now.getTime() + days * 86_400_000);
   try {

@@ -11,7 +11,7 @@
 import { type KMSClient, SignCommand } from "@aws-sdk/client-kms";
 import { isNotImplemented, toAwsError } from "../aws/errors.ts";
 import { InvalidEvidenceInputError } from "./errors.ts";
-import { Sha256HexSchema } from "./schema.ts";
+import { Sha256HexSchema } from "./manifest-schema.ts";
 
 /** The only algorithm the responder signs with (and accepts). */
 export const SIGNING_ALGORITHM = "ECDSA_SHA_256" as const;

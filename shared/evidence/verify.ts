@@ -35,9 +35,9 @@ import { type HashResult, hashStream, isChecksumMismatch } from "./hashing.ts";
 import { incidentPrefix, manifestKey, validateIncidentId } from "./keys.ts";
 import { type KeyVersions, listUnexpected, listVersions } from "./listing.ts";
 import { MANIFEST_SHA256_METADATA, manifestDigest, readManifest } from "./manifest.ts";
+import { ARCHIVED_STORAGE_CLASSES, type ArtifactRecord } from "./manifest-schema.ts";
 import { assessManifestPin, checkSignature, type EvidencePin, replacedSince } from "./pin.ts";
 import { archived, parseRestoreHeader } from "./restore.ts";
-import { ARCHIVED_STORAGE_CLASSES, type ArtifactRecord } from "./schema.ts";
 import type { SignatureVerifier } from "./signature-check.ts";
 import { forEachLimit } from "./util.ts";
 import {

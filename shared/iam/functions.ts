@@ -4,7 +4,7 @@
  * for, and the actions its role must grant.
  */
 import { ACTIONS } from "../actions/index.ts";
-import type { FunctionName } from "../actions/steps.ts";
+import type { FunctionName } from "../actions/step-names.ts";
 import { MODULES, type ModuleName, type ModulePermissions, OPERATOR_ONLY_MODULES } from "./modules.ts";
 
 /** A Lambda function: its role's logical id in serverless.yml and the modules it runs. */

@@ -5,7 +5,7 @@
  */
 import { createHash } from "node:crypto";
 import type { ActionResult, Finding, Impact, Plan, StepStatus } from "../domain/types.ts";
-import type { ArtifactRecord } from "../evidence/schema.ts";
+import type { ArtifactRecord } from "../evidence/manifest-schema.ts";
 import type { ManifestSignature } from "../evidence/signing.ts";
 import type { CleanroomRecord, ContainmentRecord } from "./record.ts";
 

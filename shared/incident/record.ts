@@ -6,7 +6,7 @@
  * a value read as something it is not.
  */
 import * as z from "zod";
-import { type PreIsolationState, PreIsolationStateSchema } from "../containment/schema.ts";
+import { type PreIsolationState, PreIsolationStateSchema } from "../containment/record-schema.ts";
 import { InvalidRecordError } from "../errors/index.ts";
 
 export type { PreIsolationState };

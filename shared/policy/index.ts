@@ -5,5 +5,5 @@
 export { formatPath } from "./issues.ts";
 export { loadPolicy, parsePolicyJson } from "./load.ts";
 export { globToRegExp, type MatchInput, matches, matchesGlob, selectPlaybook } from "./match.ts";
-export * from "./schema.ts";
+export * from "./policy-schema.ts";
 export { parsePolicy } from "./yaml.ts";

@@ -6,7 +6,7 @@
 import { readFileSync } from "node:fs";
 import { describeError, PolicyError } from "../errors/index.ts";
 import { formatPath, listProblems, splitIssue } from "./issues.ts";
-import { type Policy, PolicySchema } from "./schema.ts";
+import { type Policy, PolicySchema } from "./policy-schema.ts";
 import { parsePolicy } from "./yaml.ts";
 
 /**

@@ -2,7 +2,7 @@
  * Playbook matching: which playbook answers a finding. Pure; first match wins.
  */
 import type { Finding, Impact, ResourceContext } from "../domain/types.ts";
-import type { Playbook, PlaybookMatch, Policy } from "./schema.ts";
+import type { Playbook, PlaybookMatch, Policy } from "./policy-schema.ts";
 
 const regexCache = new Map<string, RegExp>();
 

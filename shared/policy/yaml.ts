@@ -7,7 +7,7 @@
 import { type Document, isAlias, isMap, isScalar, isSeq, LineCounter, type Node, parseDocument } from "yaml";
 import { describeError, PolicyError } from "../errors/index.ts";
 import { formatPath, type Located, listProblems, splitIssue } from "./issues.ts";
-import { type Policy, PolicySchema } from "./schema.ts";
+import { type Policy, PolicySchema } from "./policy-schema.ts";
 
 /**
  * Parses and validates policy YAML. `fileName` only labels the errors.

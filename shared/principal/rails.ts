@@ -1,5 +1,5 @@
 /**
- * The plan's rails for `contain-principal` and `contain-bucket` (called by shared/triage/plan.ts):
+ * The plan's rails for `contain-principal` and `contain-bucket` (called by shared/triage/choose-playbook.ts):
  * dropped when the finding names nothing they can act on, narrowed to what it names, and — for
  * roles, by default — sent to a person, since every session of the role ends. Pure; every
  * change is written as a note on the plan.

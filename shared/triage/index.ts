@@ -3,6 +3,6 @@
  */
 
 export { describeAwsCalls } from "../actions/describe.ts";
+export { type ChoosePlanInput, choosePlan, NO_PLAYBOOK } from "./choose-playbook.ts";
 export * from "./impact.ts";
-export { type ChoosePlanInput, choosePlan, NO_PLAYBOOK } from "./plan.ts";
 export { DEFAULT_PROTECTED_TAG, isProtected, type ProtectionConfig } from "./safety.ts";

@@ -1,7 +1,7 @@
 /**
  * Weights that turn a finding and the tags and exposure of its resources into an impact
  * score. Schema first: the type is inferred, the defaults are one literal, and a policy file
- * may override any part of it (see `shared/policy/schema.ts`).
+ * may override any part of it (see `shared/policy/policy-schema.ts`).
  */
 import * as z from "zod";
 import { FINDING_SOURCES, RESOURCE_KINDS } from "../domain/types.ts";

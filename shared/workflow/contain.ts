@@ -5,7 +5,7 @@
 
 import type { IAMClient } from "@aws-sdk/client-iam";
 import { paramsOf, plannedAction } from "../actions/index.ts";
-import { CONTAIN_STEP } from "../actions/steps.ts";
+import { CONTAIN_STEP } from "../actions/step-names.ts";
 import type {
   ContainmentClients,
   ContainmentOutcome,

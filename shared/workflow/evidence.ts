@@ -16,7 +16,7 @@ import {
   plannedAction,
   stepsOf,
 } from "../actions/index.ts";
-import { ARTIFACT_STEP, MANIFEST_STEP, SNAPSHOT_STEP } from "../actions/steps.ts";
+import { ARTIFACT_STEP, MANIFEST_STEP, SNAPSHOT_STEP } from "../actions/step-names.ts";
 import { isNotImplemented } from "../aws/errors.ts";
 import { type ArtifactClients, type Collector, instanceCollectors } from "../capture/artifacts.ts";
 import { principalCollectors } from "../capture/principal-state.ts";
@@ -32,7 +32,7 @@ import type { ActionResult, StepStatus } from "../domain/types.ts";
 import { describeError } from "../errors/index.ts";
 import { archiveArtifact } from "../evidence/archive.ts";
 import { buildManifest, writeManifest } from "../evidence/manifest.ts";
-import type { ArtifactRecord, EvidenceGap } from "../evidence/schema.ts";
+import type { ArtifactRecord, EvidenceGap } from "../evidence/manifest-schema.ts";
 import type { ManifestSignature, ManifestSigner } from "../evidence/signing.ts";
 import type { IncidentRecord, SnapshotRecord } from "../incident/model.ts";
 import type { BaseDeps } from "./deps.ts";

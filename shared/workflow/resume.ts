@@ -10,7 +10,7 @@
  */
 
 import { actionsOfStep } from "../actions/index.ts";
-import { CLEANROOM_STEP, CONTAIN_STEP } from "../actions/steps.ts";
+import { CLEANROOM_STEP, CONTAIN_STEP } from "../actions/step-names.ts";
 import { describeError } from "../errors/index.ts";
 import type { IncidentRecord } from "../incident/model.ts";
 import type { BaseDeps } from "./deps.ts";

@@ -6,7 +6,7 @@
  */
 
 import { DescribeSnapshotsCommand, type Snapshot } from "@aws-sdk/client-ec2";
-import { SNAPSHOT_STEP } from "../actions/steps.ts";
+import { SNAPSHOT_STEP } from "../actions/step-names.ts";
 import { TAG } from "../capture/snapshots.ts";
 import { describeError, RefusedError } from "../errors/index.ts";
 import type { IncidentRecord, SnapshotRecord } from "../incident/model.ts";

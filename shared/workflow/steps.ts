@@ -7,7 +7,7 @@
  * that failed) keeps the end it recorded. Either way the error goes on to the caller.
  */
 import { randomUUID } from "node:crypto";
-import { LANES, type LaneName } from "../actions/steps.ts";
+import { LANES, type LaneName } from "../actions/step-names.ts";
 import type { AlertInput, AlertStage } from "../alerts/message.ts";
 import { isPassingFailure } from "../aws/errors.ts";
 import type { StepStatus } from "../domain/types.ts";

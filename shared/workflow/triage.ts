@@ -4,7 +4,7 @@
  * lanes to the other functions through the event bus.
  */
 import { plannedAction } from "../actions/index.ts";
-import { LEASE_MS } from "../actions/steps.ts";
+import { LEASE_MS } from "../actions/step-names.ts";
 import type { Finding, Impact, Plan, ResourceContext } from "../domain/types.ts";
 import { ConflictError, describeError } from "../errors/index.ts";
 import { findingRef, type IncidentRecord, incidentIdFor } from "../incident/model.ts";

@@ -18,9 +18,9 @@ import { hexToBase64, sha256Hex } from "../../shared/evidence/hashing.ts";
 import {
   MANIFEST_SHA256_METADATA,
   manifestDigest,
-  serialiseManifest,
+  serializeManifest,
 } from "../../shared/evidence/manifest.ts";
-import type { Manifest } from "../../shared/evidence/schema.ts";
+import type { Manifest } from "../../shared/evidence/manifest-schema.ts";
 import { verifyIncident } from "../../shared/evidence/verify.ts";
 import type { IncidentRecord } from "../../shared/incident/model.ts";
 import { runCli } from "../support/cli.ts";
@@ -228,7 +228,7 @@ describe("attacks on the evidence", () => {
       });
       const { manifestSha256: _old, ...body } = manifest;
       const replacement: Manifest = { ...body, manifestSha256: manifestDigest(body) };
-      const text = serialiseManifest(replacement);
+      const text = serializeManifest(replacement);
       await s3.send(
         new PutObjectCommand({
           Bucket: bucket,

@@ -25,8 +25,8 @@ import { isNotImplemented, toAwsError } from "../../shared/aws/errors.ts";
 import { UnsupportedError } from "../../shared/errors/index.ts";
 import { archiveArtifact, archiveArtifactWithOutcome } from "../../shared/evidence/archive.ts";
 import { EvidenceIntegrityError } from "../../shared/evidence/errors.ts";
-import { buildManifest, serialiseManifest, writeManifest } from "../../shared/evidence/manifest.ts";
-import type { ArtifactRecord } from "../../shared/evidence/schema.ts";
+import { buildManifest, serializeManifest, writeManifest } from "../../shared/evidence/manifest.ts";
+import type { ArtifactRecord } from "../../shared/evidence/manifest-schema.ts";
 import { type VerifyItem, verifyIncident } from "../../shared/evidence/verify.ts";
 
 const MiB = 1024 * 1024;
@@ -358,7 +358,7 @@ describe("evidence archive against the emulator", () => {
       new PutObjectCommand({
         Bucket: bucket,
         Key: `incidents/${incidentId}/manifest.json`,
-        Body: serialiseManifest(forged),
+        Body: serializeManifest(forged),
         ChecksumAlgorithm: "SHA256",
       }),
     );

@@ -5,7 +5,7 @@
 import type { CleanroomClients, TemplateSource } from "../../cleanroom/index.ts";
 import type { BaseDeps } from "../deps.ts";
 
-export { CLEANROOM_DESTROY_STEP, CLEANROOM_STEP } from "../../actions/steps.ts";
+export { CLEANROOM_DESTROY_STEP, CLEANROOM_STEP } from "../../actions/step-names.ts";
 export type { CleanroomRecord, SquattedStack } from "../../incident/record.ts";
 /** Who creates the stacks (the CreatedBy parameter and tag). */
 export const CLEANROOM_CREATOR = "incident-responder/cleanroom";

@@ -12,7 +12,7 @@ import {
   leaseOfStep,
   stepsOf,
 } from "../../../shared/actions/index.ts";
-import { LANES, STEPS } from "../../../shared/actions/steps.ts";
+import { LANES, STEPS } from "../../../shared/actions/step-names.ts";
 import { FUNCTIONS } from "../../../shared/iam/functions.ts";
 
 describe("the action registry", () => {

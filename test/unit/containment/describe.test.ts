@@ -4,13 +4,13 @@
  * and what only containment reads said so.
  */
 import { describe, expect, it } from "vitest";
+import { planContainment } from "../../../shared/containment/contain-plan.ts";
 import {
   describeContainmentCalls,
   describeFromContext,
   subjectFromContext,
 } from "../../../shared/containment/describe.ts";
-import { planContainment } from "../../../shared/containment/plan.ts";
-import { roleRules, ruleChanges } from "../../../shared/containment/rules.ts";
+import { roleRules, ruleChanges } from "../../../shared/containment/group-rules.ts";
 import { buildSubject, type RawObservation } from "../../../shared/containment/subject.ts";
 import type { ResourceContext } from "../../../shared/domain/types.ts";
 

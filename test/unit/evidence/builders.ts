@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { Readable } from "node:stream";
 import type { GetObjectCommandOutput } from "@aws-sdk/client-s3";
-import type { ArtifactRecord } from "../../../shared/evidence/schema.ts";
+import type { ArtifactRecord } from "../../../shared/evidence/manifest-schema.ts";
 
 export const INCIDENT = "inc-42";
 

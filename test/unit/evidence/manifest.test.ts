@@ -8,10 +8,10 @@ import {
   canonicalJson,
   isManifestIntact,
   manifestDigest,
-  serialiseManifest,
+  serializeManifest,
   writeManifest,
 } from "../../../shared/evidence/manifest.ts";
-import { ManifestSchema } from "../../../shared/evidence/schema.ts";
+import { ManifestSchema } from "../../../shared/evidence/manifest-schema.ts";
 import { aRecord, INCIDENT, sdkError, sha256B64 } from "./builders.ts";
 
 const snapshots = [
@@ -77,7 +77,7 @@ describe("buildManifest", () => {
             createdAt: new Date("2026-01-02T00:00:00Z"),
           });
           expect(b).toEqual(a);
-          expect(serialiseManifest(b)).toBe(serialiseManifest(a));
+          expect(serializeManifest(b)).toBe(serializeManifest(a));
         },
       ),
     );
@@ -129,7 +129,7 @@ describe("buildManifest", () => {
     });
 
     expect(m.gaps?.map((g) => g.step)).toEqual(["artifacts", "snapshots"]);
-    expect(ManifestSchema.parse(JSON.parse(serialiseManifest(m)))).toEqual(m);
+    expect(ManifestSchema.parse(JSON.parse(serializeManifest(m)))).toEqual(m);
     expect(isManifestIntact({ ...m, gaps: [] })).toBe(false);
     const complete = buildManifest({
       incidentId: INCIDENT,
@@ -149,7 +149,7 @@ describe("buildManifest", () => {
       createdAt: "2026-01-02T00:00:00Z",
     });
 
-    expect(ManifestSchema.parse(JSON.parse(serialiseManifest(m)))).toEqual(m);
+    expect(ManifestSchema.parse(JSON.parse(serializeManifest(m)))).toEqual(m);
     expect(ManifestSchema.safeParse({ ...m, extra: 1 }).success).toBe(false);
     expect(ManifestSchema.safeParse({ ...m, artifacts: [{ ...artifacts[0], extra: 1 }] }).success).toBe(
       false,
@@ -216,7 +216,7 @@ describe("writeManifest", () => {
       Key: `incidents/${INCIDENT}/manifest.json`,
       ContentType: "application/json",
       ChecksumAlgorithm: "SHA256",
-      ChecksumSHA256: sha256B64(serialiseManifest(manifest)),
+      ChecksumSHA256: sha256B64(serializeManifest(manifest)),
       ObjectLockMode: "COMPLIANCE",
       ObjectLockRetainUntilDate: new Date("2026-03-03T00:00:00Z"),
       ServerSideEncryption: "aws:kms",

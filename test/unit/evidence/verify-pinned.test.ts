@@ -14,9 +14,9 @@ import {
 } from "@aws-sdk/client-s3";
 import { mockClient } from "aws-sdk-client-mock";
 import { beforeEach, describe, expect, it } from "vitest";
-import { buildManifest, serialiseManifest } from "../../../shared/evidence/manifest.ts";
+import { buildManifest, serializeManifest } from "../../../shared/evidence/manifest.ts";
+import type { ArtifactRecord, Manifest } from "../../../shared/evidence/manifest-schema.ts";
 import type { EvidencePin } from "../../../shared/evidence/pin.ts";
-import type { ArtifactRecord, Manifest } from "../../../shared/evidence/schema.ts";
 import { kmsSignatureVerifier } from "../../../shared/evidence/signature-check.ts";
 import type { ManifestSignature } from "../../../shared/evidence/signing.ts";
 import { type VerifyItem, verifyIncident } from "../../../shared/evidence/verify.ts";
@@ -34,7 +34,7 @@ const manifestOf = (records: ArtifactRecord[], createdAt = "2026-01-01T00:00:00Z
 
 function serveManifest(m: Manifest, versionId: string): void {
   s3Mock.on(GetObjectCommand, { Key: MANIFEST_KEY, VersionId: versionId }).callsFake(() => ({
-    Body: body(serialiseManifest(m)),
+    Body: body(serializeManifest(m)),
     VersionId: versionId,
     ObjectLockMode: "COMPLIANCE",
     ObjectLockRetainUntilDate: new Date("2027-01-01T00:00:00Z"),
@@ -192,7 +192,7 @@ describe("verifyIncident against the incident record's pins", () => {
       "2026-02-02T00:00:00Z",
     );
     s3Mock.on(GetObjectCommand, { Key: MANIFEST_KEY }).callsFake(() => ({
-      Body: body(serialiseManifest(forged)),
+      Body: body(serializeManifest(forged)),
       VersionId: "mv2",
       ObjectLockMode: "COMPLIANCE",
     }));
@@ -292,7 +292,7 @@ describe("a forged artifact with no other tripwire", () => {
     const m = manifestOf([a]);
     serveManifest(m, "mv1");
     s3Mock.on(GetObjectCommand, { Key: MANIFEST_KEY }).callsFake(() => ({
-      Body: body(serialiseManifest(m)),
+      Body: body(serializeManifest(m)),
       VersionId: "mv1",
       ObjectLockMode: "COMPLIANCE",
     }));

@@ -11,8 +11,8 @@ import {
 import { mockClient } from "aws-sdk-client-mock";
 import { beforeEach, describe, expect, it } from "vitest";
 import { hashBuffer } from "../../../shared/evidence/hashing.ts";
-import { buildManifest, serialiseManifest } from "../../../shared/evidence/manifest.ts";
-import type { ArtifactRecord, Manifest } from "../../../shared/evidence/schema.ts";
+import { buildManifest, serializeManifest } from "../../../shared/evidence/manifest.ts";
+import type { ArtifactRecord, Manifest } from "../../../shared/evidence/manifest-schema.ts";
 import {
   assessArtifact,
   parseRestoreHeader,
@@ -36,7 +36,7 @@ function manifestOf(records: ArtifactRecord[]): Manifest {
 
 function serveManifest(m: Manifest | string): void {
   s3Mock.on(GetObjectCommand, { Key: MANIFEST_KEY }).callsFake(() => ({
-    Body: body(typeof m === "string" ? m : serialiseManifest(m)),
+    Body: body(typeof m === "string" ? m : serializeManifest(m)),
     VersionId: "mv1",
     ObjectLockMode: "COMPLIANCE",
     ObjectLockRetainUntilDate: new Date("2027-01-01T00:00:00Z"),
@@ -335,7 +335,7 @@ describe("verifyIncident", () => {
     const m = manifestOf([]);
     s3Mock
       .on(GetObjectCommand, { Key: MANIFEST_KEY })
-      .callsFake(() => ({ Body: body(serialiseManifest(m)) }));
+      .callsFake(() => ({ Body: body(serializeManifest(m)) }));
 
     const report = await verifyIncident(s3, { bucket: "ev", incidentId: INCIDENT });
 

@@ -11,7 +11,7 @@ import { build } from "esbuild";
 import { describe, expect, it } from "vitest";
 import { parse as parseYaml } from "yaml";
 import { assetsOf, ESBUILD_OPTIONS, layoutProblems, policyJson } from "../../../scripts/build.mjs";
-import { LEASE_MS } from "../../../shared/actions/steps.ts";
+import { LEASE_MS } from "../../../shared/actions/step-names.ts";
 import { type Json, serverlessDoc, text } from "../iam/roles.ts";
 import { repoRoot } from "../iam/sources.ts";
 

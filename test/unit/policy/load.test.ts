@@ -6,7 +6,7 @@ import { describe, expect, it } from "vitest";
 import { parse as parseYaml } from "yaml";
 import { PolicyError } from "../../../shared/errors/index.ts";
 import { loadPolicy, parsePolicyJson } from "../../../shared/policy/load.ts";
-import { isCatchAll } from "../../../shared/policy/schema.ts";
+import { isCatchAll } from "../../../shared/policy/policy-schema.ts";
 import { parsePolicy } from "../../../shared/policy/yaml.ts";
 
 const defaultPolicyPath = fileURLToPath(new URL("../../../policy/default.yaml", import.meta.url));

@@ -9,7 +9,7 @@ import { describe, expect, it } from "vitest";
 import { describeAwsCalls } from "../../../shared/actions/describe.ts";
 import type { AffectedResource, FindingProduct } from "../../../shared/domain/types.ts";
 import { parsePolicy } from "../../../shared/policy/yaml.ts";
-import { choosePlan } from "../../../shared/triage/plan.ts";
+import { choosePlan } from "../../../shared/triage/choose-playbook.ts";
 import { aFinding, anImpact, anInstance } from "./builders.ts";
 
 const defaultYaml = readFileSync(

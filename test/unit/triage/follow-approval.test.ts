@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { PlannedAction } from "../../../shared/domain/types.ts";
-import { followContainApproval } from "../../../shared/triage/plan.ts";
+import { followContainApproval } from "../../../shared/triage/choose-playbook.ts";
 
 const action = (name: string, requiresApproval: boolean): PlannedAction => ({
   name,

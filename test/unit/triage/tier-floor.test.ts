@@ -6,8 +6,8 @@ import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { parsePolicy } from "../../../shared/policy/yaml.ts";
+import { choosePlan } from "../../../shared/triage/choose-playbook.ts";
 import { assessImpact, ImpactWeightsSchema } from "../../../shared/triage/impact.ts";
-import { choosePlan } from "../../../shared/triage/plan.ts";
 import { aFinding, anInstance } from "./builders.ts";
 
 const defaultYaml = readFileSync(

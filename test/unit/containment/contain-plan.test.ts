@@ -1,16 +1,16 @@
 import { describe, expect, it } from "vitest";
+import { planDeregistrations } from "../../../shared/containment/contain-plan.ts";
+import { ruleChanges } from "../../../shared/containment/group-rules.ts";
 import {
   buildSubject,
   describeContainmentCalls,
   type RawObservation,
 } from "../../../shared/containment/index.ts";
-import { planDeregistrations } from "../../../shared/containment/plan.ts";
+import { evaluateIsolation } from "../../../shared/containment/isolation-check.ts";
 import { recordPreIsolation } from "../../../shared/containment/record.ts";
-import { ruleChanges } from "../../../shared/containment/rules.ts";
 import type { Readback } from "../../../shared/containment/subject.ts";
 import { type Registration, registrationsOf } from "../../../shared/containment/subject.ts";
 import type { Known } from "../../../shared/containment/tracker.ts";
-import { evaluateIsolation } from "../../../shared/containment/verify.ts";
 
 const ok = <T>(value: T): Known<T> => ({ ok: true, value });
 

@@ -3,8 +3,8 @@
  * which API calls isolate it and which are already done. No I/O. The same plan drives
  * execution, dry runs and `responder plan` (./describe.ts).
  */
-import { type GroupPreparation, managedGroup, planGroups } from "./rules.ts";
-import type { ContainOptions } from "./schema.ts";
+import { type GroupPreparation, managedGroup, planGroups } from "./group-rules.ts";
+import type { ContainOptions } from "./record-schema.ts";
 import {
   type InstanceSubject,
   OUT_OF_SERVICE_STATES,

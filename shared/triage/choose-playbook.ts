@@ -14,7 +14,7 @@ import type {
   ResourceContext,
 } from "../domain/types.ts";
 import { selectPlaybook } from "../policy/match.ts";
-import type { Policy } from "../policy/schema.ts";
+import type { Policy } from "../policy/policy-schema.ts";
 import { applyPrincipalRails } from "../principal/rails.ts";
 import { isProtected, resourceRef } from "./safety.ts";
 

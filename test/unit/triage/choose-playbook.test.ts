@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { describeAwsCalls } from "../../../shared/actions/describe.ts";
 import type { AffectedResource, FindingSource, Tier } from "../../../shared/domain/types.ts";
 import { parsePolicy } from "../../../shared/policy/yaml.ts";
-import { choosePlan, NO_PLAYBOOK } from "../../../shared/triage/plan.ts";
+import { choosePlan, NO_PLAYBOOK } from "../../../shared/triage/choose-playbook.ts";
 import { aFinding, anImpact, anInstance } from "./builders.ts";
 
 const defaultPolicyPath = fileURLToPath(new URL("../../../policy/default.yaml", import.meta.url));
@@ -430,7 +430,7 @@ describe("describeAwsCalls", () => {
 
     // Assert
     expect(calls.map((c) => c.action)).toEqual(plan.actions.map((a) => a.name));
-    // The planner's own calls (shared/containment/plan.ts), on what triage read.
+    // The planner's own calls (shared/containment/contain-plan.ts), on what triage read.
     const contain = calls.find((c) => c.action === "contain-instance")!.calls;
     const swap = (eni: string, group: string) =>
       `ec2:ModifyNetworkInterfaceAttribute NetworkInterfaceId=${eni} Groups=[<incident-responder-${group} of vpc-1>]`;

@@ -3,7 +3,7 @@
  * read back (./read.ts `verificationReads`). Pure; it also serves dry runs, on the state read
  * in round 1 ({@link readbackFromSubject}).
  */
-import type { Verification } from "./schema.ts";
+import type { Verification } from "./record-schema.ts";
 import {
   type InstanceSubject,
   OUT_OF_SERVICE_STATES,
