@@ -7,18 +7,13 @@
  * first incident instead of opening its own).
  */
 import {
-  AllocateAddressCommand,
-  AssociateAddressCommand,
-  AttachNetworkInterfaceCommand,
-  CreateNetworkInterfaceCommand,
-  CreateTagsCommand,
   DescribeInstancesCommand,
   DescribeNetworkInterfacesCommand,
   DescribeVolumesCommand,
   type EC2Client,
-  RunInstancesCommand,
   type Tag,
 } from "@aws-sdk/client-ec2";
+import { launchInstance } from "../local/account-builder.ts";
 
 /** `payments-web-1` → `payments-web-2`; `bastion` → `bastion-2`. */
 export function nextName(name: string, n = 2): string {
@@ -27,7 +22,13 @@ export function nextName(name: string, n = 2): string {
   return `${name}-${n}`;
 }
 
-const userTags = (tags: Tag[] | undefined) => (tags ?? []).filter((t) => t.Key && !t.Key.startsWith("aws:"));
+/** The tags a user can set (no `aws:` ones), in their order. */
+const userTags = (tags: Tag[] | undefined): Record<string, string> =>
+  Object.fromEntries(
+    (tags ?? []).filter((t) => t.Key && !t.Key.startsWith("aws:")).map((t) => [t.Key, t.Value ?? ""]),
+  );
+const groupIds = (groups: { GroupId?: string }[] | undefined) =>
+  (groups ?? []).map((g) => g.GroupId ?? "").filter(Boolean);
 
 /** Launches a copy of `instanceId`; returns the new instance id. */
 export async function cloneInstance(ec2: EC2Client, instanceId: string, copy = 2): Promise<string> {
@@ -47,67 +48,35 @@ export async function cloneInstance(ec2: EC2Client, instanceId: string, copy = 2
     ? ((await ec2.send(new DescribeVolumesCommand({ VolumeIds: volumeIds }))).Volumes ?? [])
     : [];
   const volumeOf = (id: string | undefined) => volumes.find((v) => v.VolumeId === id);
-  const tags = userTags(src.Tags).map((t) =>
-    t.Key === "Name" ? { Key: "Name", Value: nextName(t.Value ?? instanceId, copy) } : t,
-  );
-  const run = await ec2.send(
-    new RunInstancesCommand({
-      ImageId: src.ImageId,
-      InstanceType: src.InstanceType,
-      MinCount: 1,
-      MaxCount: 1,
-      NetworkInterfaces: [
-        {
-          DeviceIndex: 0,
-          SubnetId: primary?.SubnetId ?? src.SubnetId,
-          Groups: (primary?.Groups ?? src.SecurityGroups ?? []).map((g) => g.GroupId ?? "").filter(Boolean),
-        },
-      ],
-      BlockDeviceMappings: (src.BlockDeviceMappings ?? []).map((b) => ({
-        DeviceName: b.DeviceName,
-        Ebs: { VolumeSize: volumeOf(b.Ebs?.VolumeId)?.Size ?? 8, DeleteOnTermination: true },
-      })),
-      ...(src.IamInstanceProfile?.Arn ? { IamInstanceProfile: { Arn: src.IamInstanceProfile.Arn } } : {}),
-      TagSpecifications: [{ ResourceType: "instance", Tags: tags }],
+  const tags = userTags(src.Tags);
+  if (tags.Name !== undefined) tags.Name = nextName(tags.Name || instanceId, copy);
+  const built = await launchInstance(ec2, {
+    imageId: src.ImageId ?? "",
+    ...(src.InstanceType ? { instanceType: src.InstanceType } : {}),
+    interfaces: [
+      {
+        subnetId: primary?.SubnetId ?? src.SubnetId ?? "",
+        groupIds: groupIds(primary?.Groups ?? src.SecurityGroups),
+      },
+      ...ordered.slice(1).map((eni) => {
+        const eniTags = userTags(eni.TagSet);
+        return {
+          subnetId: eni.SubnetId ?? "",
+          groupIds: groupIds(eni.Groups),
+          deviceIndex: deviceOf(eni.NetworkInterfaceId),
+          ...(eni.Description ? { description: eni.Description } : {}),
+          ...(Object.keys(eniTags).length ? { tags: eniTags } : {}),
+        };
+      }),
+    ],
+    // Volume tags too: a restricted data volume counts for impact.
+    volumes: (src.BlockDeviceMappings ?? []).map((b) => {
+      const volume = volumeOf(b.Ebs?.VolumeId);
+      return { device: b.DeviceName ?? "", size: volume?.Size ?? 8, tags: userTags(volume?.Tags) };
     }),
-  );
-  const inst = run.Instances?.[0];
-  const newId = inst?.InstanceId ?? "";
-  if (primary?.Association?.PublicIp) {
-    const eip = await ec2.send(new AllocateAddressCommand({ Domain: "vpc" }));
-    await ec2.send(
-      new AssociateAddressCommand({
-        AllocationId: eip.AllocationId,
-        NetworkInterfaceId: inst?.NetworkInterfaces?.[0]?.NetworkInterfaceId,
-      }),
-    );
-  }
-  for (const eni of ordered.slice(1)) {
-    const created = await ec2.send(
-      new CreateNetworkInterfaceCommand({
-        SubnetId: eni.SubnetId,
-        Groups: (eni.Groups ?? []).map((g) => g.GroupId ?? "").filter(Boolean),
-        ...(eni.Description ? { Description: eni.Description } : {}),
-        ...(userTags(eni.TagSet).length
-          ? { TagSpecifications: [{ ResourceType: "network-interface", Tags: userTags(eni.TagSet) }] }
-          : {}),
-      }),
-    );
-    await ec2.send(
-      new AttachNetworkInterfaceCommand({
-        InstanceId: newId,
-        NetworkInterfaceId: created.NetworkInterface?.NetworkInterfaceId,
-        DeviceIndex: deviceOf(eni.NetworkInterfaceId),
-      }),
-    );
-  }
-  // Volume tags (a restricted data volume counts for impact).
-  for (const b of inst?.BlockDeviceMappings ?? []) {
-    const from = src.BlockDeviceMappings?.find((x) => x.DeviceName === b.DeviceName);
-    const vtags = userTags(volumeOf(from?.Ebs?.VolumeId)?.Tags);
-    if (b.Ebs?.VolumeId && vtags.length) {
-      await ec2.send(new CreateTagsCommand({ Resources: [b.Ebs.VolumeId], Tags: vtags }));
-    }
-  }
-  return newId;
+    ...(src.IamInstanceProfile?.Arn ? { profileArn: src.IamInstanceProfile.Arn } : {}),
+    tags,
+    elasticIp: Boolean(primary?.Association?.PublicIp),
+  });
+  return built.instanceId;
 }

@@ -5,29 +5,9 @@
  * web server's role shared with a sibling worker; an IAM user for CI with two access keys.
  * Only ever run against the emulator.
  */
-import {
-  AllocateAddressCommand,
-  AssociateAddressCommand,
-  AttachNetworkInterfaceCommand,
-  AuthorizeSecurityGroupIngressCommand,
-  CreateNetworkInterfaceCommand,
-  CreateSecurityGroupCommand,
-  CreateSubnetCommand,
-  CreateTagsCommand,
-  CreateVpcCommand,
-  DescribeImagesCommand,
-  type EC2Client,
-  RunInstancesCommand,
-  type Tag,
-} from "@aws-sdk/client-ec2";
-import {
-  AddRoleToInstanceProfileCommand,
-  CreateAccessKeyCommand,
-  CreateInstanceProfileCommand,
-  CreateRoleCommand,
-  CreateUserCommand,
-  type IAMClient,
-} from "@aws-sdk/client-iam";
+import type { EC2Client } from "@aws-sdk/client-ec2";
+import type { IAMClient } from "@aws-sdk/client-iam";
+import { buildAccount, type InstanceSpec } from "./account-builder.ts";
 
 export interface DemoInstance {
   /** `worker`: the web server's sibling, launched with the same instance profile (and role). */
@@ -57,8 +37,6 @@ export interface DemoAccount {
 
 /** The demo web server's role, in its instance profile `demo-web-profile`. */
 export const DEMO_WEB_ROLE = "demo-web-role";
-
-const tags = (t: Record<string, string>): Tag[] => Object.entries(t).map(([Key, Value]) => ({ Key, Value }));
 
 interface Spec {
   key: DemoInstance["key"];
@@ -147,166 +125,105 @@ const SPECS: Spec[] = [
   },
 ];
 
-/** Creates the drill-tagged CI user `drill-ci-deployer` with two active access keys. */
-async function seedUser(iam: IAMClient): Promise<DemoUser> {
-  const userName = "drill-ci-deployer";
-  await iam.send(
-    new CreateUserCommand({
-      UserName: userName,
-      Tags: [
-        { Key: "Owner", Value: "platform-team@example.com" },
-        { Key: "incident-responder:drill", Value: "true" },
-      ],
-    }),
-  );
-  const accessKeyIds: string[] = [];
-  for (let i = 0; i < 2; i++) {
-    const key = await iam.send(new CreateAccessKeyCommand({ UserName: userName }));
-    accessKeyIds.push(key.AccessKey?.AccessKeyId ?? "");
-  }
-  return { key: "ci-deployer", userName, accessKeyIds };
+/** The demo web server's instance profile (its role: `DEMO_WEB_ROLE`). */
+const DEMO_WEB_PROFILE = "demo-web-profile";
+
+/** The drill-tagged CI user, with two active access keys. */
+const CI_USER = "drill-ci-deployer";
+
+/** A demo instance as the builder takes it: web and bastion in the web tier, the others in the app tier. */
+function instanceSpec(spec: Spec): InstanceSpec {
+  const name = spec.tags.Name ?? spec.key;
+  return {
+    key: spec.key,
+    subnet: "a",
+    groups: [spec.key === "web" || spec.key === "bastion" ? "web" : "app"],
+    interfaces: Array.from({ length: spec.extraInterfaces }, () => ({
+      subnet: "b",
+      groups: ["app"],
+      description: `${name} backend`,
+      tags: { Name: `${name}-backend` },
+    })),
+    volumes: [{ device: "/dev/xvda", size: 8 }, ...spec.dataVolumes],
+    volumeTags: { Name: `${name}-disk` },
+    tags: spec.tags,
+    elasticIp: spec.elasticIp,
+    ...(spec.profile ? { profile: DEMO_WEB_PROFILE } : {}),
+  };
 }
 
-/** Creates the demo account's network and instances in the emulator. */
+/** Creates the demo account's network, instances and CI user in the emulator. */
 export async function seedDemoAccount(ec2: EC2Client, iam: IAMClient): Promise<DemoAccount> {
-  const vpc = await ec2.send(
-    new CreateVpcCommand({
-      CidrBlock: "10.20.0.0/16",
-      TagSpecifications: [{ ResourceType: "vpc", Tags: tags({ Name: "demo-prod" }) }],
-    }),
-  );
-  const vpcId = vpc.Vpc?.VpcId ?? "";
-  const subnets = await Promise.all(
-    ["10.20.1.0/24", "10.20.2.0/24"].map((CidrBlock, i) =>
-      ec2.send(new CreateSubnetCommand({ VpcId: vpcId, CidrBlock, AvailabilityZone: `us-east-1${"ab"[i]}` })),
-    ),
-  );
-  const subnetIds = subnets.map((s) => s.Subnet?.SubnetId ?? "");
-  const web = await ec2.send(
-    new CreateSecurityGroupCommand({ GroupName: "demo-web", Description: "web tier", VpcId: vpcId }),
-  );
-  const app = await ec2.send(
-    new CreateSecurityGroupCommand({ GroupName: "demo-app", Description: "app tier", VpcId: vpcId }),
-  );
-  await ec2.send(
-    new AuthorizeSecurityGroupIngressCommand({
-      GroupId: web.GroupId,
-      IpPermissions: [
-        { IpProtocol: "tcp", FromPort: 443, ToPort: 443, IpRanges: [{ CidrIp: "0.0.0.0/0" }] },
+  const built = await buildAccount(
+    { ec2, iam },
+    {
+      vpcs: [
         {
-          IpProtocol: "tcp",
-          FromPort: 22,
-          ToPort: 22,
-          IpRanges: [{ CidrIp: "0.0.0.0/0", Description: "temporary: vendor access" }],
+          key: "demo",
+          cidr: "10.20.0.0/16",
+          tags: { Name: "demo-prod" },
+          subnets: [
+            { key: "a", cidr: "10.20.1.0/24", az: "us-east-1a" },
+            { key: "b", cidr: "10.20.2.0/24", az: "us-east-1b" },
+          ],
+          groups: [
+            {
+              key: "web",
+              name: "demo-web",
+              description: "web tier",
+              ingress: [
+                { IpProtocol: "tcp", FromPort: 443, ToPort: 443, IpRanges: [{ CidrIp: "0.0.0.0/0" }] },
+                {
+                  IpProtocol: "tcp",
+                  FromPort: 22,
+                  ToPort: 22,
+                  IpRanges: [{ CidrIp: "0.0.0.0/0", Description: "temporary: vendor access" }],
+                },
+              ],
+            },
+            {
+              key: "app",
+              name: "demo-app",
+              description: "app tier",
+              ingress: [
+                { IpProtocol: "tcp", FromPort: 8080, ToPort: 8080, IpRanges: [{ CidrIp: "10.20.0.0/16" }] },
+              ],
+            },
+          ],
         },
       ],
-    }),
-  );
-  await ec2.send(
-    new AuthorizeSecurityGroupIngressCommand({
-      GroupId: app.GroupId,
-      IpPermissions: [
-        { IpProtocol: "tcp", FromPort: 8080, ToPort: 8080, IpRanges: [{ CidrIp: "10.20.0.0/16" }] },
+      profiles: [{ name: DEMO_WEB_PROFILE, role: { name: DEMO_WEB_ROLE } }],
+      instances: SPECS.map(instanceSpec),
+      users: [
+        {
+          name: CI_USER,
+          tags: { Owner: "platform-team@example.com", "incident-responder:drill": "true" },
+          accessKeys: 2,
+        },
       ],
+    },
+  );
+  const vpc = built.vpcs.demo;
+  const instances = Object.fromEntries(
+    SPECS.map((spec) => {
+      const b = built.instances[spec.key];
+      const instance: DemoInstance = {
+        key: spec.key,
+        instanceId: b?.instanceId ?? "",
+        name: spec.tags.Name ?? spec.key,
+        tags: spec.tags,
+        interfaces: 1 + spec.extraInterfaces,
+        volumes: 1 + spec.dataVolumes.length,
+      };
+      return [spec.key, instance];
     }),
-  );
-  await iam.send(
-    new CreateRoleCommand({
-      RoleName: DEMO_WEB_ROLE,
-      AssumeRolePolicyDocument: JSON.stringify({
-        Version: "2012-10-17",
-        Statement: [
-          { Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole" },
-        ],
-      }),
-    }),
-  );
-  const profile = await iam.send(
-    new CreateInstanceProfileCommand({ InstanceProfileName: "demo-web-profile" }),
-  );
-  await iam.send(
-    new AddRoleToInstanceProfileCommand({
-      InstanceProfileName: "demo-web-profile",
-      RoleName: DEMO_WEB_ROLE,
-    }),
-  );
-  const images = await ec2.send(new DescribeImagesCommand({}));
-  const imageId = images.Images?.[0]?.ImageId ?? "ami-12c6146b";
-
-  const instances = {} as DemoAccount["instances"];
-  for (const spec of SPECS) {
-    const groups = [spec.key === "web" || spec.key === "bastion" ? web.GroupId : app.GroupId].filter(
-      Boolean,
-    ) as string[];
-    const run = await ec2.send(
-      new RunInstancesCommand({
-        ImageId: imageId,
-        InstanceType: "t3.micro",
-        MinCount: 1,
-        MaxCount: 1,
-        NetworkInterfaces: [{ DeviceIndex: 0, SubnetId: subnetIds[0], Groups: groups }],
-        BlockDeviceMappings: [
-          { DeviceName: "/dev/xvda", Ebs: { VolumeSize: 8, DeleteOnTermination: true } },
-          ...spec.dataVolumes.map((v) => ({
-            DeviceName: v.device,
-            Ebs: { VolumeSize: v.size, DeleteOnTermination: true },
-          })),
-        ],
-        ...(spec.profile ? { IamInstanceProfile: { Arn: profile.InstanceProfile?.Arn } } : {}),
-        TagSpecifications: [
-          { ResourceType: "instance", Tags: tags(spec.tags) },
-          { ResourceType: "volume", Tags: tags({ Name: `${spec.tags.Name}-disk` }) },
-        ],
-      }),
-    );
-    const inst = run.Instances?.[0];
-    const instanceId = inst?.InstanceId ?? "";
-    if (spec.elasticIp) {
-      const eip = await ec2.send(new AllocateAddressCommand({ Domain: "vpc" }));
-      await ec2.send(
-        new AssociateAddressCommand({
-          AllocationId: eip.AllocationId,
-          NetworkInterfaceId: inst?.NetworkInterfaces?.[0]?.NetworkInterfaceId,
-        }),
-      );
-    }
-    for (let i = 0; i < spec.extraInterfaces; i++) {
-      const eni = await ec2.send(
-        new CreateNetworkInterfaceCommand({
-          SubnetId: subnetIds[1],
-          Groups: [app.GroupId ?? ""],
-          Description: `${spec.tags.Name} backend`,
-          TagSpecifications: [
-            { ResourceType: "network-interface", Tags: tags({ Name: `${spec.tags.Name}-backend` }) },
-          ],
-        }),
-      );
-      await ec2.send(
-        new AttachNetworkInterfaceCommand({
-          InstanceId: instanceId,
-          NetworkInterfaceId: eni.NetworkInterface?.NetworkInterfaceId,
-          DeviceIndex: i + 1,
-        }),
-      );
-    }
-    // Volume tags that differ from the instance's (a restricted data volume).
-    for (const v of spec.dataVolumes.filter((d) => d.tags)) {
-      const mapping = inst?.BlockDeviceMappings?.find((b) => b.DeviceName === v.device);
-      if (mapping?.Ebs?.VolumeId) {
-        await ec2.send(
-          new CreateTagsCommand({ Resources: [mapping.Ebs.VolumeId], Tags: tags(v.tags ?? {}) }),
-        );
-      }
-    }
-    instances[spec.key] = {
-      key: spec.key,
-      instanceId,
-      name: spec.tags.Name ?? spec.key,
-      tags: spec.tags,
-      interfaces: 1 + spec.extraInterfaces,
-      volumes: 1 + spec.dataVolumes.length,
-    };
-  }
-  const users = { "ci-deployer": await seedUser(iam) };
-  return { vpcId, subnetIds, instances, users, webRole: DEMO_WEB_ROLE };
+  ) as DemoAccount["instances"];
+  const ci = built.users[CI_USER];
+  return {
+    vpcId: vpc?.vpcId ?? "",
+    subnetIds: [vpc?.subnetIds.a ?? "", vpc?.subnetIds.b ?? ""],
+    instances,
+    users: { "ci-deployer": { key: "ci-deployer", userName: CI_USER, accessKeyIds: ci?.accessKeyIds ?? [] } },
+    webRole: DEMO_WEB_ROLE,
+  };
 }
