@@ -9,11 +9,7 @@
  */
 import { randomBytes, randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
-import {
-  DescribeIamInstanceProfileAssociationsCommand,
-  DescribeInstancesCommand,
-  RunInstancesCommand,
-} from "@aws-sdk/client-ec2";
+import { DescribeIamInstanceProfileAssociationsCommand, DescribeInstancesCommand } from "@aws-sdk/client-ec2";
 import {
   GetRolePolicyCommand,
   type IAMClient,
@@ -22,6 +18,7 @@ import {
 } from "@aws-sdk/client-iam";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { putEvent } from "../../cli/drill/run.ts";
+import { launchInstance } from "../../cli/local/account-builder.ts";
 import { SnsAlerter } from "../../shared/alerts/publisher.ts";
 import { autoScalingClient, ec2Client, elbv2Client, iamClient, snsClient } from "../../shared/aws/clients.ts";
 import type { IncidentRecord } from "../../shared/incident/model.ts";
@@ -82,22 +79,14 @@ describe("stolen instance credentials (local responder)", () => {
     const inst = d.Reservations?.[0]?.Instances?.[0];
     const subnet = inst?.SubnetId;
     const groups = (inst?.NetworkInterfaces?.[0]?.Groups ?? []).map((g) => g.GroupId as string);
-    const run = await world.ec2.send(
-      new RunInstancesCommand({
-        ImageId: inst?.ImageId,
-        InstanceType: "t3.micro",
-        MinCount: 1,
-        MaxCount: 1,
-        NetworkInterfaces: Array.from({ length: interfaces }, (_, i) => ({
-          DeviceIndex: i,
-          SubnetId: subnet,
-          Groups: groups,
-        })),
-        IamInstanceProfile: { Arn: inst?.IamInstanceProfile?.Arn },
-        TagSpecifications: [{ ResourceType: "instance", Tags: [{ Key: "Environment", Value: "prod" }] }],
-      }),
-    );
-    return run.Instances?.[0]?.InstanceId ?? "";
+    const built = await launchInstance(world.ec2, {
+      imageId: inst?.ImageId ?? "",
+      interfaces: Array.from({ length: interfaces }, () => ({ subnetId: subnet ?? "", groupIds: groups })),
+      extraInterfaces: "launch",
+      profileArn: inst?.IamInstanceProfile?.Arn ?? "",
+      tags: { Environment: "prod" },
+    });
+    return built.instanceId;
   }
 
   async function send(event: Record<string, unknown>, findingId: string): Promise<IncidentRecord> {

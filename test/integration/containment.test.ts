@@ -10,9 +10,6 @@ import {
   AttachNetworkInterfaceCommand,
   CreateLaunchTemplateCommand,
   CreateNetworkInterfaceCommand,
-  CreateSecurityGroupCommand,
-  CreateSubnetCommand,
-  CreateVpcCommand,
   DescribeAddressesCommand,
   DescribeIamInstanceProfileAssociationsCommand,
   DescribeImagesCommand,
@@ -21,7 +18,6 @@ import {
   DescribeNetworkInterfacesCommand,
   DescribeSecurityGroupsCommand,
   type EC2Client,
-  RunInstancesCommand,
   StopInstancesCommand,
   TerminateInstancesCommand,
 } from "@aws-sdk/client-ec2";
@@ -32,12 +28,8 @@ import {
   DescribeTargetHealthCommand,
   RegisterTargetsCommand,
 } from "@aws-sdk/client-elastic-load-balancing-v2";
-import {
-  AddRoleToInstanceProfileCommand,
-  CreateInstanceProfileCommand,
-  CreateRoleCommand,
-} from "@aws-sdk/client-iam";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { buildProfile, buildVpc, launchInstance } from "../../cli/local/account-builder.ts";
 import { autoScalingClient, ec2Client, elbv2Client, iamClient } from "../../shared/aws/clients.ts";
 import { type CallRecord, setCallRecorder } from "../../shared/aws/instrument.ts";
 import { MUTATING_ACTIONS } from "../../shared/containment/calls.ts";
@@ -82,23 +74,22 @@ interface Net {
 }
 
 async function network(cidr = "10.0.0.0/16"): Promise<Net> {
-  const vpcId = (await ec2.send(new CreateVpcCommand({ CidrBlock: cidr }))).Vpc?.VpcId as string;
   const prefix = cidr.split(".").slice(0, 2).join(".");
-  const subnet = async (n: number, az: string) =>
-    (
-      await ec2.send(
-        new CreateSubnetCommand({ VpcId: vpcId, CidrBlock: `${prefix}.${n}.0/24`, AvailabilityZone: az }),
-      )
-    ).Subnet?.SubnetId as string;
-  const group = async (name: string) =>
-    (await ec2.send(new CreateSecurityGroupCommand({ VpcId: vpcId, GroupName: name, Description: name })))
-      .GroupId as string;
+  const built = await buildVpc(ec2, {
+    key: "net",
+    cidr,
+    subnets: [
+      { key: "a", cidr: `${prefix}.1.0/24`, az: "us-east-1a" },
+      { key: "b", cidr: `${prefix}.2.0/24`, az: "us-east-1b" },
+    ],
+    groups: ["app", "db"].map((name) => ({ key: name, name, description: name })),
+  });
   return {
-    vpcId,
-    subnetA: await subnet(1, "us-east-1a"),
-    subnetB: await subnet(2, "us-east-1b"),
-    app: await group("app"),
-    db: await group("db"),
+    vpcId: built.vpcId,
+    subnetA: built.subnetIds.a as string,
+    subnetB: built.subnetIds.b as string,
+    app: built.groupIds.app as string,
+    db: built.groupIds.db as string,
   };
 }
 
@@ -116,25 +107,17 @@ async function launch(
   o: { enis?: number; volumes?: number; profileArn?: string } = {},
 ): Promise<string> {
   const devices = ["/dev/sda1", "/dev/sdb", "/dev/sdc", "/dev/sdd", "/dev/sde"].slice(0, o.volumes ?? 1);
-  const out = await ec2.send(
-    new RunInstancesCommand({
-      ImageId: await image(),
-      InstanceType: "t3.micro",
-      MinCount: 1,
-      MaxCount: 1,
-      NetworkInterfaces: Array.from({ length: o.enis ?? 1 }, (_, i) => ({
-        DeviceIndex: i,
-        SubnetId: net.subnetA,
-        Groups: i === 0 ? [net.app, net.db] : [net.db],
-      })),
-      BlockDeviceMappings: devices.map((DeviceName) => ({
-        DeviceName,
-        Ebs: { VolumeSize: 8, DeleteOnTermination: true },
-      })),
-      ...(o.profileArn ? { IamInstanceProfile: { Arn: o.profileArn } } : {}),
-    }),
-  );
-  return out.Instances?.[0]?.InstanceId as string;
+  const built = await launchInstance(ec2, {
+    imageId: await image(),
+    interfaces: Array.from({ length: o.enis ?? 1 }, (_, i) => ({
+      subnetId: net.subnetA,
+      groupIds: i === 0 ? [net.app, net.db] : [net.db],
+    })),
+    extraInterfaces: "launch",
+    volumes: devices.map((device) => ({ device, size: 8 })),
+    ...(o.profileArn ? { profileArn: o.profileArn } : {}),
+  });
+  return built.instanceId;
 }
 
 async function interfaces(instanceId: string) {
@@ -168,13 +151,10 @@ async function describe1(instanceId: string) {
 }
 
 async function profile(name: string, withRole = true): Promise<string> {
-  const iam = iamClient(testAwsOptions());
-  if (withRole) await iam.send(new CreateRoleCommand({ RoleName: name, AssumeRolePolicyDocument: "{}" }));
-  const arn = (await iam.send(new CreateInstanceProfileCommand({ InstanceProfileName: name })))
-    .InstanceProfile?.Arn as string;
-  if (withRole)
-    await iam.send(new AddRoleToInstanceProfileCommand({ InstanceProfileName: name, RoleName: name }));
-  return arn;
+  return buildProfile(iamClient(testAwsOptions()), {
+    name,
+    role: withRole ? { trustPolicy: "{}" } : false,
+  });
 }
 
 async function profileOf(instanceId: string): Promise<string | undefined> {
