@@ -44,6 +44,7 @@ import { triageLogic } from "../../../functions/triage/logic.ts";
 import { wrapDrill } from "../../../shared/intake/index.ts";
 import { createRuntime, type Runtime } from "../../../shared/runtime/base.ts";
 import type { Logic } from "../../../shared/runtime/lambda.ts";
+import { garbage, type Mutation, mutate as mutateAt, mutations } from "../../support/fuzz.ts";
 import { allFixturePaths, clone, cloudTrailCall, fixture } from "../intake/helpers.ts";
 
 // --- the mocked account -------------------------------------------------------------------
@@ -154,8 +155,6 @@ function takeCalls(): { op: string; input: Record<string, unknown> }[] {
 
 // --- events: valid and malformed starting points, random mutations --------------------------
 
-type Path = (string | number)[];
-
 const BASES: unknown[] = (() => {
   const events = allFixturePaths()
     .filter((f) => !f.includes("huge"))
@@ -175,95 +174,27 @@ const BASES: unknown[] = (() => {
   ];
 })();
 
-function pathsOf(value: unknown, max = 300): Path[] {
-  const out: Path[] = [[]];
-  const stack: [unknown, Path][] = [[value, []]];
-  while (stack.length && out.length < max) {
-    const [cur, path] = stack.pop()!;
-    if (cur === null || typeof cur !== "object") continue;
-    for (const [k, v] of Object.entries(cur)) {
-      const p = [...path, Array.isArray(cur) ? Number(k) : k];
-      out.push(p);
-      stack.push([v, p]);
-    }
-  }
-  return out;
-}
+const GARBAGE = garbage([
+  "",
+  "i-0123abcd; rm -rf / #",
+  "\u202eevil\u0000",
+  "arn:aws:iam::aws:policy/AdministratorAccess",
+  "__proto__",
+  -1,
+  1e308,
+  8.9,
+  true,
+  [],
+  {},
+]);
 
-const GARBAGE: fc.Arbitrary<unknown> = fc.oneof(
-  fc.jsonValue({ maxDepth: 3 }),
-  fc.constantFrom<unknown>(
-    "",
-    "i-0123abcd; rm -rf / #",
-    "\u202eevil\u0000",
-    "arn:aws:iam::aws:policy/AdministratorAccess",
-    "__proto__",
-    -1,
-    1e308,
-    8.9,
-    true,
-    [],
-    {},
-  ),
-);
+const MUTATION = mutations({
+  ops: ["delete", "null", "stringify", "wrap", "nest"],
+  values: GARBAGE,
+  hugeSizes: [600, 70_000, 300_000],
+});
 
-type Mutation =
-  | { op: "delete" | "null" | "stringify" | "wrap" | "nest"; at: number }
-  | { op: "replace"; at: number; value: unknown }
-  | { op: "huge"; at: number; size: number };
-
-const MUTATION: fc.Arbitrary<Mutation> = fc.oneof(
-  fc.record({
-    op: fc.constantFrom("delete", "null", "stringify", "wrap", "nest"),
-    at: fc.nat(),
-  }) as fc.Arbitrary<Mutation>,
-  fc.record({ op: fc.constant("replace" as const), at: fc.nat(), value: GARBAGE }),
-  fc.record({ op: fc.constant("huge" as const), at: fc.nat(), size: fc.constantFrom(600, 70_000, 300_000) }),
-);
-
-function mutate(root: unknown, m: Mutation): unknown {
-  const paths = pathsOf(root);
-  const path = paths[m.at % paths.length]!;
-  const get = (p: Path) => p.reduce<unknown>((cur, k) => (cur as Record<string | number, unknown>)[k], root);
-  const old = get(path);
-  let next: unknown;
-  switch (m.op) {
-    case "delete":
-      next = undefined;
-      break;
-    case "null":
-      next = null;
-      break;
-    case "stringify":
-      next = JSON.stringify(old) ?? "undefined";
-      break;
-    case "wrap":
-      next = [old];
-      break;
-    case "nest": {
-      let v: unknown = "bottom";
-      for (let i = 0; i < 80; i++) v = { a: v };
-      next = v;
-      break;
-    }
-    case "replace":
-      next = clone(m.value);
-      break;
-    case "huge":
-      next = "A".repeat(m.size);
-      break;
-  }
-  if (path.length === 0) return next;
-  const parent = get(path.slice(0, -1)) as Record<string | number, unknown>;
-  const key = path[path.length - 1]!;
-  if (next === undefined) {
-    if (Array.isArray(parent)) parent.splice(Number(key), 1);
-    else delete parent[key];
-  } else {
-    parent[key] = next;
-  }
-  return root;
-}
+const mutate = (root: unknown, m: Mutation) => mutateAt(root, m, 300);
 
 // --- the property ----------------------------------------------------------------------------
 

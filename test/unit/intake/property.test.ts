@@ -11,10 +11,8 @@ import {
   unwrapSnsMessage,
   wrapDrill,
 } from "../../../shared/intake/index.ts";
+import { garbage, type Mutation, mutate as mutateAt, mutations } from "../../support/fuzz.ts";
 import { allFixturePaths, clone, cloudTrailCall, fixture } from "./helpers.ts";
-
-type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
-type Path = (string | number)[];
 
 /** Valid and malformed starting points: every fixture but the 240 KB one, some as drills, some synthetic calls. */
 const BASES: unknown[] = (() => {
@@ -48,151 +46,39 @@ const BASES: unknown[] = (() => {
   return [...events, ...drills, ...calls];
 })();
 
-/** Every path in `value` (at most `max`), root included. */
-function pathsOf(value: unknown, max = 400): Path[] {
-  const out: Path[] = [[]];
-  const stack: [unknown, Path][] = [[value, []]];
-  while (stack.length && out.length < max) {
-    const [cur, path] = stack.pop()!;
-    if (cur === null || typeof cur !== "object") continue;
-    for (const [k, v] of Object.entries(cur)) {
-      const p = [...path, Array.isArray(cur) ? Number(k) : k];
-      out.push(p);
-      stack.push([v, p]);
-    }
-  }
-  return out;
-}
+const GARBAGE = garbage([
+  "",
+  "0.0.0.0/0",
+  "i-0123abcd; rm -rf / #",
+  "\u202eevil\u0000\ud83d",
+  "arn:aws:iam::aws:policy/AdministratorAccess",
+  "NON_COMPLIANT",
+  "ALARM",
+  "Root",
+  "__proto__",
+  -1,
+  11,
+  1e308,
+  -0.5,
+  8.9,
+  true,
+  [],
+  {},
+  { items: [] },
+]);
 
-const GARBAGE: fc.Arbitrary<unknown> = fc.oneof(
-  fc.jsonValue({ maxDepth: 3 }),
-  fc
-    .constantFrom<Json>(
-      "",
-      "0.0.0.0/0",
-      "i-0123abcd; rm -rf / #",
-      "\u202eevil\u0000\ud83d",
-      "arn:aws:iam::aws:policy/AdministratorAccess",
-      "NON_COMPLIANT",
-      "ALARM",
-      "Root",
-      "__proto__",
-      -1,
-      11,
-      1e308,
-      -0.5,
-      8.9,
-      true,
-      [],
-      {},
-      { items: [] },
-    )
-    .map((v) => clone(v)), // fresh copies: mutations must never edit a shared constant
-);
-
-type Mutation =
-  | { op: "delete" | "null" | "swapType" | "stringify" | "wrap" | "nest"; at: number }
-  | { op: "replace"; at: number; value: unknown }
-  | { op: "huge"; at: number; size: number }
-  | { op: "addKey"; at: number; key: string; value: unknown };
-
-const MUTATION: fc.Arbitrary<Mutation> = fc.oneof(
-  fc.record({
-    op: fc.constantFrom("delete", "null", "swapType", "stringify", "wrap", "nest"),
-    at: fc.nat(),
-  }) as fc.Arbitrary<Mutation>,
-  fc.record({ op: fc.constant("replace" as const), at: fc.nat(), value: GARBAGE }),
-  fc.record({
-    op: fc.constant("huge" as const),
-    at: fc.nat(),
-    size: fc.constantFrom(600, 5_000, 70_000, 300_000),
-  }),
-  fc.record({
-    op: fc.constant("addKey" as const),
-    at: fc.nat(),
-    key: fc.oneof(
-      fc.string({ maxLength: 12 }),
-      fc.constantFrom("__proto__", "constructor", "Id", "errorCode"),
-    ),
-    value: GARBAGE,
-  }),
-);
-
-function swapType(v: unknown): unknown {
-  if (typeof v === "string") return Number.isNaN(Number(v)) ? 42 : Number(v);
-  if (typeof v === "number") return String(v);
-  if (typeof v === "boolean") return String(v);
-  if (Array.isArray(v)) return Object.fromEntries(v.map((x, i) => [String(i), x]));
-  if (v && typeof v === "object") return Object.values(v);
-  return "null";
-}
-
-function nested(depth: number): unknown {
-  let v: unknown = "bottom";
-  for (let i = 0; i < depth; i++) v = { a: v };
-  return v;
-}
+const MUTATION = mutations({
+  ops: ["delete", "null", "swapType", "stringify", "wrap", "nest"],
+  values: GARBAGE,
+  hugeSizes: [600, 5_000, 70_000, 300_000],
+  addKeys: fc.oneof(
+    fc.string({ maxLength: 12 }),
+    fc.constantFrom("__proto__", "constructor", "Id", "errorCode"),
+  ),
+});
 
 /** Applies one mutation to a copy-on-entry value; returns the new root. */
-function mutate(root: unknown, m: Mutation): unknown {
-  const paths = pathsOf(root);
-  const path = paths[m.at % paths.length]!;
-  const old = path.reduce<unknown>((cur, k) => (cur as Record<string | number, unknown>)[k], root);
-  let next: unknown;
-  switch (m.op) {
-    case "delete":
-      next = undefined;
-      break;
-    case "null":
-      next = null;
-      break;
-    case "swapType":
-      next = swapType(old);
-      break;
-    case "stringify":
-      next = JSON.stringify(old) ?? "undefined";
-      break;
-    case "wrap":
-      next = [old];
-      break;
-    case "nest":
-      next = nested(80);
-      break;
-    case "replace":
-      next = clone(m.value);
-      break;
-    case "huge":
-      next = "A".repeat(m.size);
-      break;
-    case "addKey":
-      if (old && typeof old === "object" && !Array.isArray(old)) {
-        Object.defineProperty(old, m.key, {
-          value: clone(m.value),
-          enumerable: true,
-          configurable: true,
-          writable: true,
-        });
-        return root;
-      }
-      next = { [m.key]: m.value };
-      break;
-  }
-  if (path.length === 0) return next;
-  const parent = path
-    .slice(0, -1)
-    .reduce<unknown>((cur, k) => (cur as Record<string | number, unknown>)[k], root) as Record<
-    string | number,
-    unknown
-  >;
-  const key = path[path.length - 1]!;
-  if (next === undefined) {
-    if (Array.isArray(parent)) parent.splice(Number(key), 1);
-    else delete parent[key];
-  } else {
-    parent[key] = next;
-  }
-  return root;
-}
+const mutate = (root: unknown, m: Mutation) => mutateAt(root, m, 400);
 
 /** True when `text` contains a C0/C1 control or a bidi override. */
 function hasControl(text: string): boolean {
