@@ -14,26 +14,18 @@ import {
   drainAlerts,
   putEvent,
   type ReceivedAlert,
-  subscribeAlerts,
   type TargetView,
   viewTarget,
 } from "../../cli/drill/run.ts";
-import { type DemoAccount, seedDemoAccount } from "../../cli/local/demo.ts";
-import { type LocalSession, startLocalSession } from "../../cli/local/session.ts";
-import {
-  dynamoDocClient,
-  ec2Client,
-  eventsClient,
-  iamClient,
-  snsClient,
-  sqsClient,
-} from "../../shared/aws/clients.ts";
+import type { DemoAccount } from "../../cli/local/demo.ts";
+import type { LocalSession } from "../../cli/local/session.ts";
+import { ec2Client, eventsClient, sqsClient } from "../../shared/aws/clients.ts";
 import { defaultPolicyFile } from "../../shared/config/index.ts";
 import type { IncidentRecord } from "../../shared/incident/model.ts";
-import { DynamoIncidentStore } from "../../shared/incident/store.ts";
+import type { DynamoIncidentStore } from "../../shared/incident/store.ts";
 import { APPROVAL_DETAIL_TYPE, APPROVAL_SOURCE } from "../../shared/intake/index.ts";
-import { resetEmulator } from "../support/emulator.ts";
 import { guardDutyFinding, WAIT_MS, waitFor } from "../support/findings.ts";
+import { startTestSession } from "../support/session.ts";
 
 /** The default policy, with every contain-instance waiting for a person. */
 function approvalPolicy(dir: string): string {
@@ -102,21 +94,11 @@ describe("approvals by event (local responder)", () => {
   }
 
   beforeAll(async () => {
-    await resetEmulator();
     dir = mkdtempSync(join(tmpdir(), "approvals-"));
     // Read when the handlers load: before the session starts its runner.
     process.env.POLICY_FILE = approvalPolicy(dir);
     process.env.APPROVER_ROLE_ARNS = APPROVER;
-    process.env.POWERTOOLS_LOG_LEVEL = "SILENT";
-    session = await startLocalSession({ maxAttempts: 2 });
-    const aws = session.aws;
-    demo = await seedDemoAccount(ec2Client(aws), iamClient(aws));
-    store = new DynamoIncidentStore(dynamoDocClient(aws), session.local.resources.incidentTable);
-    alertQueue = await subscribeAlerts(
-      { sqs: sqsClient(aws), sns: snsClient(aws) },
-      session.local.resources.alertTopicArn,
-      "approvals-alerts",
-    );
+    ({ session, demo, store, alertQueueUrl: alertQueue } = await startTestSession("approvals-alerts"));
   });
 
   afterAll(async () => {

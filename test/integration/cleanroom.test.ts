@@ -46,29 +46,21 @@ import {
 import { GetPolicyCommand, GetRoleCommand } from "@aws-sdk/client-iam";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { requestCleanroom } from "../../cli/commands/cleanroom.ts";
-import { drainAlerts, type ReceivedAlert, subscribeAlerts } from "../../cli/drill/run.ts";
-import { type DemoAccount, seedDemoAccount } from "../../cli/local/demo.ts";
-import { type LocalSession, startLocalSession } from "../../cli/local/session.ts";
-import {
-  cfnClient,
-  dynamoDocClient,
-  ec2Client,
-  eventsClient,
-  iamClient,
-  snsClient,
-  sqsClient,
-} from "../../shared/aws/clients.ts";
+import { drainAlerts, type ReceivedAlert } from "../../cli/drill/run.ts";
+import type { DemoAccount } from "../../cli/local/demo.ts";
+import type { LocalSession } from "../../cli/local/session.ts";
+import { cfnClient, ec2Client, eventsClient, iamClient, sqsClient } from "../../shared/aws/clients.ts";
 import { defaultPolicyFile } from "../../shared/config/index.ts";
 import { EventBridgePublisher } from "../../shared/events/bus.ts";
 import type { IncidentRecord, SnapshotRecord, StepRecord } from "../../shared/incident/model.ts";
-import { DynamoIncidentStore } from "../../shared/incident/store.ts";
+import type { DynamoIncidentStore } from "../../shared/incident/store.ts";
 import {
   CLEANROOM_DESTROY_STEP,
   CLEANROOM_STEP,
   type CleanroomRecord,
 } from "../../shared/workflow/cleanroom.ts";
-import { resetEmulator } from "../support/emulator.ts";
 import { WAIT_MS, waitFor } from "../support/findings.ts";
+import { startTestSession } from "../support/session.ts";
 
 /** Short enough for the expiry test to wait it out; the other clean room is destroyed on request. */
 const TTL_SECONDS = 2;
@@ -243,8 +235,6 @@ async function removeLeftovers(outputs: Record<string, string>): Promise<void> {
 }
 
 beforeAll(async () => {
-  await resetEmulator();
-  process.env.POWERTOOLS_LOG_LEVEL = "SILENT";
   const dir = mkdtempSync(join(tmpdir(), "cleanroom-policy-"));
   const policyFile = join(dir, "policy.yaml");
   const policy = readFileSync(defaultPolicyFile(), "utf8").replace(
@@ -254,17 +244,10 @@ beforeAll(async () => {
   expect(policy).toContain(`ttlHours: ${TTL_SECONDS / 3600}`);
   writeFileSync(policyFile, policy);
   process.env.POLICY_FILE = policyFile;
-  session = await startLocalSession({ maxAttempts: 2 });
+  ({ session, demo, store, alertQueueUrl } = await startTestSession("cleanroom-test-alerts"));
   const aws = session.aws;
   ec2 = ec2Client(aws);
-  demo = await seedDemoAccount(ec2, iamClient(aws));
-  store = new DynamoIncidentStore(dynamoDocClient(aws), session.local.resources.incidentTable);
   bus = new EventBridgePublisher(eventsClient(aws), session.local.resources.eventBusName);
-  alertQueueUrl = await subscribeAlerts(
-    { sqs: sqsClient(aws), sns: snsClient(aws) },
-    session.local.resources.alertTopicArn,
-    "cleanroom-test-alerts",
-  );
 });
 
 afterAll(async () => {
