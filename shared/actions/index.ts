@@ -8,6 +8,7 @@ import type * as z from "zod";
 import type { PlannedAction } from "../domain/types.ts";
 import { captureSnapshots } from "./capture-snapshots.ts";
 import { collectArtifacts } from "./collect-artifacts.ts";
+import { collectUserData } from "./collect-user-data.ts";
 import { containBucket } from "./contain-bucket.ts";
 import { containInstance } from "./contain-instance.ts";
 import { containPrincipal } from "./contain-principal.ts";
@@ -39,6 +40,7 @@ export const ACTIONS = [
   containBucket,
   captureSnapshots,
   collectArtifacts,
+  collectUserData,
   launchCleanroom,
   notify,
 ] as const;

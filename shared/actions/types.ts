@@ -5,9 +5,11 @@
  * plan, the resume of stalled lanes, drills, reports, approvals, escalation and the roles in
  * serverless.yml (through shared/iam/functions.ts) — reads these definitions.
  */
+import type { Instance } from "@aws-sdk/client-ec2";
 import type * as z from "zod";
+import type { ArtifactClients, Collector } from "../capture/artifacts.ts";
 import type { PlannedAction, ResourceContext } from "../domain/types.ts";
-import type { ModuleName } from "../iam/modules.ts";
+import type { ModuleName, ModulePermissions } from "../iam/modules.ts";
 import type { FunctionName, LaneName } from "./step-names.ts";
 
 /** What an action's description of its calls may read: the plan's action and what triage read. */
@@ -17,6 +19,13 @@ export interface DescribeInput<P> {
   instances: ResourceContext[];
   /** Everything triage read about the finding's resources. */
   contexts: ResourceContext[];
+}
+
+/** What an evidence action's collectors read: an instance as the evidence lane read it, and its account's clients. */
+export interface CollectInput {
+  instance: Instance;
+  clients: ArtifactClients;
+  now: Date;
 }
 
 /** One response action. */
@@ -37,6 +46,18 @@ export interface ActionDefinition<N extends string = string, S extends z.ZodType
   reopenOnGrowth: readonly string[];
   /** The IAM modules (shared/iam/modules.ts) each function needs to run it. */
   permissions: Partial<Record<FunctionName, readonly ModuleName[]>>;
+  /**
+   * The IAM module of the action's own calls, when its own file sends SDK commands that no module
+   * of shared/iam/modules.ts accounts for: granted, under the action's name, to the function
+   * of its lane (shared/iam/functions.ts), and checked like every module.
+   */
+  ownModule?: ModulePermissions;
+  /**
+   * The evidence it archives of each instance, for an action of the evidence lane's artifacts
+   * step: the lane runs these collectors beside the others and the manifest seals what they
+   * produced.
+   */
+  collectors?(input: CollectInput): Collector[];
   /** The AWS calls it would make, one line each, for dry runs and `responder plan`. */
   describe(input: DescribeInput<z.infer<S>>): string[];
 }

@@ -3,14 +3,26 @@
  * actions whose lanes it runs, from the action registry), what its member-account sessions are
  * for, and the actions its role must grant.
  */
-import { ACTIONS } from "../actions/index.ts";
-import type { FunctionName } from "../actions/step-names.ts";
+import { ACTIONS, type ActionDefinition } from "../actions/index.ts";
+import { type FunctionName, LANES } from "../actions/step-names.ts";
 import { MODULES, type ModuleName, type ModulePermissions, OPERATOR_ONLY_MODULES } from "./modules.ts";
+
+/**
+ * Every module: those of shared/iam/modules.ts, and the own module of each action that declares
+ * one (`ownModule`), under the action's name.
+ */
+export const ALL_MODULES: Readonly<Record<string, ModulePermissions>> = {
+  ...MODULES,
+  ...Object.fromEntries(
+    (ACTIONS as readonly ActionDefinition[]).flatMap((a) => (a.ownModule ? [[a.name, a.ownModule]] : [])),
+  ),
+};
 
 /** A Lambda function: its role's logical id in serverless.yml and the modules it runs. */
 export interface FunctionPermissions {
   role: string;
-  modules: readonly ModuleName[];
+  /** Names in {@link ALL_MODULES}. */
+  modules: readonly string[];
 }
 
 /** The modules every function runs whatever its actions: the runtime, its store and alerts. */
@@ -41,8 +53,11 @@ const ROLES: Readonly<Record<FunctionName, string>> = {
  */
 export const FUNCTIONS: Readonly<Record<string, FunctionPermissions>> = Object.fromEntries(
   (Object.keys(ROLES) as FunctionName[]).map((fn) => {
-    const modules = new Set<ModuleName>(BASE_MODULES[fn]);
-    for (const action of ACTIONS) for (const m of action.permissions[fn] ?? []) modules.add(m);
+    const modules = new Set<string>(BASE_MODULES[fn]);
+    for (const action of ACTIONS as readonly ActionDefinition[]) {
+      for (const m of action.permissions[fn] ?? []) modules.add(m);
+      if (action.ownModule && action.lane && LANES[action.lane].function === fn) modules.add(action.name);
+    }
     return [fn, { role: ROLES[fn], modules: [...modules] }];
   }),
 );
@@ -78,12 +93,13 @@ export const MEMBER_SESSIONS: Readonly<Record<string, Readonly<Record<string, Me
  */
 export function memberRoleActions(purpose: MemberPurpose): string[] {
   const out = new Set<string>();
-  const run = new Set<ModuleName>();
+  const run = new Set<string>();
   for (const [fn, def] of Object.entries(FUNCTIONS)) {
     for (const m of def.modules) {
-      if (MODULES[m].scope !== "target" || m in OPERATOR_ONLY_MODULES) continue;
+      const def = ALL_MODULES[m] as ModulePermissions;
+      if (def.scope !== "target" || m in OPERATOR_ONLY_MODULES) continue;
       run.add(m);
-      for (const action of MODULES[m].actions) {
+      for (const action of def.actions) {
         const service = action.split(":")[0] ?? "";
         const used = MEMBER_SESSIONS[fn]?.[service];
         if (!used) throw new Error(`${fn} has no member session for ${service} (MEMBER_SESSIONS)`);
@@ -92,7 +108,7 @@ export function memberRoleActions(purpose: MemberPurpose): string[] {
     }
   }
   if (purpose === "act") {
-    for (const [m, def] of Object.entries(MODULES) as [ModuleName, ModulePermissions][])
+    for (const [m, def] of Object.entries(ALL_MODULES))
       if (def.scope === "target" && !run.has(m) && !(m in OPERATOR_ONLY_MODULES))
         for (const a of def.actions) out.add(a);
   }
@@ -127,13 +143,13 @@ export function isUnscopedAction(action: string): boolean {
 export function functionActions(name: string): string[] {
   const fn = FUNCTIONS[name];
   if (!fn) throw new Error(`no permissions declared for function ${name}`);
-  return [...new Set(fn.modules.flatMap((m) => MODULES[m].actions))].sort();
+  return [...new Set(fn.modules.flatMap((m) => (ALL_MODULES[m] as ModulePermissions).actions))].sort();
 }
 
 /** The services through which a function uses the responder's KMS key. */
 export function functionKmsVia(name: string): string[] {
   const fn = FUNCTIONS[name];
   if (!fn) throw new Error(`no permissions declared for function ${name}`);
-  const via = fn.modules.flatMap((m) => ((MODULES[m] as ModulePermissions).kmsVia ?? []) as string[]);
+  const via = fn.modules.flatMap((m) => ((ALL_MODULES[m] as ModulePermissions).kmsVia ?? []) as string[]);
   return [...new Set(via)].sort();
 }

@@ -464,12 +464,15 @@ export const OPERATOR_FILES: readonly string[] = ["cli/drill/", "cli/local/", "c
  * The module whose declaration accounts for a file: the one naming it exactly, else the one
  * with the longest directory entry containing it. Registry files belong to no single module.
  */
-export function moduleOfFile(file: string): ModuleName | undefined {
+export function moduleOfFile(
+  file: string,
+  modules: Readonly<Record<string, ModulePermissions>> = MODULES,
+): string | undefined {
   if (file in REGISTRIES) return undefined;
-  const entries = Object.entries(MODULES) as [ModuleName, ModulePermissions][];
+  const entries = Object.entries(modules);
   const exact = entries.find(([, m]) => m.files.includes(file));
   if (exact) return exact[0];
-  let best: { name: ModuleName; length: number } | undefined;
+  let best: { name: string; length: number } | undefined;
   for (const [name, m] of entries) {
     for (const entry of m.files) {
       if (entry.endsWith("/") && file.startsWith(entry) && entry.length > (best?.length ?? 0)) {

@@ -9,9 +9,9 @@ import { DescribeInstancesCommand, type EC2Client, type Instance } from "@aws-sd
 import type { S3Client } from "@aws-sdk/client-s3";
 import {
   type ActionName,
+  actionNamed,
   actionsOfLane,
   type CaptureSnapshotsParams,
-  type CollectArtifactsParams,
   paramsOf,
   plannedAction,
   stepsOf,
@@ -28,7 +28,7 @@ import {
   lockStatus,
   TAG,
 } from "../capture/snapshots.ts";
-import type { ActionResult, StepStatus } from "../domain/types.ts";
+import type { ActionResult, PlannedAction, StepStatus } from "../domain/types.ts";
 import { describeError } from "../errors/index.ts";
 import { archiveArtifact } from "../evidence/archive.ts";
 import { buildManifest, writeManifest } from "../evidence/manifest.ts";
@@ -76,8 +76,8 @@ async function describe(ec2: EC2Client, ids: string[]): Promise<Instance[]> {
 export async function runEvidence(incidentId: string, deps: EvidenceDeps): Promise<void> {
   const incident = await deps.store.get(incidentId);
   const wantSnapshots = planned(incident, "capture-snapshots");
-  const wantArtifacts = planned(incident, "collect-artifacts");
-  if (!wantSnapshots && !wantArtifacts) return;
+  const wantArtifacts = artifactActions(incident);
+  if (!wantSnapshots && !wantArtifacts.length) return;
   try {
     const clients = await deps.clientsFor(incident.account, incidentId);
     const instances = await describe(clients.ec2, instanceIds(incident));
@@ -96,16 +96,8 @@ export async function runEvidence(incidentId: string, deps: EvidenceDeps): Promi
             ),
           )
         : undefined,
-      wantArtifacts
-        ? step(ARTIFACT_STEP, () =>
-            collectArtifacts(
-              incident,
-              instances,
-              clients,
-              deps,
-              paramsOf(wantArtifacts, "collect-artifacts"),
-            ),
-          )
+      wantArtifacts.length
+        ? step(ARTIFACT_STEP, () => collectArtifacts(incident, instances, clients, deps, wantArtifacts))
         : undefined,
     ]);
     const rejected = lanes.find((l): l is PromiseRejectedResult => l.status === "rejected");
@@ -242,41 +234,55 @@ async function takeSnapshots(
 
 type TimelineEntryInput = Parameters<EvidenceDeps["store"]["note"]>[1];
 
+/** The planned actions of the artifacts step that wait for nobody: collect-artifacts and every action with collectors. */
+function artifactActions(incident: IncidentRecord): PlannedAction[] {
+  return actionsOfLane("evidence")
+    .filter((name) => stepsOf(name).includes(ARTIFACT_STEP))
+    .flatMap((name) => planned(incident, name) ?? []);
+}
+
 async function collectArtifacts(
   incident: IncidentRecord,
   instances: Instance[],
   clients: ArtifactClients,
   deps: EvidenceDeps,
-  params: CollectArtifactsParams,
+  actions: PlannedAction[],
 ): Promise<void> {
   const id = incident.incidentId;
-  const storageClass = params.storageClass;
+  const own = actions.find((a) => a.name === "collect-artifacts");
+  const storageClass = own ? paramsOf(own, "collect-artifacts").storageClass : undefined;
   const now = deps.now?.() ?? new Date();
+  // Each action with collectors of its own (shared/actions/<name>.ts), on every instance.
+  const extra = actions.flatMap((a) => actionNamed(a.name)?.collectors ?? []);
   const collectors: Collector[] = [
-    {
-      name: "triggering-event.json",
-      sourceApiCall: "events:(the EventBridge event delivered to triage)",
-      collect: async () => ({
-        kind: "content",
-        body: `${JSON.stringify(incident.finding.raw, null, 2)}\n`,
-        contentType: "application/json",
-      }),
-    },
-    {
-      name: "triage.json",
-      sourceApiCall: "incident-responder:triage",
-      collect: async () => ({
-        kind: "content",
-        body: `${JSON.stringify({ finding: { ...incident.finding, raw: undefined }, impact: incident.impact, plan: incident.plan }, null, 2)}\n`,
-        contentType: "application/json",
-      }),
-    },
-    ...instances.flatMap((i) => instanceCollectors(i, clients, { lookbackHours: 24, now })),
-    ...principalCollectors(incident.finding, clients.iam, {
-      incidentNow: () => deps.store.get(id),
-      now: () => deps.now?.() ?? new Date(),
-    }),
+    ...instances.flatMap((instance) => extra.flatMap((collect) => collect({ instance, clients, now }))),
   ];
+  if (own)
+    collectors.push(
+      {
+        name: "triggering-event.json",
+        sourceApiCall: "events:(the EventBridge event delivered to triage)",
+        collect: async () => ({
+          kind: "content",
+          body: `${JSON.stringify(incident.finding.raw, null, 2)}\n`,
+          contentType: "application/json",
+        }),
+      },
+      {
+        name: "triage.json",
+        sourceApiCall: "incident-responder:triage",
+        collect: async () => ({
+          kind: "content",
+          body: `${JSON.stringify({ finding: { ...incident.finding, raw: undefined }, impact: incident.impact, plan: incident.plan }, null, 2)}\n`,
+          contentType: "application/json",
+        }),
+      },
+      ...instances.flatMap((i) => instanceCollectors(i, clients, { lookbackHours: 24, now })),
+      ...principalCollectors(incident.finding, clients.iam, {
+        incidentNow: () => deps.store.get(id),
+        now: () => deps.now?.() ?? new Date(),
+      }),
+    );
   const results: ActionResult[] = [];
   const artifacts: ArtifactRecord[] = [];
   await Promise.all(

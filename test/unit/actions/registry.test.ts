@@ -35,8 +35,16 @@ describe("the action registry", () => {
 
   it("names the actions that record a step, and the actions of a lane", () => {
     expect(stepsOf("contain-instance")).toEqual(["contain"]);
-    expect(actionsOfStep("manifest")).toEqual(["capture-snapshots", "collect-artifacts"]);
-    expect(actionsOfLane("evidence")).toEqual(["capture-snapshots", "collect-artifacts"]);
+    expect(actionsOfStep("manifest")).toEqual([
+      "capture-snapshots",
+      "collect-artifacts",
+      "collect-user-data",
+    ]);
+    expect(actionsOfLane("evidence")).toEqual([
+      "capture-snapshots",
+      "collect-artifacts",
+      "collect-user-data",
+    ]);
     expect(stepsOf("notify")).toEqual([]);
   });
 

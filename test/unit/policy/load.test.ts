@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { parse as parseYaml } from "yaml";
+import { ACTION_NAMES } from "../../../shared/actions/index.ts";
 import { PolicyError } from "../../../shared/errors/index.ts";
 import { loadPolicy, parsePolicyJson } from "../../../shared/policy/load.ts";
 import { isCatchAll } from "../../../shared/policy/policy-schema.ts";
@@ -216,8 +217,7 @@ playbooks:
     actions:
       - name: isolate
 `,
-        message:
-          'policy.yaml:10: playbooks[1].actions[0].name: unknown action "isolate"; known: contain-instance, revoke-instance-credentials, contain-principal, contain-bucket, capture-snapshots, collect-artifacts, launch-cleanroom, notify',
+        message: `policy.yaml:10: playbooks[1].actions[0].name: unknown action "isolate"; known: ${ACTION_NAMES.join(", ")}`,
       },
       {
         name: "a YAML syntax error",
@@ -408,7 +408,7 @@ playbooks:
     // Assert
     expect(error.line).toBe(6);
     expect(error.message.split("\n")).toEqual([
-      'policy.yaml:6: playbooks[0].actions[0].name: unknown action "isolate"; known: contain-instance, revoke-instance-credentials, contain-principal, contain-bucket, capture-snapshots, collect-artifacts, launch-cleanroom, notify',
+      `policy.yaml:6: playbooks[0].actions[0].name: unknown action "isolate"; known: ${ACTION_NAMES.join(", ")}`,
       'policy.yaml:8: playbooks[0].actions[1].params.channel: unknown key "channel"; known: none',
     ]);
   });

@@ -53,6 +53,7 @@ describe("actions", () => {
       "contain-bucket": { denyPrincipal: true },
       "capture-snapshots": { lock: { mode: "governance", days: 30 }, archiveTier: false },
       "collect-artifacts": {},
+      "collect-user-data": {},
       "launch-cleanroom": {},
       notify: {},
     });

@@ -209,11 +209,12 @@ describe("Security Hub findings from products that are not AWS's own", () => {
       ["revoke-instance-credentials", true],
       ["capture-snapshots", true],
       ["collect-artifacts", true],
+      ["collect-user-data", true],
       ["launch-cleanroom", true],
       ["notify", false],
     ]);
     expect(third.notes).toEqual([
-      `Security Hub finding from a product that is not AWS's own (${custom.arn}, named "Totally GuardDuty" by its importer): contain-instance, revoke-instance-credentials, capture-snapshots, collect-artifacts, launch-cleanroom require approval (settings.securityHub.thirdPartyRequiresApproval)`,
+      `Security Hub finding from a product that is not AWS's own (${custom.arn}, named "Totally GuardDuty" by its importer): contain-instance, revoke-instance-credentials, capture-snapshots, collect-artifacts, collect-user-data, launch-cleanroom require approval (settings.securityHub.thirdPartyRequiresApproval)`,
     ]);
   });
 

@@ -38,6 +38,7 @@ describe("choosePlan", () => {
           "revoke-instance-credentials",
           "capture-snapshots",
           "collect-artifacts",
+          "collect-user-data",
           "launch-cleanroom",
           "notify",
         ],
@@ -53,6 +54,7 @@ describe("choosePlan", () => {
           "revoke-instance-credentials",
           "capture-snapshots",
           "collect-artifacts",
+          "collect-user-data",
           "launch-cleanroom",
           "notify",
         ],
@@ -68,6 +70,7 @@ describe("choosePlan", () => {
           "revoke-instance-credentials",
           "capture-snapshots",
           "collect-artifacts",
+          "collect-user-data",
           "notify",
         ],
       },
@@ -77,7 +80,7 @@ describe("choosePlan", () => {
         tier: "low",
         resources: [instance],
         playbook: "guardduty-ec2-low",
-        actions: ["capture-snapshots", "collect-artifacts", "notify"],
+        actions: ["capture-snapshots", "collect-artifacts", "collect-user-data", "notify"],
       },
       {
         source: "guardduty",
@@ -106,6 +109,7 @@ describe("choosePlan", () => {
           "revoke-instance-credentials",
           "capture-snapshots",
           "collect-artifacts",
+          "collect-user-data",
           "launch-cleanroom",
           "notify",
         ],
@@ -132,7 +136,7 @@ describe("choosePlan", () => {
         tier: "medium",
         resources: [instance],
         playbook: "cloudtrail-instance-userdata",
-        actions: ["capture-snapshots", "collect-artifacts", "notify"],
+        actions: ["capture-snapshots", "collect-artifacts", "collect-user-data", "notify"],
       },
       {
         source: "cloudtrail",
@@ -204,6 +208,7 @@ describe("choosePlan", () => {
     expect(plan.actions.map((a) => a.name)).toEqual([
       "capture-snapshots",
       "collect-artifacts",
+      "collect-user-data",
       "launch-cleanroom",
       "notify",
     ]);
@@ -270,7 +275,7 @@ playbooks:
     });
 
     // Assert
-    expect(plan.actions.map((a) => a.name)).toEqual(["collect-artifacts", "notify"]);
+    expect(plan.actions.map((a) => a.name)).toEqual(["collect-artifacts", "collect-user-data", "notify"]);
     expect(plan.notes).toContain(
       "capture-snapshots dropped: no instance or volume of the finding exists to take disks from",
     );
