@@ -206,6 +206,16 @@ const FULL_RESPONSE = {
   noAlerts: NO_FAILURE,
 };
 
+/** Contained, captured and archived, without a clean room. */
+const CONTAINED_AND_CAPTURED = {
+  contained: true,
+  snapshots: true,
+  archived: true,
+  cleanroom: false,
+  alerts: ["opened", "contained", "evidence-preserved"] as AlertStage[],
+  noAlerts: [...NO_FAILURE, "cleanroom-ready"] as AlertStage[],
+};
+
 export const SCENARIOS: Scenario[] = [
   {
     name: "c2",
@@ -242,12 +252,7 @@ export const SCENARIOS: Scenario[] = [
     // severity 5 (+25) + dev (0) + no DataClassification (+10) + no Criticality (+5) = 40:
     // medium → contained and captured, no clean room.
     expect: {
-      contained: true,
-      snapshots: true,
-      archived: true,
-      cleanroom: false,
-      alerts: ["opened", "contained", "evidence-preserved"],
-      noAlerts: [...NO_FAILURE, "cleanroom-ready"],
+      ...CONTAINED_AND_CAPTURED,
       demo: { tier: "medium", playbook: "guardduty-ec2-medium" },
     },
   },
@@ -326,12 +331,7 @@ export const SCENARIOS: Scenario[] = [
     // The credential playbook: contain the instance the session is named after, deny that
     // instance's sessions on its role (not the worker's, which shares it), capture, archive.
     expect: {
-      contained: true,
-      snapshots: true,
-      archived: true,
-      cleanroom: false,
-      alerts: ["opened", "contained", "evidence-preserved"],
-      noAlerts: [...NO_FAILURE, "cleanroom-ready"],
+      ...CONTAINED_AND_CAPTURED,
       demo: { tier: "critical", playbook: "guardduty-instance-credential-exfiltration" },
       revokedCredentials: true,
     },
