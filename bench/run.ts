@@ -74,7 +74,7 @@ function printContainment(r: IncidentBenchResult, machine: Machine): string {
   );
   out(`   target: ${c.instanceShape}; a real-format GuardDuty finding (severity 8) per incident`);
   out(
-    "   policy: the default one with clean rooms off and the hourly containment cap raised (bench/incidents.ts); one warm-up incident not counted",
+    "   policy: the default one with clean rooms off and the hourly containment cap raised (bench/incident-session.ts); one warm-up incident not counted",
   );
   out();
   out(`   ${pad("figure", 46)}${lpad("median", 10)}${lpad("p95", 10)}${lpad("min", 10)}${lpad("max", 10)}`);

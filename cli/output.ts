@@ -53,6 +53,21 @@ export function table(rows: string[][]): string {
     .join("\n");
 }
 
+/** The steps of an action as a table: name, target, status (coloured), detail cut at 90 characters. */
+export function stepsTable(
+  steps: readonly { name: string; target: string; status: string; detail: string }[],
+  indent: string,
+): string {
+  return table(
+    steps.map((s) => [
+      `${indent}${text(s.name)}`,
+      text(s.target),
+      statusColour(s.status),
+      dim(text(s.detail, 90)),
+    ]),
+  );
+}
+
 /** The machine-readable summary of an incident (the `responder ingest --json` shape). */
 export function incidentJson(incident: IncidentRecord) {
   return {

@@ -23,7 +23,19 @@ import { type DrillOutcome, runDrill, type TargetView, viewTarget } from "../dri
 import { scenario as findScenario, SCENARIOS, type Scenario } from "../drill/scenarios.ts";
 import { startLocalSession } from "../local/session.ts";
 import { motoOptions } from "../moto.ts";
-import { bold, dim, green, printJson, progress, red, seconds, statusColour, table, text } from "../output.ts";
+import {
+  bold,
+  dim,
+  green,
+  printJson,
+  progress,
+  red,
+  seconds,
+  statusColour,
+  stepsTable,
+  table,
+  text,
+} from "../output.ts";
 import { UsageError } from "./ingest.ts";
 
 export interface DrillArgs {
@@ -334,16 +346,7 @@ function printSummary(o: Outcome): void {
   if (o.calls) console.log(`  AWS calls        ${o.calls.total} by the responder's functions`);
   if (inc?.actions.length) {
     console.log(bold("  actions"));
-    console.log(
-      table(
-        inc.actions.map((a) => [
-          `    ${text(a.name)}`,
-          text(a.target),
-          statusColour(a.status),
-          dim(text(a.detail, 90)),
-        ]),
-      ),
-    );
+    console.log(stepsTable(inc.actions, "    "));
   }
   console.log(bold("  alerts received by a subscriber on the topic"));
   for (const a of o.alerts) console.log(`    ${text(a.stage).padEnd(20)} ${text(a.subject)}`);

@@ -9,7 +9,7 @@ import { describeError } from "../../shared/errors/index.ts";
 import { isolationProfileFor as isolationProfileResolver } from "../../shared/workflow/contain.ts";
 import { releaseIncident } from "../../shared/workflow/release.ts";
 import { connect } from "../connect.ts";
-import { bold, dim, green, printJson, red, statusColour, table, text } from "../output.ts";
+import { bold, dim, green, printJson, red, statusColour, stepsTable, text } from "../output.ts";
 import { callerIdentity, checkId, depsOf } from "./decide.ts";
 
 export async function releaseCommand(args: {
@@ -62,16 +62,7 @@ export async function releaseCommand(args: {
       `${bold(o.instanceId)} ${statusColour(o.status)} ${dim(`(${o.rounds} rounds, ${o.calls} calls)`)}`,
     );
     for (const d of o.differences) console.log(`  changed since isolation: ${text(d)}`);
-    console.log(
-      table(
-        o.steps.map((s) => [
-          `  ${text(s.name)}`,
-          text(s.target),
-          statusColour(s.status),
-          dim(text(s.detail, 90)),
-        ]),
-      ),
-    );
+    console.log(stepsTable(o.steps, "  "));
     for (const open of o.verification.open) console.log(red(`  not restored: ${text(open)}`));
   }
   console.log(

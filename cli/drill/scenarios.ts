@@ -75,34 +75,37 @@ function fixture(name: string): Json {
 
 const hex = (n: number) => randomBytes(n).toString("hex");
 
+/**
+ * A GuardDuty finding from a fixture, in the target's account and region with a fresh id and
+ * time; `aim` adapts the finding itself (its resource, title, severity).
+ */
+function guardDutyFinding(file: string, t: ScenarioTarget, aim: (d: Json) => void): Record<string, unknown> {
+  const e = fixture(file);
+  const now = new Date().toISOString();
+  const d = e.detail;
+  const id = hex(16);
+  d.id = id;
+  d.arn = `arn:aws:guardduty:${t.region}:${t.account}:detector/${d.service?.detectorId ?? "d"}/finding/${id}`;
+  d.accountId = t.account;
+  d.region = t.region;
+  d.createdAt = now;
+  d.updatedAt = now;
+  aim(d);
+  return { ...e, id: randomUUID(), account: t.account, region: t.region, time: now };
+}
+
 /** A GuardDuty EC2 finding from a fixture, re-aimed at the target with a fresh id and time. */
 function guardDuty(file: string, change: { type?: string; title?: string; severity?: number } = {}) {
-  return (t: ScenarioTarget) => {
-    const e = fixture(file);
-    const now = new Date().toISOString();
-    const d = e.detail;
-    const id = hex(16);
-    d.id = id;
-    d.arn = `arn:aws:guardduty:${t.region}:${t.account}:detector/${d.service?.detectorId ?? "d"}/finding/${id}`;
-    d.accountId = t.account;
-    d.region = t.region;
-    d.createdAt = now;
-    d.updatedAt = now;
-    if (change.type) d.type = change.type;
-    if (change.severity !== undefined) d.severity = change.severity;
-    d.resource.instanceDetails.instanceId = t.instanceId;
-    // The event's own tags are GuardDuty's sample tags: drop them, the account's tags decide.
-    delete d.resource.instanceDetails.tags;
-    d.title = (change.title ?? d.title).replaceAll("i-99999999", t.instanceId);
-    d.description = String(d.description ?? "").replaceAll("i-99999999", t.instanceId);
-    return {
-      ...e,
-      id: randomUUID(),
-      account: t.account,
-      region: t.region,
-      time: now,
-    };
-  };
+  return (t: ScenarioTarget) =>
+    guardDutyFinding(file, t, (d) => {
+      if (change.type) d.type = change.type;
+      if (change.severity !== undefined) d.severity = change.severity;
+      d.resource.instanceDetails.instanceId = t.instanceId;
+      // The event's own tags are GuardDuty's sample tags: drop them, the account's tags decide.
+      delete d.resource.instanceDetails.tags;
+      d.title = (change.title ?? d.title).replaceAll("i-99999999", t.instanceId);
+      d.description = String(d.description ?? "").replaceAll("i-99999999", t.instanceId);
+    });
 }
 
 /**
@@ -113,44 +116,27 @@ function guardDuty(file: string, change: { type?: string; title?: string; severi
 function credentialExfiltration(t: ScenarioTarget): Record<string, unknown> {
   if (!t.credentials) throw new Error("credential-exfiltration needs the role of the target instance");
   const role = t.credentials.roleName;
-  const e = fixture("guardduty-credential-exfiltration.json");
-  const now = new Date().toISOString();
-  const d = e.detail;
-  const id = hex(16);
-  d.id = id;
-  d.arn = `arn:aws:guardduty:${t.region}:${t.account}:detector/${d.service.detectorId}/finding/${id}`;
-  d.accountId = t.account;
-  d.region = t.region;
-  d.createdAt = now;
-  d.updatedAt = now;
-  d.resource.accessKeyDetails.accessKeyId = `ASIA${hex(8).toUpperCase()}`;
-  d.resource.accessKeyDetails.principalId = `AROA${hex(8).toUpperCase()}:${t.instanceId}`;
-  d.resource.accessKeyDetails.userName = role;
-  d.title = `Credentials for instance role ${role} used from external IP address.`;
-  d.description = `Credentials created exclusively for an EC2 instance using instance role ${role} have been used from external IP address ${d.service.action.awsApiCallAction.remoteIpDetails.ipAddressV4}.`;
-  return { ...e, id: randomUUID(), account: t.account, region: t.region, time: now };
+  return guardDutyFinding("guardduty-credential-exfiltration.json", t, (d) => {
+    d.resource.accessKeyDetails.accessKeyId = `ASIA${hex(8).toUpperCase()}`;
+    d.resource.accessKeyDetails.principalId = `AROA${hex(8).toUpperCase()}:${t.instanceId}`;
+    d.resource.accessKeyDetails.userName = role;
+    d.title = `Credentials for instance role ${role} used from external IP address.`;
+    d.description = `Credentials created exclusively for an EC2 instance using instance role ${role} have been used from external IP address ${d.service.action.awsApiCallAction.remoteIpDetails.ipAddressV4}.`;
+  });
 }
 
 /** GuardDuty `UnauthorizedAccess:IAMUser/TorIPCaller` (high severity) naming one access key of the target user. */
 function iamUserFromTor(t: ScenarioTarget): Record<string, unknown> {
   if (!t.user)
     throw new Error("iam-user-compromised needs an IAM user tagged for drills and one of its keys");
-  const e = fixture("guardduty-iam-tor.json");
-  const now = new Date().toISOString();
-  const d = e.detail;
-  const id = hex(16);
-  d.id = id;
-  d.arn = `arn:aws:guardduty:${t.region}:${t.account}:detector/${d.service.detectorId}/finding/${id}`;
-  d.accountId = t.account;
-  d.region = t.region;
-  d.createdAt = now;
-  d.updatedAt = now;
-  d.severity = 8;
-  d.resource.accessKeyDetails.accessKeyId = t.user.accessKeyId;
-  d.resource.accessKeyDetails.principalId = `AIDA${hex(8).toUpperCase()}`;
-  d.resource.accessKeyDetails.userName = t.user.userName;
-  d.description = String(d.description).replaceAll("ci-deployer", t.user.userName);
-  return { ...e, id: randomUUID(), account: t.account, region: t.region, time: now };
+  const user = t.user;
+  return guardDutyFinding("guardduty-iam-tor.json", t, (d) => {
+    d.severity = 8;
+    d.resource.accessKeyDetails.accessKeyId = user.accessKeyId;
+    d.resource.accessKeyDetails.principalId = `AIDA${hex(8).toUpperCase()}`;
+    d.resource.accessKeyDetails.userName = user.userName;
+    d.description = String(d.description).replaceAll("ci-deployer", user.userName);
+  });
 }
 
 /** True when the scenario acts on an IAM user rather than an instance. */
@@ -220,6 +206,16 @@ const FULL_RESPONSE = {
   noAlerts: NO_FAILURE,
 };
 
+/** Contained, captured and archived, without a clean room. */
+const CONTAINED_AND_CAPTURED = {
+  contained: true,
+  snapshots: true,
+  archived: true,
+  cleanroom: false,
+  alerts: ["opened", "contained", "evidence-preserved"] as AlertStage[],
+  noAlerts: [...NO_FAILURE, "cleanroom-ready"] as AlertStage[],
+};
+
 export const SCENARIOS: Scenario[] = [
   {
     name: "c2",
@@ -256,12 +252,7 @@ export const SCENARIOS: Scenario[] = [
     // severity 5 (+25) + dev (0) + no DataClassification (+10) + no Criticality (+5) = 40:
     // medium → contained and captured, no clean room.
     expect: {
-      contained: true,
-      snapshots: true,
-      archived: true,
-      cleanroom: false,
-      alerts: ["opened", "contained", "evidence-preserved"],
-      noAlerts: [...NO_FAILURE, "cleanroom-ready"],
+      ...CONTAINED_AND_CAPTURED,
       demo: { tier: "medium", playbook: "guardduty-ec2-medium" },
     },
   },
@@ -340,12 +331,7 @@ export const SCENARIOS: Scenario[] = [
     // The credential playbook: contain the instance the session is named after, deny that
     // instance's sessions on its role (not the worker's, which shares it), capture, archive.
     expect: {
-      contained: true,
-      snapshots: true,
-      archived: true,
-      cleanroom: false,
-      alerts: ["opened", "contained", "evidence-preserved"],
-      noAlerts: [...NO_FAILURE, "cleanroom-ready"],
+      ...CONTAINED_AND_CAPTURED,
       demo: { tier: "critical", playbook: "guardduty-instance-credential-exfiltration" },
       revokedCredentials: true,
     },

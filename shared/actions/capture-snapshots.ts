@@ -4,41 +4,33 @@
  * evidence lane (shared/workflow/evidence.ts); the manifest seals it.
  */
 import * as z from "zod";
-import { EVIDENCE_PERMISSIONS } from "./evidence-lane.ts";
-import { MANIFEST_STEP, SNAPSHOT_STEP } from "./step-names.ts";
-import { defineAction } from "./types.ts";
+import { defineEvidenceAction } from "./evidence-lane.ts";
+import { SNAPSHOT_STEP } from "./step-names.ts";
 
 /** The EBS snapshot lock evidence snapshots get unless the policy says otherwise. */
 export const DEFAULT_SNAPSHOT_LOCK = { mode: "governance", days: 30 } as const;
 
-/** Its parameters. */
-export const CaptureSnapshotsParamsSchema = z.strictObject({
-  /**
-   * Lock the snapshots (EBS snapshot lock) for this many days, so that `ec2:DeleteSnapshot`
-   * alone cannot destroy them. Default {@link DEFAULT_SNAPSHOT_LOCK}; `null` leaves them
-   * unlocked.
-   */
-  lock: z
-    .strictObject({
-      mode: z.enum(["compliance", "governance"]),
-      days: z.int().min(1).max(36_500),
-    })
-    .nullable()
-    .default({ ...DEFAULT_SNAPSHOT_LOCK }),
-  /** Move the snapshots to the EBS archive tier. */
-  archiveTier: z.boolean().default(false),
-});
-export type CaptureSnapshotsParams = z.infer<typeof CaptureSnapshotsParamsSchema>;
-
-export const captureSnapshots = defineAction({
+export const captureSnapshots = defineEvidenceAction({
   name: "capture-snapshots",
   summary: "crash-consistent EBS snapshots of every volume, tagged with the incident and locked",
-  params: CaptureSnapshotsParamsSchema,
-  lane: "evidence",
-  steps: [SNAPSHOT_STEP, MANIFEST_STEP],
-  // The new snapshots are sealed in a manifest written again over all the evidence.
-  reopenOnGrowth: [MANIFEST_STEP],
-  permissions: { evidence: ["snapshots", ...EVIDENCE_PERMISSIONS] },
+  params: z.strictObject({
+    /**
+     * Lock the snapshots (EBS snapshot lock) for this many days, so that `ec2:DeleteSnapshot`
+     * alone cannot destroy them. Default {@link DEFAULT_SNAPSHOT_LOCK}; `null` leaves them
+     * unlocked.
+     */
+    lock: z
+      .strictObject({
+        mode: z.enum(["compliance", "governance"]),
+        days: z.int().min(1).max(36_500),
+      })
+      .nullable()
+      .default({ ...DEFAULT_SNAPSHOT_LOCK }),
+    /** Move the snapshots to the EBS archive tier. */
+    archiveTier: z.boolean().default(false),
+  }),
+  step: SNAPSHOT_STEP,
+  modules: ["snapshots"],
   describe: ({ params, instances, contexts }) => [
     ...instances.flatMap((ctx) => {
       const id = ctx.resource.id;

@@ -6,24 +6,17 @@
  * bucket with its SHA-256. Run by the evidence lane; the manifest seals it.
  */
 import * as z from "zod";
-import { EVIDENCE_PERMISSIONS } from "./evidence-lane.ts";
-import { ARTIFACT_STEP, MANIFEST_STEP } from "./step-names.ts";
-import { defineAction } from "./types.ts";
+import { defineEvidenceAction } from "./evidence-lane.ts";
+import { ARTIFACT_STEP } from "./step-names.ts";
 
-/** Its parameters. */
-export const CollectArtifactsParamsSchema = z.strictObject({
-  storageClass: z.enum(["STANDARD", "GLACIER", "DEEP_ARCHIVE", "GLACIER_IR"]).optional(),
-});
-export type CollectArtifactsParams = z.infer<typeof CollectArtifactsParamsSchema>;
-
-export const collectArtifacts = defineAction({
+export const collectArtifacts = defineEvidenceAction({
   name: "collect-artifacts",
   summary: "volatile and configuration artifacts, archived with their SHA-256",
-  params: CollectArtifactsParamsSchema,
-  lane: "evidence",
-  steps: [ARTIFACT_STEP, MANIFEST_STEP],
-  reopenOnGrowth: [MANIFEST_STEP],
-  permissions: { evidence: ["artifacts", "principalState", ...EVIDENCE_PERMISSIONS] },
+  params: z.strictObject({
+    storageClass: z.enum(["STANDARD", "GLACIER", "DEEP_ARCHIVE", "GLACIER_IR"]).optional(),
+  }),
+  step: ARTIFACT_STEP,
+  modules: ["artifacts", "principalState"],
   describe: ({ params, instances, contexts }) => [
     ...instances.flatMap((ctx) => {
       const id = ctx.resource.id;

@@ -11,20 +11,15 @@ import { defineAction } from "./types.ts";
 /** The step the contain lane records for it. */
 export const CONTAIN_BUCKET_STEP = "contain-bucket";
 
-/** Its parameters. */
-export const ContainBucketParamsSchema = z.strictObject({
-  /** Add the deny statement for the finding's principal (Block Public Access is always set). */
-  denyPrincipal: z.boolean().default(true),
-});
-export type ContainBucketParams = z.infer<typeof ContainBucketParamsSchema>;
-
 export const containBucket = defineAction({
   name: "contain-bucket",
   summary: "block public access to an S3 bucket and deny it to the finding's principal",
-  params: ContainBucketParamsSchema,
+  params: z.strictObject({
+    /** Add the deny statement for the finding's principal (Block Public Access is always set). */
+    denyPrincipal: z.boolean().default(true),
+  }),
   lane: "contain",
   steps: [CONTAIN_BUCKET_STEP],
-  reopenOnGrowth: [CONTAIN_BUCKET_STEP],
   permissions: { contain: ["buckets"] },
   describe: ({ params, contexts }) => {
     const buckets = contexts.map((c) => c.resource).filter((r) => r.kind === "s3-bucket");

@@ -11,24 +11,19 @@ import type { ResourceContext } from "../domain/types.ts";
 import { CONTAIN_STEP } from "./step-names.ts";
 import { defineAction } from "./types.ts";
 
-/** Its parameters. */
-export const ContainInstanceParamsSchema = z.strictObject({
-  /** Stop the instance after isolating it (loses memory evidence). */
-  stopInstance: z.boolean().default(false),
-  /** How to take the instance out of its Auto Scaling group. */
-  asgMode: z.enum(["standby", "detach"]).default("standby"),
-  /** Also enable stop protection (DisableApiStop). */
-  stopProtection: z.boolean().default(false),
-});
-export type ContainInstanceParams = z.infer<typeof ContainInstanceParamsSchema>;
-
 export const containInstance = defineAction({
   name: "contain-instance",
   summary: "isolate the instance: every interface, its identity, Auto Scaling and load balancers",
-  params: ContainInstanceParamsSchema,
+  params: z.strictObject({
+    /** Stop the instance after isolating it (loses memory evidence). */
+    stopInstance: z.boolean().default(false),
+    /** How to take the instance out of its Auto Scaling group. */
+    asgMode: z.enum(["standby", "detach"]).default("standby"),
+    /** Also enable stop protection (DisableApiStop). */
+    stopProtection: z.boolean().default(false),
+  }),
   lane: "contain",
   steps: [CONTAIN_STEP],
-  reopenOnGrowth: [CONTAIN_STEP],
   permissions: { contain: ["containment", "connectionTracking"] },
   // The planner that contains the instance, on what triage read about it; then the
   // connection-tracking cut on every interface (shared/connection-tracking/cut.ts).

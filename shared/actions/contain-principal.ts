@@ -13,24 +13,19 @@ import { defineAction } from "./types.ts";
 /** The step the contain lane records for it. */
 export const CONTAIN_PRINCIPAL_STEP = "contain-principal";
 
-/** Its parameters. */
-export const ContainPrincipalParamsSchema = z.strictObject({
-  /** Which of a user's active keys: those the finding names, or all of them. */
-  keys: z.enum(["named", "all"]).default("named"),
-  /** Also delete the user's console password (it cannot be restored on release). */
-  deleteLoginProfile: z.boolean().default(false),
-  /** Containment of a role waits for a person (every legitimate session of the role ends too). */
-  rolesRequireApproval: z.boolean().default(true),
-});
-export type ContainPrincipalParams = z.infer<typeof ContainPrincipalParamsSchema>;
-
 export const containPrincipal = defineAction({
   name: "contain-principal",
   summary: "cut off an IAM user (keys inactive, deny-all policy) or a role's older sessions",
-  params: ContainPrincipalParamsSchema,
+  params: z.strictObject({
+    /** Which of a user's active keys: those the finding names, or all of them. */
+    keys: z.enum(["named", "all"]).default("named"),
+    /** Also delete the user's console password (it cannot be restored on release). */
+    deleteLoginProfile: z.boolean().default(false),
+    /** Containment of a role waits for a person (every legitimate session of the role ends too). */
+    rolesRequireApproval: z.boolean().default(true),
+  }),
   lane: "contain",
   steps: [CONTAIN_PRINCIPAL_STEP],
-  reopenOnGrowth: [CONTAIN_PRINCIPAL_STEP],
   permissions: { contain: ["principals"] },
   describe: ({ params, contexts }) => {
     const principals = contexts

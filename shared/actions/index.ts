@@ -18,18 +18,9 @@ import { revokeInstanceCredentials } from "./revoke-instance-credentials.ts";
 import { LANES, type LaneName } from "./step-names.ts";
 import type { ActionDefinition } from "./types.ts";
 
-export type { CaptureSnapshotsParams } from "./capture-snapshots.ts";
-export { CaptureSnapshotsParamsSchema, DEFAULT_SNAPSHOT_LOCK } from "./capture-snapshots.ts";
-export type { CollectArtifactsParams } from "./collect-artifacts.ts";
-export { CollectArtifactsParamsSchema } from "./collect-artifacts.ts";
-export type { ContainBucketParams } from "./contain-bucket.ts";
-export { CONTAIN_BUCKET_STEP, ContainBucketParamsSchema } from "./contain-bucket.ts";
-export type { ContainInstanceParams } from "./contain-instance.ts";
-export { ContainInstanceParamsSchema } from "./contain-instance.ts";
-export type { ContainPrincipalParams } from "./contain-principal.ts";
-export { CONTAIN_PRINCIPAL_STEP, ContainPrincipalParamsSchema } from "./contain-principal.ts";
-export type { RevokeInstanceCredentialsParams } from "./revoke-instance-credentials.ts";
-export { RevokeInstanceCredentialsParamsSchema } from "./revoke-instance-credentials.ts";
+export { DEFAULT_SNAPSHOT_LOCK } from "./capture-snapshots.ts";
+export { CONTAIN_BUCKET_STEP } from "./contain-bucket.ts";
+export { CONTAIN_PRINCIPAL_STEP } from "./contain-principal.ts";
 export type { ActionDefinition, DescribeInput, PlannedActionOf } from "./types.ts";
 
 /** Every action, in the order they are documented. */
@@ -58,6 +49,10 @@ export const ACTION_PARAM_SCHEMAS = Object.fromEntries(ACTIONS.map((a) => [a.nam
 
 /** The parameters of each action, after defaults. */
 export type ActionParams = { [A in Registered as A["name"]]: z.infer<A["params"]> };
+/** The parameters of `capture-snapshots`, after defaults. */
+export type CaptureSnapshotsParams = ActionParams["capture-snapshots"];
+/** The parameters of `collect-artifacts`, after defaults. */
+export type CollectArtifactsParams = ActionParams["collect-artifacts"];
 
 /** True when `name` is an action the responder knows. */
 export function isActionName(name: string): name is ActionName {

@@ -7,13 +7,10 @@ import * as z from "zod";
 import { CLEANROOM_STEP, MANIFEST_STEP } from "./step-names.ts";
 import { defineAction } from "./types.ts";
 
-export const LaunchCleanroomParamsSchema = z.strictObject({});
-export type LaunchCleanroomParams = z.infer<typeof LaunchCleanroomParamsSchema>;
-
 export const launchCleanroom = defineAction({
   name: "launch-cleanroom",
   summary: "an isolated forensic workspace built from the evidence snapshots",
-  params: LaunchCleanroomParamsSchema,
+  params: z.strictObject({}),
   lane: "cleanroom",
   steps: [CLEANROOM_STEP],
   // It starts when the evidence is sealed: sealing again (over all the evidence) starts it.

@@ -5,15 +5,11 @@
 import * as z from "zod";
 import { defineAction } from "./types.ts";
 
-export const NotifyParamsSchema = z.strictObject({});
-export type NotifyParams = z.infer<typeof NotifyParamsSchema>;
-
 export const notify = defineAction({
   name: "notify",
   summary: "an SNS alert",
-  params: NotifyParamsSchema,
+  params: z.strictObject({}),
   steps: [],
-  reopenOnGrowth: [],
   permissions: {},
   describe: () => ["sns:Publish alert topic"],
 });

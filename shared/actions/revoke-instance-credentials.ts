@@ -17,17 +17,13 @@ import { CONTAIN_STEP } from "./step-names.ts";
 import { defineAction } from "./types.ts";
 
 /** Its parameters (none yet). */
-export const RevokeInstanceCredentialsParamsSchema = z.strictObject({});
-export type RevokeInstanceCredentialsParams = z.infer<typeof RevokeInstanceCredentialsParamsSchema>;
-
 export const revokeInstanceCredentials = defineAction({
   name: "revoke-instance-credentials",
   summary:
     "deny the instance's role sessions from this instance only (stolen instance credentials stop working)",
-  params: RevokeInstanceCredentialsParamsSchema,
+  params: z.strictObject({}),
   lane: "contain",
   steps: [CONTAIN_STEP],
-  reopenOnGrowth: [CONTAIN_STEP],
   permissions: { contain: ["instanceCredentials"] },
   describe: ({ instances }) => instances.flatMap(revokeCalls),
 });

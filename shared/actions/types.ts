@@ -68,9 +68,15 @@ export type PlannedActionOf<A extends ActionDefinition> = Omit<PlannedAction, "n
   params: z.infer<A["params"]>;
 };
 
-/** Declares an action (types only: keeps the literal name and the schema's type). */
+/** An action as its file declares it: `reopenOnGrowth` may be left out when it is its own steps. */
+export type ActionDeclaration<N extends string, S extends z.ZodType> = Omit<
+  ActionDefinition<N, S>,
+  "reopenOnGrowth"
+> & { reopenOnGrowth?: readonly string[] };
+
+/** Declares an action (keeps the literal name and the schema's type; `reopenOnGrowth` defaults to `steps`). */
 export function defineAction<N extends string, S extends z.ZodType>(
-  def: ActionDefinition<N, S>,
+  def: ActionDeclaration<N, S>,
 ): ActionDefinition<N, S> {
-  return def;
+  return { ...def, reopenOnGrowth: def.reopenOnGrowth ?? def.steps };
 }

@@ -10,8 +10,8 @@ import {
   PutPublicAccessBlockCommand,
   type S3Client,
 } from "@aws-sdk/client-s3";
+import { recordedAttempt } from "../domain/attempt.ts";
 import type { ActionResult } from "../domain/types.ts";
-import { describeError } from "../errors/index.ts";
 import { CallCount } from "../principal/iam.ts";
 import { hasSid, withoutStatement } from "./policy.ts";
 import { type BucketOutcome, type BucketRecord, readBucket } from "./s3.ts";
@@ -36,15 +36,7 @@ export async function releaseBucket(
     });
     return { bucket: record.bucket, status: "dry-run", steps, open, calls: 0, rounds: 0 };
   }
-  const attempt = async (name: string, detail: string, work: () => Promise<unknown>) => {
-    try {
-      await work();
-      steps.push({ name, target: record.bucket, status: "ok", detail });
-    } catch (err) {
-      steps.push({ name, target: record.bucket, status: "failed", detail: describeError(err) });
-      open.push(`${name}: ${describeError(err)}`);
-    }
-  };
+  const attempt = recordedAttempt(steps, record.bucket, { open });
   const current = await readBucket(s3, record.bucket, record.account, count);
   const rest = withoutStatement(current.policy ?? undefined, record.sid);
   const changes = [

@@ -14,8 +14,8 @@ import {
 } from "@aws-sdk/client-s3";
 import * as z from "zod";
 import { errorCode } from "../aws/errors.ts";
+import { recordedAttempt } from "../domain/attempt.ts";
 import type { ActionResult } from "../domain/types.ts";
-import { describeError } from "../errors/index.ts";
 import { CallCount } from "../principal/iam.ts";
 import {
   BLOCK_ALL,
@@ -117,14 +117,7 @@ export async function containBucket(
   const owner = { Bucket: record.bucket, ExpectedBucketOwner: record.account };
   await opts.persist(record);
   const steps: ActionResult[] = [];
-  const attempt = async (name: string, detail: string, work: () => Promise<unknown>) => {
-    try {
-      await work();
-      steps.push({ name, target: record.bucket, status: "ok", detail });
-    } catch (err) {
-      steps.push({ name, target: record.bucket, status: "failed", detail: describeError(err) });
-    }
-  };
+  const attempt = recordedAttempt(steps, record.bucket);
   const statement = record.principalArn
     ? denyStatement(opts.incidentId, record.bucket, record.principalArn, opts.partition)
     : undefined;

@@ -120,6 +120,21 @@ export const always =
   (resources: (call: CloudTrailCall) => AffectedResource[], detail: (call: CloudTrailCall) => string) =>
   (call: CloudTrailCall): RiskyCallMatch => ({ resources: resources(call), detail: detail(call) });
 
+/**
+ * A predicate that matches when `found` finds anything in the call (public statements, outside
+ * accounts, settings turned off…), with the given resources and a detail naming what it found.
+ */
+export const whenAny =
+  (
+    found: (call: CloudTrailCall) => string[],
+    resources: (call: CloudTrailCall) => AffectedResource[],
+    detail: (call: CloudTrailCall, found: string[]) => string,
+  ) =>
+  (call: CloudTrailCall): RiskyCallMatch | null => {
+    const what = found(call);
+    return what.length ? { resources: resources(call), detail: detail(call, what) } : null;
+  };
+
 /** A predicate that always matches, naming the account only. */
 export const accountOnly = (what: string) =>
   always(

@@ -11,6 +11,7 @@ import {
   paramResource,
   policyDocument,
   type RuleSpec,
+  whenAny,
 } from "./cloudtrail-call.ts";
 import { grantsFullAdmin, publicStatements } from "./policy.ts";
 import { at } from "./walk.ts";
@@ -155,14 +156,10 @@ export const IDENTITY_RULES: RuleSpec[] = [
     eventName: "UpdateAssumeRolePolicy",
     severity: 8,
     title: "Role trust policy lets anyone assume the role",
-    assess(call) {
-      const open = publicStatements(policyDocument(call, "policyDocument"));
-      return open.length
-        ? {
-            resources: paramResource(call, "iam-role", "roleName"),
-            detail: `role ${param(call, "roleName")} statements ${open.join(", ")}`,
-          }
-        : null;
-    },
+    assess: whenAny(
+      (call) => publicStatements(policyDocument(call, "policyDocument")),
+      (call) => paramResource(call, "iam-role", "roleName"),
+      (call, open) => `role ${param(call, "roleName")} statements ${open.join(", ")}`,
+    ),
   },
 ];

@@ -11,6 +11,7 @@ import {
   paramResource,
   policyDocument,
   type RuleSpec,
+  whenAny,
 } from "./cloudtrail-call.ts";
 import { outsideTrustedAccounts } from "./policy.ts";
 import { quote } from "./text.ts";
@@ -39,6 +40,28 @@ function outsideAccountsAdded(call: CloudTrailCall, attribute: string): string[]
 /** `(shared with 111122223333, …)` for a detail line. */
 function accountsText(accounts: string[]): string {
   return accounts.map((a) => quote(a)).join(", ");
+}
+
+/** A snapshot's or AMI's `attribute` permission added for accounts outside the known ones. */
+function sharedWithAccount(
+  eventName: "ModifySnapshotAttribute" | "ModifyImageAttribute",
+  severity: number,
+  title: string,
+  target: { kind: "ec2-snapshot" | "ec2-image"; key: string; attribute: string },
+): RuleSpec {
+  return {
+    id: `${eventName}/SharedWithAccount`,
+    eventSource: "ec2.amazonaws.com",
+    eventName,
+    severity,
+    title,
+    assess: whenAny(
+      (call) => outsideAccountsAdded(call, target.attribute),
+      (call) => paramResource(call, target.kind, target.key),
+      (call, outside) =>
+        `${String(param(call, target.key))} ${target.attribute} for ${accountsText(outside)}`,
+    ),
+  };
 }
 
 /** The catalogue entries of this module, in order. */
@@ -71,53 +94,27 @@ export const SHARING_RULES: RuleSpec[] = [
           }
         : null,
   },
-  {
-    id: "ModifySnapshotAttribute/SharedWithAccount",
-    eventSource: "ec2.amazonaws.com",
-    eventName: "ModifySnapshotAttribute",
-    severity: 7,
-    title: "EBS snapshot shared with another account",
-    assess(call) {
-      const outside = outsideAccountsAdded(call, "createVolumePermission");
-      return outside.length
-        ? {
-            resources: paramResource(call, "ec2-snapshot", "snapshotId"),
-            detail: `${String(param(call, "snapshotId"))} createVolumePermission for ${accountsText(outside)}`,
-          }
-        : null;
-    },
-  },
-  {
-    id: "ModifyImageAttribute/SharedWithAccount",
-    eventSource: "ec2.amazonaws.com",
-    eventName: "ModifyImageAttribute",
-    severity: 6,
-    title: "AMI shared with another account",
-    assess(call) {
-      const outside = outsideAccountsAdded(call, "launchPermission");
-      return outside.length
-        ? {
-            resources: paramResource(call, "ec2-image", "imageId"),
-            detail: `${String(param(call, "imageId"))} launchPermission for ${accountsText(outside)}`,
-          }
-        : null;
-    },
-  },
+  sharedWithAccount("ModifySnapshotAttribute", 7, "EBS snapshot shared with another account", {
+    kind: "ec2-snapshot",
+    key: "snapshotId",
+    attribute: "createVolumePermission",
+  }),
+  sharedWithAccount("ModifyImageAttribute", 6, "AMI shared with another account", {
+    kind: "ec2-image",
+    key: "imageId",
+    attribute: "launchPermission",
+  }),
   {
     id: "UpdateAssumeRolePolicy/OutsideAccount",
     eventSource: "iam.amazonaws.com",
     eventName: "UpdateAssumeRolePolicy",
     severity: 7,
     title: "Role trust policy opened to another account",
-    assess(call) {
-      const outside = outsideTrustedAccounts(policyDocument(call, "policyDocument"), call.knownAccounts);
-      return outside.length
-        ? {
-            resources: paramResource(call, "iam-role", "roleName"),
-            detail: `role ${String(param(call, "roleName"))} assumable from ${accountsText(outside)}`,
-          }
-        : null;
-    },
+    assess: whenAny(
+      (call) => outsideTrustedAccounts(policyDocument(call, "policyDocument"), call.knownAccounts),
+      (call) => paramResource(call, "iam-role", "roleName"),
+      (call, outside) => `role ${String(param(call, "roleName"))} assumable from ${accountsText(outside)}`,
+    ),
   },
   {
     id: "ModifyInstanceAttribute/UserData",

@@ -26,6 +26,7 @@ import {
   policyDocument,
   type RiskyCallRule,
   spec,
+  whenAny,
 } from "./cloudtrail-call.ts";
 import { IDENTITY_RULES } from "./cloudtrail-rules-identity.ts";
 import { LOGGING_RULES } from "./cloudtrail-rules-logging.ts";
@@ -55,6 +56,15 @@ const BLOCK_PUBLIC_ACCESS_FLAGS = [
   "BlockPublicPolicy",
   "RestrictPublicBuckets",
 ];
+
+/** The public grantee groups and public canned ACLs a bucket ACL call grants. */
+function publicGrants(call: CloudTrailCall): string[] {
+  const groups = new Set(stringsIn(call.params).flatMap((s) => PUBLIC_GRANTEE.exec(s)?.[1] ?? []));
+  const canned = listOf(param(call, "x-amz-acl")).filter(
+    (v): v is string => typeof v === "string" && PUBLIC_CANNED_ACLS.has(v),
+  );
+  return [...groups, ...canned];
+}
 
 /** Block Public Access flags that a Put…PublicAccessBlock request leaves off (missing means off). */
 function publicAccessBlockOff(call: CloudTrailCall): string[] {
@@ -181,12 +191,11 @@ export const RISKY_CALLS: readonly RiskyCallRule[] = spec([
     eventName: "PutBucketPolicy",
     severity: 8,
     title: "Bucket policy grants public access",
-    assess(call) {
-      const open = publicStatements(policyDocument(call, "bucketPolicy"));
-      return open.length
-        ? { resources: bucket(call), detail: `${param(call, "bucketName")} statements ${open.join(", ")}` }
-        : null;
-    },
+    assess: whenAny(
+      (call) => publicStatements(policyDocument(call, "bucketPolicy")),
+      bucket,
+      (call, open) => `${param(call, "bucketName")} statements ${open.join(", ")}`,
+    ),
   },
   {
     id: "PutBucketAcl/Public",
@@ -194,16 +203,11 @@ export const RISKY_CALLS: readonly RiskyCallRule[] = spec([
     eventName: "PutBucketAcl",
     severity: 8,
     title: "Bucket ACL grants public access",
-    assess(call) {
-      const groups = new Set(stringsIn(call.params).flatMap((s) => PUBLIC_GRANTEE.exec(s)?.[1] ?? []));
-      const canned = listOf(param(call, "x-amz-acl")).filter(
-        (v): v is string => typeof v === "string" && PUBLIC_CANNED_ACLS.has(v),
-      );
-      const what = [...groups, ...canned];
-      return what.length
-        ? { resources: bucket(call), detail: `${param(call, "bucketName")} grants ${what.join(", ")}` }
-        : null;
-    },
+    assess: whenAny(
+      publicGrants,
+      bucket,
+      (call, what) => `${param(call, "bucketName")} grants ${what.join(", ")}`,
+    ),
   },
   {
     id: "DeletePublicAccessBlock",
@@ -222,12 +226,11 @@ export const RISKY_CALLS: readonly RiskyCallRule[] = spec([
     eventName: "PutPublicAccessBlock",
     severity: 6,
     title: "Bucket Block Public Access turned off",
-    assess(call) {
-      const off = publicAccessBlockOff(call);
-      return off.length
-        ? { resources: bucket(call), detail: `${param(call, "bucketName")}: ${off.join(", ")} off` }
-        : null;
-    },
+    assess: whenAny(
+      publicAccessBlockOff,
+      bucket,
+      (call, off) => `${param(call, "bucketName")}: ${off.join(", ")} off`,
+    ),
   },
   {
     id: "PutAccountPublicAccessBlock/Disabled",
@@ -235,12 +238,11 @@ export const RISKY_CALLS: readonly RiskyCallRule[] = spec([
     eventName: "PutAccountPublicAccessBlock",
     severity: 8,
     title: "Account Block Public Access turned off",
-    assess(call) {
-      const off = publicAccessBlockOff(call);
-      return off.length
-        ? { resources: [account(call)], detail: `${off.join(", ")} off for the whole account` }
-        : null;
-    },
+    assess: whenAny(
+      publicAccessBlockOff,
+      (call) => [account(call)],
+      (_, off) => `${off.join(", ")} off for the whole account`,
+    ),
   },
   {
     id: "DeleteAccountPublicAccessBlock",

@@ -27,6 +27,7 @@ import {
   UpdateAccessKeyCommand,
 } from "@aws-sdk/client-iam";
 import { errorCode } from "../aws/errors.ts";
+import { recordedAttempt } from "../domain/attempt.ts";
 import type { ActionResult } from "../domain/types.ts";
 import { describeError } from "../errors/index.ts";
 import { denyPolicyName, roleDenyDocument, sameDocument, userDenyDocument } from "./documents.ts";
@@ -207,14 +208,7 @@ export async function containPrincipal(
   await opts.persist(record);
   const steps: ActionResult[] = [];
   const label = `${target.kind}/${target.name}`;
-  const attempt = async (name: string, detail: string, work: () => Promise<unknown>) => {
-    try {
-      await work();
-      steps.push({ name, target: label, status: "ok", detail });
-    } catch (err) {
-      steps.push({ name, target: label, status: "failed", detail: describeError(err) });
-    }
-  };
+  const attempt = recordedAttempt(steps, label);
   const changes: Promise<void>[] = plan.deactivate.map((id) =>
     attempt("deactivate-access-key", `${id} Active → Inactive`, () =>
       iam.send(new UpdateAccessKeyCommand({ UserName: target.name, AccessKeyId: id, Status: "Inactive" })),

@@ -13,8 +13,8 @@ import {
   UpdateAccessKeyCommand,
 } from "@aws-sdk/client-iam";
 import { errorCode } from "../aws/errors.ts";
+import { recordedAttempt } from "../domain/attempt.ts";
 import type { ActionResult } from "../domain/types.ts";
-import { describeError } from "../errors/index.ts";
 import { CallCount } from "./iam.ts";
 import type { PrincipalRecord } from "./record-schema.ts";
 
@@ -70,19 +70,11 @@ export async function releasePrincipal(
     });
     return { label, status: "dry-run", steps, open, calls: count.calls, rounds: count.rounds };
   }
-  const attempt = async (name: string, detail: string, work: () => Promise<unknown>) => {
-    try {
-      await work();
-      steps.push({ name, target: label, status: "ok", detail });
-    } catch (err) {
-      if (name === "delete-deny-policy" && missing(err)) {
-        steps.push({ name, target: label, status: "ok", detail: `${record.policyName} already gone` });
-        return;
-      }
-      steps.push({ name, target: label, status: "failed", detail: describeError(err) });
-      open.push(`${name}: ${describeError(err)}`);
-    }
-  };
+  const attempt = recordedAttempt(steps, label, {
+    open,
+    recover: (name, err) =>
+      name === "delete-deny-policy" && missing(err) ? `${record.policyName} already gone` : undefined,
+  });
   await count.round([
     ...toRestore.map((k) =>
       attempt("reactivate-access-key", `${k.AccessKeyId} Inactive → Active`, () =>

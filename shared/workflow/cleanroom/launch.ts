@@ -73,7 +73,8 @@ export async function launchCleanroom(
     incident,
     step: CLEANROOM_STEP,
     lane: "cleanroom",
-    work: () => launch(incidentId, trigger, deps),
+    // Read again under the claim: a retry sees what an earlier attempt recorded (its intent).
+    work: async () => launch(await deps.store.get(incidentId), trigger, deps),
     alerts: {
       stages: ["cleanroom-ready"],
       resend: (step, recorded) => {
@@ -93,12 +94,12 @@ export async function launchCleanroom(
 
 /** Launches the clean room, under the launch step's claim: every outcome ends the step. */
 async function launch(
-  incidentId: string,
+  incident: IncidentRecord,
   trigger: LaunchTrigger,
   deps: CleanroomDeps,
 ): Promise<CleanroomOutcome> {
+  const { incidentId } = incident;
   const done = launchOutcome(incidentId);
-  const incident = await deps.store.get(incidentId);
   const requested =
     trigger.kind === "request"
       ? {

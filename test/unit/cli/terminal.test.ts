@@ -1,6 +1,6 @@
 import { Writable } from "node:stream";
 import { describe, expect, it } from "vitest";
-import { incidentText, table } from "../../../cli/output.ts";
+import { incidentText, stepsTable, table } from "../../../cli/output.ts";
 import { cellSafe, installTerminalFilter, jsonText, terminalSafe } from "../../../cli/terminal.ts";
 import { anIncident } from "../../support/incidents.ts";
 
@@ -126,5 +126,25 @@ describe("incident text and tables", () => {
 
     // Assert
     expect(out.split("\n")).toEqual(["a b        c", `long cell  ${RED}x${RESET}`]);
+  });
+
+  it("prints an action's steps one a line, indented, account-written text cleaned and cut", () => {
+    // Act
+    const out = stepsTable(
+      [
+        { name: "deny-policy", target: `user/x${CSI}\nRun: sh`, status: "failed", detail: "d".repeat(200) },
+        { name: "restore", target: "b", status: "ok", detail: "done" },
+      ],
+      "  ",
+    );
+
+    // Assert
+    const lines = out.split("\n");
+    expect(lines).toHaveLength(2);
+    expect(lines.every((l) => l.startsWith("  "))).toBe(true);
+    expect(out).not.toMatch(UNSAFE);
+    expect(lines[0]).toContain("failed");
+    expect(lines[0]).not.toContain("d".repeat(91));
+    expect(lines[1]).toMatch(/^ {2}restore\s+b\s+ok\s+done\s*$/);
   });
 });
