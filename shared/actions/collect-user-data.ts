@@ -13,13 +13,8 @@
 import { DescribeInstanceAttributeCommand } from "@aws-sdk/client-ec2";
 import * as z from "zod";
 import type { Collected } from "../capture/artifacts.ts";
-import { EVIDENCE_PERMISSIONS } from "./evidence-lane.ts";
-import { ARTIFACT_STEP, MANIFEST_STEP } from "./step-names.ts";
-import { defineAction } from "./types.ts";
-
-/** Its parameters (none). */
-export const CollectUserDataParamsSchema = z.strictObject({});
-export type CollectUserDataParams = z.infer<typeof CollectUserDataParamsSchema>;
+import { defineEvidenceAction } from "./evidence-lane.ts";
+import { ARTIFACT_STEP } from "./step-names.ts";
 
 /** EC2's limit on user data (16 KB before base64): a longer answer is not user data as EC2 keeps it. */
 const MAX_USER_DATA_BYTES = 16 * 1024;
@@ -47,21 +42,19 @@ function contentTypeOf(body: Buffer): string {
   }
 }
 
-export const collectUserData = defineAction({
+export const collectUserData = defineEvidenceAction({
   name: "collect-user-data",
   summary:
     "the instance's user data (a persistence vector that runs as root at boot), archived with its SHA-256",
-  params: CollectUserDataParamsSchema,
-  lane: "evidence",
-  steps: [ARTIFACT_STEP, MANIFEST_STEP],
-  reopenOnGrowth: [MANIFEST_STEP],
+  params: z.strictObject({}),
+  step: ARTIFACT_STEP,
+  modules: [],
   ownModule: {
     summary: "an instance's user data (read-only)",
     scope: "target",
     files: ["shared/actions/collect-user-data.ts"],
     actions: ["ec2:DescribeInstanceAttribute"],
   },
-  permissions: { evidence: EVIDENCE_PERMISSIONS },
   describe: ({ instances }) => [
     ...instances.map((ctx) => `ec2:DescribeInstanceAttribute ${ctx.resource.id} userData`),
     "s3:PutObject evidence bucket (user data as returned, SSE-KMS, Object Lock, SHA-256)",
