@@ -48,18 +48,20 @@ interface Spec {
   profile: boolean;
 }
 
+/** The payments team's production tags, on the web server and its sibling worker. */
+const PAYMENTS = {
+  Environment: "prod",
+  DataClassification: "restricted",
+  Criticality: "high",
+  Owner: "payments-team@example.com",
+  WorkQueue: "SEC-PAYMENTS",
+  "incident-responder:drill": "true",
+};
+
 const SPECS: Spec[] = [
   {
     key: "web",
-    tags: {
-      Name: "payments-web-1",
-      Environment: "prod",
-      DataClassification: "restricted",
-      Criticality: "high",
-      Owner: "payments-team@example.com",
-      WorkQueue: "SEC-PAYMENTS",
-      "incident-responder:drill": "true",
-    },
+    tags: { Name: "payments-web-1", ...PAYMENTS },
     extraInterfaces: 1,
     dataVolumes: [
       { device: "/dev/sdf", size: 20, tags: { DataClassification: "restricted", Name: "payments-db-data" } },
@@ -109,15 +111,7 @@ const SPECS: Spec[] = [
   },
   {
     key: "worker",
-    tags: {
-      Name: "payments-worker-1",
-      Environment: "prod",
-      DataClassification: "restricted",
-      Criticality: "high",
-      Owner: "payments-team@example.com",
-      WorkQueue: "SEC-PAYMENTS",
-      "incident-responder:drill": "true",
-    },
+    tags: { Name: "payments-worker-1", ...PAYMENTS },
     extraInterfaces: 0,
     dataVolumes: [],
     elasticIp: false,
