@@ -18,11 +18,11 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { DescribeSecurityGroupsCommand, DescribeSnapshotsCommand, type EC2Client } from "@aws-sdk/client-ec2";
 import { type EventBridgeClient, PutEventsCommand } from "@aws-sdk/client-eventbridge";
 import { waitForIncidentOf, waitForSettled } from "../cli/drill/watch.ts";
+import { CallHooks, type CallRecord } from "../cli/local/instrument.ts";
 import { type LocalSession, startLocalSession } from "../cli/local/session.ts";
 import { isolateEmulatorTransactions } from "../cli/local/transactions.ts";
 import { dynamoDocClient, ec2Client, eventsClient, iamClient } from "../shared/aws/clients.ts";
 import { isThrottling } from "../shared/aws/errors.ts";
-import { type CallRecord, setCallRecorder } from "../shared/aws/instrument.ts";
 import { defaultPolicyFile } from "../shared/config/index.ts";
 import type { IncidentRecord } from "../shared/incident/model.ts";
 import { DynamoIncidentStore } from "../shared/incident/store.ts";
@@ -226,11 +226,13 @@ async function inSession<T>(
   process.env.POWERTOOLS_LOG_LEVEL = "SILENT";
   const calls: CallRecord[] = [];
   const invocations: InvocationRecord[] = [];
-  setCallRecorder((c) => calls.push(c));
+  const hooks = new CallHooks();
+  hooks.recorder = (c) => calls.push(c);
   // DynamoDB's transaction isolation, which the emulator lacks (cli/local/transactions.ts).
-  const unisolate = isolateEmulatorTransactions();
+  const unisolate = isolateEmulatorTransactions(hooks);
   const session = await startLocalSession({
     concurrency,
+    hooks,
     onInvocation: (inv) => {
       const end = Date.now();
       const id = (inv.event as { detail?: { incidentId?: unknown } } | undefined)?.detail?.incidentId;
@@ -267,7 +269,7 @@ async function inSession<T>(
       },
     };
   } finally {
-    setCallRecorder(undefined);
+    hooks.recorder = undefined;
     await session.stop();
     unisolate();
     for (const k of Object.keys(process.env)) if (!(k in savedEnv)) delete process.env[k];

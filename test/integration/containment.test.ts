@@ -38,8 +38,8 @@ import {
   CreateRoleCommand,
 } from "@aws-sdk/client-iam";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { CallHooks, type CallRecord } from "../../cli/local/instrument.ts";
 import { autoScalingClient, ec2Client, elbv2Client, iamClient } from "../../shared/aws/clients.ts";
-import { type CallRecord, setCallRecorder } from "../../shared/aws/instrument.ts";
 import { MUTATING_ACTIONS } from "../../shared/containment/calls.ts";
 import {
   CallTracker,
@@ -61,6 +61,10 @@ const MUTATING = new Set(MUTATING_ACTIONS.map((a) => a.split(":")[1]));
 let clients: ContainmentClients;
 let ec2: EC2Client;
 let calls: CallRecord[] = [];
+/** The hooks every client of this file feeds: its recorder fills `calls`. */
+const hooks = new CallHooks();
+/** The emulator's client options, with the middleware that feeds {@link hooks}. */
+const recorded = () => ({ ...testAwsOptions(), middleware: [hooks.middleware()] });
 
 function options(over: Partial<ContainOptions> = {}): ContainOptions {
   return {
@@ -168,7 +172,7 @@ async function describe1(instanceId: string) {
 }
 
 async function profile(name: string, withRole = true): Promise<string> {
-  const iam = iamClient(testAwsOptions());
+  const iam = iamClient(recorded());
   if (withRole) await iam.send(new CreateRoleCommand({ RoleName: name, AssumeRolePolicyDocument: "{}" }));
   const arn = (await iam.send(new CreateInstanceProfileCommand({ InstanceProfileName: name })))
     .InstanceProfile?.Arn as string;
@@ -263,16 +267,18 @@ async function expectUntrackingBeforeIsolation(instanceId: string, vpcId: string
 
 beforeEach(async () => {
   await resetEmulator();
-  const o = testAwsOptions();
+  const o = recorded();
   ec2 = ec2Client(o);
   timeline = [];
   timeCalls(ec2);
   clients = { ec2, autoScaling: autoScalingClient(o), elbv2: elbv2Client(o) };
   calls = [];
-  setCallRecorder((c) => calls.push(c));
+  hooks.recorder = (c) => calls.push(c);
 });
 
-afterEach(() => setCallRecorder(undefined));
+afterEach(() => {
+  hooks.recorder = undefined;
+});
 
 describe("containInstance against the emulator", () => {
   it("isolates every interface of an instance with 3 interfaces and 4 volumes, and protects its evidence", async () => {
