@@ -4,7 +4,7 @@
  * swapped twice, one CreateSnapshots per instance.
  */
 import { DescribeSecurityGroupsCommand, DescribeSnapshotsCommand } from "@aws-sdk/client-ec2";
-import type { CallRecord } from "../shared/aws/instrument.ts";
+import type { CallRecord } from "../cli/local/instrument.ts";
 import type { IncidentRecord } from "../shared/incident/model.ts";
 import type { FleetInstance } from "./fleet.ts";
 import type { BurstFigures } from "./incident-figures.ts";

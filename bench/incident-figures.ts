@@ -2,7 +2,7 @@
  * What the incident bench measures (bench/incidents.ts): the figures of each phase, and the
  * distributions and call-log rounds they are made of.
  */
-import type { CallRecord } from "../shared/aws/instrument.ts";
+import type { CallRecord } from "../cli/local/instrument.ts";
 
 export interface Distribution {
   n: number;

@@ -8,10 +8,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { EC2Client } from "@aws-sdk/client-ec2";
 import { type EventBridgeClient, PutEventsCommand } from "@aws-sdk/client-eventbridge";
+import { CallHooks, type CallRecord } from "../cli/local/instrument.ts";
 import { type LocalSession, startLocalSession } from "../cli/local/session.ts";
 import { isolateEmulatorTransactions } from "../cli/local/transactions.ts";
 import { dynamoDocClient, ec2Client, eventsClient } from "../shared/aws/clients.ts";
-import { type CallRecord, setCallRecorder } from "../shared/aws/instrument.ts";
 import { defaultPolicyFile } from "../shared/config/index.ts";
 import { DynamoIncidentStore } from "../shared/incident/store.ts";
 import type { SessionInfo } from "./incident-figures.ts";
@@ -75,11 +75,13 @@ export async function inSession<T>(
   process.env.POWERTOOLS_LOG_LEVEL = "SILENT";
   const calls: CallRecord[] = [];
   const invocations: InvocationRecord[] = [];
-  setCallRecorder((c) => calls.push(c));
+  const hooks = new CallHooks();
+  hooks.recorder = (c) => calls.push(c);
   // DynamoDB's transaction isolation, which the emulator lacks (cli/local/transactions.ts).
-  const unisolate = isolateEmulatorTransactions();
+  const unisolate = isolateEmulatorTransactions(hooks);
   const session = await startLocalSession({
     concurrency,
+    hooks,
     onInvocation: (inv) => {
       const end = Date.now();
       const id = (inv.event as { detail?: { incidentId?: unknown } } | undefined)?.detail?.incidentId;
@@ -116,7 +118,7 @@ export async function inSession<T>(
       },
     };
   } finally {
-    setCallRecorder(undefined);
+    hooks.recorder = undefined;
     await session.stop();
     unisolate();
     for (const k of Object.keys(process.env)) if (!(k in savedEnv)) delete process.env[k];

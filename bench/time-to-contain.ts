@@ -4,8 +4,8 @@
  */
 import { DescribeSecurityGroupsCommand, type EC2Client } from "@aws-sdk/client-ec2";
 import { waitForIncidentOf, waitForSettled } from "../cli/drill/watch.ts";
+import type { CallRecord } from "../cli/local/instrument.ts";
 import { iamClient } from "../shared/aws/clients.ts";
-import type { CallRecord } from "../shared/aws/instrument.ts";
 import { type FleetInstance, guardDutyFinding, seedFleet } from "./fleet.ts";
 import { type ContainmentFigures, distribution, roundsOf } from "./incident-figures.ts";
 import { ISOLATION_GROUP, putEntries, type World } from "./incident-session.ts";

@@ -12,7 +12,6 @@
  * follows the incident in the responder's table and checks the outcome read-only.
  */
 import { type ClientOptions, ec2Client, eventsClient, s3Client } from "../../shared/aws/clients.ts";
-import { type CallRecord, setCallRecorder } from "../../shared/aws/instrument.ts";
 import { loadAwsConfig } from "../../shared/config/index.ts";
 import { RefusedError } from "../../shared/errors/index.ts";
 import type { TimelineEntry } from "../../shared/incident/model.ts";
@@ -21,6 +20,7 @@ import { connect } from "../connect.ts";
 import { runLocalDrills, seedDemo } from "../drill/local.ts";
 import { type DrillOutcome, runDrill, type TargetView, viewTarget } from "../drill/run.ts";
 import { scenario as findScenario, SCENARIOS, type Scenario } from "../drill/scenarios.ts";
+import type { CallRecord } from "../local/instrument.ts";
 import { startLocalSession } from "../local/session.ts";
 import { motoOptions } from "../moto.ts";
 import {
@@ -114,13 +114,13 @@ export async function drillCommand(args: DrillArgs): Promise<number> {
       onEntry: (e, ms) => progress(entryLine(e, ms)),
       around: async (s, run) => {
         const calls: CallRecord[] = [];
-        setCallRecorder((c) => {
+        session.hooks.recorder = (c) => {
           if (c.scope) calls.push(c);
-        });
+        };
         try {
           return await run();
         } finally {
-          setCallRecorder(undefined);
+          session.hooks.recorder = undefined;
           stats.set(s.name, callStats(calls));
         }
       },

@@ -5,9 +5,6 @@
  * SNS notifications are handed over as Lambda's SNS event (`Records[].Sns`).
  */
 import { randomUUID } from "node:crypto";
-import { existsSync } from "node:fs";
-import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import {
   ChangeMessageVisibilityCommand,
   DeleteMessageCommand,
@@ -16,10 +13,14 @@ import {
   ReceiveMessageCommand,
   type SQSClient,
 } from "@aws-sdk/client-sqs";
-import { withCallScope } from "../../shared/aws/instrument.ts";
 import { describeError } from "../../shared/errors/index.ts";
+import type { EmulatorQuirks } from "../../shared/runtime/quirks.ts";
 import type { RouteQueue } from "./environment.ts";
+import { type Handler, lambdaContext, loadHandler } from "./handlers.ts";
+import type { CallHooks } from "./instrument.ts";
 import type { ScheduleRoute } from "./routes.ts";
+
+export { loadHandler };
 
 /** One handler invocation, reported to the runner's observer. */
 export interface Invocation {
@@ -29,42 +30,6 @@ export interface Invocation {
   ms: number;
   result?: unknown;
   error?: string;
-}
-
-type Handler = (event: unknown, context: unknown) => Promise<unknown>;
-
-/**
- * Loads a function's handler: `functions/<name>/handler.ts`, the module the deployment
- * bundles, or, given a directory of built bundles (scripts/build.mjs), `<dir>/<name>/index.mjs`.
- */
-export async function loadHandler(functionName: string, bundlesDir?: string): Promise<Handler> {
-  if (!/^[a-z][a-z0-9-]*$/.test(functionName)) throw new Error(`bad function name ${functionName}`);
-  const path = bundlesDir
-    ? join(bundlesDir, functionName, "index.mjs")
-    : fileURLToPath(new URL(`../../functions/${functionName}/handler.ts`, import.meta.url));
-  if (!existsSync(path))
-    throw new Error(`${path} does not exist${bundlesDir ? ": build the bundles first" : ""}`);
-  const mod = (await import(path)) as { handler?: Handler };
-  if (typeof mod.handler !== "function") throw new Error(`${path} exports no handler`);
-  return mod.handler;
-}
-
-function lambdaContext(functionName: string, timeoutMs: number) {
-  const deadline = Date.now() + timeoutMs;
-  return {
-    functionName,
-    functionVersion: "$LATEST",
-    invokedFunctionArn: `arn:aws:lambda:local:000000000000:function:${functionName}`,
-    memoryLimitInMB: "512",
-    awsRequestId: randomUUID(),
-    logGroupName: `/aws/lambda/${functionName}`,
-    logStreamName: "local",
-    callbackWaitsForEmptyEventLoop: false,
-    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
-    done: () => undefined,
-    fail: () => undefined,
-    succeed: () => undefined,
-  };
 }
 
 export interface RunnerOptions {
@@ -86,6 +51,10 @@ export interface RunnerOptions {
   schedules?: { enabled?: boolean; everyMs?: number };
   /** Runs the built bundles in this directory (`<dir>/<name>/index.mjs`) instead of the TypeScript sources. */
   bundlesDir?: string;
+  /** The hooks each function's clients feed, their calls attributed to the function's name. */
+  hooks?: CallHooks;
+  /** The endpoint's quirks the functions allow for; AWS's own behaviour when absent. */
+  quirks?: EmulatorQuirks;
 }
 
 /** Where the scheduled events come from: the account, region and stack the rules would live in. */
@@ -329,10 +298,19 @@ export class LocalRunner {
     return left.join("; ");
   }
 
-  private handler(functionName: string): Promise<Handler> {
+  /**
+   * The function's handler, built once per runner (as a warm container keeps it), with a
+   * runtime of its own: clients carrying the runner's hooks (calls attributed to the function)
+   * and the runner's quirks.
+   */
+  handler(functionName: string): Promise<Handler> {
     let h = this.handlers.get(functionName);
     if (!h) {
-      h = loadHandler(functionName, this.options.bundlesDir);
+      const { hooks, quirks } = this.options;
+      h = loadHandler(functionName, this.options.bundlesDir, {
+        ...(hooks ? { middleware: [hooks.middleware(functionName)] } : {}),
+        ...(quirks ? { quirks } : {}),
+      });
       this.handlers.set(functionName, h);
     }
     return h;
@@ -395,9 +373,7 @@ export class LocalRunner {
     const inv: Invocation = { functionName, event, attempt, ms: 0 };
     try {
       const handler = await this.handler(functionName);
-      inv.result = await withCallScope(functionName, () =>
-        handler(event, lambdaContext(functionName, 120_000)),
-      );
+      inv.result = await handler(event, lambdaContext(functionName, 120_000));
     } catch (err) {
       inv.error = describeError(err);
     } finally {

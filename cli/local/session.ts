@@ -8,12 +8,21 @@ import { sqsClient } from "../../shared/aws/clients.ts";
 import { localPreflightEnv } from "../preflight/expect.ts";
 import { type Emulator, emulatorEnv, type MotoOptions, startEmulator } from "./emulator.ts";
 import { createRoutes, handlerEnv, type LocalResponder, provisionLocal } from "./environment.ts";
+import { CallHooks } from "./instrument.ts";
+import { MOTO_QUIRKS } from "./quirks.ts";
 import { scheduleRoutes } from "./routes.ts";
 import { LocalRunner, type RunnerOptions } from "./runner.ts";
 
 export interface LocalSession {
   emulator: Emulator;
+  /** Client options for the emulator; clients built from them feed {@link hooks} (no scope). */
   aws: ClientOptions;
+  /**
+   * The hooks every client of the session feeds: the handlers' (their calls attributed to
+   * their function), the runner's and those built from {@link aws}. Set a recorder, a fault
+   * injector, a gate or an answer rewriter on it at any time.
+   */
+  hooks: CallHooks;
   local: LocalResponder;
   runner: LocalRunner;
   /** Time spent on each phase of start-up, in ms. */
@@ -48,7 +57,13 @@ export async function startLocalSession(options: SessionOptions = {}): Promise<L
   const t1 = Date.now();
   const region = options.region ?? process.env.AWS_REGION ?? "us-east-1";
   Object.assign(process.env, emulatorEnv(emulator.endpoint, region));
-  const aws: ClientOptions = { region, endpoint: emulator.endpoint, maxAttempts: options.maxAttempts ?? 3 };
+  const hooks = options.hooks ?? new CallHooks();
+  const aws: ClientOptions = {
+    region,
+    endpoint: emulator.endpoint,
+    maxAttempts: options.maxAttempts ?? 3,
+    middleware: [hooks.middleware()],
+  };
   try {
     const local = await provisionLocal(aws);
     const t2 = Date.now();
@@ -68,7 +83,9 @@ export async function startLocalSession(options: SessionOptions = {}): Promise<L
     } = options;
     const runner = new LocalRunner(sqsClient(aws), queues, {
       account: local.context.accountId,
+      quirks: MOTO_QUIRKS,
       ...runnerOptions,
+      hooks,
       maxAttempts: eventAttempts ?? 3,
     });
     runner.start();
@@ -81,6 +98,7 @@ export async function startLocalSession(options: SessionOptions = {}): Promise<L
     return {
       emulator,
       aws,
+      hooks,
       local,
       runner,
       timings: { emulatorMs: t1 - t0, provisionMs: t2 - t1, routesMs: t3 - t2 },

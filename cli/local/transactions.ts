@@ -7,12 +7,15 @@
  * winning transaction's incident, a step's claim or its end. DynamoDB changes nothing when it
  * cancels a transaction. So, locally, a transaction runs alone: DynamoDB calls wait while one
  * is in flight, and it waits for the ones in flight (a readers–writer lock on this process's
- * calls, through the SDK clients' gate; transactions go first).
+ * calls, through the gate of the hooks their clients feed; transactions go first).
  */
-import { setCallGate } from "../../shared/aws/instrument.ts";
+import type { CallHooks } from "./instrument.ts";
 
-/** Installs the lock; returns the function that removes it. Only for the local emulator. */
-export function isolateEmulatorTransactions(): () => void {
+/**
+ * Installs the lock as the gate of `hooks` (the clients built with their middleware pass it);
+ * returns the function that removes it. Only for the local emulator.
+ */
+export function isolateEmulatorTransactions(hooks: CallHooks): () => void {
   let readers = 0;
   let writer = false;
   let writersWaiting = 0;
@@ -40,11 +43,10 @@ export function isolateEmulatorTransactions(): () => void {
       wake();
     };
   };
-  setCallGate((service, operation) =>
-    service === "DynamoDB" ? acquire(operation === "TransactWriteItems") : undefined,
-  );
+  hooks.gate = (service, operation) =>
+    service === "DynamoDB" ? acquire(operation === "TransactWriteItems") : undefined;
   return () => {
-    setCallGate(undefined);
+    hooks.gate = undefined;
     wake();
   };
 }

@@ -23,7 +23,7 @@ export function cleanroomLogic(rt: Runtime): Logic<AnyEvent> {
     ...rt.deps,
     bucket: rt.config.resources.evidenceBucket,
     ...(rt.config.resources.evidenceKmsKeyArn ? { kmsKeyArn: rt.config.resources.evidenceKmsKeyArn } : {}),
-    explicitVolumeSize: Boolean(rt.aws.endpoint),
+    quirks: rt.quirks,
     template: () => {
       template ??= loadTemplate({
         file: rt.config.cleanroomTemplateFile,
@@ -45,7 +45,7 @@ export function cleanroomLogic(rt: Runtime): Logic<AnyEvent> {
     }),
     clientsFor: async (account, id) => {
       const o = await rt.sessions.optionsFor(account, id, "act");
-      return { cfn: cfnClient(o), ec2: ec2Client(o), region: o.region };
+      return { cfn: rt.clients.of(o, cfnClient), ec2: rt.clients.of(o, ec2Client), region: o.region };
     },
   };
   return async (event, { metrics }) => {

@@ -28,15 +28,20 @@ export function containLogic(rt: Runtime): Logic<AnyEvent> {
         isolationProfileFor,
         clientsFor: async (account, id) => {
           const o = await rt.sessions.optionsFor(account, id, "act");
-          return { ec2: ec2Client(o), autoScaling: autoScalingClient(o), elbv2: elbv2Client(o) };
+          return {
+            ec2: rt.clients.of(o, ec2Client),
+            autoScaling: rt.clients.of(o, autoScalingClient),
+            elbv2: rt.clients.of(o, elbv2Client),
+          };
         },
-        iamFor: async (account, id) => iamClient(await rt.sessions.optionsFor(account, id, "act")),
+        iamFor: async (account, id) =>
+          rt.clients.of(await rt.sessions.optionsFor(account, id, "act"), iamClient),
       }),
       runPrincipalContainment(incidentId, {
         ...rt.deps,
         principalClientsFor: async (account, id) => {
           const o = await rt.sessions.optionsFor(account, id, "act");
-          return { iam: iamClient(o), s3: s3Client(o) };
+          return { iam: rt.clients.of(o, iamClient), s3: rt.clients.of(o, s3Client) };
         },
       }),
     ]);

@@ -10,6 +10,7 @@ import {
   kmsClient,
   s3Client,
 } from "../../shared/aws/clients.ts";
+import { ec2InstanceReader } from "../../shared/capture/instances.ts";
 import { kmsManifestSigner } from "../../shared/evidence/signing.ts";
 import type { Runtime } from "../../shared/runtime/base.ts";
 import type { AnyEvent, Logic } from "../../shared/runtime/lambda.ts";
@@ -30,12 +31,14 @@ export function evidenceLogic(rt: Runtime): Logic<AnyEvent> {
         rt.sessions.optionsFor(account, id, "act"),
         rt.sessions.optionsFor(account, id, "read"),
       ]);
+      const ec2 = rt.clients.of(act, ec2Client);
       return {
-        ec2: ec2Client(act),
-        iam: iamClient(read),
-        autoScaling: autoScalingClient(read),
-        elbv2: elbv2Client(read),
-        cloudTrail: cloudTrailClient(read),
+        ec2,
+        instances: ec2InstanceReader(ec2),
+        iam: rt.clients.of(read, iamClient),
+        autoScaling: rt.clients.of(read, autoScalingClient),
+        elbv2: rt.clients.of(read, elbv2Client),
+        cloudTrail: rt.clients.of(read, cloudTrailClient),
       };
     },
   };

@@ -30,7 +30,7 @@ export function triageDeps(rt: Runtime): TriageDeps {
       if (err instanceof RefusedError) throw new InvalidEventError(err.message, "account", { cause: err });
       throw err;
     });
-    return { ec2: ec2Client(o), autoScaling: autoScalingClient(o) };
+    return { ec2: rt.clients.of(o, ec2Client), autoScaling: rt.clients.of(o, autoScalingClient) };
   };
   return {
     ...rt.deps,
@@ -79,7 +79,10 @@ export function triageLogic(rt: Runtime): Logic<unknown> {
           ),
         {
           ...rt.deps,
-          results: new PreflightResults(dynamoDocClient(rt.aws), rt.config.resources.incidentTable),
+          results: new PreflightResults(
+            rt.clients.of(rt.aws, dynamoDocClient),
+            rt.config.resources.incidentTable,
+          ),
         },
       );
       if (out.changes.length) metrics.addMetric("PreflightChanges", MetricUnit.Count, out.changes.length);

@@ -246,7 +246,7 @@ export async function listCleanroomStacks(
 /**
  * Resources CloudFormation created for the stack that still exist after it was deleted (found by
  * the `aws:cloudformation:stack-name` tag CloudFormation puts on them). Only the emulator leaves
- * any; best effort: a look-up that fails is skipped.
+ * any: its quirks (cli/local/quirks.ts) use this; best effort: a look-up that fails is skipped.
  */
 export async function leftoverResources(ec2: EC2Client, stackName: string): Promise<string[]> {
   const Filters: Filter[] = [{ Name: "tag:aws:cloudformation:stack-name", Values: [stackName] }];

@@ -10,8 +10,8 @@ export const EVIDENCE_MODULES = {
     summary: "crash-consistent EBS snapshots tagged with the incident, locked and archived",
     scope: "target",
     files: [
+      "shared/capture/instances.ts",
       "shared/capture/snapshots.ts",
-      "shared/workflow/evidence.ts",
       "shared/workflow/snapshot-events.ts",
     ],
     actions: [

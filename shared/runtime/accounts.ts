@@ -27,10 +27,18 @@ export type AccountSessionsConfig = Pick<
   "memberRoleName" | "memberReadRoleName" | "memberExternalId"
 > & { trust: Pick<ResponderConfig["trust"], "memberAccounts" | "organizationId"> };
 
-/** Resolves client options (credentials) per account; caches assumed sessions until near expiry. */
+/**
+ * Resolves client options (credentials) per account; caches assumed sessions until near expiry.
+ *
+ * The options it returns are kept, one object per account session, so that clients built from
+ * them can be kept too (`ClientCache`, keyed by these objects): in the function's own account
+ * the same options for the container's life; in a member account the same options for as long
+ * as the assumed session is cached. A new session means new options, hence new clients: its
+ * credentials differ, and so does its session name, which names the incident that assumed it.
+ */
 export class AccountSessions {
   private own?: Promise<string>;
-  private readonly cache = new Map<string, { creds: AwsCredentialIdentity; until: number }>();
+  private readonly cache = new Map<string, { options: ClientOptions; until: number }>();
 
   constructor(
     private readonly sts: STSClient,
@@ -65,7 +73,7 @@ export class AccountSessions {
     if (!roleName) return this.base;
     const key = `${account}|${roleName}`;
     const hit = this.cache.get(key);
-    if (hit && hit.until > Date.now() + 60_000) return { ...this.base, credentials: hit.creds };
+    if (hit && hit.until > Date.now() + 60_000) return hit.options;
     const out = await this.sts.send(
       new AssumeRoleCommand({
         RoleArn: `arn:${partitionOf(this.base.region)}:iam::${account}:role/${roleName}`,
@@ -83,11 +91,12 @@ export class AccountSessions {
       ...(c.SessionToken ? { sessionToken: c.SessionToken } : {}),
       ...(c.Expiration ? { expiration: new Date(c.Expiration) } : {}),
     };
+    const options: ClientOptions = { ...this.base, credentials: creds };
     this.cache.set(key, {
-      creds,
+      options,
       until: c.Expiration ? new Date(c.Expiration).getTime() : Date.now() + SESSION_SECONDS * 1000,
     });
-    return { ...this.base, credentials: creds };
+    return options;
   }
 }
 

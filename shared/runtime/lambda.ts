@@ -13,8 +13,9 @@ import type { Context } from "aws-lambda";
 import { describeError } from "../errors/index.ts";
 import { wasAlerted } from "../workflow/notify.ts";
 import { rejectEvent } from "../workflow/reject.ts";
-import type { Runtime } from "./base.ts";
+import { createRuntime, type Runtime, type RuntimeOptions } from "./base.ts";
 
+export type { RuntimeOptions };
 export { MetricUnit };
 
 /** An EventBridge event, as far as the functions look at it before validating. */
@@ -52,4 +53,18 @@ export function lambdaHandler<E>(runtime: Runtime, logic: Logic<E>) {
     .use(injectLambdaContext(runtime.logger))
     .use(captureLambdaHandler(tracer))
     .use(logMetrics(metrics));
+}
+
+/**
+ * A function's handler, ready to export: its runtime built from the environment (once per
+ * container), its logic on that runtime, the Lambda wiring. The deployed handlers pass no
+ * options; a local runner passes its middleware and the emulator's quirks.
+ */
+export async function lambdaEntry<E>(
+  serviceName: string,
+  logicOf: (runtime: Runtime) => Logic<E>,
+  options?: RuntimeOptions,
+) {
+  const runtime = await createRuntime(serviceName, process.env, options);
+  return lambdaHandler(runtime, logicOf(runtime));
 }

@@ -5,13 +5,12 @@
  * brings it back (`onSnapshotEvent`, snapshot-events.ts).
  */
 
-import { DescribeInstancesCommand, type EC2Client, type Instance } from "@aws-sdk/client-ec2";
+import type { Instance } from "@aws-sdk/client-ec2";
 import type { S3Client } from "@aws-sdk/client-s3";
 import {
   type ActionName,
   actionNamed,
   actionsOfLane,
-  type CaptureSnapshotsParams,
   paramsOf,
   plannedAction,
   stepsOf,
@@ -19,29 +18,30 @@ import {
 import { ARTIFACT_STEP, MANIFEST_STEP, SNAPSHOT_STEP } from "../actions/step-names.ts";
 import { isNotImplemented } from "../aws/errors.ts";
 import { type ArtifactClients, type Collector, instanceCollectors } from "../capture/artifacts.ts";
+import type { InstanceReader } from "../capture/instances.ts";
 import { principalCollectors } from "../capture/principal-state.ts";
-import {
-  archiveSnapshots,
-  captureSnapshots,
-  lockDetail,
-  lockSnapshots,
-  lockStatus,
-  TAG,
-} from "../capture/snapshots.ts";
+import { TAG } from "../capture/snapshots.ts";
 import type { ActionResult, PlannedAction, StepStatus } from "../domain/types.ts";
 import { describeError } from "../errors/index.ts";
 import { archiveArtifact } from "../evidence/archive.ts";
 import { buildManifest, writeManifest } from "../evidence/manifest.ts";
 import type { ArtifactRecord, EvidenceGap } from "../evidence/manifest-schema.ts";
 import type { ManifestSignature, ManifestSigner } from "../evidence/signing.ts";
-import type { IncidentRecord, SnapshotRecord } from "../incident/model.ts";
+import type { IncidentRecord } from "../incident/model.ts";
 import type { BaseDeps } from "./deps.ts";
 import { nowIso } from "./deps.ts";
+import { takeSnapshots } from "./evidence-snapshots.ts";
 import { alertFailure } from "./notify.ts";
 import { endStep, runStep } from "./steps.ts";
 
+/** What the lane works with in the incident's account: the collectors' clients and the instance reader. */
+export interface EvidenceClients extends ArtifactClients {
+  /** Which of the finding's instances exist, and what they are. */
+  instances: InstanceReader;
+}
+
 export interface EvidenceDeps extends BaseDeps {
-  clientsFor(account: string, incidentId: string): Promise<ArtifactClients>;
+  clientsFor(account: string, incidentId: string): Promise<EvidenceClients>;
   s3: S3Client;
   bucket: string;
   kmsKeyId?: string;
@@ -61,17 +61,6 @@ function instanceIds(incident: IncidentRecord): string[] {
   return incident.finding.resources.filter((r) => r.kind === "ec2-instance").map((r) => r.id);
 }
 
-async function describe(ec2: EC2Client, ids: string[]): Promise<Instance[]> {
-  if (!ids.length) return [];
-  try {
-    const out = await ec2.send(new DescribeInstancesCommand({ InstanceIds: ids }));
-    return (out.Reservations ?? []).flatMap((r) => r.Instances ?? []);
-  } catch (err) {
-    if (String((err as Error).name).startsWith("InvalidInstanceID")) return [];
-    throw err;
-  }
-}
-
 /** Runs the evidence lane for a newly opened incident. */
 export async function runEvidence(incidentId: string, deps: EvidenceDeps): Promise<void> {
   const incident = await deps.store.get(incidentId);
@@ -80,7 +69,7 @@ export async function runEvidence(incidentId: string, deps: EvidenceDeps): Promi
   if (!wantSnapshots && !wantArtifacts.length) return;
   try {
     const clients = await deps.clientsFor(incident.account, incidentId);
-    const instances = await describe(clients.ec2, instanceIds(incident));
+    const instances = await clients.instances.describe(instanceIds(incident));
     const step = (name: string, work: () => Promise<void>) =>
       runStep(deps, { incident, step: name, lane: "evidence", work });
     // Both lanes run to their end even when one throws, so neither is left half-claimed.
@@ -113,126 +102,6 @@ export async function runEvidence(incidentId: string, deps: EvidenceDeps): Promi
     throw err;
   }
 }
-
-async function takeSnapshots(
-  incident: IncidentRecord,
-  instances: Instance[],
-  ec2: EC2Client,
-  deps: EvidenceDeps,
-  params: CaptureSnapshotsParams,
-): Promise<void> {
-  const id = incident.incidentId;
-  const results: ActionResult[] = [];
-  const snapshots: SnapshotRecord[] = [];
-  const errors: string[] = [];
-  for (const r of incident.finding.resources.filter((x) => x.kind === "ec2-instance")) {
-    if (!instances.some((i) => i.InstanceId === r.id)) {
-      results.push({
-        name: "snapshot",
-        target: r.id,
-        status: "skipped",
-        detail: "instance not found: nothing to snapshot",
-      });
-    }
-  }
-  await Promise.all(
-    instances.map(async (inst) => {
-      try {
-        const capture = await captureSnapshots(
-          ec2,
-          {
-            instanceId: inst.InstanceId ?? "",
-            volumes: (inst.BlockDeviceMappings ?? [])
-              .filter((b) => b.Ebs?.VolumeId)
-              .map((b) => ({
-                volumeId: b.Ebs?.VolumeId ?? "",
-                ...(b.DeviceName ? { deviceName: b.DeviceName } : {}),
-              })),
-          },
-          {
-            incidentId: id,
-            findingType: incident.finding.type,
-            capturedAt: nowIso(deps),
-            dryRun: incident.dryRun,
-          },
-        );
-        results.push(...capture.results);
-        snapshots.push(...capture.snapshots);
-      } catch (err) {
-        errors.push(`${inst.InstanceId}: ${describeError(err)}`);
-        results.push({
-          name: "snapshot",
-          target: inst.InstanceId ?? "",
-          status: "failed",
-          detail: describeError(err),
-        });
-      }
-    }),
-  );
-  // Locked by default (policy `lock`, governance 30 days): `ec2:DeleteSnapshot` alone can then
-  // not destroy the evidence disks. Where the endpoint lacks LockSnapshot, `unsupported`.
-  const lock = params.lock;
-  let lockNote: TimelineEntryInput | undefined;
-  if (lock && snapshots.length && !incident.dryRun) {
-    const locked = await lockSnapshots(
-      ec2,
-      snapshots.map((s) => s.snapshotId),
-      lock,
-    );
-    results.push(...locked);
-    lockNote = { step: "snapshot-lock", status: lockStatus(locked), detail: lockDetail(locked, lock) };
-  }
-  const complete = snapshots.length > 0 && snapshots.every((s) => s.state === "completed");
-  const status: StepStatus = incident.dryRun
-    ? "skipped"
-    : errors.length
-      ? snapshots.length
-        ? "partial"
-        : "failed"
-      : snapshots.length === 0
-        ? "skipped"
-        : complete
-          ? "ok"
-          : "waiting";
-  const detail =
-    status === "waiting"
-      ? `${snapshots.length} snapshots started; waiting for EBS completion events`
-      : `${snapshots.length} snapshots${complete ? " completed" : ""}${errors.length ? `; failed: ${errors.join("; ")}` : ""}`;
-  await endStep(deps, id, SNAPSHOT_STEP, {
-    status,
-    detail,
-    actions: results,
-    ...(errors.length ? { error: errors.join("; ") } : {}),
-    set: { "evidence.snapshots": snapshots },
-    ...(lockNote ? { notes: [lockNote] } : {}),
-    ...(status === "failed" || status === "partial"
-      ? {
-          alert: {
-            stage: "failed",
-            summary: `Evidence: snapshots ${status}. Containment is not affected.`,
-            failed: errors.map((e) => ({ what: "snapshot", error: e })),
-            leftToDo: [
-              "Take the missing snapshots by hand (ec2:CreateSnapshots) and tag them with the incident id",
-            ],
-          },
-        }
-      : {}),
-  });
-  if (complete && params.archiveTier) {
-    await deps.store.note(id, { step: "snapshot-archive-tier", status: "info", detail: "requested" });
-    const tier = await archiveSnapshots(
-      ec2,
-      snapshots.map((s) => s.snapshotId),
-    );
-    await deps.store.note(id, {
-      step: "snapshot-archive-tier",
-      status: tier.every((t) => t.status === "ok") ? "ok" : (tier[0]?.status ?? "skipped"),
-      detail: tier.map((t) => `${t.target}: ${t.status}`).join("; "),
-    });
-  }
-}
-
-type TimelineEntryInput = Parameters<EvidenceDeps["store"]["note"]>[1];
 
 /** The planned actions of the artifacts step that wait for nobody: collect-artifacts and every action with collectors. */
 function artifactActions(incident: IncidentRecord): PlannedAction[] {

@@ -12,7 +12,6 @@
 import { CreateSnapshotCommand, CreateTagsCommand, DescribeInstancesCommand } from "@aws-sdk/client-ec2";
 import { GetObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadHandler } from "../../cli/local/runner.ts";
 import { s3Client } from "../../shared/aws/clients.ts";
 import { hexToBase64, sha256Hex } from "../../shared/evidence/hashing.ts";
 import {
@@ -161,7 +160,7 @@ describe("attacks on the evidence", () => {
     });
 
     it("change nothing when they come from another account", async () => {
-      const handler = await loadHandler("evidence");
+      const handler = await world.session.runner.handler("evidence");
 
       const updated = await handler(
         completionEvent(FOREIGN_ACCOUNT, world.region, recorded()),
@@ -173,7 +172,7 @@ describe("attacks on the evidence", () => {
     });
 
     it("change nothing when they name a snapshot the responder did not create", async () => {
-      const handler = await loadHandler("evidence");
+      const handler = await world.session.runner.handler("evidence");
 
       const updated = await handler(
         completionEvent(world.account, world.region, [...recorded(), planted]),
@@ -185,7 +184,7 @@ describe("attacks on the evidence", () => {
     });
 
     it("complete the step from the incident's own account, and the planted snapshot never joins the evidence", async () => {
-      const handler = await loadHandler("evidence");
+      const handler = await world.session.runner.handler("evidence");
 
       await handler(completionEvent(world.account, world.region, recorded()), lambdaContext());
 

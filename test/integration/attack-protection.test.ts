@@ -24,6 +24,7 @@ import {
   viewTarget,
 } from "../../cli/drill/run.ts";
 import { type DemoAccount, seedDemoAccount } from "../../cli/local/demo.ts";
+import type { CallRecord } from "../../cli/local/instrument.ts";
 import { type LocalSession, startLocalSession } from "../../cli/local/session.ts";
 import {
   dynamoDocClient,
@@ -33,7 +34,6 @@ import {
   snsClient,
   sqsClient,
 } from "../../shared/aws/clients.ts";
-import { type CallRecord, setCallRecorder } from "../../shared/aws/instrument.ts";
 import { defaultPolicyFile } from "../../shared/config/index.ts";
 import { MUTATING_ACTIONS } from "../../shared/containment/index.ts";
 import type { IncidentRecord } from "../../shared/incident/model.ts";
@@ -136,11 +136,11 @@ describe("attacks on the decision (local responder)", () => {
       session.local.resources.alertTopicArn,
       "attack-alerts",
     );
-    setCallRecorder((c) => calls.push(c));
+    session.hooks.recorder = (c) => calls.push(c);
   });
 
   afterAll(async () => {
-    setCallRecorder(undefined);
+    if (session) session.hooks.recorder = undefined;
     try {
       await session?.runner.settled(WAIT_MS);
     } finally {

@@ -30,8 +30,8 @@ import {
 } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { buildProfile, buildVpc, launchInstance } from "../../cli/local/account-builder.ts";
+import { CallHooks, type CallRecord } from "../../cli/local/instrument.ts";
 import { autoScalingClient, ec2Client, elbv2Client, iamClient } from "../../shared/aws/clients.ts";
-import { type CallRecord, setCallRecorder } from "../../shared/aws/instrument.ts";
 import { MUTATING_ACTIONS } from "../../shared/containment/calls.ts";
 import {
   CallTracker,
@@ -53,6 +53,10 @@ const MUTATING = new Set(MUTATING_ACTIONS.map((a) => a.split(":")[1]));
 let clients: ContainmentClients;
 let ec2: EC2Client;
 let calls: CallRecord[] = [];
+/** The hooks every client of this file feeds: its recorder fills `calls`. */
+const hooks = new CallHooks();
+/** The emulator's client options, with the middleware that feeds {@link hooks}. */
+const recorded = () => ({ ...testAwsOptions(), middleware: [hooks.middleware()] });
 
 function options(over: Partial<ContainOptions> = {}): ContainOptions {
   return {
@@ -151,7 +155,7 @@ async function describe1(instanceId: string) {
 }
 
 async function profile(name: string, withRole = true): Promise<string> {
-  return buildProfile(iamClient(testAwsOptions()), {
+  return buildProfile(iamClient(recorded()), {
     name,
     role: withRole ? { trustPolicy: "{}" } : false,
   });
@@ -243,16 +247,18 @@ async function expectUntrackingBeforeIsolation(instanceId: string, vpcId: string
 
 beforeEach(async () => {
   await resetEmulator();
-  const o = testAwsOptions();
+  const o = recorded();
   ec2 = ec2Client(o);
   timeline = [];
   timeCalls(ec2);
   clients = { ec2, autoScaling: autoScalingClient(o), elbv2: elbv2Client(o) };
   calls = [];
-  setCallRecorder((c) => calls.push(c));
+  hooks.recorder = (c) => calls.push(c);
 });
 
-afterEach(() => setCallRecorder(undefined));
+afterEach(() => {
+  hooks.recorder = undefined;
+});
 
 describe("containInstance against the emulator", () => {
   it("isolates every interface of an instance with 3 interfaces and 4 volumes, and protects its evidence", async () => {

@@ -3,7 +3,7 @@
  * evidence lane records its snapshot step `waiting` and ends, and the EBS completion event
  * brings it back to seal the incident. The emulator completes snapshots at once, so here EC2's
  * answers about snapshots (CreateSnapshots, DescribeSnapshots) say `pending` — the answer
- * rewriter of shared/aws/instrument.ts, installed by this test only — until the test puts the
+ * rewriter of the session's hooks (cli/local/instrument.ts), set by this test only — until the test puts the
  * EBS completion event on the bus. The manifest must not be written before, and must be
  * written then, exactly once, even when the event is delivered twice.
  */
@@ -14,7 +14,6 @@ import { putEvent, type ReceivedAlert } from "../../cli/drill/run.ts";
 import { waitForIncidentOf } from "../../cli/drill/watch.ts";
 import type { Invocation } from "../../cli/local/runner.ts";
 import { s3Client } from "../../shared/aws/clients.ts";
-import { setAnswerRewriter } from "../../shared/aws/instrument.ts";
 import type { IncidentRecord } from "../../shared/incident/model.ts";
 import { WAIT_MS, waitFor } from "../support/findings.ts";
 import { alerts, drillEvent, type FaultWorld, quiet, startFaultWorld } from "./faults-harness.ts";
@@ -94,11 +93,11 @@ describe("evidence that waits for its snapshots (EBS completion event through th
 
   beforeAll(async () => {
     world = await startFaultWorld({ maxAttempts: 1, onInvocation: (i) => invocations.push(i) });
-    setAnswerRewriter((service, operation, _scope, output) => {
+    world.hooks.answer = (service, operation, _scope, output) => {
       if (service !== "EC2" || !SNAPSHOT_ANSWERS.has(operation) || snapshotsComplete.now) return output;
       snapshotsComplete.rewritten++;
       return pending(operation, output);
-    });
+    };
     const drill = drillEvent(world, "c2", "web");
     await putEvent(world.events, drill.event);
     const f = drill.finding;
@@ -153,7 +152,7 @@ describe("evidence that waits for its snapshots (EBS completion event through th
   });
 
   afterAll(async () => {
-    setAnswerRewriter(undefined);
+    if (world) world.hooks.answer = undefined;
     await world?.stop();
   });
 

@@ -9,8 +9,6 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ReceivedAlert } from "../../cli/drill/run.ts";
-import { loadHandler } from "../../cli/local/runner.ts";
-import { withCallScope } from "../../shared/aws/instrument.ts";
 import type { IncidentRecord } from "../../shared/incident/model.ts";
 import {
   alerts,
@@ -61,13 +59,14 @@ describe("the same event delivered 10 times concurrently", () => {
   beforeAll(async () => {
     world = await startFaultWorld({ maxAttempts: 1 });
     drill = drillEvent(world, "c2", "web");
-    const triage = await loadHandler("triage");
+    // The runner's own triage handler: its clients' calls are attributed to "triage".
+    const triage = await world.session.runner.handler("triage");
     let running = 0;
     // The event as EventBridge delivers it, ten times, to ten concurrent invocations.
     const delivered = { ...drill.event, account: world.account, region: world.region };
     triaged = await Promise.all(
       Array.from({ length: COPIES }, () =>
-        withCallScope("triage", async () => {
+        (async () => {
           running++;
           overlap = Math.max(overlap, running);
           try {
@@ -77,7 +76,7 @@ describe("the same event delivered 10 times concurrently", () => {
           } finally {
             running--;
           }
-        }),
+        })(),
       ),
     );
     ({ incidentId, incident, settled } = await settleOf(world, drill));

@@ -29,6 +29,7 @@ import { drainAlerts, putEvent, type ReceivedAlert, subscribeAlerts } from "../.
 import { scenario } from "../../cli/drill/scenarios.ts";
 import { waitForIncidentOf, waitForSettled } from "../../cli/drill/watch.ts";
 import { type DemoAccount, type DemoInstance, seedDemoAccount } from "../../cli/local/demo.ts";
+import { CallHooks, type CallRecord } from "../../cli/local/instrument.ts";
 import { type LocalSession, type SessionOptions, startLocalSession } from "../../cli/local/session.ts";
 import { isolateEmulatorTransactions } from "../../cli/local/transactions.ts";
 import {
@@ -39,7 +40,6 @@ import {
   snsClient,
   sqsClient,
 } from "../../shared/aws/clients.ts";
-import { type CallRecord, setCallRecorder, setFaultInjector } from "../../shared/aws/instrument.ts";
 import { defaultPolicyFile } from "../../shared/config/index.ts";
 import type { IncidentRecord } from "../../shared/incident/model.ts";
 import { DynamoIncidentStore } from "../../shared/incident/store.ts";
@@ -61,6 +61,11 @@ export interface FaultWorld {
   alertQueueUrl: string;
   /** Every AWS call made so far (handlers' calls carry their function's name as scope). */
   calls: CallRecord[];
+  /**
+   * The hooks every client of the world feeds (the session's): its recorder fills
+   * {@link calls}; set a fault injector or an answer rewriter on it.
+   */
+  hooks: CallHooks;
   account: string;
   region: string;
   stop(): Promise<void>;
@@ -84,9 +89,10 @@ export async function startFaultWorld(options: SessionOptions = {}): Promise<Fau
   );
   process.env.POLICY_FILE = policyFile;
   const calls: CallRecord[] = [];
-  setCallRecorder((c) => calls.push(c));
-  const unisolate = isolateEmulatorTransactions();
-  const session = await startLocalSession(options);
+  const hooks = new CallHooks();
+  hooks.recorder = (c) => calls.push(c);
+  const unisolate = isolateEmulatorTransactions(hooks);
+  const session = await startLocalSession({ ...options, hooks });
   const aws = session.aws;
   const ec2 = ec2Client(aws);
   const sqs = sqsClient(aws);
@@ -98,6 +104,7 @@ export async function startFaultWorld(options: SessionOptions = {}): Promise<Fau
   );
   return {
     session,
+    hooks,
     demo,
     ec2,
     events: eventsClient(aws),
@@ -108,8 +115,8 @@ export async function startFaultWorld(options: SessionOptions = {}): Promise<Fau
     account: session.local.context.accountId,
     region: aws.region,
     stop: async () => {
-      setFaultInjector(undefined);
-      setCallRecorder(undefined);
+      hooks.fault = undefined;
+      hooks.recorder = undefined;
       await session.stop();
       unisolate();
       delete process.env.POLICY_FILE;

@@ -24,7 +24,6 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Invocation } from "../../cli/local/runner.ts";
-import { setCallRecorder, setFaultInjector } from "../../shared/aws/instrument.ts";
 import type { IncidentRecord } from "../../shared/incident/model.ts";
 import { WAIT_MS, waitFor } from "../support/findings.ts";
 import {
@@ -67,7 +66,7 @@ describe("the AWS endpoint down in the middle of an incident, until the evidence
       eventAttempts: 3,
       onInvocation: (i) => invocations.push(i),
     });
-    setCallRecorder((c) => {
+    world.hooks.recorder = (c) => {
       world.calls.push(c);
       if (!outage.began && c.scope === "evidence" && c.operation === "CreateSnapshots" && !c.error) {
         outage.began = true;
@@ -76,12 +75,12 @@ describe("the AWS endpoint down in the middle of an incident, until the evidence
         outage.on = false;
         outage.ended = true;
       }
-    });
-    setFaultInjector((_service, _operation, scope) => {
+    };
+    world.hooks.fault = (_service, _operation, scope) => {
       if (!scope || !outage.on) return undefined;
       outage.refused++;
       return connectionRefused();
-    });
+    };
     ({ incidentId } = await runToSettled(world, drillEvent(world, "c2", "web")));
     // Steps that failed in the outage look settled until the event comes back: wait for the
     // lanes to end well, then for the runner to have nothing left (no redelivery pending).

@@ -10,7 +10,6 @@ import { GetObjectCommand } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ReceivedAlert } from "../../cli/drill/run.ts";
 import { s3Client } from "../../shared/aws/clients.ts";
-import { setFaultInjector } from "../../shared/aws/instrument.ts";
 import { verifyIncident } from "../../shared/evidence/verify.ts";
 import type { IncidentRecord } from "../../shared/incident/model.ts";
 import {
@@ -47,12 +46,12 @@ describe("snapshots refused for good", () => {
 
   beforeAll(async () => {
     world = await startFaultWorld({ maxAttempts: 1 });
-    setFaultInjector((_service, operation, scope) => {
+    world.hooks.fault = (_service, operation, scope) => {
       if (scope !== "evidence" || (operation !== "CreateSnapshots" && operation !== "CreateSnapshot"))
         return undefined;
       refusals++;
       return unauthorized(operation);
-    });
+    };
     ({ incidentId, incident, settled } = await runToSettled(world, drillEvent(world, "c2", "web")));
     // The manifest follows the lanes: once the runner has nothing left, it has been written.
     incident = await quiet(world, incidentId);

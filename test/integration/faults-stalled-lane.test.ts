@@ -18,7 +18,6 @@ import { putEvent } from "../../cli/drill/run.ts";
 import { waitForIncidentOf } from "../../cli/drill/watch.ts";
 import type { Invocation } from "../../cli/local/runner.ts";
 import { dynamoDocClient } from "../../shared/aws/clients.ts";
-import { setCallRecorder, setFaultInjector } from "../../shared/aws/instrument.ts";
 import type { PreIsolationState } from "../../shared/containment/index.ts";
 import type { IncidentRecord } from "../../shared/incident/model.ts";
 import { WAIT_MS } from "../support/findings.ts";
@@ -61,9 +60,9 @@ describe("a containment worker that dies mid-way, holding its claim", () => {
       eventAttempts: 2,
       onInvocation: (i) => invocations.push(i),
     });
-    setCallRecorder((c) => world.calls.push(c));
+    world.hooks.recorder = (c) => world.calls.push(c);
     const swaps = new Map<string, number>();
-    setFaultInjector((_service, operation, scope, input) => {
+    world.hooks.fault = (_service, operation, scope, input) => {
       if (scope !== "contain") return undefined;
       if (operation === "ModifyNetworkInterfaceAttribute" && input?.Groups) {
         const eni = String(input.NetworkInterfaceId);
@@ -73,7 +72,7 @@ describe("a containment worker that dies mid-way, holding its claim", () => {
       if (!dead.on) return undefined;
       dead.refused++;
       return accessDenied(operation);
-    });
+    };
     const drill = drillEvent(world, "c2", "web");
     instanceId = drill.instanceId;
     await putEvent(world.events, drill.event);
@@ -87,7 +86,7 @@ describe("a containment worker that dies mid-way, holding its claim", () => {
     stalled = await quiet(world, incidentId);
 
     // The AWS side answers again; the lease runs out.
-    setFaultInjector(undefined);
+    world.hooks.fault = undefined;
     await dynamoDocClient(world.session.aws).send(
       new UpdateCommand({
         TableName: world.session.local.resources.incidentTable,
@@ -102,7 +101,7 @@ describe("a containment worker that dies mid-way, holding its claim", () => {
   });
 
   afterAll(async () => {
-    setFaultInjector(undefined);
+    if (world) world.hooks.fault = undefined;
     await world?.stop();
   });
 

@@ -11,7 +11,6 @@
  * clients (S3, DynamoDB) down to about one request a second.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { setFaultInjector } from "../../shared/aws/instrument.ts";
 import type { IncidentRecord } from "../../shared/incident/model.ts";
 import { WAIT_MS } from "../support/findings.ts";
 import {
@@ -62,13 +61,13 @@ describe("30 % of AWS calls throttled", () => {
     restoreSdkTime = compressSdkTime(10);
     world = await startFaultWorld({ maxAttempts: 8, eventAttempts: 3 });
     const random = mulberry32(20_260_302);
-    setFaultInjector((service, operation, scope) => {
+    world.hooks.fault = (service, operation, scope) => {
       if (!scope) return undefined; // the test's own calls and the runner's queue reads
       injected.attempts++;
       if (random() >= RATE) return undefined;
       injected.count++;
       return throttlingError(service, operation);
-    });
+    };
     results = await Promise.all(
       DRILLS.map(async (drill) => ({
         drill,
@@ -76,7 +75,7 @@ describe("30 % of AWS calls throttled", () => {
       })),
     );
     await world.session.runner.settled(WAIT_MS);
-    setFaultInjector(undefined);
+    world.hooks.fault = undefined;
   });
 
   afterAll(async () => {

@@ -41,6 +41,7 @@ import { PublishCommand } from "@aws-sdk/client-sns";
 import { vi } from "vitest";
 import { requestCleanroom } from "../../cli/commands/cleanroom.ts";
 import { waitForIncidentOf, waitForSettled } from "../../cli/drill/watch.ts";
+import type { CallRecord } from "../../cli/local/instrument.ts";
 import {
   autoScalingClient,
   cfnClient,
@@ -49,7 +50,6 @@ import {
   iamClient,
   snsClient,
 } from "../../shared/aws/clients.ts";
-import type { CallRecord } from "../../shared/aws/instrument.ts";
 import { EventBridgePublisher } from "../../shared/events/bus.ts";
 import type { IncidentRecord } from "../../shared/incident/model.ts";
 import { type AccountPurpose, AccountSessions } from "../../shared/runtime/accounts.ts";

@@ -7,6 +7,7 @@ import { createHash } from "node:crypto";
 import { CreateTableCommand } from "@aws-sdk/client-dynamodb";
 import { DeleteCommand } from "@aws-sdk/lib-dynamodb";
 import { beforeEach, describe, expect, it } from "vitest";
+import { CallHooks } from "../../cli/local/instrument.ts";
 import { isolateEmulatorTransactions } from "../../cli/local/transactions.ts";
 import { dynamoClient, dynamoDocClient } from "../../shared/aws/clients.ts";
 import { findingRef } from "../../shared/incident/model.ts";
@@ -16,6 +17,8 @@ import { resetEmulator, testAwsOptions } from "../support/emulator.ts";
 import { anIncident } from "../support/incidents.ts";
 
 const TABLE = "incidents-store-test";
+/** The hooks the store's client feeds (as the local runner's clients do). */
+const hooks = new CallHooks();
 let store: DynamoIncidentStore;
 
 const state = (capturedAt: string, groups: string[]) => ({
@@ -41,7 +44,7 @@ beforeEach(async () => {
       ],
     }),
   );
-  store = new DynamoIncidentStore(dynamoDocClient(o), TABLE);
+  store = new DynamoIncidentStore(dynamoDocClient({ ...o, middleware: [hooks.middleware()] }), TABLE);
 });
 
 describe("the pre-isolation state kept before containment changes anything", () => {
@@ -220,7 +223,7 @@ describe("opening an incident: each way into the markers", () => {
   it("opens one incident for concurrent copies; every other copy finds it", async () => {
     const one = incidentFor("f-9", "i-0fffffffffffffff0");
     // The emulator's transactions need the isolation DynamoDB's have (cli/local/transactions.ts).
-    const unisolate = isolateEmulatorTransactions();
+    const unisolate = isolateEmulatorTransactions(hooks);
 
     const outcomes = await Promise.all(Array.from({ length: 5 }, () => store.open(one))).finally(unisolate);
 

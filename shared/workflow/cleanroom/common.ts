@@ -3,6 +3,7 @@
  * incident, the outcomes it returns and the names of its steps. No logic beyond reading the record.
  */
 import type { CleanroomClients, TemplateSource } from "../../cleanroom/index.ts";
+import type { EmulatorQuirks } from "../../runtime/quirks.ts";
 import type { BaseDeps } from "../deps.ts";
 
 export { CLEANROOM_DESTROY_STEP, CLEANROOM_STEP } from "../../actions/step-names.ts";
@@ -19,10 +20,11 @@ export interface CleanroomDeps extends BaseDeps {
   bucket: string;
   kmsKeyArn?: string;
   /**
-   * True against an emulator (an endpoint is configured): each evidence volume gets the
-   * snapshot's size explicitly, because moto needs a Size. In AWS the template's 0 means the same.
+   * The endpoint's departures from AWS (none in AWS; the local runner supplies the emulator's):
+   * whether each evidence volume gets the snapshot's size explicitly, and what a deleted stack
+   * left behind.
    */
-  explicitVolumeSize: boolean;
+  quirks: EmulatorQuirks;
   /** The responder's own account (the expiry sweep always looks there). */
   ownAccount(): Promise<string>;
   /**

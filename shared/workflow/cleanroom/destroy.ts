@@ -7,7 +7,6 @@ import {
   type CleanroomClients,
   deleteStack,
   describeStack,
-  leftoverResources,
   type StackView,
   stackFailure,
   stackPhase,
@@ -152,8 +151,10 @@ export async function settleDestroy(
   if (phase === "deleted") {
     record.status = "DELETE_COMPLETE";
     record.destroyedAt = nowIso(deps);
-    // Only the emulator answers DependencyViolation and leaves resources behind: name them.
-    const leftovers = extra.dependencyViolation ? await leftoverResources(clients.ec2, before.stackName) : [];
+    // Only the emulator answers DependencyViolation and leaves resources behind: its quirks name them.
+    const leftovers = extra.dependencyViolation
+      ? await deps.quirks.stackLeftovers(clients.ec2, before.stackName)
+      : [];
     if (leftovers.length) record.leftovers = leftovers;
     const status: StepStatus = leftovers.length ? "partial" : "ok";
     const detail = `stack ${before.stackName} deleted (${extra.why})${

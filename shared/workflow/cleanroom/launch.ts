@@ -166,7 +166,7 @@ async function launch(
     });
     const snapshotIds = chosen.ids.length ? chosen.ids : ["<evidence snapshot ids>"];
     let size = 0;
-    if (deps.explicitVolumeSize && chosen.ids.length) {
+    if (deps.quirks.explicitVolumeSize && chosen.ids.length) {
       size = await largestSnapshotGiB(clients.ec2, chosen.ids).catch((err) => {
         if (!incident.dryRun) throw err;
         lookups.push(`snapshot sizes unknown: ${describeError(err)}`);

@@ -9,7 +9,7 @@
  * A call this model does not know fails the test that meets it: a new SDK call cannot go
  * unsimulated.
  */
-import type { CallRecord } from "../../../shared/aws/instrument.ts";
+import type { CallRecord } from "../../../cli/local/instrument.ts";
 import { responderRequests } from "./responder-calls.ts";
 import type { IamRequest } from "./simulate.ts";
 import { type CallSite, type Input, unscoped } from "./site.ts";

@@ -10,7 +10,7 @@
  * - the AssumeRole each function makes for each purpose it used: its own role must allow it
  *   for a listed member account, and the member role's trust policy must admit it.
  */
-import type { CallRecord } from "../../../shared/aws/instrument.ts";
+import type { CallRecord } from "../../../cli/local/instrument.ts";
 import { FUNCTIONS } from "../../../shared/iam/permissions.ts";
 import type { AccountPurpose } from "../../../shared/runtime/accounts.ts";
 import { type AccountState, type CallSite, requestsFor } from "./calls.ts";

@@ -3,7 +3,7 @@
  * table, the alert topic, the bus, all encrypted with the responder's key), and what Lambda does
  * with a function's role besides its code's calls. See calls.ts.
  */
-import type { CallRecord } from "../../../shared/aws/instrument.ts";
+import type { CallRecord } from "../../../cli/local/instrument.ts";
 import type { IamRequest } from "./simulate.ts";
 import { type CallSite, type Input, kms, unscoped } from "./site.ts";
 

@@ -7,6 +7,7 @@ import { CloudFormationClient, CreateStackCommand, type Stack } from "@aws-sdk/c
 import { DescribeManagedPrefixListsCommand, EC2Client } from "@aws-sdk/client-ec2";
 import { mockClient } from "aws-sdk-client-mock";
 import type { AlertMessage } from "../../../shared/alerts/message.ts";
+import { AWS_BEHAVIOUR } from "../../../shared/runtime/quirks.ts";
 import {
   CLEANROOM_STEP,
   type CleanroomDeps,
@@ -114,7 +115,7 @@ export function deps(overrides: Partial<CleanroomDeps> = {}): CleanroomDeps {
     template: async () => ({ body: "Resources: {}\n", source: "cleanroom.yaml" }),
     bucket: BUCKET,
     kmsKeyArn: KEY,
-    explicitVolumeSize: false,
+    quirks: AWS_BEHAVIOUR,
     ownAccount: async () => ACCOUNT,
     settleWaitMs: 0,
     randomHex: (n) => (n === 12 ? SUFFIX : LAUNCH_ID).slice(0, n),

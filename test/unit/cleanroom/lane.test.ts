@@ -19,7 +19,9 @@ import {
 } from "@aws-sdk/client-ec2";
 import { mockClient } from "aws-sdk-client-mock";
 import { beforeEach, describe, expect, it } from "vitest";
+import { MOTO_QUIRKS } from "../../../cli/local/quirks.ts";
 import { InvalidEventError } from "../../../shared/errors/index.ts";
+import { AWS_BEHAVIOUR } from "../../../shared/runtime/quirks.ts";
 import {
   CLEANROOM_DESTROY_STEP,
   CLEANROOM_STEP,
@@ -98,7 +100,7 @@ function deps(overrides: Partial<CleanroomDeps> = {}): CleanroomDeps {
     }),
     bucket: BUCKET,
     kmsKeyArn: KEY,
-    explicitVolumeSize: false,
+    quirks: AWS_BEHAVIOUR,
     ownAccount: async () => ACCOUNT,
     settleWaitMs: 0,
     ...overrides,
@@ -313,7 +315,7 @@ describe("launching a clean room", () => {
       .on(DescribeSnapshotsCommand)
       .resolves({ Snapshots: [{ VolumeSize: 8 }, { VolumeSize: 30 }, { VolumeSize: 8 }] });
 
-    await launchCleanroom(INCIDENT_ID, { kind: "evidence" }, deps({ explicitVolumeSize: true }));
+    await launchCleanroom(INCIDENT_ID, { kind: "evidence" }, deps({ quirks: MOTO_QUIRKS }));
 
     expect(ec2Mock.commandCalls(DescribeSnapshotsCommand)[0]?.args[0].input.SnapshotIds).toHaveLength(3);
     expect(params().EvidenceVolumeSizeGiB).toBe("30");
@@ -600,7 +602,7 @@ describe("destroying a clean room", () => {
     ec2Mock.on(DescribeSubnetsCommand).resolves({ Subnets: [] });
     ec2Mock.on(DescribeVpcsCommand).resolves({ Vpcs: [{ VpcId: "vpc-0123456789abcdef0" }] });
 
-    const out = await destroyCleanroom(INCIDENT_ID, { kind: "request" }, deps());
+    const out = await destroyCleanroom(INCIDENT_ID, { kind: "request" }, deps({ quirks: MOTO_QUIRKS }));
 
     expect(out.outcome).toBe("partial");
     expect(await step(CLEANROOM_DESTROY_STEP)).toMatchObject({
@@ -613,6 +615,22 @@ describe("destroying a clean room", () => {
     expect(alerter.sent[0]?.json.failed).toEqual([
       { what: "resources left behind after DeleteStack", error: "vpce-01, vol-0a, vpc-0123456789abcdef0" },
     ]);
+  });
+
+  it("looks for no leftovers with AWS's behaviour, even if DeleteStack answered DependencyViolation", async () => {
+    cfnMock
+      .on(DescribeStacksCommand)
+      .resolvesOnce({ Stacks: [aStack("CREATE_COMPLETE")] })
+      .rejects(missing());
+    cfnMock
+      .on(DeleteStackCommand)
+      .rejects(awsError("DependencyViolation", "The vpc vpc-0123456789abcdef0 has dependencies."));
+
+    const out = await destroyCleanroom(INCIDENT_ID, { kind: "request" }, deps());
+
+    expect(out.outcome).toBe("ok");
+    expect(ec2Mock.commandCalls(DescribeVpcEndpointsCommand)).toHaveLength(0);
+    expect((await record()).leftovers).toBeUndefined();
   });
 
   it("waits for the status event while AWS deletes, then ends the step", async () => {

@@ -6,38 +6,41 @@
 import { Readable } from "node:stream";
 import { DynamoDBClient, GetItemCommand, TransactWriteItemsCommand } from "@aws-sdk/client-dynamodb";
 import { afterEach, describe, expect, it } from "vitest";
+import { CallHooks } from "../../../cli/local/instrument.ts";
 import { isolateEmulatorTransactions } from "../../../cli/local/transactions.ts";
-import { instrument } from "../../../shared/aws/instrument.ts";
 
 /** A DynamoDB client whose requests take `ms` each and are logged with what else was in flight. */
 function slowClient(log: { op: string; alongside: string[] }[], inFlight: Set<string>, ms = 30) {
-  return instrument(
-    new DynamoDBClient({
-      region: "us-east-1",
-      credentials: { accessKeyId: "a", secretAccessKey: "b" },
-      maxAttempts: 1,
-      requestHandler: {
-        handle: async (request: { headers: Record<string, string> }) => {
-          const op = String(request.headers["x-amz-target"] ?? "").split(".")[1] ?? "?";
-          const id = `${op}#${log.length}`;
-          log.push({ op, alongside: [...inFlight] });
-          inFlight.add(id);
-          await new Promise((r) => setTimeout(r, ms));
-          inFlight.delete(id);
-          return {
-            response: {
-              statusCode: 200,
-              headers: { "content-type": "application/x-amz-json-1.0" },
-              body: Readable.from([Buffer.from("{}")]),
-            },
-          };
-        },
-      } as never,
-    }),
-  );
+  const client = new DynamoDBClient({
+    region: "us-east-1",
+    credentials: { accessKeyId: "a", secretAccessKey: "b" },
+    maxAttempts: 1,
+    requestHandler: {
+      handle: async (request: { headers: Record<string, string> }) => {
+        const op = String(request.headers["x-amz-target"] ?? "").split(".")[1] ?? "?";
+        const id = `${op}#${log.length}`;
+        log.push({ op, alongside: [...inFlight] });
+        inFlight.add(id);
+        await new Promise((r) => setTimeout(r, ms));
+        inFlight.delete(id);
+        return {
+          response: {
+            statusCode: 200,
+            headers: { "content-type": "application/x-amz-json-1.0" },
+            body: Readable.from([Buffer.from("{}")]),
+          },
+        };
+      },
+    } as never,
+  });
+  client.middlewareStack.use(hooks.middleware());
+  return client;
 }
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = "true";
+
+/** The hooks the test's clients feed (as the local runner's do). */
+const hooks = new CallHooks();
 
 const get = () => new GetItemCommand({ TableName: "t", Key: { pk: { S: "a" } } });
 const transact = () =>
@@ -53,7 +56,7 @@ describe("isolated emulator transactions", () => {
 
   it("runs a transaction alone, and other calls side by side", async () => {
     // Arrange
-    remove = isolateEmulatorTransactions();
+    remove = isolateEmulatorTransactions(hooks);
     const log: { op: string; alongside: string[] }[] = [];
     const client = slowClient(log, new Set());
 
@@ -79,7 +82,7 @@ describe("isolated emulator transactions", () => {
   });
 
   it("lets everything through at once once removed", async () => {
-    remove = isolateEmulatorTransactions();
+    remove = isolateEmulatorTransactions(hooks);
     remove();
     const log: { op: string; alongside: string[] }[] = [];
     const client = slowClient(log, new Set());

@@ -7,6 +7,7 @@ import { S3Client } from "@aws-sdk/client-s3";
 import { mockClient } from "aws-sdk-client-mock";
 import { beforeEach, describe, expect, it } from "vitest";
 import { scenario } from "../../../cli/drill/scenarios.ts";
+import { ec2InstanceReader } from "../../../shared/capture/instances.ts";
 import type { StepStatus } from "../../../shared/domain/types.ts";
 import { type IncidentRecord, incidentIdFor } from "../../../shared/incident/model.ts";
 import type { OpenResult } from "../../../shared/incident/store.ts";
@@ -136,7 +137,11 @@ describe("failure alerts", () => {
       ...base(store),
       s3: new S3Client({ region: "us-east-1" }),
       bucket: "acme-evidence",
-      clientsFor: async () => ({ ec2: new EC2Client({ region: "us-east-1" }) }) as never,
+      clientsFor: async () =>
+        ({
+          ec2: new EC2Client({ region: "us-east-1" }),
+          instances: ec2InstanceReader(new EC2Client({ region: "us-east-1" })),
+        }) as never,
     };
     const event = {
       account: incident.account,

@@ -8,6 +8,7 @@ import { DescribeSnapshotsCommand, EC2Client, type Snapshot } from "@aws-sdk/cli
 import { HeadObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { mockClient } from "aws-sdk-client-mock";
 import { beforeEach, describe, expect, it } from "vitest";
+import { ec2InstanceReader } from "../../../shared/capture/instances.ts";
 import type { IncidentRecord } from "../../../shared/incident/model.ts";
 import {
   judgeSnapshotEvent,
@@ -89,7 +90,11 @@ describe("EBS completion events", () => {
       dryRun: false,
       s3: new S3Client({ region: "us-east-1" }),
       bucket: "acme-evidence",
-      clientsFor: async () => ({ ec2: new EC2Client({ region: "us-east-1" }) }) as never,
+      clientsFor: async () =>
+        ({
+          ec2: new EC2Client({ region: "us-east-1" }),
+          instances: ec2InstanceReader(new EC2Client({ region: "us-east-1" })),
+        }) as never,
     };
   });
 

@@ -15,6 +15,7 @@ import {
 import { S3Client } from "@aws-sdk/client-s3";
 import { mockClient } from "aws-sdk-client-mock";
 import { beforeEach, describe, expect, it } from "vitest";
+import { ec2InstanceReader } from "../../../shared/capture/instances.ts";
 import type { IncidentRecord, TimelineEntry } from "../../../shared/incident/model.ts";
 import { runEvidence } from "../../../shared/workflow/evidence.ts";
 import { endStep, runStep } from "../../../shared/workflow/steps.ts";
@@ -231,7 +232,11 @@ describe("the evidence lane's snapshot step when a note after its end fails (a p
       evidenceBucket: "acme-evidence",
       s3: new S3Client({ region: "us-east-1" }),
       bucket: "acme-evidence",
-      clientsFor: async () => ({ ec2: new EC2Client({ region: "us-east-1" }) }) as never,
+      clientsFor: async () =>
+        ({
+          ec2: new EC2Client({ region: "us-east-1" }),
+          instances: ec2InstanceReader(new EC2Client({ region: "us-east-1" })),
+        }) as never,
     };
 
     // Act: the first delivery fails on the note; the event is delivered again
@@ -269,7 +274,11 @@ describe("the evidence lane's snapshot step when a note after its end fails (a p
       dryRun: false,
       s3: new S3Client({ region: "us-east-1" }),
       bucket: "acme-evidence",
-      clientsFor: async () => ({ ec2: new EC2Client({ region: "us-east-1" }) }) as never,
+      clientsFor: async () =>
+        ({
+          ec2: new EC2Client({ region: "us-east-1" }),
+          instances: ec2InstanceReader(new EC2Client({ region: "us-east-1" })),
+        }) as never,
     });
 
     const after = await store.get(incident.incidentId);
