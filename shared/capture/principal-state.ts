@@ -14,7 +14,7 @@ import { createHash } from "node:crypto";
 import type { IAMClient } from "@aws-sdk/client-iam";
 import type { Finding } from "../domain/types.ts";
 import { readPrincipal } from "../principal/iam.ts";
-import { type PrincipalState, PrincipalStateSchema } from "../principal/record-schema.ts";
+import { type PrincipalState, PrincipalStateSchema } from "../principal/state-schema.ts";
 import { type PrincipalTarget, principalTargets } from "../principal/target.ts";
 import type { Collector } from "./artifacts.ts";
 

@@ -31,7 +31,7 @@ import { recordedAttempt } from "../domain/attempt.ts";
 import type { ActionResult } from "../domain/types.ts";
 import { describeError } from "../errors/index.ts";
 import { denyPolicyName, roleDenyDocument, sameDocument, userDenyDocument } from "./documents.ts";
-import type { PrincipalRecord, PrincipalState } from "./record-schema.ts";
+import type { PrincipalRecord, PrincipalState } from "./state-schema.ts";
 import { type KeyState, keysToDeactivate, type PrincipalTarget, principalArn } from "./target.ts";
 
 /** Counts the calls and rounds (calls sent together) of one principal's containment. */

@@ -16,7 +16,7 @@ import { errorCode } from "../aws/errors.ts";
 import { recordedAttempt } from "../domain/attempt.ts";
 import type { ActionResult } from "../domain/types.ts";
 import { CallCount } from "./iam.ts";
-import type { PrincipalRecord } from "./record-schema.ts";
+import type { PrincipalRecord } from "./state-schema.ts";
 
 const missing = (err: unknown) =>
   errorCode(err) === "NoSuchEntity" || errorCode(err) === "NoSuchEntityException";

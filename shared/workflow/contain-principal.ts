@@ -18,7 +18,7 @@ import { describeError } from "../errors/index.ts";
 import { currentApprovals, type IncidentRecord } from "../incident/model.ts";
 import { leaveAlone, RESPONDER_ROLE_PREFIX } from "../principal/guard.ts";
 import { CallCount, containPrincipal, readPrincipal } from "../principal/iam.ts";
-import { type PrincipalContainment, PrincipalContainmentSchema } from "../principal/record-schema.ts";
+import { type PrincipalContainment, PrincipalContainmentSchema } from "../principal/state-schema.ts";
 import { principalArn, principalTargets } from "../principal/target.ts";
 import { isDrillTagged, tagMatches } from "../triage/safety.ts";
 import type { BaseDeps } from "./deps.ts";

@@ -10,8 +10,8 @@ import { releaseBucket } from "../bucket/release.ts";
 import { BucketContainmentSchema } from "../bucket/s3.ts";
 import type { ReleaseOutcome } from "../containment/index.ts";
 import type { IncidentRecord } from "../incident/model.ts";
-import { PrincipalContainmentSchema } from "../principal/record-schema.ts";
 import { releasePrincipal } from "../principal/release.ts";
+import { PrincipalContainmentSchema } from "../principal/state-schema.ts";
 import type { PrincipalClients } from "./contain-principal.ts";
 
 /** The principals and buckets an incident contained, read back strictly from its record. */
