@@ -286,13 +286,15 @@ describe("escalating and reserving", () => {
 
   it("holds the cap under a burst of concurrent reservations", async () => {
     const at = "2026-03-02T10:20:00.000Z";
-    // The window's counter exists before the burst: moto does not create a new item atomically
-    // under concurrent updates (it does update an existing one atomically, as DynamoDB does both).
+    // The window's counter exists before the burst.
     const first = await store.reserveContainment("123456789012", "i-b0", at, 3);
+    // moto's conditional updates are not atomic across its threads (DynamoDB's are): locally they
+    // run one at a time (cli/local/transactions.ts), as the local runner's do.
+    const unisolate = isolateEmulatorTransactions(hooks);
 
     const answers = await Promise.all(
       Array.from({ length: 7 }, (_, i) => store.reserveContainment("123456789012", `i-b${i + 1}`, at, 3)),
-    );
+    ).finally(unisolate);
 
     expect(first.reserved).toBe(true);
     expect(answers.filter((a) => a.reserved)).toHaveLength(2);

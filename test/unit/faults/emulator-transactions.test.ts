@@ -4,7 +4,12 @@
  * in flight; other calls run side by side. Checked at the HTTP handler of real SDK clients.
  */
 import { Readable } from "node:stream";
-import { DynamoDBClient, GetItemCommand, TransactWriteItemsCommand } from "@aws-sdk/client-dynamodb";
+import {
+  DynamoDBClient,
+  GetItemCommand,
+  TransactWriteItemsCommand,
+  UpdateItemCommand,
+} from "@aws-sdk/client-dynamodb";
 import { afterEach, describe, expect, it } from "vitest";
 import { CallHooks } from "../../../cli/local/instrument.ts";
 import { isolateEmulatorTransactions } from "../../../cli/local/transactions.ts";
@@ -50,6 +55,15 @@ const transact = () =>
     ],
   });
 
+const update = () =>
+  new UpdateItemCommand({
+    TableName: "t",
+    Key: { pk: { S: "cap" } },
+    UpdateExpression: "ADD n :one",
+    ConditionExpression: "attribute_not_exists(n) OR n < :cap",
+    ExpressionAttributeValues: { ":one": { N: "1" }, ":cap": { N: "3" } },
+  });
+
 describe("isolated emulator transactions", () => {
   let remove: (() => void) | undefined;
   afterEach(() => remove?.());
@@ -79,6 +93,30 @@ describe("isolated emulator transactions", () => {
     expect(log.some((e) => e.op === "GetItem" && e.alongside.some((a) => a.startsWith("GetItem")))).toBe(
       true,
     );
+  });
+
+  it("runs single-item writes one at a time (moto's are not atomic), and reads beside them", async () => {
+    // Arrange
+    remove = isolateEmulatorTransactions(hooks);
+    const log: { op: string; alongside: string[] }[] = [];
+    const client = slowClient(log, new Set());
+
+    // Act: a burst of conditional updates of one counter, with reads
+    await Promise.all([
+      ...Array.from({ length: 5 }, () => client.send(update())),
+      client.send(get()),
+      client.send(get()),
+    ]);
+
+    // Assert
+    const updates = log.filter((e) => e.op === "UpdateItem");
+    expect(updates).toHaveLength(5);
+    for (const entry of updates)
+      expect(entry.alongside.filter((a) => a.startsWith("UpdateItem"))).toEqual([]);
+    expect(
+      log.some((e) => e.alongside.some((a) => a.startsWith("UpdateItem")) && e.op === "GetItem") ||
+        updates.some((e) => e.alongside.some((a) => a.startsWith("GetItem"))),
+    ).toBe(true);
   });
 
   it("lets everything through at once once removed", async () => {
