@@ -87,6 +87,17 @@ describe("parsePolicy: where a problem is", () => {
     expect(error.line).toBe(3);
   });
 
+  it("drops the parser's position however many digits its line and column have", () => {
+    const text = `version: 1${"\n".repeat(9)}
+playbooks:
+  - name: a
+    match: { source: guardduty, source: config }
+    actions: [{ name: notify }]
+`;
+    const error = errorOf(() => parsePolicy(text, "p.yaml"));
+    expect(error.message).toBe("p.yaml:13: YAML syntax error: Map keys must be unique");
+  });
+
   it("tells a YAML error found while reading the document (an alias bomb) at line 1", () => {
     const text = `version: 1
 a: &a [x, x, x, x, x, x, x, x, x, x]
