@@ -3,7 +3,7 @@
  * shared/policy/match.ts showed no test judged (docs/testing.md).
  */
 import { describe, expect, it } from "vitest";
-import type { Finding, ResourceContext } from "../../../shared/domain/types.ts";
+import type { AffectedResource, Finding, ResourceContext } from "../../../shared/domain/types.ts";
 import { globToRegExp, matches, matchesGlob, selectPlaybook } from "../../../shared/policy/match.ts";
 import type { PlaybookMatch, Policy } from "../../../shared/policy/policy-schema.ts";
 import { aFinding, anImpact, anInstance } from "../triage/builders.ts";
@@ -144,10 +144,10 @@ describe("matches: the tags", () => {
   });
 
   it("ignores the event's tags of a resource read from the account, and uses those of one not read", () => {
-    const resources = [
-      { kind: "ec2-instance" as const, id: "i-read", tags: { owner: "attacker" } },
-      { kind: "ec2-instance" as const, id: "i-unread", tags: { team: "blue" } },
-      { kind: "ec2-instance" as const, id: "i-untagged" },
+    const resources: AffectedResource[] = [
+      { kind: "ec2-instance", id: "i-read", tags: { owner: "attacker" } },
+      { kind: "ec2-instance", id: "i-unread", tags: { team: "blue" } },
+      { kind: "ec2-instance", id: "i-untagged" },
     ];
     const contexts = [tagged("i-read", {})];
     expect(matches({ tags: { owner: ["attacker"] } }, input({ resources }, contexts))).toBe(false);
