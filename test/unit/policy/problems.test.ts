@@ -3,10 +3,14 @@
  * is (through YAML anchors too), in the order of the file, at most ten of them. What the
  * mutation run of shared/policy/{issues,yaml}.ts showed no test judged (docs/testing.md).
  */
+
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { PolicyError } from "../../../shared/errors/index.ts";
 import { formatPath, type Located, listProblems, MAX_LISTED } from "../../../shared/policy/issues.ts";
-import { parsePolicyJson } from "../../../shared/policy/load.ts";
+import { loadPolicy, parsePolicyJson } from "../../../shared/policy/load.ts";
 import { parsePolicy } from "../../../shared/policy/yaml.ts";
 
 function errorOf(fn: () => unknown): PolicyError {
@@ -80,7 +84,31 @@ describe("a policy in JSON with several problems", () => {
   });
 });
 
+describe("a policy file named .json", () => {
+  it("is read as JSON only: YAML in it is a JSON syntax error, not a policy", () => {
+    const path = join(mkdtempSync(join(tmpdir(), "policy-")), "policy.json");
+    writeFileSync(path, "version: 1\nplaybooks:\n  - name: all\n    actions: [{ name: notify }]\n");
+    expect(errorOf(() => loadPolicy(path)).message).toMatch(/: JSON syntax error: /);
+  });
+});
+
 describe("parsePolicy: where a problem is", () => {
+  it("points at a playbook itself for a problem of the whole playbook, whatever keys it holds", () => {
+    const text = `version: 1
+playbooks:
+  - name: all
+    actions: [{ name: notify }]
+  - name: b
+    match: { source: guardduty }
+    actions: [{ name: notify }]
+    undefined: 1
+`;
+    expect(errorOf(() => parsePolicy(text, "p.yaml")).message.split("\n")).toEqual([
+      'p.yaml:5: playbooks[1]: playbook "b" is never reached: playbooks[0] matches every finding',
+      'p.yaml:8: playbooks[1].undefined: unknown key "undefined"',
+    ]);
+  });
+
   it("tells a YAML syntax error in one line, without the parser's own position", () => {
     const error = errorOf(() => parsePolicy("version: 1\nplaybooks: []\nplaybooks: []\n", "p.yaml"));
     expect(error.message).toBe("p.yaml:3: YAML syntax error: Map keys must be unique");

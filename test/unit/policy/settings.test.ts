@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { PolicyError } from "../../../shared/errors/index.ts";
-import { deepMerge, PolicySchema, RESOURCE_KINDS } from "../../../shared/policy/policy-schema.ts";
+import { deepMerge, isCatchAll, PolicySchema, RESOURCE_KINDS } from "../../../shared/policy/policy-schema.ts";
 import { parsePolicy } from "../../../shared/policy/yaml.ts";
 
 const PLAYBOOKS = `playbooks:
@@ -230,6 +230,14 @@ describe("deepMerge", () => {
   );
 });
 
+describe("isCatchAll", () => {
+  it("holds for a match whose criteria are all absent, even when written as undefined", () => {
+    expect(isCatchAll({})).toBe(true);
+    expect(isCatchAll({ source: undefined, type: undefined })).toBe(true);
+    expect(isCatchAll({ source: undefined, minSeverity: 0 })).toBe(false);
+  });
+});
+
 describe("playbooks and their actions", () => {
   const policy = (playbooks: string) => `version: 1\nplaybooks:\n${playbooks}`;
 
@@ -325,6 +333,12 @@ describe("a playbook's match", () => {
     expect(matchOf("{ tier: ' High+ ' }").tier).toEqual(["critical", "high"]);
     expect(matchOf("{ tier: 'high +' }").tier).toEqual(["critical", "high"]);
     expect(matchOf("{ tier: low+ }").tier).toEqual(["critical", "high", "medium", "low"]);
+  });
+
+  it("refuses a tier with + after a line break: the whole value must be one tier", () => {
+    expect(matchProblem('{ tier: "x\\nhigh+" }')).toBe(
+      'playbooks[0].match.tier: unknown tier "x\\nhigh+"; known: critical, high, medium, low',
+    );
   });
 
   it.each([
