@@ -6,4 +6,4 @@ export interface MutationGroup {
 }
 export declare const GROUPS: Record<string, MutationGroup>;
 export declare const THRESHOLD: number;
-export declare function storeConditionRanges(file?: string): string[];
+export declare function storeConditionRanges(methods?: Record<string, string[]>): string[];

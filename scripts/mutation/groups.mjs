@@ -5,34 +5,38 @@
  */
 import { readFileSync } from "node:fs";
 
-/** Methods of shared/incident/store.ts whose DynamoDB conditions decide something. */
-const STORE_CONDITIONS = [
-  "export function capWindows(",
-  "  async open(",
-  "  private async tryCreate(",
-  "  private async touchFinding(",
-  "  private async joinFinding(",
-  "  async claimStep(",
-  "  async reserveContainment(",
-  "  async escalate(",
-  "  async reopenSteps(",
-  "  async savePreIsolation(",
-];
+/**
+ * The incident store's methods whose DynamoDB conditions decide something, by file (the store
+ * is split by concern under shared/incident/: opening, claims, caps, records).
+ */
+const STORE_CONDITIONS = {
+  "shared/incident/open.ts": [
+    "export async function openIncident(",
+    "function tryCreate(",
+    "async function touchFinding(",
+    "async function joinFinding(",
+  ],
+  "shared/incident/claims.ts": ["  claimStep("],
+  "shared/incident/caps.ts": ["export function capWindows(", "  async reserveContainment("],
+  "shared/incident/records.ts": ["  async escalate(", "  async reopenSteps(", "  async savePreIsolation("],
+};
 
 /**
- * Stryker line ranges (`file:start-end`) of the store's condition methods, found by their
- * signature and the closing brace at the same indentation, so that edits elsewhere in the file
- * do not move them.
+ * Stryker line ranges (`file:start-end`) of the store's condition methods, each found in its
+ * file by its signature and the closing brace at the same indentation, so that edits elsewhere
+ * in the files do not move them.
  */
-export function storeConditionRanges(file = "shared/incident/store.ts") {
-  const lines = readFileSync(file, "utf8").split("\n");
-  return STORE_CONDITIONS.map((signature) => {
-    const start = lines.findIndex((line) => line.startsWith(signature));
-    if (start < 0) throw new Error(`${file}: no line starts with ${JSON.stringify(signature)}`);
-    const indent = signature.match(/^ */)[0];
-    const end = lines.findIndex((line, i) => i > start && line === `${indent}}`);
-    if (end < 0) throw new Error(`${file}: ${signature.trim()} has no closing brace`);
-    return `${file}:${start + 1}-${end + 1}`;
+export function storeConditionRanges(methods = STORE_CONDITIONS) {
+  return Object.entries(methods).flatMap(([file, signatures]) => {
+    const lines = readFileSync(file, "utf8").split("\n");
+    return signatures.map((signature) => {
+      const start = lines.findIndex((line) => line.startsWith(signature));
+      if (start < 0) throw new Error(`${file}: no line starts with ${JSON.stringify(signature)}`);
+      const indent = signature.match(/^ */)[0];
+      const end = lines.findIndex((line, i) => i > start && line === `${indent}}`);
+      if (end < 0) throw new Error(`${file}: ${signature.trim()} has no closing brace`);
+      return `${file}:${start + 1}-${end + 1}`;
+    });
   });
 }
 
@@ -71,7 +75,7 @@ export const GROUPS = {
     tests: ["test/unit/intake/**/*.test.ts"],
   },
   alerts: {
-    mutate: ["shared/alerts/message.ts", "shared/alerts/by-hand.ts"],
+    mutate: ["message", "by-hand", "line", "attributes"].map((f) => `shared/alerts/${f}.ts`),
     tests: ["test/unit/alerts/**/*.test.ts"],
   },
   text: {
