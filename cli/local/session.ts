@@ -12,6 +12,7 @@ import { CallHooks } from "./instrument.ts";
 import { MOTO_QUIRKS } from "./quirks.ts";
 import { scheduleRoutes } from "./routes.ts";
 import { LocalRunner, type RunnerOptions } from "./runner.ts";
+import { isolateEmulatorTransactions } from "./transactions.ts";
 
 export interface LocalSession {
   emulator: Emulator;
@@ -58,6 +59,8 @@ export async function startLocalSession(options: SessionOptions = {}): Promise<L
   const region = options.region ?? process.env.AWS_REGION ?? "us-east-1";
   Object.assign(process.env, emulatorEnv(emulator.endpoint, region));
   const hooks = options.hooks ?? new CallHooks();
+  // The atomicity DynamoDB's writes and transactions have, which the emulator's lack.
+  if (!hooks.gate) isolateEmulatorTransactions(hooks);
   const aws: ClientOptions = {
     region,
     endpoint: emulator.endpoint,

@@ -11,8 +11,10 @@
  *
  * moto's single-item writes are not atomic either: two conditional UpdateItem calls on one item,
  * handled by two of its threads at once, can both pass their condition (a cap's counter then
- * goes past the cap on a loaded machine). DynamoDB applies each write atomically. So, locally,
- * single-item writes also run one at a time (beside reads, which they do not disturb).
+ * goes past the cap on a loaded machine), and a Query iterating a table while another thread
+ * writes to it fails with a 500 ("dictionary changed size during iteration"). DynamoDB applies
+ * each write atomically and reads beside it. So, locally, every write runs alone, as a
+ * transaction does; reads run side by side.
  */
 import type { CallHooks } from "./instrument.ts";
 
@@ -22,49 +24,38 @@ import type { CallHooks } from "./instrument.ts";
  */
 export function isolateEmulatorTransactions(hooks: CallHooks): () => void {
   let readers = 0;
-  let writing = false;
-  let transacting = false;
-  let transactionsWaiting = 0;
+  let writer = false;
+  let writersWaiting = 0;
   let waiting: (() => void)[] = [];
   const wake = () => {
     const all = waiting;
     waiting = [];
     for (const w of all) w();
   };
-  /** May a call of this kind start now? Transactions wait for everything; nothing starts while one waits. */
-  const blocked = (kind: Kind) =>
-    kind === "transaction"
-      ? transacting || writing || readers > 0
-      : transacting || transactionsWaiting > 0 || (kind === "write" && writing);
-  const acquire = async (kind: Kind): Promise<() => void> => {
-    if (kind === "transaction") transactionsWaiting++;
-    while (blocked(kind)) await new Promise<void>((resolve) => waiting.push(resolve));
-    if (kind === "transaction") {
-      transactionsWaiting--;
-      transacting = true;
-    } else if (kind === "write") writing = true;
-    else readers++;
+  const acquire = async (exclusive: boolean): Promise<() => void> => {
+    if (exclusive) writersWaiting++;
+    while (exclusive ? writer || readers > 0 : writer || writersWaiting > 0) {
+      await new Promise<void>((resolve) => waiting.push(resolve));
+    }
+    if (exclusive) {
+      writersWaiting--;
+      writer = true;
+    } else readers++;
     let released = false;
     return () => {
       if (released) return;
       released = true;
-      if (kind === "transaction") transacting = false;
-      else if (kind === "write") writing = false;
+      if (exclusive) writer = false;
       else readers--;
       wake();
     };
   };
-  hooks.gate = (service, operation) => (service === "DynamoDB" ? acquire(kindOf(operation)) : undefined);
+  hooks.gate = (service, operation) => (service === "DynamoDB" ? acquire(WRITES.has(operation)) : undefined);
   return () => {
     hooks.gate = undefined;
     wake();
   };
 }
 
-type Kind = "transaction" | "write" | "read";
-
-/** How a DynamoDB operation takes the lock. */
-function kindOf(operation: string): Kind {
-  if (operation === "TransactWriteItems") return "transaction";
-  return ["PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem"].includes(operation) ? "write" : "read";
-}
+/** The DynamoDB operations that run alone locally: transactions and every single-item write. */
+const WRITES = new Set(["TransactWriteItems", "PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem"]);
