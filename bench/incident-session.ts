@@ -10,7 +10,6 @@ import type { EC2Client } from "@aws-sdk/client-ec2";
 import { type EventBridgeClient, PutEventsCommand } from "@aws-sdk/client-eventbridge";
 import { CallHooks, type CallRecord } from "../cli/local/instrument.ts";
 import { type LocalSession, startLocalSession } from "../cli/local/session.ts";
-import { isolateEmulatorTransactions } from "../cli/local/transactions.ts";
 import { dynamoDocClient, ec2Client, eventsClient } from "../shared/aws/clients.ts";
 import { defaultPolicyFile } from "../shared/config/index.ts";
 import { DynamoIncidentStore } from "../shared/incident/store.ts";
@@ -77,8 +76,6 @@ export async function inSession<T>(
   const invocations: InvocationRecord[] = [];
   const hooks = new CallHooks();
   hooks.recorder = (c) => calls.push(c);
-  // DynamoDB's transaction isolation, which the emulator lacks (cli/local/transactions.ts).
-  const unisolate = isolateEmulatorTransactions(hooks);
   const session = await startLocalSession({
     concurrency,
     hooks,
@@ -120,7 +117,6 @@ export async function inSession<T>(
   } finally {
     hooks.recorder = undefined;
     await session.stop();
-    unisolate();
     for (const k of Object.keys(process.env)) if (!(k in savedEnv)) delete process.env[k];
     Object.assign(process.env, savedEnv);
   }

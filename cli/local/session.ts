@@ -60,7 +60,7 @@ export async function startLocalSession(options: SessionOptions = {}): Promise<L
   Object.assign(process.env, emulatorEnv(emulator.endpoint, region));
   const hooks = options.hooks ?? new CallHooks();
   // The atomicity DynamoDB's writes and transactions have, which the emulator's lack.
-  if (!hooks.gate) isolateEmulatorTransactions(hooks);
+  isolateEmulatorTransactions(hooks);
   const aws: ClientOptions = {
     region,
     endpoint: emulator.endpoint,

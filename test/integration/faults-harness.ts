@@ -7,8 +7,8 @@
  * The test's own calls run outside any runner invocation, so they carry no scope: injectors
  * that fail only scoped calls never touch the verification.
  *
- * The emulator's DynamoDB transactions are made isolated, as DynamoDB's are
- * (cli/local/transactions.ts): moto undoes concurrent writes when it cancels a transaction,
+ * The session makes the emulator's DynamoDB writes and transactions isolated, as DynamoDB's
+ * are (cli/local/transactions.ts): moto undoes concurrent writes when it cancels a transaction,
  * which a test of concurrent duplicates would otherwise blame on the responder.
  */
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
@@ -31,7 +31,6 @@ import { waitForIncidentOf, waitForSettled } from "../../cli/drill/watch.ts";
 import { type DemoAccount, type DemoInstance, seedDemoAccount } from "../../cli/local/demo.ts";
 import { CallHooks, type CallRecord } from "../../cli/local/instrument.ts";
 import { type LocalSession, type SessionOptions, startLocalSession } from "../../cli/local/session.ts";
-import { isolateEmulatorTransactions } from "../../cli/local/transactions.ts";
 import {
   dynamoDocClient,
   ec2Client,
@@ -91,7 +90,6 @@ export async function startFaultWorld(options: SessionOptions = {}): Promise<Fau
   const calls: CallRecord[] = [];
   const hooks = new CallHooks();
   hooks.recorder = (c) => calls.push(c);
-  const unisolate = isolateEmulatorTransactions(hooks);
   const session = await startLocalSession({ ...options, hooks });
   const aws = session.aws;
   const ec2 = ec2Client(aws);
@@ -118,7 +116,6 @@ export async function startFaultWorld(options: SessionOptions = {}): Promise<Fau
       hooks.fault = undefined;
       hooks.recorder = undefined;
       await session.stop();
-      unisolate();
       delete process.env.POLICY_FILE;
     },
   };
