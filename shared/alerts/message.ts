@@ -133,29 +133,46 @@ export function evidenceLocation(incidentId: string, bucket?: string): string {
 const LABEL_WIDTH = 12;
 const field = (label: string, value: string) => `${label.padEnd(LABEL_WIDTH)}${value}`;
 
-/** The next steps a person can take at this stage, as commands. */
-function nextSteps(input: AlertInput, inc: IncidentRecord): string[] {
+/**
+ * The commands a person can run at this stage, in the order the body lists them: approve and
+ * deny while actions wait, release once contained (not in the release alert itself, nor once
+ * closed), close while open. The text and the JSON form both list exactly these.
+ */
+function commandsOf(input: AlertInput, inc: IncidentRecord): Partial<Record<Command, string>> {
   const id = inc.incidentId;
-  const lines: string[] = [];
+  const open = inc.status !== "closed";
   const contained = ["verified", "partial"].includes(inc.steps.contain?.status ?? "");
-  switch (input.stage) {
-    case "awaiting-approval":
-      lines.push(
-        field("Approve:", `responder approve ${id} --reason "…"`),
-        field("Deny:", `responder deny ${id} --reason "…"`),
-      );
-      break;
-    case "containment-failed":
-      lines.push(field("Contain:", "by hand: see FAILED above, then check again with responder status"));
-      break;
-    default:
-      break;
-  }
-  lines.push(field("Status:", `responder status ${id}`));
-  if (contained && input.stage !== "released" && inc.status !== "closed")
-    lines.push(field("Release:", `responder release ${id}  (restores the recorded pre-isolation state)`));
-  lines.push(field("Report:", `responder report ${id}`));
-  if (inc.status !== "closed") lines.push(field("Close:", `responder close ${id}`));
+  return {
+    ...(input.stage === "awaiting-approval"
+      ? { approve: `responder approve ${id}`, deny: `responder deny ${id}` }
+      : {}),
+    status: `responder status ${id}`,
+    ...(contained && open && input.stage !== "released" ? { release: `responder release ${id}` } : {}),
+    report: `responder report ${id}`,
+    ...(open ? { close: `responder close ${id}` } : {}),
+  };
+}
+
+type Command = "approve" | "deny" | "status" | "release" | "report" | "close";
+
+/** How the body shows each command: its label, and what follows the command. */
+const COMMAND_LINES: Record<Command, [label: string, after: string]> = {
+  approve: ["Approve:", ' --reason "…"'],
+  deny: ["Deny:", ' --reason "…"'],
+  status: ["Status:", ""],
+  release: ["Release:", "  (restores the recorded pre-isolation state)"],
+  report: ["Report:", ""],
+  close: ["Close:", ""],
+};
+
+/** The next steps a person can take at this stage, as lines of the body. */
+function nextSteps(input: AlertInput, inc: IncidentRecord): string[] {
+  const lines = Object.entries(commandsOf(input, inc)).map(([name, command]) => {
+    const [label, after] = COMMAND_LINES[name as Command];
+    return field(label, `${command}${after}`);
+  });
+  if (input.stage === "containment-failed")
+    lines.unshift(field("Contain:", "by hand: see FAILED above, then check again with responder status"));
   return lines;
 }
 
@@ -270,7 +287,6 @@ function alertJson(
 ): Record<string, unknown> {
   const inc = input.incident;
   const cap = <T>(xs: T[] | undefined) => xs?.slice(0, MAX_LIST * 2);
-  const id = inc?.incidentId;
   const byHand = protectedJson(inc);
   return {
     version: 1,
@@ -278,7 +294,7 @@ function alertJson(
     at: input.at,
     subject,
     summary,
-    incidentId: id,
+    incidentId: inc?.incidentId,
     status: inc?.status,
     drill: inc?.drill ?? false,
     scenario: maybe(inc?.finding.scenario, 64),
@@ -342,18 +358,8 @@ function alertJson(
           snapshots: (inc.evidence?.snapshots ?? []).map((s) => s.snapshotId),
         }
       : undefined,
-    commands: id
-      ? {
-          status: `responder status ${id}`,
-          report: `responder report ${id}`,
-          ...(input.stage === "awaiting-approval"
-            ? { approve: `responder approve ${id}`, deny: `responder deny ${id}` }
-            : {}),
-          ...(["verified", "partial"].includes(inc?.steps.contain?.status ?? "")
-            ? { release: `responder release ${id}` }
-            : {}),
-          close: `responder close ${id}`,
-        }
+    commands: inc
+      ? commandsOf(input, inc)
       : input.stage === "rejected"
         ? { deadLetters: "responder deadletters" }
         : undefined,
