@@ -22,7 +22,7 @@ const ID = "ir-20260302-0a1b2c3d";
 /** A contained drill with one action waiting for approval, a note, and a step of its own. */
 function richIncident(): IncidentRecord {
   const inc = anIncident();
-  inc.steps.custom = { status: "ok", attempts: 1 };
+  inc.steps.custom = { status: "ok", attempts: 1, startedAt: inc.createdAt };
   inc.plan.actions = inc.plan.actions.map((a) =>
     a.name === "launch-cleanroom" ? { ...a, requiresApproval: true } : a,
   );
@@ -312,7 +312,7 @@ describe("the commands an alert offers", () => {
       summary: "",
     });
     const partial = anIncident();
-    partial.steps.contain = { status: "partial", attempts: 1 };
+    partial.steps.contain = { status: "partial", attempts: 1, startedAt: partial.createdAt };
     const contained = buildAlert({ stage: "contained", incident: partial, summary: "" });
 
     for (const alert of [released, closed]) {
@@ -383,7 +383,7 @@ describe("an alert without an incident", () => {
 });
 
 describe("long lists and long text in an alert", () => {
-  const many = (n: number, f: (i: number) => string) => Array.from({ length: n }, (_, i) => f(i));
+  const many = <T>(n: number, f: (i: number) => T): T[] => Array.from({ length: n }, (_, i) => f(i));
 
   it("shows 60 items of a list and says how many more, and sends machines at most 120", () => {
     const alert = buildAlert({
@@ -439,7 +439,9 @@ describe("long lists and long text in an alert", () => {
     };
     inc.impact.tags = { Name: long };
     inc.plan = { ...inc.plan, playbook: long, notes: [long] };
-    inc.steps = { triage: { status: "failed", attempts: 1, detail: long, error: long } };
+    inc.steps = {
+      triage: { status: "failed", attempts: 1, startedAt: inc.createdAt, detail: long, error: long },
+    };
 
     const { json } = buildAlert({
       stage: "failed",
