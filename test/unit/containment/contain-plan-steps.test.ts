@@ -592,6 +592,23 @@ describe("incident tags", () => {
     }
   });
 
+  it("takes over the tags of an instance another incident released, with a new isolation time", () => {
+    const step = tagsOf({
+      "incident-responder:incident-id": "ir-0",
+      "incident-responder:state": "released",
+      "incident-responder:isolated-at": "earlier",
+    });
+
+    expect(step?.call?.input).toStrictEqual({
+      Resources: ["i-1"],
+      Tags: [
+        { Key: "incident-responder:incident-id", Value: "ir-1" },
+        { Key: "incident-responder:state", Value: "isolating" },
+        { Key: "incident-responder:isolated-at", Value: NOW },
+      ],
+    });
+  });
+
   it("skips an instance that already carries every tag", () => {
     const step = tagsOf({
       "incident-responder:incident-id": "ir-1",
@@ -654,6 +671,14 @@ describe("finalTagStep", () => {
     expect(finalTagStep(s, { incidentId: "ir-1" }, false)).toStrictEqual(
       skipped("tags:state", "i-1", "final", "already tagged isolation-incomplete"),
     );
+  });
+
+  it("tags an instance another incident had released", () => {
+    const s = subject({
+      tags: { "incident-responder:incident-id": "ir-0", "incident-responder:state": "released" },
+    });
+
+    expect(finalTagStep(s, { incidentId: "ir-1" }, true)).toStrictEqual(call("isolated"));
   });
 
   it("leaves the tags of an instance another incident holds unchanged", () => {

@@ -257,6 +257,16 @@ describe("recordPreIsolation refuses an instance that already shows containment"
     );
   });
 
+  it("but not when the responder's tags say the instance was released: it is back as it was", () => {
+    const s = subject({
+      tags: { "incident-responder:incident-id": "ir-0", "incident-responder:state": "released" },
+    });
+
+    expect(recorded(s).state?.interfaces).toStrictEqual([
+      { networkInterfaceId: "eni-1", groups: ["sg-app"] },
+    ]);
+  });
+
   it("but not when no isolation profile is configured and the instance has none", () => {
     expect(
       recorded(subject({ profile: ok({}) }), [], { isolationProfileArn: undefined }).state,
