@@ -255,16 +255,22 @@ function fleetStep(s: InstanceSubject, opts: PlanOptions): PlannedStep {
   };
 }
 
+/** The incident that holds the instance: the one its tags name, unless that incident released it. */
+function holder(tags: Record<string, string>): string | undefined {
+  return tags[TAG.state] === "released" ? undefined : tags[TAG.incidentId];
+}
+
 function tagStep(s: InstanceSubject, opts: PlanOptions): PlannedStep {
   const name = "tags:incident";
-  const held = s.tags[TAG.incidentId];
+  const held = holder(s.tags);
   if (held && held !== opts.incidentId)
     return skip(name, s.instanceId, "early", `already tagged by incident ${held}: tags left unchanged`);
   const tags: { Key: string; Value: string }[] = [];
-  if (held !== opts.incidentId) tags.push({ Key: TAG.incidentId, Value: opts.incidentId });
+  if (s.tags[TAG.incidentId] !== opts.incidentId) tags.push({ Key: TAG.incidentId, Value: opts.incidentId });
   const state = s.tags[TAG.state];
   if (state !== "isolated" && state !== "isolating") tags.push({ Key: TAG.state, Value: "isolating" });
-  if (!s.tags[TAG.isolatedAt]) tags.push({ Key: TAG.isolatedAt, Value: opts.now });
+  // A released instance keeps the isolation time of its earlier containment: this one is new.
+  if (!s.tags[TAG.isolatedAt] || state === "released") tags.push({ Key: TAG.isolatedAt, Value: opts.now });
   if (tags.length === 0) return skip(name, s.instanceId, "early", "already tagged");
   return {
     name,
@@ -288,7 +294,7 @@ function stopStep(s: InstanceSubject, opts: PlanOptions): PlannedStep {
 
 /**
  * Pure: the last tag, once verification has spoken: `isolated` only when verified. Left
- * alone when another incident holds the instance.
+ * alone when another incident holds the instance (and has not released it).
  */
 export function finalTagStep(
   subject: InstanceSubject,
@@ -296,7 +302,7 @@ export function finalTagStep(
   verified: boolean,
 ): PlannedStep {
   const name = "tags:state";
-  const held = subject.tags[TAG.incidentId];
+  const held = holder(subject.tags);
   if (held && held !== opts.incidentId)
     return skip(name, subject.instanceId, "final", `already tagged by incident ${held}: tags left unchanged`);
   const value = verified ? "isolated" : "isolation-incomplete";

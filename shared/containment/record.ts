@@ -16,7 +16,8 @@ function responderGroupIds(subject: InstanceSubject): Set<string> {
  * and only completed with what it does not know (an interface, volume, address or
  * registration that appeared since). Without it, returns `undefined` with a reason when the
  * instance already shows the responder's hand (a responder group on an interface, the
- * isolation profile, the responder's tags): its present state is not its pre-isolation state.
+ * isolation profile, the responder's state tag other than `released`): its present state is
+ * not its pre-isolation state.
  */
 export function recordPreIsolation(
   subject: InstanceSubject,
@@ -136,7 +137,10 @@ export function recordPreIsolation(
     opts.isolationProfileArn && subject.profile.ok && subject.profile.value.arn === opts.isolationProfileArn
       ? "already on the isolation profile"
       : "",
-    subject.tags[TAG.state] ? `tagged ${TAG.state}=${subject.tags[TAG.state]}` : "",
+    // Released: put back as recorded, its present state is its pre-isolation state again.
+    subject.tags[TAG.state] && subject.tags[TAG.state] !== "released"
+      ? `tagged ${TAG.state}=${subject.tags[TAG.state]}`
+      : "",
   ].filter(Boolean);
   if (signs.length)
     return {

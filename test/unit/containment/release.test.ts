@@ -161,6 +161,29 @@ describe("releaseInstance", () => {
     expect(out.differences[0]).toMatch(/^invalid pre-isolation record/);
   });
 
+  it("contains a released instance again for a new incident, records it, and releases it again", async () => {
+    const { pre, original } = await isolated();
+    const m = mocked as Mocked;
+    await releaseInstance("i-0abc", pre, m.clients, releaseOptions);
+    const next = "ir-20250109-00000002";
+
+    const again = await containInstance("i-0abc", m.clients, { ...containOptions, incidentId: next });
+
+    expect(again.status).toBe("verified");
+    expect(again.preIsolation?.interfaces).toEqual(pre.interfaces);
+    expect(m.world.instance?.tags).toMatchObject({
+      "incident-responder:incident-id": next,
+      "incident-responder:state": "isolated",
+      "incident-responder:isolated-at": NOW.toISOString(),
+    });
+    const out = await releaseInstance("i-0abc", again.preIsolation as PreIsolationState, m.clients, {
+      ...releaseOptions,
+      incidentId: next,
+    });
+    expect(out.status, JSON.stringify(out.differences)).toBe("released");
+    expect(m.world.instance?.enis).toEqual(original.instance?.enis);
+  });
+
   it("is idempotent: a second release changes nothing", async () => {
     const { pre } = await isolated();
     const m = mocked as Mocked;
