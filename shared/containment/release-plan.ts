@@ -82,7 +82,9 @@ export function releaseDifferences(
       else if (asg.mode === "standby" && !groupName)
         diffs.push(`instance is no longer in Auto Scaling group ${asg.name}`);
       else if (groupName && lifecycleState !== "Standby" && lifecycleState !== "InService")
-        diffs.push(`instance is ${lifecycleState} in Auto Scaling group ${asg.name}`);
+        diffs.push(
+          `instance is ${lifecycleState ?? "in an unknown state"} in Auto Scaling group ${asg.name}`,
+        );
     }
   }
   return diffs;

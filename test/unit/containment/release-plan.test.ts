@@ -206,6 +206,9 @@ describe("releaseDifferences", () => {
       expect(diffs(member("web", "Pending"), inAsg("detach"))).toStrictEqual([
         "instance is Pending in Auto Scaling group web",
       ]);
+      expect(diffs(member("web"), inAsg("detach"))).toStrictEqual([
+        "instance is in an unknown state in Auto Scaling group web",
+      ]);
     });
 
     it("refuses when the membership could not be read, only when one was recorded", () => {
