@@ -720,6 +720,19 @@ describe("verifyIncident: one artifact", () => {
     expect(item(unrecorded, "a.json").detail).toBe("not in the bucket (deleted or never written)");
   });
 
+  it("reads an artifact as it stands, not at its recorded version, when versions are not pinned", async () => {
+    serveArtifact(a, "AAA");
+
+    await verify();
+
+    expect(s3Mock.commandCalls(HeadObjectCommand).map((c) => c.args[0].input)).toStrictEqual([
+      { Bucket: "ev", Key: a.key },
+    ]);
+    expect(s3Mock.commandCalls(GetObjectCommand, { Key: a.key }).map((c) => c.args[0].input)).toStrictEqual([
+      { Bucket: "ev", Key: a.key, ChecksumMode: "ENABLED" },
+    ]);
+  });
+
   it("asks for an artifact as it stands when no version was recorded, even with pinVersions", async () => {
     const { versionId: _none, ...unversioned } = a;
     serveManifest(manifestOf([unversioned]));
