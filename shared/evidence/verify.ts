@@ -183,7 +183,7 @@ export async function verifyIncident(s3: S3Client, input: VerifyIncidentInput): 
           ? "version"
           : "the current one";
       warnings.push(
-        `manifest has ${count} versions; verified ${which} ${read.versionId ?? ""} (earlier ones stay locked; pass manifestVersionId to verify another)`,
+        `manifest has ${count} versions; verified ${which}${read.versionId ? ` ${read.versionId}` : ""} (earlier ones stay locked; pass manifestVersionId to verify another)`,
       );
     }
     items.push({

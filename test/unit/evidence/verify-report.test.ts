@@ -428,7 +428,7 @@ describe("verifyIncident: the manifest's versions", () => {
     const report = await verify();
 
     expect(report.warnings).toStrictEqual([
-      "manifest has 2 versions; verified the current one  (earlier ones stay locked; pass manifestVersionId to verify another)",
+      "manifest has 2 versions; verified the current one (earlier ones stay locked; pass manifestVersionId to verify another)",
     ]);
     expect(report.manifest).toStrictEqual({
       key: MANIFEST_KEY,
