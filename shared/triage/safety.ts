@@ -206,7 +206,7 @@ export function outsideDrillScope(
   return ids.filter((id) => {
     const ctx = contexts.find((c) => c.resource.id === id);
     if (!ctx?.exists) return true;
-    return !hasTag(ctx.accountTags ?? ctx.tags, DRILL_TAG);
+    return !hasTag(ctx.accountTags, DRILL_TAG);
   });
 }
 
