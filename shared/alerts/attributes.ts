@@ -10,8 +10,7 @@ export const MAX_ATTRIBUTES = 10;
 const MAX_ATTRIBUTE_VALUE = 256;
 
 /** A message attribute value: one line, no controls, at most 256 characters; undefined when empty. */
-function attributeValue(v: string | undefined): string | undefined {
-  if (v === undefined) return undefined;
+function attributeValue(v: string): string | undefined {
   const s = truncate(subjectSafe(v), MAX_ATTRIBUTE_VALUE);
   return s.length ? s : undefined;
 }
@@ -24,7 +23,7 @@ function attributeValue(v: string | undefined): string | undefined {
  */
 export function buildAttributes(input: AlertInput): Record<string, string> {
   const inc = input.incident;
-  const raw: Record<string, string | undefined> = inc
+  const raw: Record<string, string> = inc
     ? {
         stage: input.stage,
         tier: inc.impact.tier,
@@ -32,8 +31,8 @@ export function buildAttributes(input: AlertInput): Record<string, string> {
         incidentId: inc.incidentId,
         account: inc.account,
         region: inc.region,
-        owner: inc.impact.owner ?? "unknown",
-        workQueue: inc.impact.workQueue ?? "unknown",
+        owner: inc.impact.owner ?? "",
+        workQueue: inc.impact.workQueue ?? "",
         findingType: inc.finding.type,
         drill: String(inc.drill),
       }

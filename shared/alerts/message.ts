@@ -115,14 +115,14 @@ export function buildSubject(input: AlertInput): string {
   const base = compose(tgt, "", whereShort);
   const room = MAX_SUBJECT - base.length - 3;
   if (type && room >= 12) return compose(tgt, truncate(compactType(type), room), whereShort);
-  if (fits(base)) return base;
   return truncate(base, MAX_SUBJECT);
 }
 
+/** A list of the body (never empty: each is shown only when it has items), 60 items at most. */
 function list(items: string[]): string[] {
   const shown = items.slice(0, MAX_LIST).map((i) => `  - ${i}`);
   if (items.length > MAX_LIST) shown.push(`  … and ${items.length - MAX_LIST} more`);
-  return shown.length ? shown : ["  (none)"];
+  return shown;
 }
 
 /** The evidence location of an incident: the real bucket when known. */
@@ -228,7 +228,7 @@ export function buildAlert(input: AlertInput): AlertMessage {
       field("Steps:", stepLine(inc)),
       ...protectedLines(inc, (s) => bodySafe(s, 300)),
     );
-  } else if (input.account || input.about) {
+  } else {
     if (input.about) lines.push(field("Event:", bodySafe(input.about, 300)));
     if (input.account) lines.push(field("Account:", input.account));
   }

@@ -182,7 +182,7 @@ describe("the by-hand section in full", () => {
     const { text } = buildAlert({ stage: "opened", incident: inc, summary: "" });
 
     expect(text).toContain(
-      `\n${PROTECTED_WORD}:\n` +
+      `\n\n${PROTECTED_WORD}:\n` +
         "  - i-0123456789abcdef1 (account 210987654321, eu-west-1): reason 1\n" +
         "  - i-0123456789abcdef2 (account 123456789012, us-east-1): reason 2\n\n" +
         "The responder leaves protected instances alone: the policy says so, and for tagged ones its\n" +
@@ -223,6 +223,28 @@ describe("the by-hand section in full", () => {
       ["i-0123456789abcdef5", "reason 5", 0],
     ]);
     expect(listed[0]?.commands.some((c) => c.startsWith("#"))).toBe(false);
+  });
+
+  it("gives three instances their commands and says nothing of more", () => {
+    const inc = protectedIncident({ protected: [1, 2, 3].map((n) => instance(n)) });
+
+    const { text } = buildAlert({ stage: "opened", incident: inc, summary: "" });
+
+    expect(text.match(/^ {2}i-\w+:$/gm)).toHaveLength(3);
+    expect(text).not.toContain("more: the same steps");
+  });
+
+  it("says PROTECTED of the subject when it is one of several protected instances", () => {
+    const inc = protectedIncident({ protected: [instance(1), { ...instance(2), id: ID }] });
+
+    expect(protectedStageWord("opened", inc)).toBe(PROTECTED_WORD);
+  });
+
+  it("counts the protected instances of a finding that names no resource", () => {
+    const inc = protectedIncident({ protected: [instance(1)] });
+    inc.finding = { ...inc.finding, resources: [] };
+
+    expect(protectedStageWord("opened", inc)).toBe(`opened: 1 ${PROTECTED_WORD}`);
   });
 
   it("skips the commands of an instance whose id does not fit, and keeps the others'", () => {

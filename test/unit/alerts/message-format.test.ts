@@ -10,6 +10,7 @@ import {
   buildSubject,
   compactType,
   evidenceLocation,
+  STAGE_WORD,
   shortId,
   truncate,
   whereOf,
@@ -45,21 +46,25 @@ function bareIncident(): IncidentRecord {
 /** What a subscriber of the JSON form receives. */
 const wire = (json: Record<string, unknown>) => JSON.parse(JSON.stringify(json));
 
+// Each test builds its alert itself: mutation testing counts only what runs inside a test.
 describe("the whole alert of a contained incident", () => {
-  const alert = buildAlert({
-    stage: "contained",
-    incident: richIncident(),
-    summary: "Contained in 2 rounds.",
-    evidenceBucket: "acme-evidence",
-    at: "2026-03-02T10:00:03.000Z",
-    done: [{ name: "isolate-network", target: "eni-0aaa", status: "ok", detail: "isolation group sg-0iso" }],
-    failed: [{ what: "tag", error: "AccessDenied" }],
-    leftToDo: ["check logs"],
-    facts: { Connect: "ssh x" },
-  });
+  const containedAlert = () =>
+    buildAlert({
+      stage: "contained",
+      incident: richIncident(),
+      summary: "Contained in 2 rounds.",
+      evidenceBucket: "acme-evidence",
+      at: "2026-03-02T10:00:03.000Z",
+      done: [
+        { name: "isolate-network", target: "eni-0aaa", status: "ok", detail: "isolation group sg-0iso" },
+      ],
+      failed: [{ what: "tag", error: "AccessDenied" }],
+      leftToDo: ["check logs"],
+      facts: { Connect: "ssh x" },
+    });
 
   it("reads, for a person, as this text", () => {
-    expect(alert.text).toBe(
+    expect(containedAlert().text).toBe(
       [
         "[DRILL] [CRITICAL] i-0123…def0 contained — CryptoCurrency:EC2/BitcoinTool.B!DNS — payments-web-1",
         "",
@@ -102,7 +107,7 @@ describe("the whole alert of a contained incident", () => {
   });
 
   it("carries, for machines, these keys and values", () => {
-    expect(wire(alert.json)).toStrictEqual({
+    expect(wire(containedAlert().json)).toStrictEqual({
       version: 1,
       stage: "contained",
       at: "2026-03-02T10:00:03.000Z",
@@ -193,10 +198,10 @@ describe("the whole alert of a contained incident", () => {
 });
 
 describe("the whole alert of an incident the responder knows little about", () => {
-  const alert = buildAlert({ stage: "closed", incident: bareIncident(), summary: "Closed." });
+  const bareAlert = () => buildAlert({ stage: "closed", incident: bareIncident(), summary: "Closed." });
 
   it("says so in words, and offers no command a closed incident cannot take", () => {
-    expect(alert.text).toBe(
+    expect(bareAlert().text).toBe(
       [
         "[LOW] 123456789012 closed — CryptoCurrency:EC2/BitcoinTool.B!DNS — account 123456789012",
         "",
@@ -222,7 +227,7 @@ describe("the whole alert of an incident the responder knows little about", () =
   });
 
   it("gives machines the same, without the keys it does not know", () => {
-    expect(wire(alert.json)).toStrictEqual({
+    expect(wire(bareAlert().json)).toStrictEqual({
       version: 1,
       stage: "closed",
       subject: "[LOW] 123456789012 closed — CryptoCurrency:EC2/BitcoinTool.B!DNS — account 123456789012",
@@ -249,6 +254,54 @@ describe("the whole alert of an incident the responder knows little about", () =
       evidence: { location: `s3://<evidence bucket>/incidents/${ID}/`, snapshots: ["snap-1"] },
       commands: { status: `responder status ${ID}`, report: `responder report ${ID}` },
     });
+  });
+
+  it("names the manifest alone when there is no snapshot, and every snapshot when there is no manifest", () => {
+    const manifestOnly = anIncident();
+    manifestOnly.evidence = { manifestKey: "incidents/x/manifest.json" };
+    const snapshotsOnly = anIncident();
+    snapshotsOnly.evidence = {
+      snapshots: [
+        { snapshotId: "snap-1", volumeId: "vol-1", deviceName: "/dev/xvda", state: "completed" },
+        { snapshotId: "snap-2", volumeId: "vol-2", deviceName: "/dev/sdf", state: "pending" },
+      ],
+    };
+
+    const evidenceLine = (inc: IncidentRecord) =>
+      buildAlert({ stage: "opened", incident: inc, summary: "" }).text.split("\n").at(-2);
+
+    expect(evidenceLine(manifestOnly)).toBe(
+      `  Evidence:   s3://<evidence bucket>/incidents/${ID}/ (manifest incidents/x/manifest.json)`,
+    );
+    expect(evidenceLine(snapshotsOnly)).toBe(
+      `  Evidence:   s3://<evidence bucket>/incidents/${ID}/ (snapshots snap-1, snap-2)`,
+    );
+  });
+
+  it("handles an incident with no evidence record at all", () => {
+    const inc = anIncident();
+    delete inc.evidence;
+
+    const { text, json } = buildAlert({ stage: "opened", incident: inc, summary: "" });
+
+    expect(text.split("\n").at(-2)).toBe(`  Evidence:   s3://<evidence bucket>/incidents/${ID}/`);
+    expect(wire(json).evidence).toStrictEqual({
+      location: `s3://<evidence bucket>/incidents/${ID}/`,
+      snapshots: [],
+    });
+  });
+
+  it("lists the steps in the lanes' order, whatever order the record holds them in", () => {
+    const inc = anIncident();
+    const { triage, contain, snapshots } = inc.steps;
+    inc.steps = { extra: { status: "ok", attempts: 1, startedAt: inc.createdAt } };
+    if (snapshots) inc.steps.snapshots = snapshots;
+    if (contain) inc.steps.contain = contain;
+    if (triage) inc.steps.triage = triage;
+
+    const { text } = buildAlert({ stage: "opened", incident: inc, summary: "" });
+
+    expect(text).toContain("\nSteps:      triage ok · contain verified · snapshots ok · extra ok\n");
   });
 
   it("names a drill without a scenario as a drill", () => {
@@ -644,6 +697,29 @@ describe("the subject, at each step of shortening", () => {
   });
 });
 
+describe("the stage words", () => {
+  it("say what happened, loud where a person must act", () => {
+    expect(STAGE_WORD).toStrictEqual({
+      opened: "incident opened",
+      recurred: "RECURRED",
+      escalated: "ESCALATED",
+      contained: "contained",
+      "containment-failed": "CONTAINMENT FAILED",
+      "evidence-preserved": "evidence preserved",
+      "cleanroom-ready": "clean room ready",
+      "cleanroom-destroyed": "clean room destroyed",
+      "awaiting-approval": "awaiting approval",
+      protected: "PROTECTED, NOT CONTAINED",
+      failed: "FAILED",
+      released: "released",
+      denied: "action denied",
+      closed: "closed",
+      rejected: "event rejected",
+      preflight: "changed",
+    });
+  });
+});
+
 describe("the shortening rules", () => {
   it("shortens AWS ids of 12 hex digits or more, with a prefix of 1 to 8 letters", () => {
     expect(shortId("i-0123456789ab")).toBe("i-0123…89ab");
@@ -666,6 +742,7 @@ describe("the shortening rules", () => {
     expect(compactType("Recon:EC2")).toBe("Recon:EC2");
     expect(compactType("PortProbe/Unprotected")).toBe("PortProbe/Unprotected");
     expect(compactType("xcloudtrail:A/B")).toBe("xcloudtrail:B");
+    expect(compactType("a/b:c/d")).toBe("a/b:c/d");
   });
 
   it("cuts at a character boundary, marks the cut, and leaves no trailing space before it", () => {
