@@ -303,6 +303,7 @@ describe("network swaps", () => {
       "network:untracking eni-1: already on sg-u only",
       "network:isolation eni-1 -> sg-i",
     ]);
+    expect(named("network:untracking", s)[0]?.phase).toBe("untrack");
   });
 
   it("swaps an interface that has the isolation group beside another, or no group at all", () => {

@@ -721,6 +721,12 @@ describe("evaluateRelease", () => {
     const withEip = { ...pre, elasticIps: [EIP] };
 
     expect(open(back({ addresses: ok([{ ...EIP }]) }), withEip)).toStrictEqual([]);
+    expect(
+      open(
+        back({ addresses: ok([{ ...EIP, allocationId: "eipalloc-9", publicIp: "54.0.0.9" }, { ...EIP }]) }),
+        withEip,
+      ),
+    ).toStrictEqual([]);
     expect(open(back({ addresses: ok([{ ...EIP, networkInterfaceId: "eni-2" }]) }), withEip)).toStrictEqual([
       "Elastic IP 54.0.0.1 (eipalloc-1) not associated with eni-1",
     ]);
