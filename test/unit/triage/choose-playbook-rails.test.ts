@@ -309,3 +309,21 @@ describe("Security Hub findings from other products", () => {
     ]);
   });
 });
+
+describe("principal and bucket rails", () => {
+  it("drops a bucket or principal containment with nothing of the finding's account to act on, and says so", () => {
+    // Arrange
+    const policy = policyOf("[{ name: contain-bucket }, { name: contain-principal }, { name: notify }]");
+    const finding = aFinding({ resources: [instance(ID1)] });
+
+    // Act
+    const out = plan(finding, [anInstance({ id: ID1 })], policy);
+
+    // Assert
+    expect(out.actions.map((a) => a.name)).toStrictEqual(["notify"]);
+    expect(out.notes).toStrictEqual([
+      "contain-bucket dropped: no bucket of the finding's account among the affected resources",
+      "contain-principal dropped: no IAM user or role of the finding's account among the affected resources",
+    ]);
+  });
+});
