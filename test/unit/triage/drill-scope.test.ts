@@ -112,6 +112,10 @@ describe("the drill scope", () => {
     expect(isDrillTagged(undefined)).toBe(false);
   });
 
+  it("reads only the drill tag: another tag that says true does not count", () => {
+    expect(isDrillTagged({ Backup: "true", "incident-responder:protected": "true" })).toBe(false);
+  });
+
   it("is applied by triage's decision for a drill on an untagged production instance", () => {
     // Arrange
     const finding = aFinding({ drill: true, scenario: "c2" });

@@ -28,3 +28,24 @@ describe("revoke-instance-credentials follows containment's approval", () => {
     expect(held.map((a) => a.requiresApproval)).toEqual([true, false]);
   });
 });
+
+describe("the containment revocation follows", () => {
+  it("is contain-instance's, wherever it stands in the plan, not another action's", () => {
+    const waiting = [
+      action("notify", false),
+      action("contain-instance", true),
+      action("revoke-instance-credentials", false),
+    ];
+    const notWaiting = [
+      action("launch-cleanroom", true),
+      action("contain-instance", false),
+      action("revoke-instance-credentials", false),
+    ];
+
+    followContainApproval(waiting);
+    followContainApproval(notWaiting);
+
+    expect(waiting.map((a) => a.requiresApproval)).toStrictEqual([false, true, true]);
+    expect(notWaiting.map((a) => a.requiresApproval)).toStrictEqual([true, false, false]);
+  });
+});
