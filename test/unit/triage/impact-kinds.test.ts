@@ -98,3 +98,26 @@ describe("impact of findings that name no workload", () => {
     expect(impact.score).toBe(40 + 20 + 10 + 5);
   });
 });
+
+describe("the resource that weighs most", () => {
+  it("scores a finding by its heaviest resource, whichever comes first", () => {
+    // Arrange: a role (+20) named before the trail (+25), and after it
+    const roleFirst = aFinding({ source: "cloudtrail", resources: [ROLE, TRAIL] });
+    const trailFirst = aFinding({ source: "cloudtrail", resources: [TRAIL, ROLE] });
+
+    // Act
+    const reasonOf = (finding: typeof roleFirst) =>
+      assessImpact(finding, noContexts(finding.resources), DEFAULT_IMPACT_WEIGHTS).reasons.filter(
+        (r) => r.factor === "resource",
+      );
+
+    // Assert
+    const trail = {
+      factor: "resource",
+      points: 25,
+      text: "cloudtrail-trail org-trail: audit trail: the record investigators rely on (+25)",
+    };
+    expect(reasonOf(roleFirst)).toStrictEqual([trail]);
+    expect(reasonOf(trailFirst)).toStrictEqual([trail]);
+  });
+});

@@ -137,3 +137,17 @@ describe("a policy's own weights", () => {
     });
   });
 });
+
+describe("a policy's own tag keys", () => {
+  it("keeps every spelling given for a tag rule, the owner and the work queue", () => {
+    const weights = ImpactWeightsSchema.parse({
+      tags: { tier: { keys: ["Tier", "ServiceTier"], values: { gold: 10 }, otherValue: 0 } },
+      ownerKeys: ["Owner", "TeamEmail"],
+      workQueueKeys: ["Queue", "Jira"],
+    });
+
+    expect(weights.tags.tier?.keys).toStrictEqual(["Tier", "ServiceTier"]);
+    expect(weights.ownerKeys).toStrictEqual(["Owner", "TeamEmail"]);
+    expect(weights.workQueueKeys).toStrictEqual(["Queue", "Jira"]);
+  });
+});
