@@ -304,6 +304,20 @@ describe("the whole alert of an incident the responder knows little about", () =
     expect(text).toContain("\nSteps:      triage ok · contain verified · snapshots ok · extra ok\n");
   });
 
+  it("names every resource of the finding where it is", () => {
+    const inc = anIncident();
+    inc.finding.resources = [
+      { kind: "ec2-instance", id: "i-1" },
+      { kind: "ec2-volume", id: "vol-2" },
+    ];
+
+    const { text } = buildAlert({ stage: "opened", incident: inc, summary: "" });
+
+    expect(text).toContain(
+      "\nWhere:      ec2-instance i-1, ec2-volume vol-2 — payments-web-1; account 123456789012, us-east-1\n",
+    );
+  });
+
   it("names a drill without a scenario as a drill", () => {
     const inc = anIncident();
     inc.finding.scenario = undefined;
@@ -757,6 +771,22 @@ describe("the shortening rules", () => {
 });
 
 describe("the attributes filter policies see", () => {
+  it("sends a missing owner or work queue as unknown, each on its own", () => {
+    const noQueue = anIncident();
+    noQueue.impact = { ...noQueue.impact, workQueue: undefined };
+    const noOwner = anIncident();
+    noOwner.impact = { ...noOwner.impact, owner: undefined };
+
+    expect(buildAttributes({ stage: "opened", incident: noQueue, summary: "" })).toMatchObject({
+      owner: "payments-team@example.com",
+      workQueue: "unknown",
+    });
+    expect(buildAttributes({ stage: "opened", incident: noOwner, summary: "" })).toMatchObject({
+      owner: "unknown",
+      workQueue: "SEC-PAYMENTS",
+    });
+  });
+
   it("sends owner and work queue as unknown when their tags hold nothing visible", () => {
     const inc = anIncident();
     inc.impact = { ...inc.impact, owner: "\u200b \n", workQueue: "" };
