@@ -118,6 +118,24 @@ describe("buildManifest: the manifest made", () => {
     expect(Object.keys(m.snapshots[0]?.tags ?? {})).toStrictEqual(["a", "b"]);
   });
 
+  it("lists several snapshots by id, and refuses one listed twice", () => {
+    const snap = (snapshotId: string) => ({ snapshotId, volumeId: "vol-1", state: "completed" as const });
+    const build = (ids: string[]) =>
+      buildManifest({
+        incidentId: INCIDENT,
+        artifacts: [],
+        snapshots: ids.map(snap),
+        createdAt: "2026-01-02T00:00:00Z",
+      });
+
+    expect(build(["snap-3", "snap-1", "snap-2"]).snapshots.map((s) => s.snapshotId)).toStrictEqual([
+      "snap-1",
+      "snap-2",
+      "snap-3",
+    ]);
+    expect(() => build(["snap-2", "snap-1", "snap-2"])).toThrow("duplicate snapshot snap-2");
+  });
+
   it("keeps a snapshot's optional fields out when they are not given", () => {
     const m = buildManifest({
       incidentId: INCIDENT,
