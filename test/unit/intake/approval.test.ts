@@ -1,28 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { InvalidEventError } from "../../../shared/errors/index.ts";
-import {
-  APPROVAL_DETAIL_TYPE,
-  APPROVAL_SOURCE,
-  isApprovalEvent,
-  parseApprovalEvent,
-} from "../../../shared/intake/index.ts";
-
-const EVENT_ID = "5b7d3a1e-2c4f-4e8a-9b6d-0f1e2d3c4b5a";
-
-function anApproval(detail: Record<string, unknown> = {}, over: Record<string, unknown> = {}) {
-  return {
-    version: "0",
-    id: EVENT_ID,
-    source: APPROVAL_SOURCE,
-    "detail-type": APPROVAL_DETAIL_TYPE,
-    account: "123456789012",
-    region: "us-east-1",
-    time: "2026-03-01T10:00:00Z",
-    resources: [],
-    detail: { incidentId: "ir-20260301-0a1b2c3d", decision: "approved", by: "chatops:alice", ...detail },
-    ...over,
-  };
-}
+import { isApprovalEvent, parseApprovalEvent } from "../../../shared/intake/index.ts";
+import { anApproval, APPROVAL_EVENT_ID as EVENT_ID } from "./helpers.ts";
 
 function invalidAt(event: unknown): string {
   try {

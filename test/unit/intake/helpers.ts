@@ -7,7 +7,12 @@ import { fileURLToPath } from "node:url";
 import { expect } from "vitest";
 import type { Finding, IntakeResult } from "../../../shared/domain/types.ts";
 import { InvalidEventError } from "../../../shared/errors/index.ts";
-import { type IntakeOptions, normalizeEvent } from "../../../shared/intake/index.ts";
+import {
+  APPROVAL_DETAIL_TYPE,
+  APPROVAL_SOURCE,
+  type IntakeOptions,
+  normalizeEvent,
+} from "../../../shared/intake/index.ts";
 
 export const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), "../../fixtures/events");
 
@@ -145,3 +150,22 @@ export const ROLE_IDENTITY = {
     },
   },
 };
+
+/** The event id of {@link anApproval}'s event. */
+export const APPROVAL_EVENT_ID = "5b7d3a1e-2c4f-4e8a-9b6d-0f1e2d3c4b5a";
+
+/** An approval decision event as a person's tooling sends it; `detail` and the envelope overridable. */
+export function anApproval(detail: Record<string, unknown> = {}, over: Record<string, unknown> = {}) {
+  return {
+    version: "0",
+    id: APPROVAL_EVENT_ID,
+    source: APPROVAL_SOURCE,
+    "detail-type": APPROVAL_DETAIL_TYPE,
+    account: "123456789012",
+    region: "us-east-1",
+    time: "2026-03-01T10:00:00Z",
+    resources: [],
+    detail: { incidentId: "ir-20260301-0a1b2c3d", decision: "approved", by: "chatops:alice", ...detail },
+    ...over,
+  };
+}
