@@ -276,6 +276,13 @@ describe("buildManifest: what it refuses", () => {
 
     expect(err.message).toBe("snapshots[1].startTime: not a date: soon");
   });
+
+  it("refuses a creation time that is not a date, naming the field", () => {
+    const err = build({ createdAt: "yesterday-ish" });
+
+    expect(err).toMatchObject({ code: "INVALID_EVIDENCE_INPUT", field: "createdAt" });
+    expect(err.message).toBe("createdAt: not a date: yesterday-ish");
+  });
 });
 
 describe("serializeManifest", () => {

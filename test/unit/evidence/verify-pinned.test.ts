@@ -175,6 +175,35 @@ describe("verifyIncident against the incident record's pins", () => {
     expect(report.counts.replaced).toBe(1);
   });
 
+  it("fails when every version of a sealed artifact is gone, none left to list", async () => {
+    // Versions deleted one by one (s3:DeleteObjectVersion on a bucket without Object Lock):
+    // no delete marker is left, and the listing does not name the key at all.
+    s3Mock.on(HeadObjectCommand, { Key: a.key }).rejects(sdkError("NoSuchVersion", 404));
+    s3Mock.on(GetObjectCommand, { Key: a.key }).rejects(sdkError("NoSuchVersion", 404));
+    versions({ [MANIFEST_KEY]: "mv1" });
+
+    const report = await verify(pin());
+
+    expect(report.ok).toBe(false);
+    expect(item(report.items, "a.json")).toMatchObject({
+      status: "missing",
+      detail: "not in the bucket (deleted or never written)",
+    });
+  });
+
+  it("verifies the pinned manifest when the version listing does not name its key", async () => {
+    // A listing that lags behind the read: nothing says the sealed version was replaced.
+    versions({ [a.key]: a.versionId ?? "" });
+
+    const report = await verify(pin());
+
+    expect(report.ok).toBe(true);
+    expect(report.items.map((i) => [i.name, i.status])).toStrictEqual([
+      ["manifest.json", "ok"],
+      ["a.json", "ok"],
+    ]);
+  });
+
   it("fails when a delete marker hides a sealed artifact", async () => {
     versions({ [MANIFEST_KEY]: "mv1" }, [a.key]);
 
