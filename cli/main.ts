@@ -6,6 +6,7 @@ import { describeError, ResponderError } from "../shared/errors/index.ts";
 import { cleanroomCommand } from "./commands/cleanroom.ts";
 import { closeCommand, decideCommand } from "./commands/decide.ts";
 import { drillCommand } from "./commands/drill.ts";
+import { imageCommand } from "./commands/image.ts";
 import { ingestCommand, UsageError } from "./commands/ingest.ts";
 import { localUpCommand } from "./commands/local.ts";
 import { planCommand } from "./commands/plan.ts";
@@ -40,6 +41,10 @@ Commands:
   release <incidentId> [--force] [--dry-run] restore isolated instances to their pre-isolation state
   close <incidentId> [--reason TEXT]         close the incident (alerted; isolation and evidence stay)
   verify <incidentId> [--restore] [--json]   re-hash every archived artifact against the manifest
+  image <incidentId> <snapshotId> [--parent <snapshotId>] [--json]
+                                             a raw disk image of an evidence snapshot (EBS direct APIs)
+                                             into the evidence bucket; --parent also lists the blocks
+                                             changed since that snapshot; an interrupted run resumes
   deadletters [--json]                       list events that could not be handled
   preflight [--json] [--stage S]             prove the responder's access works before it is needed:
                                              a check table per account and region; exit 1 on any fail
@@ -69,6 +74,7 @@ const OPTIONS = {
   region: { type: "string" },
   reason: { type: "string" },
   out: { type: "string" },
+  parent: { type: "string" },
   help: { type: "boolean", short: "h", default: false },
 } as const;
 
@@ -168,6 +174,14 @@ export async function main(argv: string[]): Promise<number> {
         return await verifyCommand({
           ...(rest[0] ? { incidentId: rest[0] } : {}),
           restore: v.restore,
+          json: v.json,
+          ...(v.stage ? { stage: v.stage } : {}),
+        });
+      case "image":
+        return await imageCommand({
+          ...(rest[0] ? { incidentId: rest[0] } : {}),
+          ...(rest[1] ? { snapshotId: rest[1] } : {}),
+          ...(v.parent ? { parent: v.parent } : {}),
           json: v.json,
           ...(v.stage ? { stage: v.stage } : {}),
         });

@@ -131,6 +131,15 @@ export function isRetryable(err: unknown): boolean {
   );
 }
 
+/** One AWS call, its error turned into the responder's (`unsupported` where the endpoint cannot answer). */
+export async function awsCall<T>(operation: string, call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (err) {
+    throw toAwsError(operation, err);
+  }
+}
+
 /**
  * Wraps anything an SDK call threw into the responder's typed errors: {@link UnsupportedError}
  * when the endpoint lacks the operation, otherwise {@link AwsCallError} (retryable per

@@ -15,7 +15,7 @@
  * SHA-256 is hash-wasm's (a WebAssembly SHA-256 whose state can be saved and loaded).
  */
 import { createHash } from "node:crypto";
-import { type EBSClient, GetSnapshotBlockCommand, ListSnapshotBlocksCommand } from "@aws-sdk/client-ebs";
+import type { EBSClient } from "@aws-sdk/client-ebs";
 import {
   CompleteMultipartUploadCommand,
   CreateMultipartUploadCommand,
@@ -25,14 +25,11 @@ import {
   UploadPartCommand,
 } from "@aws-sdk/client-s3";
 import { createSHA256, type IHasher } from "hash-wasm";
-import { toAwsError } from "../aws/errors.ts";
-import { ListBoundError } from "../aws/pages.ts";
+import { awsCall } from "../aws/errors.ts";
 import { METADATA_KEYS, SHA256_TAG } from "./archive.ts";
 import { EvidenceIntegrityError } from "./errors.ts";
 import {
   type BlockListing,
-  type BlockPage,
-  blockListing,
   EBS_BLOCK_BYTES,
   type ImageCheckpoint,
   type ImagePart,
@@ -43,6 +40,7 @@ import {
 } from "./image-plan.ts";
 import { artifactKey, validateIncidentId } from "./keys.ts";
 import type { ArchiveStorageClass, ArtifactRecord } from "./manifest-schema.ts";
+import { listSnapshotBlocks, readBlock } from "./snapshot-blocks.ts";
 import { forEachLimit } from "./util.ts";
 
 /** Block reads in flight at once, by default. */
@@ -101,18 +99,6 @@ export interface ImageSnapshotInput {
   now?: () => Date;
 }
 
-/** One SDK call, its error turned into the responder's (`unsupported` where the endpoint cannot answer). */
-async function send<T>(operation: string, call: () => Promise<T>): Promise<T> {
-  try {
-    return await call();
-  } catch (err) {
-    throw toAwsError(operation, err);
-  }
-}
-
-/** Pages of `ListSnapshotBlocks` read at most: a 16 TiB volume's 32 Mi blocks, 10 000 a page. */
-const MAX_LIST_PAGES = 3_400;
-
 /** S3's checksum of an object uploaded in these parts: SHA-256 of their SHA-256s, `-N` after it. */
 export function compositeChecksum(partSha256s: string[]): string {
   const digests = Buffer.concat(partSha256s.map((p) => Buffer.from(p, "base64")));
@@ -147,57 +133,6 @@ export function diskImageKey(incidentId: string, snapshotId: string): string {
   return artifactKey(validateIncidentId(incidentId), `disk-images/${snapshotId}.raw`);
 }
 
-/** Every page of `ListSnapshotBlocks` for the snapshot. */
-export async function listSnapshotBlocks(ebs: EBSClient, snapshotId: string): Promise<BlockListing> {
-  const pages: BlockPage[] = [];
-  let token: string | undefined;
-  do {
-    const page = await send("ebs:ListSnapshotBlocks", () =>
-      ebs.send(
-        new ListSnapshotBlocksCommand({ SnapshotId: snapshotId, NextToken: token, MaxResults: 10_000 }),
-      ),
-    );
-    pages.push(page);
-    token = page.NextToken;
-    if (token && pages.length >= MAX_LIST_PAGES) {
-      throw new ListBoundError(`ListSnapshotBlocks ${snapshotId} went on past ${MAX_LIST_PAGES} pages`);
-    }
-  } while (token);
-  return blockListing(snapshotId, pages);
-}
-
-/** Reads one block and checks it against the SHA-256 the API sent with it. */
-async function readBlock(ebs: EBSClient, snapshotId: string, index: number, token: string): Promise<Buffer> {
-  const out = await send("ebs:GetSnapshotBlock", () =>
-    ebs.send(new GetSnapshotBlockCommand({ SnapshotId: snapshotId, BlockIndex: index, BlockToken: token })),
-  );
-  const where = `${snapshotId} block ${index}`;
-  const data = Buffer.from((await out.BlockData?.transformToByteArray()) ?? []);
-  if (data.length !== EBS_BLOCK_BYTES) {
-    throw new EvidenceIntegrityError(
-      `${data.length} bytes read, a block holds ${EBS_BLOCK_BYTES}`,
-      where,
-      true,
-    );
-  }
-  if (out.ChecksumAlgorithm !== "SHA256" || !out.Checksum) {
-    throw new EvidenceIntegrityError(
-      `no SHA-256 came with the block (algorithm ${out.ChecksumAlgorithm ?? "none"})`,
-      where,
-      false,
-    );
-  }
-  const actual = createHash("sha256").update(data).digest("base64");
-  if (actual !== out.Checksum) {
-    throw new EvidenceIntegrityError(
-      `the block's SHA-256 is ${actual}, the API's checksum ${out.Checksum}`,
-      where,
-      true,
-    );
-  }
-  return data;
-}
-
 /** The bytes of one part: its written blocks read (several at once), zeros elsewhere. */
 async function readPart(
   ebs: EBSClient,
@@ -227,7 +162,7 @@ async function openUpload(
 ): Promise<ImageCheckpoint> {
   const { s3, bucket, checkpoint } = input;
   if (checkpoint) {
-    const listed = await send("s3:ListParts", () =>
+    const listed = await awsCall("s3:ListParts", () =>
       s3.send(new ListPartsCommand({ Bucket: bucket, Key: key, UploadId: checkpoint.uploadId })),
     );
     const etags = new Map((listed.Parts ?? []).map((p) => [p.PartNumber, p.ETag]));
@@ -242,7 +177,7 @@ async function openUpload(
     return checkpoint;
   }
   const now = (input.now ?? (() => new Date()))();
-  const created = await send("s3:CreateMultipartUpload", () =>
+  const created = await awsCall("s3:CreateMultipartUpload", () =>
     s3.send(
       new CreateMultipartUploadCommand({
         Bucket: bucket,
@@ -301,7 +236,7 @@ export async function imageSnapshot(input: ImageSnapshotInput): Promise<ImageOut
     next = following && !paused ? readPart(ebs, snapshotId, following, concurrency) : undefined;
     hasher.update(body);
     const sha256 = createHash("sha256").update(body).digest("base64");
-    const uploaded = await send("s3:UploadPart", () =>
+    const uploaded = await awsCall("s3:UploadPart", () =>
       s3.send(
         new UploadPartCommand({
           Bucket: bucket,
@@ -335,7 +270,7 @@ async function complete(
   sha256: string,
 ): Promise<DiskImageRecord> {
   const { s3, bucket } = input;
-  const done = await send("s3:CompleteMultipartUpload", () =>
+  const done = await awsCall("s3:CompleteMultipartUpload", () =>
     s3.send(
       new CompleteMultipartUploadCommand({
         Bucket: bucket,
@@ -353,7 +288,7 @@ async function complete(
   );
   // The hash is known only now, after the object's metadata was fixed: it goes on as a tag of the
   // version (like every streamed artifact); the manifest stays the authority.
-  await send("s3:PutObjectTagging", () =>
+  await awsCall("s3:PutObjectTagging", () =>
     s3.send(
       new PutObjectTaggingCommand({
         Bucket: bucket,

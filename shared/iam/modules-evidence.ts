@@ -87,6 +87,30 @@ export const EVIDENCE_MODULES = {
     },
     kmsVia: ["s3"],
   },
+  snapshotBlocks: {
+    summary: "an evidence snapshot's blocks read through the EBS direct APIs (disk images, changed blocks)",
+    scope: "target",
+    files: ["shared/evidence/snapshot-blocks.ts"],
+    actions: ["ebs:GetSnapshotBlock", "ebs:ListChangedBlocks", "ebs:ListSnapshotBlocks"],
+  },
+  diskImage: {
+    summary: "a raw disk image uploaded in parts to the evidence bucket, resumable across invocations",
+    scope: "responder",
+    files: ["shared/evidence/image.ts"],
+    actions: [
+      "kms:Decrypt",
+      "kms:GenerateDataKey",
+      "s3:ListMultipartUploadParts",
+      "s3:PutObject",
+      "s3:PutObjectTagging",
+      "s3:PutObjectVersionTagging",
+    ],
+    implicit: {
+      "s3:PutObjectVersionTagging": "the hash tag is put on the version just written (VersionId)",
+      ...KMS_ENVELOPE,
+    },
+    kmsVia: ["s3"],
+  },
   manifestSigning: {
     summary: "the sealed manifest's digest signed with the evidence signing key (asymmetric KMS key)",
     scope: "responder",

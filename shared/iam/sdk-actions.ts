@@ -8,6 +8,7 @@ const SERVICE_OF_PACKAGE: Readonly<Record<string, string>> = {
   "client-cloudtrail": "cloudtrail",
   "client-config-service": "config",
   "client-dynamodb": "dynamodb",
+  "client-ebs": "ebs",
   "client-ec2": "ec2",
   "client-elastic-load-balancing-v2": "elasticloadbalancing",
   "client-eventbridge": "events",
@@ -36,6 +37,7 @@ const ACTION_OVERRIDES: Readonly<Record<string, readonly string[]>> = {
   "s3:CreateMultipartUpload": ["s3:PutObject"],
   "s3:UploadPart": ["s3:PutObject"],
   "s3:CompleteMultipartUpload": ["s3:PutObject"],
+  "s3:ListParts": ["s3:ListMultipartUploadParts"],
   "s3:GetObjectLockConfiguration": ["s3:GetBucketObjectLockConfiguration"],
 };
 

@@ -21,10 +21,10 @@ import {
   S3Client,
 } from "@aws-sdk/client-s3";
 import { beforeAll, describe, expect, it } from "vitest";
-import { listChangedBlocks } from "../../shared/evidence/changed-blocks.ts";
 import { diskImageArtifact, imageSnapshot } from "../../shared/evidence/image.ts";
 import { EBS_BLOCK_BYTES, type ImageCheckpoint } from "../../shared/evidence/image-plan.ts";
 import { buildManifest, writeManifest } from "../../shared/evidence/manifest.ts";
+import { listChangedBlocks } from "../../shared/evidence/snapshot-blocks.ts";
 import { verifyIncident } from "../../shared/evidence/verify.ts";
 import { testAwsOptions } from "../support/emulator.ts";
 
