@@ -27,7 +27,7 @@ import {
 import { createSHA256, type IHasher } from "hash-wasm";
 import { awsCall } from "../aws/errors.ts";
 import { METADATA_KEYS, SHA256_TAG } from "./archive.ts";
-import { EvidenceIntegrityError } from "./errors.ts";
+import { EvidenceIntegrityError, InvalidEvidenceInputError } from "./errors.ts";
 import {
   type BlockListing,
   EBS_BLOCK_BYTES,
@@ -219,6 +219,13 @@ export async function imageSnapshot(input: ImageSnapshotInput): Promise<ImageOut
   const { ebs, s3, bucket, snapshotId } = input;
   const key = diskImageKey(input.incidentId, snapshotId);
   const concurrency = input.concurrency ?? DEFAULT_BLOCK_CONCURRENCY;
+  const { checkpoint } = input;
+  if (checkpoint && (checkpoint.snapshotId !== snapshotId || checkpoint.key !== key)) {
+    throw new InvalidEvidenceInputError(
+      `the checkpoint is of ${checkpoint.snapshotId} (${checkpoint.key}), not of ${snapshotId}`,
+      "checkpoint",
+    );
+  }
   const listing = await listSnapshotBlocks(ebs, snapshotId);
   const partBlocks = input.checkpoint?.partBlocks ?? partBlocksFor(imageBlocks(listing), input.partBlocks);
   const parts = imageParts(listing, partBlocks);
@@ -226,14 +233,20 @@ export async function imageSnapshot(input: ImageSnapshotInput): Promise<ImageOut
   let state = await openUpload(input, key, partBlocks);
   const hasher = await hasherFrom(state.hashState || undefined);
 
-  // One part is read while the one before it uploads.
-  let next = todo[0] ? readPart(ebs, snapshotId, todo[0], concurrency) : undefined;
+  // One part is read while the one before it uploads. A read that fails while the upload
+  // before it fails too is not left unhandled: the upload's error is the one thrown.
+  const read = (part: ImagePart) => {
+    const reading = readPart(ebs, snapshotId, part, concurrency);
+    reading.catch(() => undefined);
+    return reading;
+  };
+  let next = todo[0] ? read(todo[0]) : undefined;
   for (let i = 0; i < todo.length; i++) {
     const part = todo[i] as ImagePart;
     const body = await (next as Promise<Buffer>);
     const following = todo[i + 1];
     const paused = input.shouldPause?.() ?? false;
-    next = following && !paused ? readPart(ebs, snapshotId, following, concurrency) : undefined;
+    next = following && !paused ? read(following) : undefined;
     hasher.update(body);
     const sha256 = createHash("sha256").update(body).digest("base64");
     const uploaded = await awsCall("s3:UploadPart", () =>

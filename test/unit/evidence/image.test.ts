@@ -238,6 +238,34 @@ describe("imageSnapshot", () => {
     );
   });
 
+  it("throws the upload's error when the part read ahead fails too, leaving no rejection unhandled", async () => {
+    serveSnapshot([0, 15], (i) => (i === 15 ? { Checksum: "not-the-checksum" } : {}));
+    s3Mock.on(UploadPartCommand).rejects(sdkError("InternalError", 500));
+
+    const err = await imageSnapshot(input()).catch((e: unknown) => e);
+
+    expect((err as Error).message).toContain("s3:UploadPart");
+    // Let the read ahead settle: an unhandled rejection would fail this file.
+    await new Promise((r) => setTimeout(r, 20));
+  });
+
+  it("refuses a checkpoint of another snapshot, before any call", async () => {
+    serveSnapshot([0, 24]);
+    const first = await imageSnapshot(input({ shouldPause: () => true }));
+    if (first.status !== "paused") throw new Error("not paused");
+    s3Mock.resetHistory();
+    ebsMock.resetHistory();
+
+    const other = "snap-0fedcba9876543210";
+    const err = await imageSnapshot(input({ snapshotId: other, checkpoint: first.checkpoint })).catch(
+      (e: unknown) => e,
+    );
+
+    expect((err as Error).message).toBe(`checkpoint: the checkpoint is of ${SNAP} (${KEY}), not of ${other}`);
+    expect(ebsMock.calls()).toHaveLength(0);
+    expect(s3Mock.calls()).toHaveLength(0);
+  });
+
   it("reads at most `concurrency` blocks at once", async () => {
     const written = Array.from({ length: 10 }, (_, i) => i);
     serveSnapshot(written);
