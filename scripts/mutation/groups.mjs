@@ -63,7 +63,9 @@ export const GROUPS = {
     tests: ["test/unit/containment/**/*.test.ts"],
   },
   evidence: {
-    mutate: ["manifest*", "verify*", "assess*", "pin*", "hashing*"].map((f) => `shared/evidence/${f}.ts`),
+    mutate: ["manifest*", "verify*", "assess*", "pin*", "hashing*", "image*", "snapshot-blocks"].map(
+      (f) => `shared/evidence/${f}.ts`,
+    ),
     tests: ["test/unit/evidence/**/*.test.ts"],
   },
   intake: {
