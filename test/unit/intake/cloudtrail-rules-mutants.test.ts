@@ -33,13 +33,38 @@ const deleteFlowLogs = (ids: unknown[]) =>
     DeleteFlowLogsRequest: { FlowLogId: ids.map((content, tag) => ({ tag: tag + 1, content })) },
   });
 
-describe("AuthorizeSecurityGroupIngress on a group named by name", () => {
+describe("AuthorizeSecurityGroupIngress by group id or name", () => {
+  it("names the group by its id as a security group, and each open rule once, in the title", () => {
+    // Arrange
+    const event = cloudTrailCall("ec2.amazonaws.com", "AuthorizeSecurityGroupIngress", {
+      groupId: "sg-0123456789abcdef0",
+      groupName: "web",
+      ipPermissions: {
+        items: [
+          { ipProtocol: "tcp", fromPort: 22, toPort: 22, ipRanges: { items: [{ cidrIp: "0.0.0.0/0" }] } },
+          { ipProtocol: "tcp", fromPort: 22, toPort: 22, ipRanges: { items: [{ cidrIp: "0.0.0.0/0" }] } },
+        ],
+      },
+    });
+
+    // Act
+    const result = titleAndResources(event);
+
+    // Assert
+    expect(result).toStrictEqual({
+      title: "Admin port opened to the internet: sg-0123456789abcdef0: tcp 22 from 0.0.0.0/0 (by user alice)",
+      resources: [{ kind: "security-group", id: "sg-0123456789abcdef0", ...WHERE }, ...CALLER],
+    });
+  });
+
   it("names the group by its name as an other resource when the request has no groupId", () => {
     // Arrange
     const event = cloudTrailCall("ec2.amazonaws.com", "AuthorizeSecurityGroupIngress", {
       groupName: "default",
       ipPermissions: {
-        items: [{ ipProtocol: "tcp", fromPort: 22, toPort: 22, ipRanges: { items: [{ cidrIp: "0.0.0.0/0" }] } }],
+        items: [
+          { ipProtocol: "tcp", fromPort: 22, toPort: 22, ipRanges: { items: [{ cidrIp: "0.0.0.0/0" }] } },
+        ],
       },
     });
 
@@ -190,7 +215,11 @@ describe("DeleteFlowLogs", () => {
     // Assert
     expect(result).toStrictEqual({
       title: "VPC flow logs deleted: fl-bbbbbbbb (by user alice)",
-      resources: [{ kind: "aws-account", id: ACCOUNT }, { kind: "other", id: "fl-bbbbbbbb", ...WHERE }, ...CALLER],
+      resources: [
+        { kind: "aws-account", id: ACCOUNT },
+        { kind: "other", id: "fl-bbbbbbbb", ...WHERE },
+        ...CALLER,
+      ],
     });
   });
 
@@ -252,7 +281,10 @@ describe("S3 public access", () => {
       AccessControlPolicy: {
         AccessControlList: {
           Grant: {
-            Grantee: { "xsi:type": "Group", URI: "http://acs.amazonaws.com/groups/global/AuthenticatedUsers" },
+            Grantee: {
+              "xsi:type": "Group",
+              URI: "http://acs.amazonaws.com/groups/global/AuthenticatedUsers",
+            },
             Permission: "READ",
           },
         },
@@ -264,7 +296,8 @@ describe("S3 public access", () => {
 
     // Assert
     expect(result).toStrictEqual({
-      title: "Bucket ACL grants public access: data-bucket grants AuthenticatedUsers, public-read (by user alice)",
+      title:
+        "Bucket ACL grants public access: data-bucket grants AuthenticatedUsers, public-read (by user alice)",
       resources: [DATA_BUCKET, ...CALLER],
     });
   });
@@ -322,7 +355,11 @@ describe("S3 public access", () => {
     // Arrange
     const event = cloudTrailCall("s3.amazonaws.com", "PutPublicAccessBlock", {
       bucketName: "data-bucket",
-      PublicAccessBlockConfiguration: { BlockPublicAcls: false, IgnorePublicAcls: true, BlockPublicPolicy: true },
+      PublicAccessBlockConfiguration: {
+        BlockPublicAcls: false,
+        IgnorePublicAcls: true,
+        BlockPublicPolicy: true,
+      },
     });
 
     // Act

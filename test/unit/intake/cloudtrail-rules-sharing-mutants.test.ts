@@ -154,7 +154,13 @@ describe("snapshots and AMIs shared with outside accounts", () => {
 
   it("skips permission items that are not an object with a string userId", () => {
     // Arrange
-    const event = shareSnapshot([null, "999999999999", { userId: 111122223333 }, {}, { userId: "444455556666" }]);
+    const event = shareSnapshot([
+      null,
+      "999999999999",
+      { userId: 111122223333 },
+      {},
+      { userId: "444455556666" },
+    ]);
 
     // Act
     const { title } = titleAndResources(event);
@@ -220,7 +226,8 @@ describe("instance user data replaced", () => {
 
     // Assert
     expect(result).toStrictEqual({
-      title: "Instance user data replaced: it runs at the next boot: instance i-0123456789abcdef0 (by user alice)",
+      title:
+        "Instance user data replaced: it runs at the next boot: instance i-0123456789abcdef0 (by user alice)",
       resources: [{ kind: "ec2-instance", id: "i-0123456789abcdef0", ...WHERE }, ...CALLER],
     });
   });
