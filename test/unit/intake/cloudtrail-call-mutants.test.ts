@@ -11,7 +11,12 @@ import { IntakeWarnings } from "../../../shared/intake/warnings.ts";
 /** One call with `params`, touching `accountId`, as a rule sees it. */
 function aCall(params: Record<string, unknown>, accountId = "123456789012"): CloudTrailCall {
   return {
-    detail: { eventID: "e", eventName: "X", eventSource: "x.amazonaws.com", eventTime: "t" } as CloudTrailDetail,
+    detail: {
+      eventID: "e",
+      eventName: "X",
+      eventSource: "x.amazonaws.com",
+      eventTime: "t",
+    } as CloudTrailDetail,
     params,
     account: accountId,
     region: "eu-west-1",
