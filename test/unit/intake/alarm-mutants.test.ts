@@ -29,7 +29,13 @@ describe("an alarm state change", () => {
       alarmName: "errors",
       state: { value: "ALARM" },
       configuration: {
-        metrics: [{ metricStat: { metric: { dimensions: { FunctionName: "shared-name", BucketName: "shared-name" } } } }],
+        metrics: [
+          {
+            metricStat: {
+              metric: { dimensions: { FunctionName: "shared-name", BucketName: "shared-name" } },
+            },
+          },
+        ],
       },
     });
 

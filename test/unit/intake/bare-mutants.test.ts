@@ -85,7 +85,12 @@ describe("wrapBareRecord", () => {
 
   it("names accountId, region and updatedAt when a GuardDuty finding lacks all three", () => {
     // Arrange
-    const record = { schemaVersion: "2.0", type: "Recon:EC2/PortProbeUnprotectedPort", severity: 2, accountId: "" };
+    const record = {
+      schemaVersion: "2.0",
+      type: "Recon:EC2/PortProbeUnprotectedPort",
+      severity: 2,
+      accountId: "",
+    };
 
     // Act
     const wrapped = wrapBareRecord(record);
