@@ -36,6 +36,17 @@ describe("worldOpenAdminIngress", () => {
     expect(found).toStrictEqual([{ ports: "22", protocol: "tcp", cidr: "0.0.0.0/0" }]);
   });
 
+  it("reports a range from port 0 up to an admin port as that range, not as all ports", () => {
+    // Arrange
+    const params = { cidrIp: "0.0.0.0/0", ipProtocol: "tcp", fromPort: 0, toPort: 22 };
+
+    // Act
+    const found = worldOpenAdminIngress(params);
+
+    // Assert
+    expect(found).toStrictEqual([{ ports: "0-22", protocol: "tcp", cidr: "0.0.0.0/0" }]);
+  });
+
   it("finds nothing when the upper port bound is not a finite number", () => {
     // Arrange
     const params = { cidrIp: "0.0.0.0/0", ipProtocol: "tcp", fromPort: 0, toPort: "Infinity" };
