@@ -7,7 +7,11 @@ import { publicStatements, statementsOf } from "../../../shared/intake/policy.ts
 
 /** One Allow statement for anyone, confined by `condition`. */
 function anyoneWith(condition: Record<string, unknown>) {
-  return { Statement: [{ Sid: "Open", Effect: "Allow", Principal: "*", Action: "s3:GetObject", Condition: condition }] };
+  return {
+    Statement: [
+      { Sid: "Open", Effect: "Allow", Principal: "*", Action: "s3:GetObject", Condition: condition },
+    ],
+  };
 }
 
 describe("publicStatements", () => {

@@ -19,7 +19,12 @@ function rejection(fn: () => unknown): InvalidEventError {
 describe("unwrapSnsMessage", () => {
   it("returns an event that carries a Message field as it is, without opening that field", () => {
     // Arrange
-    const event = { source: "aws.guardduty", "detail-type": "GuardDuty Finding", detail: {}, Message: "hello" };
+    const event = {
+      source: "aws.guardduty",
+      "detail-type": "GuardDuty Finding",
+      detail: {},
+      Message: "hello",
+    };
 
     // Act
     const result = unwrapSnsMessage(JSON.stringify(event));
