@@ -32,14 +32,26 @@ function selectorWeakenings(call: CloudTrailCall): string[] {
   const p = call.params;
   const out: string[] = [];
   if (p.advancedEventSelectors !== undefined) {
-    const logsManagement = listOf(p.advancedEventSelectors).some(
-      (sel) =>
-        isObject(sel) &&
-        listOf(sel.fieldSelectors).some(
-          (f) => isObject(f) && f.field === "eventCategory" && listOf(f.equals).includes("Management"),
+    // The field selectors of each advanced selector that logs management events.
+    const management = listOf(p.advancedEventSelectors)
+      .filter(isObject)
+      .map((sel) => listOf(sel.fieldSelectors).filter(isObject))
+      .filter((fields) =>
+        fields.some((f) => f.field === "eventCategory" && listOf(f.equals).includes("Management")),
+      );
+    if (management.length === 0) out.push("no advanced selector logs management events");
+    // Any other field (readOnly, eventSource, eventName…) narrows what is logged, as a classic
+    // selector's readWriteType or excluded sources do.
+    else if (!management.some((fields) => fields.every((f) => f.field === "eventCategory"))) {
+      const narrowing = new Set(
+        management.flatMap((fields) =>
+          fields.map((f) => String(f.field)).filter((n) => n !== "eventCategory"),
         ),
-    );
-    if (!logsManagement) out.push("no advanced selector logs management events");
+      );
+      out.push(
+        `management events narrowed by ${[...narrowing].sort().join(", ")} in every advanced selector`,
+      );
+    }
     return out;
   }
   const selectors = listOf(p.eventSelectors).filter(isObject);

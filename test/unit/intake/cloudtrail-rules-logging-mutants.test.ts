@@ -486,3 +486,55 @@ describe("the detail of the other logging rules", () => {
     );
   });
 });
+
+describe("PutEventSelectors/Weakened with advanced selectors that narrow management events", () => {
+  it("flags a switch to read-only management events, as the classic readWriteType ReadOnly is", () => {
+    const event = putSelectors({
+      advancedEventSelectors: [
+        {
+          name: "Management reads",
+          fieldSelectors: [field("eventCategory", "Management"), field("readOnly", "true")],
+        },
+      ],
+    });
+
+    const finding = expectFinding(event);
+
+    expect(finding.title).toBe(
+      "CloudTrail event selectors reduce logging: management events narrowed by readOnly in every advanced selector (by user alice)",
+    );
+  });
+
+  it("names every narrowing field once, sorted, when every selector of management events narrows them", () => {
+    const event = putSelectors({
+      advancedEventSelectors: [
+        {
+          name: "Some sources",
+          fieldSelectors: [
+            field("eventCategory", "Management"),
+            { field: "eventSource", notEquals: ["kms.amazonaws.com"] },
+            field("readOnly", "false"),
+          ],
+        },
+        { name: "Reads", fieldSelectors: [field("eventCategory", "Management"), field("readOnly", "true")] },
+      ],
+    });
+
+    const finding = expectFinding(event);
+
+    expect(finding.title).toBe(
+      "CloudTrail event selectors reduce logging: management events narrowed by eventSource, readOnly in every advanced selector (by user alice)",
+    );
+  });
+
+  it("is satisfied when one selector logs every management event beside narrowed ones", () => {
+    const event = putSelectors({
+      advancedEventSelectors: [
+        { name: "Reads", fieldSelectors: [field("eventCategory", "Management"), field("readOnly", "true")] },
+        { name: "All", fieldSelectors: [field("eventCategory", "Management")] },
+      ],
+    });
+
+    expect(expectIgnored(event).reason).toBe(SELECTORS_NOT_RISKY);
+  });
+});
