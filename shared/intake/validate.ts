@@ -38,14 +38,8 @@ function issueMessage(issue: z.core.$ZodIssue, input: unknown): string {
     case "invalid_type":
       if (value === undefined) return "is required";
       return `must be ${issue.expected === "record" ? "object" : issue.expected}, got ${typeName(value)}`;
-    case "invalid_format":
-    case "too_big":
-    case "too_small":
-    case "invalid_value":
-    case "custom":
-      // Our schemas carry their own wording ("must be an EC2 instance id…"); add the value.
-      return `${issue.message} (got ${describeValue(value)})`;
     default:
+      // Our schemas carry their own wording ("must be an EC2 instance id…"); add the value.
       return `${issue.message} (got ${describeValue(value)})`;
   }
 }
