@@ -241,15 +241,19 @@ describe("claiming a step", () => {
     const incident = anIncident({ steps: {}, timeline: [] });
     await store.open(incident);
     const id = incident.incidentId;
-    await table.update(id, {
-      "steps.snapshots": {
-        status: "running",
-        startedAt: "2026-03-02T10:00:00.000Z",
-        attempts: 1,
-        leaseUntil: Date.parse("2026-03-02T10:05:00.000Z"),
-        claim: "claim-a",
+    await table.update(
+      id,
+      {
+        "steps.snapshots": {
+          status: "running",
+          startedAt: "2026-03-02T10:00:00.000Z",
+          attempts: 1,
+          leaseUntil: Date.parse("2026-03-02T10:05:00.000Z"),
+          claim: "claim-a",
+        },
       },
-    }, []);
+      [],
+    );
 
     // Act
     const claimed = await store.claimStep(id, "snapshots", 60_000, "claim-b");
