@@ -10,6 +10,7 @@ export default defineConfig({
     env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" },
     include: [
       "test/integration/incident-store.test.ts",
+      "test/integration/incident-store-mutants.test.ts",
       "test/unit/incident/store-open.test.ts",
       "test/unit/triage/circuit.test.ts",
     ],
