@@ -5,7 +5,6 @@
  */
 import { describe, expect, it } from "vitest";
 import type { ResourceKind } from "../../../shared/domain/types.ts";
-import { InvalidEventError } from "../../../shared/errors/index.ts";
 import {
   FindingSchema,
   IntakeResultSchema,
@@ -22,16 +21,7 @@ import {
   MAX_WARNINGS,
   namedResource,
 } from "../../../shared/intake/warnings.ts";
-
-function rejection(fn: () => unknown): InvalidEventError {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(InvalidEventError);
-    return err as InvalidEventError;
-  }
-  throw new Error("expected an InvalidEventError");
-}
+import { rejection } from "./helpers.ts";
 
 const KINDS: [ResourceKind, string, string][] = [
   ["ec2-instance", "i-0123456789abcdef0", "an EC2 instance id (i- and 8 or 17 hex digits)"],

@@ -169,3 +169,14 @@ export function anApproval(detail: Record<string, unknown> = {}, over: Record<st
     ...over,
   };
 }
+
+/** The InvalidEventError `fn` throws; fails the test when it throws nothing or anything else. */
+export function rejection(fn: () => unknown): InvalidEventError {
+  try {
+    fn();
+  } catch (err) {
+    expect(err).toBeInstanceOf(InvalidEventError);
+    return err as InvalidEventError;
+  }
+  throw new Error("expected an InvalidEventError");
+}

@@ -4,9 +4,9 @@
  */
 import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { InvalidEventError } from "../../../shared/errors/index.ts";
 import { MAX_EVENT_CHARS } from "../../../shared/intake/limits.ts";
 import { alarmNotificationToEvent, unwrapSnsMessage } from "../../../shared/intake/sns.ts";
+import { rejection } from "./helpers.ts";
 
 const ACCOUNT = "123456789012";
 const ALARM_ARN = `arn:aws:cloudwatch:eu-west-1:${ACCOUNT}:alarm:cpu-high`;
@@ -38,16 +38,6 @@ const MINIMAL = {
 function derivedId(text: string): string {
   const h = createHash("sha256").update(text).digest("hex");
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
-}
-
-function rejection(fn: () => unknown): InvalidEventError {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(InvalidEventError);
-    return err as InvalidEventError;
-  }
-  throw new Error("expected an InvalidEventError");
 }
 
 describe("an alarm notification", () => {

@@ -3,18 +3,8 @@
  * naming an alarm is read as one even without a new state.
  */
 import { describe, expect, it } from "vitest";
-import { InvalidEventError } from "../../../shared/errors/index.ts";
 import { unwrapSnsMessage } from "../../../shared/intake/sns.ts";
-
-function rejection(fn: () => unknown): InvalidEventError {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(InvalidEventError);
-    return err as InvalidEventError;
-  }
-  throw new Error("expected an InvalidEventError");
-}
+import { rejection } from "./helpers.ts";
 
 describe("unwrapSnsMessage", () => {
   it("returns an event that carries a Message field as it is, without opening that field", () => {

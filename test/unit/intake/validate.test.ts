@@ -4,18 +4,8 @@
  */
 import { describe, expect, it } from "vitest";
 import * as z from "zod";
-import { InvalidEventError } from "../../../shared/errors/index.ts";
 import { invalid, joinPath, parseOrThrow } from "../../../shared/intake/validate.ts";
-
-function rejection(fn: () => unknown): InvalidEventError {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(InvalidEventError);
-    return err as InvalidEventError;
-  }
-  throw new Error("expected an InvalidEventError");
-}
+import { rejection } from "./helpers.ts";
 
 describe("joinPath", () => {
   it.each([
