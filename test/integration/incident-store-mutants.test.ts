@@ -1,11 +1,3 @@
-/**
- * The incident store's conditions against the emulator's DynamoDB, where mutation testing found
- * them untested: the containment cap once it is reached, its window item and the counts it
- * answers; a step's claim and its lease; a copy of a finding no newer than its marker, the join's
- * timeline entry, the bounded open and the record it never overwrites; escalating past the first
- * revision, its timeline entry, and the running steps it leaves alone.
- */
-import { createHash } from "node:crypto";
 import { CreateTableCommand, TransactionCanceledException } from "@aws-sdk/client-dynamodb";
 import { DeleteCommand } from "@aws-sdk/lib-dynamodb";
 import { beforeEach, describe, expect, it } from "vitest";
@@ -13,11 +5,10 @@ import { CallHooks } from "../../cli/local/instrument.ts";
 import { dynamoClient, dynamoDocClient } from "../../shared/aws/clients.ts";
 import { ConflictError } from "../../shared/errors/index.ts";
 import { capKey, markerOf } from "../../shared/incident/keys.ts";
-import { findingRef } from "../../shared/incident/model.ts";
 import { DynamoIncidentStore, OPEN_ATTEMPTS } from "../../shared/incident/store.ts";
 import { IncidentTable } from "../../shared/incident/table.ts";
 import { resetEmulator, testAwsOptions } from "../support/emulator.ts";
-import { anIncident } from "../support/incidents.ts";
+import { anIncident, incidentFor } from "../support/incidents.ts";
 
 const TABLE = "incidents-store-mutants-test";
 const ACCOUNT = "123456789012";
@@ -50,26 +41,6 @@ beforeEach(async () => {
   table = new IncidentTable(dynamoDocClient(o), TABLE);
   other = new DynamoIncidentStore(dynamoDocClient(o), TABLE);
 });
-
-/** A real (not drill) incident for finding `id` on `instance`, seen at `time`. */
-function incidentFor(id: string, instance = "i-0123456789abcdef0", time = "2026-03-02T10:00:00.000Z") {
-  const base = anIncident();
-  const finding = {
-    ...base.finding,
-    id,
-    time,
-    drill: false,
-    resources: [{ kind: "ec2-instance" as const, id: instance }],
-  };
-  return {
-    ...base,
-    findings: [findingRef(finding)],
-    incidentId: `ir-20260302-${createHash("sha256").update(`${id}|${instance}|${time}`).digest("hex").slice(0, 8)}`,
-    drill: false,
-    finding,
-    resourceKey: `${ACCOUNT}#ec2-instance:${instance}`,
-  };
-}
 
 describe("reserving containment slots once the cap is reached", () => {
   it("refuses a new instance when the previous hour alone fills the cap, and writes no current window", async () => {

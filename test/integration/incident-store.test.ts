@@ -1,20 +1,13 @@
-/**
- * The incident store against the emulator's DynamoDB: the pre-isolation state that
- * containment keeps before its first change, and how it is read back; opening, escalating and
- * reserving; a step's claim and its release; the timeline's order.
- */
-import { createHash } from "node:crypto";
 import { CreateTableCommand } from "@aws-sdk/client-dynamodb";
 import { DeleteCommand } from "@aws-sdk/lib-dynamodb";
 import { beforeEach, describe, expect, it } from "vitest";
 import { CallHooks } from "../../cli/local/instrument.ts";
 import { isolateEmulatorTransactions } from "../../cli/local/transactions.ts";
 import { dynamoClient, dynamoDocClient } from "../../shared/aws/clients.ts";
-import { findingRef } from "../../shared/incident/model.ts";
 import { DynamoIncidentStore } from "../../shared/incident/store.ts";
 import { IncidentTable } from "../../shared/incident/table.ts";
 import { resetEmulator, testAwsOptions } from "../support/emulator.ts";
-import { anIncident } from "../support/incidents.ts";
+import { anIncident, incidentFor } from "../support/incidents.ts";
 
 const TABLE = "incidents-store-test";
 /** The hooks the store's client feeds (as the local runner's clients do). */
@@ -91,26 +84,6 @@ describe("the pre-isolation state kept before containment changes anything", () 
     expect(found.containment?.verified).toBe(true);
   });
 });
-
-/** A real (not drill) incident for finding `id` on `instance`, seen at `time`. */
-function incidentFor(id: string, instance = "i-0123456789abcdef0", time = "2026-03-02T10:00:00.000Z") {
-  const base = anIncident();
-  const finding = {
-    ...base.finding,
-    id,
-    time,
-    drill: false,
-    resources: [{ kind: "ec2-instance" as const, id: instance }],
-  };
-  return {
-    ...base,
-    findings: [findingRef(finding)],
-    incidentId: `ir-20260302-${createHash("sha256").update(`${id}|${instance}|${time}`).digest("hex").slice(0, 8)}`,
-    drill: false,
-    finding,
-    resourceKey: `123456789012#ec2-instance:${instance}`,
-  };
-}
 
 describe("opening an incident: each way into the markers", () => {
   it("opens once; the same finding again is a duplicate, and a newer version of it is seen again once", async () => {

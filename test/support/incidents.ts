@@ -2,7 +2,8 @@
  * A complete incident record, as the workflows leave it after a drill: for alert, status
  * and report tests. Times are fixed; every part can be overridden.
  */
-import type { IncidentRecord } from "../../shared/incident/model.ts";
+import { createHash } from "node:crypto";
+import { findingRef, type IncidentRecord } from "../../shared/incident/model.ts";
 
 const T0 = Date.parse("2026-03-02T10:00:00.000Z");
 const at = (ms: number) => new Date(T0 + ms).toISOString();
@@ -196,5 +197,25 @@ export function anIncident(overrides: Partial<IncidentRecord> = {}): IncidentRec
       expiresAt: at(86_400_000),
     },
     ...overrides,
+  };
+}
+
+/** A real (not drill) incident for finding `id` on `instance`, seen at `time`: its id derived from the three. */
+export function incidentFor(id: string, instance = "i-0123456789abcdef0", time = "2026-03-02T10:00:00.000Z") {
+  const base = anIncident();
+  const finding = {
+    ...base.finding,
+    id,
+    time,
+    drill: false,
+    resources: [{ kind: "ec2-instance" as const, id: instance }],
+  };
+  return {
+    ...base,
+    findings: [findingRef(finding)],
+    incidentId: `ir-20260302-${createHash("sha256").update(`${id}|${instance}|${time}`).digest("hex").slice(0, 8)}`,
+    drill: false,
+    finding,
+    resourceKey: `${base.account}#ec2-instance:${instance}`,
   };
 }
