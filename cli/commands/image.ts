@@ -12,8 +12,7 @@
  */
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { EBSClient } from "@aws-sdk/client-ebs";
-import { s3Client } from "../../shared/aws/clients.ts";
+import { ebsClient, s3Client } from "../../shared/aws/clients.ts";
 import { archiveArtifact } from "../../shared/evidence/archive.ts";
 import { type DiskImageRecord, imageSnapshot } from "../../shared/evidence/image.ts";
 import {
@@ -69,13 +68,7 @@ export async function imageCommand(args: {
       `${snapshotId} is not a snapshot the responder took for ${incidentId} (${recorded.map((s) => s.snapshotId).join(", ") || "none recorded"})`,
     );
   }
-  const ebs = new EBSClient({
-    region: conn.aws.region,
-    ...(conn.aws.endpoint ? { endpoint: conn.aws.endpoint } : {}),
-    maxAttempts: conn.aws.maxAttempts,
-    retryMode: "adaptive",
-    ...(conn.aws.credentials ? { credentials: conn.aws.credentials } : {}),
-  });
+  const ebs = ebsClient(conn.aws);
   const s3 = s3Client(conn.aws);
   const bucket = conn.resources.evidenceBucket;
   const path = checkpointPath(args.dir ?? process.cwd(), snapshotId);

@@ -4,6 +4,7 @@
 import {
   autoScalingClient,
   cloudTrailClient,
+  ebsClient,
   ec2Client,
   elbv2Client,
   iamClient,
@@ -15,9 +16,13 @@ import { kmsManifestSigner } from "../../shared/evidence/signing.ts";
 import type { Runtime } from "../../shared/runtime/base.ts";
 import type { AnyEvent, Logic } from "../../shared/runtime/lambda.ts";
 import { runEvidence } from "../../shared/workflow/evidence.ts";
+import { CONTINUE_EVENT, continueEvidence, IMAGE_WORK_MS } from "../../shared/workflow/evidence-images.ts";
 import { onSnapshotEvent } from "../../shared/workflow/snapshot-events.ts";
 
-/** evidence: `Incident Opened` with capture actions, and EBS snapshot completion events. */
+/**
+ * evidence: `Incident Opened` with capture actions, EBS snapshot completion events, and
+ * `Evidence Continue` (a disk image paused by the invocation before).
+ */
 export function evidenceLogic(rt: Runtime): Logic<AnyEvent> {
   const deps = {
     ...rt.deps,
@@ -34,6 +39,7 @@ export function evidenceLogic(rt: Runtime): Logic<AnyEvent> {
       const ec2 = rt.clients.of(act, ec2Client);
       return {
         ec2,
+        ebs: rt.clients.of(read, ebsClient),
         instances: ec2InstanceReader(ec2),
         iam: rt.clients.of(read, iamClient),
         autoScaling: rt.clients.of(read, autoScalingClient),
@@ -43,7 +49,12 @@ export function evidenceLogic(rt: Runtime): Logic<AnyEvent> {
     },
   };
   return async (event) => {
-    if (event.source === "aws.ec2") return onSnapshotEvent(event, deps);
-    return runEvidence(String(event.detail?.incidentId ?? ""), deps);
+    // Disk images pause before the function's timeout: measured from this invocation's start.
+    const started = Date.now();
+    const invocation = { ...deps, imagePause: () => Date.now() - started > IMAGE_WORK_MS };
+    if (event.source === "aws.ec2") return onSnapshotEvent(event, invocation);
+    const incidentId = String(event.detail?.incidentId ?? "");
+    if (event["detail-type"] === CONTINUE_EVENT) return continueEvidence(incidentId, invocation);
+    return runEvidence(incidentId, invocation);
   };
 }

@@ -4,28 +4,37 @@
  * replacement — the list to kill with tests or explain in docs/testing.md. Prints Markdown.
  * With `--ranges`, prints instead the `file:start-end` list of their lines for a forced re-test
  * (`npx stryker run --force --mutate '<list>'`; docs/testing.md, "Incremental").
+ * With `--static`, lists instead the static mutants a run with `--ignoreStatic` left untested
+ * (with `--ranges`: their lines, to test them in a run of their own).
  */
 import { readFileSync } from "node:fs";
 
 const args = process.argv.slice(2);
 const ranges = args.includes("--ranges");
-const [path, filter = ""] = args.filter((a) => a !== "--ranges");
+const onlyStatic = args.includes("--static");
+const [path, filter = ""] = args.filter((a) => !a.startsWith("--"));
 if (!path) {
-  console.error("usage: node scripts/mutation/survivors.mjs <mutation.json> [file-filter] [--ranges]");
+  console.error("usage: node scripts/mutation/survivors.mjs <mutation.json> [file-filter] [--ranges] [--static]");
   process.exit(2);
 }
 const report = JSON.parse(readFileSync(path, "utf8"));
 const LEFT = new Set(["Survived", "NoCoverage"]);
+const isLeft = onlyStatic
+  ? (m) => m.status === "Ignored" && /^Static mutant/.test(m.statusReason ?? "")
+  : (m) => LEFT.has(m.status);
 const out = [];
 const lines = [];
 for (const [file, f] of Object.entries(report.files).sort(([a], [b]) => a.localeCompare(b))) {
   if (!file.includes(filter)) continue;
-  const left = f.mutants.filter((m) => LEFT.has(m.status));
+  const left = f.mutants.filter(isLeft);
   if (left.length === 0) continue;
   const source = f.source.split("\n");
   if (ranges) {
-    const at = [...new Set(left.map((m) => m.location.start.line))].sort((a, b) => a - b);
-    for (const l of at) lines.push(`${file}:${l}-${l}`);
+    // A range takes only the mutants that lie wholly inside it: a mutant over several lines
+    // (a table replaced by an empty one) needs its own whole span.
+    const spans = new Set(left.map((m) => `${m.location.start.line}-${m.location.end.line}`));
+    const sorted = [...spans].sort((a, b) => Number.parseInt(a, 10) - Number.parseInt(b, 10));
+    for (const span of sorted) lines.push(`${file}:${span}`);
     continue;
   }
   out.push(`## ${file} (${left.length})`, "");

@@ -12,6 +12,7 @@ import { collectUserData } from "./collect-user-data.ts";
 import { containBucket } from "./contain-bucket.ts";
 import { containInstance } from "./contain-instance.ts";
 import { containPrincipal } from "./contain-principal.ts";
+import { imageDisks } from "./image-disks.ts";
 import { launchCleanroom } from "./launch-cleanroom.ts";
 import { notify } from "./notify.ts";
 import { revokeInstanceCredentials } from "./revoke-instance-credentials.ts";
@@ -32,6 +33,7 @@ export const ACTIONS = [
   captureSnapshots,
   collectArtifacts,
   collectUserData,
+  imageDisks,
   launchCleanroom,
   notify,
 ] as const;

@@ -10,6 +10,8 @@ export const CONTAIN_STEP = "contain";
 export const SNAPSHOT_STEP = "snapshots";
 /** Evidence artifacts (the evidence function). */
 export const ARTIFACT_STEP = "artifacts";
+/** Raw disk images of the evidence snapshots (the evidence function; may span invocations). */
+export const IMAGE_STEP = "disk-images";
 /** The manifest, written once every capture of the evidence lane has ended. */
 export const MANIFEST_STEP = "manifest";
 /** The clean room's launch (the cleanroom function). */
@@ -58,6 +60,7 @@ export const STEPS: readonly { step: string; label: string; lane: LaneName }[] =
   { step: "contain-bucket", label: "Bucket containment", lane: "contain" },
   { step: SNAPSHOT_STEP, label: "Snapshots", lane: "evidence" },
   { step: ARTIFACT_STEP, label: "Artifacts", lane: "evidence" },
+  { step: IMAGE_STEP, label: "Disk images", lane: "evidence" },
   { step: MANIFEST_STEP, label: "Manifest", lane: "evidence" },
   { step: CLEANROOM_STEP, label: "Clean room", lane: "cleanroom" },
 ];

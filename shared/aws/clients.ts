@@ -7,6 +7,7 @@ import { CloudFormationClient } from "@aws-sdk/client-cloudformation";
 import { CloudTrailClient } from "@aws-sdk/client-cloudtrail";
 import { ConfigServiceClient } from "@aws-sdk/client-config-service";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { EBSClient } from "@aws-sdk/client-ebs";
 import { EC2Client } from "@aws-sdk/client-ec2";
 import { ElasticLoadBalancingV2Client } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
@@ -59,6 +60,7 @@ function built<T extends { middlewareStack: { use(m: ClientMiddleware): void } }
 }
 
 export const ec2Client = (o: ClientOptions) => built(o, new EC2Client(base(o)));
+export const ebsClient = (o: ClientOptions) => built(o, new EBSClient(base(o)));
 export const s3Client = (o: ClientOptions) =>
   built(o, new S3Client({ ...base(o), forcePathStyle: Boolean(o.endpoint) }));
 export const snsClient = (o: ClientOptions) => built(o, new SNSClient(base(o)));

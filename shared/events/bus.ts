@@ -15,6 +15,7 @@ export type ResponderEventType =
   | "Incident Approved"
   | "Incident Denied"
   | "Evidence Preserved"
+  | "Evidence Continue"
   | "Clean Room Requested"
   | "Clean Room Destroy Requested";
 

@@ -8,6 +8,7 @@
  * after the last written block are left out (`truncate -s <volumeBytes> image.raw` restores the
  * full size; docs/evidence.md).
  */
+import { createHash } from "node:crypto";
 import * as z from "zod";
 import { InvalidEvidenceInputError } from "./errors.ts";
 
@@ -176,4 +177,30 @@ export function remainingParts(parts: ImagePart[], checkpoint: ImageCheckpoint |
     );
   }
   return parts.slice(done);
+}
+
+/**
+ * The checkpoint as the incident record keeps it: the uploaded parts as their count and a digest
+ * instead of their list (a 10,000-part image would not fit a DynamoDB item). On resume S3 lists
+ * the parts again (`ListParts`, with each part's checksum) and the digest proves they are the
+ * ones recorded.
+ */
+export const RecordedCheckpointSchema = ImageCheckpointSchema.omit({ parts: true }).extend({
+  partCount: z.int().min(0),
+  /** {@link partsDigest} of the uploaded parts. */
+  partsSha256: z.string().regex(/^[0-9a-f]{64}$/),
+});
+export type RecordedCheckpoint = z.infer<typeof RecordedCheckpointSchema>;
+
+/** Pure: SHA-256 (hex) over the parts' numbers, ETags and SHA-256s, one line each, in order. */
+export function partsDigest(parts: ImageCheckpoint["parts"]): string {
+  const hash = createHash("sha256");
+  for (const p of parts) hash.update(`${p.partNumber} ${p.etag} ${p.sha256}\n`);
+  return hash.digest("hex");
+}
+
+/** Pure: the checkpoint for the incident record. */
+export function recordedCheckpoint(checkpoint: ImageCheckpoint): RecordedCheckpoint {
+  const { parts, ...rest } = checkpoint;
+  return { ...rest, partCount: parts.length, partsSha256: partsDigest(parts) };
 }

@@ -26,6 +26,7 @@ import {
 } from "@aws-sdk/client-s3";
 import { createSHA256, type IHasher } from "hash-wasm";
 import { awsCall } from "../aws/errors.ts";
+import { UnsupportedError } from "../errors/index.ts";
 import { METADATA_KEYS, SHA256_TAG } from "./archive.ts";
 import { EvidenceIntegrityError, InvalidEvidenceInputError } from "./errors.ts";
 import {
@@ -36,6 +37,8 @@ import {
   imageBlocks,
   imageParts,
   partBlocksFor,
+  partsDigest,
+  type RecordedCheckpoint,
   remainingParts,
 } from "./image-plan.ts";
 import { artifactKey, validateIncidentId } from "./keys.ts";
@@ -154,6 +157,61 @@ async function hasherFrom(state: string | undefined): Promise<IHasher> {
   return hasher;
 }
 
+/** An upload's parts as S3 lists them (every page), in order. */
+async function uploadedParts(s3: S3Client, bucket: string, key: string, uploadId: string) {
+  const parts: { partNumber: number; etag?: string; sha256?: string }[] = [];
+  let marker: string | undefined;
+  do {
+    const page = await awsCall("s3:ListParts", () =>
+      s3.send(
+        new ListPartsCommand({
+          Bucket: bucket,
+          Key: key,
+          UploadId: uploadId,
+          ...(marker ? { PartNumberMarker: marker } : {}),
+        }),
+      ),
+    );
+    for (const p of page.Parts ?? [])
+      if (p.PartNumber !== undefined)
+        parts.push({
+          partNumber: p.PartNumber,
+          ...(p.ETag ? { etag: p.ETag } : {}),
+          ...(p.ChecksumSHA256 ? { sha256: p.ChecksumSHA256 } : {}),
+        });
+    marker = page.IsTruncated ? page.NextPartNumberMarker : undefined;
+  } while (marker);
+  return parts.sort((a, b) => a.partNumber - b.partNumber);
+}
+
+/**
+ * The full checkpoint of an image from the one the incident record keeps: its parts listed by S3
+ * (a part uploaded after the last checkpoint is left out, and uploaded again), proven by the
+ * recorded digest.
+ *
+ * @throws EvidenceIntegrityError when the listed parts are not the recorded ones;
+ *   UnsupportedError when S3 lists them without their SHA-256 (the upload cannot be completed
+ *   with per-part checksums it does not know: the local emulator).
+ */
+export async function restoreCheckpoint(
+  s3: S3Client,
+  bucket: string,
+  recorded: RecordedCheckpoint,
+): Promise<ImageCheckpoint> {
+  const { partCount, partsSha256, ...rest } = recorded;
+  const listed = (await uploadedParts(s3, bucket, recorded.key, recorded.uploadId)).slice(0, partCount);
+  if (listed.some((p) => !p.sha256)) throw new UnsupportedError("s3:ListParts with each part's ChecksumSHA256");
+  const parts = listed.map((p) => ({ partNumber: p.partNumber, etag: p.etag ?? "", sha256: p.sha256 ?? "" }));
+  if (parts.length !== partCount || partsDigest(parts) !== partsSha256) {
+    throw new EvidenceIntegrityError(
+      `the upload's first ${partCount} parts are not the ones recorded (S3 lists ${parts.length})`,
+      recorded.key,
+      false,
+    );
+  }
+  return { ...rest, parts };
+}
+
 /** Starts the upload, or checks that the checkpoint's parts are the upload's. */
 async function openUpload(
   input: ImageSnapshotInput,
@@ -162,10 +220,8 @@ async function openUpload(
 ): Promise<ImageCheckpoint> {
   const { s3, bucket, checkpoint } = input;
   if (checkpoint) {
-    const listed = await awsCall("s3:ListParts", () =>
-      s3.send(new ListPartsCommand({ Bucket: bucket, Key: key, UploadId: checkpoint.uploadId })),
-    );
-    const etags = new Map((listed.Parts ?? []).map((p) => [p.PartNumber, p.ETag]));
+    const listed = await uploadedParts(s3, bucket, key, checkpoint.uploadId);
+    const etags = new Map(listed.map((p) => [p.partNumber, p.etag]));
     const lost = checkpoint.parts.filter((p) => etags.get(p.partNumber) !== p.etag);
     if (lost.length > 0) {
       throw new EvidenceIntegrityError(

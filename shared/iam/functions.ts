@@ -79,6 +79,7 @@ export const MEMBER_SESSIONS: Readonly<Record<string, Readonly<Record<string, Me
   evidence: {
     autoscaling: "read",
     cloudtrail: "read",
+    ebs: "read",
     ec2: "act",
     elasticloadbalancing: "read",
     iam: "read",

@@ -69,8 +69,6 @@ export function moduleOfFile(
  * the CLI with their own credentials in that account (cli/commands/release.ts).
  */
 export const OPERATOR_ONLY_MODULES: Readonly<Partial<Record<ModuleName, string>>> = {
-  snapshotBlocks:
-    "disk images are made by people with their own credentials in the snapshot's account (responder image) until the evidence lane runs them: no member role reads disk contents before a function needs it",
   principalRelease:
     "release of principals and buckets runs with the person's own credentials in the affected account (responder release): the member act role never deletes a user's or bucket's policy",
 };

@@ -7,7 +7,7 @@ import { UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import type { StepStatus } from "../domain/types.ts";
 import { incidentKey } from "./keys.ts";
 import type { StepRecord, TimelineEntry } from "./model.ts";
-import type { IncidentReader, StepClaims, StepEndExtra } from "./ports.ts";
+import type { IncidentReader, StepClaims, StepEndExtra, StepProgress } from "./ports.ts";
 import { type IncidentTable, now, type RecordCondition, written } from "./table.ts";
 
 /** The lease of a claim when the caller names none. */
@@ -84,6 +84,22 @@ export class DynamoStepClaims implements StepClaims {
       [entry, ...notes],
       extra.actions,
       extra.claim ? underClaim(step, extra.claim) : undefined,
+    );
+  }
+
+  progressStep(
+    incidentId: string,
+    step: string,
+    claim: string,
+    progress: StepProgress,
+  ): Promise<boolean> {
+    const at = now();
+    return this.table.update(
+      incidentId,
+      { ...progress.set, ...(progress.release ? { [`steps.${step}.leaseUntil`]: 0 } : {}) },
+      (progress.notes ?? []).map((n) => ({ at, ...n })),
+      [],
+      underClaim(step, claim),
     );
   }
 }

@@ -87,6 +87,13 @@ export interface IncidentRecord {
     snapshots?: SnapshotRecord[];
     /** Each with the S3 VersionId it was archived as. */
     artifacts?: ArtifactRecord[];
+    /** The disk images finished so far (`image-disks`): each image, its description, its changed blocks. */
+    images?: ArtifactRecord[];
+    /**
+     * Where the image in progress stands (a `RecordedCheckpoint`, shared/evidence/image-plan.ts):
+     * read through its schema; null once that image is finished.
+     */
+    imageCheckpoint?: unknown;
     manifestKey?: string;
     /** The sealed manifest's `manifestSha256` (SHA-256 of its canonical JSON): `verify` compares it. */
     manifestSha256?: string;

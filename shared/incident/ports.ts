@@ -139,6 +139,15 @@ export interface StepEndExtra {
   claim?: string;
 }
 
+/** What {@link StepClaims.progressStep} records. */
+export interface StepProgress {
+  /** Record attributes to set (dotted paths). */
+  set?: Record<string, unknown>;
+  notes?: Omit<TimelineEntry, "at">[];
+  /** End the claim's lease now: the step is claimable again at once. */
+  release?: boolean;
+}
+
 /** Port: the step map, where lanes claim and finish their steps. */
 export interface StepClaims {
   /**
@@ -157,6 +166,18 @@ export interface StepClaims {
     status: StepStatus,
     detail: string,
     extra?: StepEndExtra,
+  ): Promise<boolean>;
+  /**
+   * Records a running step's progress: `set` and timeline `notes`, only while the step is still
+   * running under `claim`. With `release`, the claim's lease ends now, so that the next
+   * invocation (or the schedule's resume of stalled steps) claims the step again and continues
+   * from what `set` recorded. False when the step was not running under the claim (nothing written).
+   */
+  progressStep(
+    incidentId: string,
+    step: string,
+    claim: string,
+    progress: StepProgress,
   ): Promise<boolean>;
 }
 

@@ -17,6 +17,7 @@ import type {
   OpenOptions,
   RejectionKey,
   StepEndExtra,
+  StepProgress,
 } from "./ports.ts";
 import { DynamoIncidentRecords } from "./records.ts";
 import { DynamoRejectionCounters } from "./rejections.ts";
@@ -47,6 +48,7 @@ export {
   type Reservation,
   type StepClaims,
   type StepEndExtra,
+  type StepProgress,
 } from "./ports.ts";
 
 /** DynamoDB implementation of {@link IncidentStore}: each concern's own, over one table. */
@@ -118,6 +120,9 @@ export class DynamoIncidentStore implements IncidentStore {
   }
   finishStep(incidentId: string, step: string, status: StepStatus, detail: string, extra?: StepEndExtra) {
     return this.claims.finishStep(incidentId, step, status, detail, extra);
+  }
+  progressStep(incidentId: string, step: string, claim: string, progress: StepProgress) {
+    return this.claims.progressStep(incidentId, step, claim, progress);
   }
 
   // The containment cap.

@@ -5,6 +5,7 @@
  * brings it back (`onSnapshotEvent`, snapshot-events.ts).
  */
 
+import type { EBSClient } from "@aws-sdk/client-ebs";
 import type { Instance } from "@aws-sdk/client-ec2";
 import type { S3Client } from "@aws-sdk/client-s3";
 import {
@@ -30,6 +31,7 @@ import type { ManifestSignature, ManifestSigner } from "../evidence/signing.ts";
 import type { IncidentRecord } from "../incident/model.ts";
 import type { BaseDeps } from "./deps.ts";
 import { nowIso } from "./deps.ts";
+import { maybeImage } from "./evidence-images.ts";
 import { takeSnapshots } from "./evidence-snapshots.ts";
 import { alertFailure } from "./notify.ts";
 import { endStep, runStep } from "./steps.ts";
@@ -38,6 +40,8 @@ import { endStep, runStep } from "./steps.ts";
 export interface EvidenceClients extends ArtifactClients {
   /** Which of the finding's instances exist, and what they are. */
   instances: InstanceReader;
+  /** The EBS direct APIs, for disk images of the snapshots. */
+  ebs: EBSClient;
 }
 
 export interface EvidenceDeps extends BaseDeps {
@@ -47,6 +51,11 @@ export interface EvidenceDeps extends BaseDeps {
   kmsKeyId?: string;
   /** Signs the sealed manifest's digest; absent: the record says `unsupported`. */
   signer?: ManifestSigner;
+  /**
+   * True when the invocation should stop imaging disks after the current part (its deadline is
+   * near); by default once the images have run for `IMAGE_WORK_MS` (evidence-images.ts).
+   */
+  imagePause?: () => boolean;
 }
 
 const DONE: StepStatus[] = ["ok", "skipped", "unsupported", "failed", "partial"];
@@ -91,6 +100,7 @@ export async function runEvidence(incidentId: string, deps: EvidenceDeps): Promi
     ]);
     const rejected = lanes.find((l): l is PromiseRejectedResult => l.status === "rejected");
     if (rejected) throw rejected.reason;
+    await maybeImage(incidentId, deps);
     await maybeSeal(incidentId, deps);
   } catch (err) {
     await alertFailure(deps, incidentId, "evidence capture", err, {
@@ -270,7 +280,7 @@ export async function maybeSeal(incidentId: string, deps: EvidenceDeps): Promise
 async function seal(incidentId: string, lanes: string[], deps: EvidenceDeps): Promise<boolean> {
   const incident = await deps.store.get(incidentId);
   try {
-    const artifacts = incident.evidence?.artifacts ?? [];
+    const artifacts = [...(incident.evidence?.artifacts ?? []), ...(incident.evidence?.images ?? [])];
     const timeline = await archiveArtifact(deps.s3, {
       bucket: deps.bucket,
       incidentId,

@@ -11,6 +11,7 @@ import { TAG } from "../capture/snapshots.ts";
 import { describeError, RefusedError } from "../errors/index.ts";
 import type { IncidentRecord, SnapshotRecord } from "../incident/model.ts";
 import { type EvidenceDeps, maybeSeal } from "./evidence.ts";
+import { maybeImage } from "./evidence-images.ts";
 import { notify } from "./notify.ts";
 
 /** Pure: the snapshot ids an EBS completion event names (`snap-…`, from its ARNs). */
@@ -143,6 +144,7 @@ export async function onSnapshotEvent(event: unknown, deps: EvidenceDeps): Promi
         });
       }
     }
+    await maybeImage(incidentId, deps);
     await maybeSeal(incidentId, deps);
   }
   return updated;

@@ -55,8 +55,12 @@ export interface StepRun<T> {
   step: string;
   /** The lane that runs it: its claim lasts the lane's lease. */
   lane: LaneName;
-  /** The work; it ends the step itself (with {@link endStep}) on every outcome it reaches. */
-  work: () => Promise<T>;
+  /**
+   * The work, given its claim (for progress it records under it); it ends the step itself (with
+   * {@link endStep}) on every outcome it reaches, or leaves it to the next invocation after
+   * releasing its claim (`progressStep` with `release`).
+   */
+  work: (claim: string) => Promise<T>;
   alerts?: StepAlerts;
   /** The detail recorded when the work throws (default: `<step> failed: <error>`). */
   failedDetail?: string;
@@ -80,7 +84,7 @@ export async function runStep<T>(deps: StepDeps, run: StepRun<T>): Promise<{ val
     return undefined;
   }
   try {
-    return { value: await run.work() };
+    return { value: await run.work(claim) };
   } catch (err) {
     const released = await release(deps.store, incidentId, step, claim, err, run.failedDetail);
     const failure = run.alerts?.failure;

@@ -21,6 +21,7 @@ import {
   type RejectionWindow,
   type Reservation,
   type StepEndExtra,
+  type StepProgress,
 } from "../../shared/incident/store.ts";
 
 /** Sets `a.b.c` in an object, creating the path. */
@@ -179,6 +180,18 @@ export class MemoryStore implements IncidentStore {
     r.actions.push(...(extra.actions ?? []));
     for (const [k, v] of Object.entries(extra.set ?? {}))
       setPath(r as unknown as Record<string, unknown>, k, v);
+    return true;
+  }
+  async progressStep(incidentId: string, step: string, claim: string, progress: StepProgress): Promise<boolean> {
+    const r = this.records.get(incidentId);
+    if (!r) throw new NotFoundError(incidentId);
+    const held = r.steps[step];
+    if (!(held?.status === "running" && held.claim === claim)) return false;
+    const at = new Date().toISOString();
+    for (const note of progress.notes ?? []) r.timeline.push({ at, ...note });
+    for (const [k, v] of Object.entries(progress.set ?? {}))
+      setPath(r as unknown as Record<string, unknown>, k, v);
+    if (progress.release) held.leaseUntil = 0;
     return true;
   }
   async note(

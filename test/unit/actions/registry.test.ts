@@ -39,11 +39,13 @@ describe("the action registry", () => {
       "capture-snapshots",
       "collect-artifacts",
       "collect-user-data",
+      "image-disks",
     ]);
     expect(actionsOfLane("evidence")).toEqual([
       "capture-snapshots",
       "collect-artifacts",
       "collect-user-data",
+      "image-disks",
     ]);
     expect(stepsOf("notify")).toEqual([]);
   });

@@ -54,6 +54,7 @@ describe("actions", () => {
       "capture-snapshots": { lock: { mode: "governance", days: 30 }, archiveTier: false },
       "collect-artifacts": {},
       "collect-user-data": {},
+      "image-disks": { storageClass: "DEEP_ARCHIVE", changedBlocks: true },
       "launch-cleanroom": {},
       notify: {},
     });
