@@ -15,8 +15,8 @@ import { ec2InstanceReader } from "../../shared/capture/instances.ts";
 import { kmsManifestSigner } from "../../shared/evidence/signing.ts";
 import type { Runtime } from "../../shared/runtime/base.ts";
 import type { AnyEvent, Logic } from "../../shared/runtime/lambda.ts";
-import { runEvidence } from "../../shared/workflow/evidence.ts";
-import { CONTINUE_EVENT, continueEvidence, IMAGE_WORK_MS } from "../../shared/workflow/evidence-images.ts";
+import { continueEvidence, runEvidence } from "../../shared/workflow/evidence.ts";
+import { CONTINUE_EVENT, IMAGE_WORK_MS } from "../../shared/workflow/evidence-images.ts";
 import { onSnapshotEvent } from "../../shared/workflow/snapshot-events.ts";
 
 /**

@@ -14,7 +14,9 @@ const ranges = args.includes("--ranges");
 const onlyStatic = args.includes("--static");
 const [path, filter = ""] = args.filter((a) => !a.startsWith("--"));
 if (!path) {
-  console.error("usage: node scripts/mutation/survivors.mjs <mutation.json> [file-filter] [--ranges] [--static]");
+  console.error(
+    "usage: node scripts/mutation/survivors.mjs <mutation.json> [file-filter] [--ranges] [--static]",
+  );
   process.exit(2);
 }
 const report = JSON.parse(readFileSync(path, "utf8"));

@@ -200,7 +200,8 @@ export async function restoreCheckpoint(
 ): Promise<ImageCheckpoint> {
   const { partCount, partsSha256, ...rest } = recorded;
   const listed = (await uploadedParts(s3, bucket, recorded.key, recorded.uploadId)).slice(0, partCount);
-  if (listed.some((p) => !p.sha256)) throw new UnsupportedError("s3:ListParts with each part's ChecksumSHA256");
+  if (listed.some((p) => !p.sha256))
+    throw new UnsupportedError("s3:ListParts with each part's ChecksumSHA256");
   const parts = listed.map((p) => ({ partNumber: p.partNumber, etag: p.etag ?? "", sha256: p.sha256 ?? "" }));
   if (parts.length !== partCount || partsDigest(parts) !== partsSha256) {
     throw new EvidenceIntegrityError(

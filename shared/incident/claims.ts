@@ -87,12 +87,7 @@ export class DynamoStepClaims implements StepClaims {
     );
   }
 
-  progressStep(
-    incidentId: string,
-    step: string,
-    claim: string,
-    progress: StepProgress,
-  ): Promise<boolean> {
+  progressStep(incidentId: string, step: string, claim: string, progress: StepProgress): Promise<boolean> {
     const at = now();
     return this.table.update(
       incidentId,

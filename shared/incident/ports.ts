@@ -173,12 +173,7 @@ export interface StepClaims {
    * invocation (or the schedule's resume of stalled steps) claims the step again and continues
    * from what `set` recorded. False when the step was not running under the claim (nothing written).
    */
-  progressStep(
-    incidentId: string,
-    step: string,
-    claim: string,
-    progress: StepProgress,
-  ): Promise<boolean>;
+  progressStep(incidentId: string, step: string, claim: string, progress: StepProgress): Promise<boolean>;
 }
 
 /** The answer to {@link ContainmentCaps.reserveContainment}. */

@@ -20,7 +20,7 @@ import { EBS_BLOCK_BYTES, RecordedCheckpointSchema, recordedCheckpoint } from ".
 import type { ArchiveStorageClass, ArtifactRecord } from "../evidence/manifest-schema.ts";
 import { listChangedBlocks } from "../evidence/snapshot-blocks.ts";
 import type { IncidentRecord, SnapshotRecord } from "../incident/model.ts";
-import { type EvidenceClients, type EvidenceDeps, maybeSeal } from "./evidence.ts";
+import type { EvidenceClients, EvidenceDeps } from "./evidence-deps.ts";
 import { endStep, runStep } from "./steps.ts";
 
 /** The event an invocation that paused an image puts on the bus for the next one. */
@@ -28,7 +28,6 @@ export const CONTINUE_EVENT = "Evidence Continue";
 /** How long an invocation images before it pauses: the evidence function's timeout is 600 s. */
 export const IMAGE_WORK_MS = 480_000;
 const MiB = 1024 * 1024;
-
 
 const SNAPSHOT_DONE: StepStatus[] = ["ok", "partial", "failed", "skipped", "unsupported"];
 
@@ -73,19 +72,6 @@ export async function maybeImage(incidentId: string, deps: EvidenceDeps): Promis
   });
 }
 
-/**
- * `Evidence Continue`: continues the paused disk images, then seals when all is done. The event
- * only says where to look: what is continued is what the incident record holds.
- */
-export async function continueEvidence(incidentId: string, deps: EvidenceDeps): Promise<void> {
-  if (!(await deps.store.find(incidentId))) {
-    deps.log.warn("Evidence Continue ignored: no such incident", { incidentId });
-    return;
-  }
-  await maybeImage(incidentId, deps);
-  await maybeSeal(incidentId, deps);
-}
-
 async function imageDisks(
   incidentId: string,
   claim: string,
@@ -128,7 +114,9 @@ async function imageDisks(
       await deps.store.progressStep(incidentId, IMAGE_STEP, claim, {
         set: { "evidence.images": images, "evidence.imageCheckpoint": null },
       });
-      results.push(imageResult(snapshot, "ok", `${made.detail}${changed.detail ? `; ${changed.detail}` : ""}`));
+      results.push(
+        imageResult(snapshot, "ok", `${made.detail}${changed.detail ? `; ${changed.detail}` : ""}`),
+      );
     } catch (err) {
       const unsupported = err instanceof UnsupportedError || isNotImplemented(err);
       results.push(imageResult(snapshot, unsupported ? "unsupported" : "failed", describeError(err)));

@@ -29,34 +29,14 @@ import { buildManifest, writeManifest } from "../evidence/manifest.ts";
 import type { ArtifactRecord, EvidenceGap } from "../evidence/manifest-schema.ts";
 import type { ManifestSignature, ManifestSigner } from "../evidence/signing.ts";
 import type { IncidentRecord } from "../incident/model.ts";
-import type { BaseDeps } from "./deps.ts";
 import { nowIso } from "./deps.ts";
+import type { EvidenceClients, EvidenceDeps } from "./evidence-deps.ts";
 import { maybeImage } from "./evidence-images.ts";
 import { takeSnapshots } from "./evidence-snapshots.ts";
 import { alertFailure } from "./notify.ts";
 import { endStep, runStep } from "./steps.ts";
 
-/** What the lane works with in the incident's account: the collectors' clients and the instance reader. */
-export interface EvidenceClients extends ArtifactClients {
-  /** Which of the finding's instances exist, and what they are. */
-  instances: InstanceReader;
-  /** The EBS direct APIs, for disk images of the snapshots. */
-  ebs: EBSClient;
-}
-
-export interface EvidenceDeps extends BaseDeps {
-  clientsFor(account: string, incidentId: string): Promise<EvidenceClients>;
-  s3: S3Client;
-  bucket: string;
-  kmsKeyId?: string;
-  /** Signs the sealed manifest's digest; absent: the record says `unsupported`. */
-  signer?: ManifestSigner;
-  /**
-   * True when the invocation should stop imaging disks after the current part (its deadline is
-   * near); by default once the images have run for `IMAGE_WORK_MS` (evidence-images.ts).
-   */
-  imagePause?: () => boolean;
-}
+export type { EvidenceClients, EvidenceDeps } from "./evidence-deps.ts";
 
 const DONE: StepStatus[] = ["ok", "skipped", "unsupported", "failed", "partial"];
 
@@ -111,6 +91,19 @@ export async function runEvidence(incidentId: string, deps: EvidenceDeps): Promi
     });
     throw err;
   }
+}
+
+/**
+ * `Evidence Continue`: continues the paused disk images, then seals when all is done. The event
+ * only says where to look: what is continued is what the incident record holds.
+ */
+export async function continueEvidence(incidentId: string, deps: EvidenceDeps): Promise<void> {
+  if (!(await deps.store.find(incidentId))) {
+    deps.log.warn("Evidence Continue ignored: no such incident", { incidentId });
+    return;
+  }
+  await maybeImage(incidentId, deps);
+  await maybeSeal(incidentId, deps);
 }
 
 /** The planned actions of the artifacts step that wait for nobody: collect-artifacts and every action with collectors. */

@@ -182,7 +182,12 @@ export class MemoryStore implements IncidentStore {
       setPath(r as unknown as Record<string, unknown>, k, v);
     return true;
   }
-  async progressStep(incidentId: string, step: string, claim: string, progress: StepProgress): Promise<boolean> {
+  async progressStep(
+    incidentId: string,
+    step: string,
+    claim: string,
+    progress: StepProgress,
+  ): Promise<boolean> {
     const r = this.records.get(incidentId);
     if (!r) throw new NotFoundError(incidentId);
     const held = r.steps[step];
