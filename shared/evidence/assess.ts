@@ -50,7 +50,8 @@ export function assessArtifact(
 
   if (observed.s3Checksum) {
     const [hash, parts] = splitS3Checksum(observed.s3Checksum);
-    const multipart = parts !== undefined ? parts > 1 : (record.partCount ?? 1) > 1;
+    // The `-N` form is S3's composite checksum of a multipart upload, even of a single part.
+    const multipart = parts !== undefined || (record.partCount ?? 1) > 1;
     if (!multipart) {
       if (hash !== hexToBase64(observed.sha256))
         problems.push("S3 ChecksumSHA256 disagrees with the bytes read");

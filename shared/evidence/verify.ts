@@ -333,7 +333,10 @@ async function verifyArtifact(
     return errorItem(described, "S3:GetObject", err);
   }
 
-  const multipart = (record.partCount ?? 1) > 1 && record.partSize !== undefined;
+  // Uploaded in parts: several, or one part of a multipart upload (a disk image that fits one),
+  // whose checksum S3 gives in the composite form `<base64>-1`.
+  const multipart =
+    record.partSize !== undefined && ((record.partCount ?? 1) > 1 || /-\d+$/.test(record.s3Checksum ?? ""));
   let hash: HashResult;
   try {
     hash = await hashStream(

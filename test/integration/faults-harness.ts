@@ -74,16 +74,22 @@ export interface FaultWorld {
  * Resets the shared emulator, starts a local responder on it (policy with a blast-radius cap
  * high enough for the test), seeds the demo account and subscribes a queue to the alerts.
  */
-export async function startFaultWorld(options: SessionOptions = {}): Promise<FaultWorld> {
+export async function startFaultWorld(
+  options: SessionOptions = {},
+  /** Changes the policy's text (the default one, with the cap raised) before the responder loads it. */
+  editPolicy: (yaml: string) => string = (yaml) => yaml,
+): Promise<FaultWorld> {
   await resetEmulator();
   process.env.POWERTOOLS_LOG_LEVEL = "SILENT";
   const dir = mkdtempSync(join(tmpdir(), "faults-policy-"));
   const policyFile = join(dir, "policy.yaml");
   writeFileSync(
     policyFile,
-    readFileSync(defaultPolicyFile(), "utf8").replace(
-      /maxContainmentsPerHour: \d+/,
-      "maxContainmentsPerHour: 1000",
+    editPolicy(
+      readFileSync(defaultPolicyFile(), "utf8").replace(
+        /maxContainmentsPerHour: \d+/,
+        "maxContainmentsPerHour: 1000",
+      ),
     ),
   );
   process.env.POLICY_FILE = policyFile;

@@ -160,12 +160,20 @@ describe("assessArtifact: S3's checksum of a single-part object", () => {
     expect(assessArtifact(unrecorded, intact).status).toBe("ok");
   });
 
-  it("reads a '-1' suffix as one part, whatever part count the record holds", () => {
-    const recordedAsMultipart = aRecord("a.json", CONTENT, { partCount: 2, s3Checksum: undefined });
+  it("reads a '-1' suffix as S3's composite of one part (a multipart upload of one part), never as the object's hash", () => {
+    const onePart = hashBuffer(CONTENT, { partSize: 64 });
+    const image = aRecord("a.json", CONTENT, { partCount: 1, partSize: 64, s3Checksum: undefined });
+    const read = { ...intact, compositeSha256: onePart.compositeSha256 ?? "", partCount: 1 };
 
-    expect(
-      assessArtifact(recordedAsMultipart, { ...intact, s3Checksum: `${sha256B64(CONTENT)}-1` }),
-    ).toStrictEqual({ status: "ok", detail: "SHA-256 matches manifest, metadata, S3 checksum" });
+    expect(assessArtifact(image, { ...read, s3Checksum: `${onePart.compositeSha256}-1` })).toStrictEqual({
+      status: "ok",
+      detail: "SHA-256 matches manifest, metadata, S3 checksum",
+    });
+    // The object's own SHA-256 with a `-1` is not what S3 computes for it.
+    expect(assessArtifact(image, { ...read, s3Checksum: `${sha256B64(CONTENT)}-1` })).toStrictEqual({
+      status: "mismatch",
+      detail: "S3 composite ChecksumSHA256 disagrees with the parts read",
+    });
   });
 
   it("takes a record without a part count for a single part", () => {

@@ -186,6 +186,27 @@ describe("verifyIncident", () => {
     expect(item(badTag.items, "big.bin").status).toBe("mismatch");
   });
 
+  it("checks the composite checksum of an object uploaded as one part of a multipart upload (a small disk image)", async () => {
+    const content = "0123456789";
+    const hash = hashBuffer(content, { partSize: 16 });
+    const image = aRecord("disk-images/snap-0123456789abcdef0.raw", content, {
+      partCount: 1,
+      partSize: 16,
+      s3Checksum: `${hash.compositeSha256}-1`,
+      sha256Witness: "tag",
+    });
+    serveManifest(manifestOf([image]));
+    serveArtifact(image, content, { ChecksumSHA256: `${hash.compositeSha256}-1`, Metadata: {} });
+    s3Mock.on(GetObjectTaggingCommand).resolves({ TagSet: [{ Key: "sha256", Value: hash.sha256 }] });
+
+    const report = await verifyIncident(s3, { bucket: "ev", incidentId: INCIDENT });
+
+    expect(item(report.items, image.name)).toMatchObject({
+      status: "ok",
+      detail: "SHA-256 matches manifest, tag, S3 checksum",
+    });
+  });
+
   it("reports a deleted artifact as missing", async () => {
     serveManifest(manifestOf([a, b]));
     serveArtifact(b, "BBB");
