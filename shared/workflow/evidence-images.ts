@@ -53,7 +53,15 @@ export async function maybeImage(incidentId: string, deps: EvidenceDeps): Promis
   const incident = await deps.store.get(incidentId);
   const action = plannedAction(incident.plan, "image-disks");
   if (!action || action.requiresApproval) return;
-  if (!SNAPSHOT_DONE.includes(incident.steps[SNAPSHOT_STEP]?.status as StepStatus)) return;
+  // Without snapshots planned there is nothing to wait for: the step ends skipped (and the
+  // manifest, which waits for it, is not held up).
+  const snapshotsPlanned = plannedAction(incident.plan, "capture-snapshots");
+  if (
+    snapshotsPlanned &&
+    !snapshotsPlanned.requiresApproval &&
+    !SNAPSHOT_DONE.includes(incident.steps[SNAPSHOT_STEP]?.status as StepStatus)
+  )
+    return;
   const step = incident.steps[IMAGE_STEP];
   if (step && step.status !== "running" && step.status !== "failed") return;
   const params = paramsOf(action, "image-disks");
@@ -83,7 +91,11 @@ async function imageDisks(
   if (incident.dryRun || snapshots.length === 0) {
     await endStep(deps, incidentId, IMAGE_STEP, {
       status: "skipped",
-      detail: incident.dryRun ? "dry run: no image" : "no completed snapshot to image",
+      detail: incident.dryRun
+        ? "dry run: no image"
+        : incident.steps[SNAPSHOT_STEP]
+          ? "no completed snapshot to image"
+          : "no snapshot step to image (capture-snapshots is not planned, or waits for approval)",
       claim,
     });
     return;

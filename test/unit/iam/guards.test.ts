@@ -342,3 +342,37 @@ describe("the responder key's grants to AWS services", () => {
     expect(await service("cloudwatch.amazonaws.com", {})).toBe("ImplicitlyDenied");
   });
 });
+
+describe.each([
+  ["the evidence function's role", () => functionPrincipal(responder, "evidence"), ACCOUNT],
+  ["the member read role", () => read, MEMBER_ACCOUNT],
+])("disk images (image-disks): %s", (_name, principal: () => Principal, account: string) => {
+  const snapshot = `arn:aws:ec2:${REGION}::snapshot/snap-0123456789abcdef0`;
+  const blocks = (action: string, context: Record<string, string> = {}): IamRequest => ({
+    action,
+    resource: snapshot,
+    context,
+    why: "disk image",
+  });
+  const ofIncident = { "aws:ResourceTag/incident-responder:incident-id": "ir-20261207-0a1b2c3d" };
+
+  it("reads the blocks of a snapshot the responder tagged with an incident, and of no other", async () => {
+    for (const action of ["ebs:ListSnapshotBlocks", "ebs:GetSnapshotBlock"]) {
+      expect(await decide(principal(), blocks(action, ofIncident), { resourceAccount: account })).toBe(
+        "Allowed",
+      );
+      expect(await decide(principal(), blocks(action), { resourceAccount: account })).toBe(
+        "ImplicitlyDenied",
+      );
+    }
+  });
+
+  it("lists the blocks changed since an untagged snapshot (the AMI's): indexes, never contents", async () => {
+    expect(await decide(principal(), blocks("ebs:ListChangedBlocks"), { resourceAccount: account })).toBe(
+      "Allowed",
+    );
+    expect(await decide(principal(), blocks("ebs:PutSnapshotBlock"), { resourceAccount: account })).toBe(
+      "ImplicitlyDenied",
+    );
+  });
+});

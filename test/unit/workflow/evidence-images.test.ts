@@ -333,6 +333,23 @@ describe("the evidence lane's disk images", () => {
     expect(s3Mock.commandCalls(CreateMultipartUploadCommand)).toHaveLength(0);
   });
 
+  it("ends skipped when no snapshot will come (capture-snapshots not planned), so the manifest is not held up", async () => {
+    const inc = imagingIncident();
+    store.seed({
+      ...inc,
+      plan: { ...inc.plan, actions: inc.plan.actions.filter((a) => a.name !== "capture-snapshots") },
+      steps: { triage: inc.steps.triage! },
+      evidence: {},
+    });
+
+    await maybeImage(id, deps);
+
+    expect((await store.get(id)).steps[IMAGE_STEP]).toMatchObject({
+      status: "skipped",
+      detail: "no snapshot step to image (capture-snapshots is not planned, or waits for approval)",
+    });
+  });
+
   it("judges the step by its snapshots' images", () => {
     const r = (status: "ok" | "failed" | "unsupported" | "skipped") => ({
       name: "disk-image",
