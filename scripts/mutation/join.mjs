@@ -1,15 +1,17 @@
 /**
- * `node scripts/mutation/join.mjs <group report> <re-test report>`: the score of a group once
+ * `node scripts/mutation/join.mjs <group report> <re-test report>…`: the score of a group once
  * its survivors were re-tested apart (`npx stryker run --force --mutate 'file:10-12,…'` with
- * MUTATION_GROUP set, in a second worktree; docs/testing.md, "Incremental"). Each survivor or
- * mutant without coverage of the group's mutation.json takes its result from the re-test's
- * report (the same file, position, mutator and replacement); every other result stays.
+ * MUTATION_GROUP set, in a second worktree; docs/testing.md, "Incremental"), or its static
+ * mutants tested in a run of their own after one with `--ignoreStatic`
+ * (`survivors.mjs --static --ranges`). Each survivor, mutant without coverage or static mutant
+ * left untested of the group's mutation.json takes its result from the last re-test report that
+ * has it (the same file, position, mutator and replacement); every other result stays.
  */
 import { readFileSync } from "node:fs";
 
-const [groupPath, retestPath] = process.argv.slice(2);
-if (!groupPath || !retestPath) {
-  console.error("usage: node scripts/mutation/join.mjs <group mutation.json> <re-test mutation.json>");
+const [groupPath, ...retestPaths] = process.argv.slice(2);
+if (!groupPath || retestPaths.length === 0) {
+  console.error("usage: node scripts/mutation/join.mjs <group mutation.json> <re-test mutation.json>…");
   process.exit(2);
 }
 const read = (path) => JSON.parse(readFileSync(path, "utf8"));
@@ -17,8 +19,13 @@ const key = (file, m) =>
   `${file}|${m.location.start.line}:${m.location.start.column}|${m.mutatorName}|${m.replacement}`;
 
 const retested = new Map();
-for (const [file, f] of Object.entries(read(retestPath).files))
-  for (const m of f.mutants) retested.set(key(file, m), m.status);
+for (const path of retestPaths)
+  for (const [file, f] of Object.entries(read(path).files))
+    for (const m of f.mutants) if (m.status !== "Ignored") retested.set(key(file, m), m.status);
+const untested = (m) =>
+  m.status === "Survived" ||
+  m.status === "NoCoverage" ||
+  (m.status === "Ignored" && /^Static/.test(m.statusReason ?? ""));
 
 const DETECTED = new Set(["Killed", "Timeout"]);
 const COUNTED = new Set(["Killed", "Timeout", "Survived", "NoCoverage"]);
@@ -30,7 +37,7 @@ for (const [file, f] of Object.entries(read(groupPath).files)) {
   let c = 0;
   for (const m of f.mutants) {
     let status = m.status;
-    if (status === "Survived" || status === "NoCoverage") {
+    if (untested(m)) {
       const again = retested.get(key(file, m));
       if (again) status = again;
       else notRetested++;
