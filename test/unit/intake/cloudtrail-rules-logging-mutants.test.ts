@@ -538,3 +538,110 @@ describe("PutEventSelectors/Weakened with advanced selectors that narrow managem
     expect(expectIgnored(event).reason).toBe(SELECTORS_NOT_RISKY);
   });
 });
+
+/** The account and the caller: what a rule that names the account only reports. */
+const ACCOUNT_AND_CALLER = [
+  { kind: "aws-account", id: "123456789012" },
+  { kind: "iam-user", id: "alice", arn: "arn:aws:iam::123456789012:user/alice", account: "123456789012" },
+  { kind: "iam-access-key", id: "AKIAEXAMPLEEXAMPLE01", account: "123456789012" },
+];
+
+/**
+ * [eventSource, eventName, request parameters as CloudTrail records them, exact title] of the
+ * rules that name the account only and say in words what the call switched off.
+ */
+const ACCOUNT_ONLY: [string, string, Record<string, unknown> | null, string][] = [
+  [
+    GUARDDUTY,
+    "DeleteDetector",
+    { detectorId: "12abc34d567e8fa901bc2d34e56789f0" },
+    "GuardDuty detector deleted: GuardDuty disabled in this region (by user alice)",
+  ],
+  [
+    GUARDDUTY,
+    "DisassociateFromMasterAccount",
+    { detectorId: "12abc34d567e8fa901bc2d34e56789f0" },
+    "GuardDuty member left its administrator account: findings no longer reach the administrator account (by user alice)",
+  ],
+  [
+    GUARDDUTY,
+    "DisassociateFromAdministratorAccount",
+    { detectorId: "12abc34d567e8fa901bc2d34e56789f0" },
+    "GuardDuty member left its administrator account: findings no longer reach the administrator account (by user alice)",
+  ],
+  [
+    GUARDDUTY,
+    "CreateIPSet",
+    {
+      detectorId: "12abc34d567e8fa901bc2d34e56789f0",
+      name: "trusted",
+      format: "TXT",
+      location: "https://s3.amazonaws.com/attacker-bucket/ips.txt",
+      activate: true,
+    },
+    "GuardDuty trusted IP list created: GuardDuty will not report activity from the listed addresses (by user alice)",
+  ],
+  [
+    "config.amazonaws.com",
+    "DeleteConfigurationRecorder",
+    { configurationRecorderName: "default" },
+    "AWS Config recorder deleted: configuration changes are no longer recorded (by user alice)",
+  ],
+  [
+    "config.amazonaws.com",
+    "StopConfigurationRecorder",
+    { configurationRecorderName: "default" },
+    "AWS Config recorder stopped: configuration changes are no longer recorded (by user alice)",
+  ],
+  [
+    "config.amazonaws.com",
+    "DeleteDeliveryChannel",
+    { deliveryChannelName: "default" },
+    "AWS Config delivery channel deleted: configuration history is no longer delivered (by user alice)",
+  ],
+  [
+    "securityhub.amazonaws.com",
+    "DisableSecurityHub",
+    null,
+    "Security Hub disabled: Security Hub disabled in this region (by user alice)",
+  ],
+  [
+    "organizations.amazonaws.com",
+    "LeaveOrganization",
+    null,
+    "Account left its AWS Organization: organization guardrails (SCPs, delegated security services) no longer apply (by user alice)",
+  ],
+];
+
+describe("detection and configuration recording switched off, naming the account", () => {
+  it.each(ACCOUNT_ONLY)("says in the title what %s %s switches off", (source, name, params, title) => {
+    // Arrange
+    const event = cloudTrailCall(source, name, params);
+
+    // Act
+    const finding = expectFinding(event);
+
+    // Assert
+    expect({ title: finding.title, resources: finding.resources }).toStrictEqual({
+      title,
+      resources: ACCOUNT_AND_CALLER,
+    });
+  });
+
+  it.each(ACCOUNT_ONLY)(
+    "flags %s %s although CloudTrail recorded no request parameters",
+    (source, name, _params, title) => {
+      // Arrange
+      const event = cloudTrailCall(source, name, null);
+
+      // Act
+      const finding = expectFinding(event);
+
+      // Assert
+      expect({ title: finding.title, resources: finding.resources }).toStrictEqual({
+        title,
+        resources: ACCOUNT_AND_CALLER,
+      });
+    },
+  );
+});

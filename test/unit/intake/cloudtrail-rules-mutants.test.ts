@@ -439,3 +439,37 @@ describe("S3 public access", () => {
     });
   });
 });
+
+describe("account-wide protections removed", () => {
+  it("says new EBS volumes will not be encrypted when encryption by default is disabled", () => {
+    // Arrange
+    const event = cloudTrailCall("ec2.amazonaws.com", "DisableEbsEncryptionByDefault", {
+      DisableEbsEncryptionByDefaultRequest: "",
+    });
+
+    // Act
+    const result = titleAndResources(event);
+
+    // Assert
+    expect(result).toStrictEqual({
+      title:
+        "EBS encryption by default disabled: new EBS volumes will not be encrypted by default (by user alice)",
+      resources: [{ kind: "aws-account", id: ACCOUNT }, ...CALLER],
+    });
+  });
+
+  it("says no account-wide protection is left when the account Block Public Access is deleted", () => {
+    // Arrange
+    const event = cloudTrailCall("s3.amazonaws.com", "DeleteAccountPublicAccessBlock", null);
+
+    // Act
+    const result = titleAndResources(event);
+
+    // Assert
+    expect(result).toStrictEqual({
+      title:
+        "Account Block Public Access removed: no account-wide protection against public buckets (by user alice)",
+      resources: [{ kind: "aws-account", id: ACCOUNT }, ...CALLER],
+    });
+  });
+});
