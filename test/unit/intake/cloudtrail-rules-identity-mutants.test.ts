@@ -197,6 +197,18 @@ describe("AdministratorAccess attached", () => {
       detail: "group Admins",
     });
   });
+
+  it("finds nothing risky in a customer-managed policy whose path makes its ARN end like AdministratorAccess's", () => {
+    // Arrange: the account's own policy at path /x/arn:aws:iam::aws:policy/, whose content is unknown
+    const policyArn = `arn:aws:iam::${ACCOUNT}:policy/x/arn:aws:iam::aws:policy/AdministratorAccess`;
+    const call = aCall({ userName: "bob", policyArn });
+
+    // Act
+    const match = assess("AttachUserPolicy/AdministratorAccess", call);
+
+    // Assert
+    expect(match).toBeNull();
+  });
 });
 
 describe("inline full-admin policy put", () => {

@@ -232,3 +232,90 @@ describe("instance user data replaced", () => {
     });
   });
 });
+
+describe("which policies are AWS's quarantine policies", () => {
+  const QUARANTINE_TITLE = "AWS quarantine policy for a leaked access key";
+  const BY_AWS = "attached by AWS: it found the user's access key exposed (by user alice)";
+  const DENY_ALL = JSON.stringify({ Statement: [{ Effect: "Deny", Action: "*", Resource: "*" }] });
+
+  /** `policyArn` attached to bob by AWS itself. */
+  const attachPolicy = (policyArn: string) =>
+    cloudTrailCall(
+      "iam.amazonaws.com",
+      "AttachUserPolicy",
+      { userName: "bob", policyArn },
+      { userAgent: "AWS Internal" },
+    );
+
+  /** An inline policy named `policyName` that denies everything, put on bob by AWS itself. */
+  const putPolicy = (policyName: string) =>
+    cloudTrailCall(
+      "iam.amazonaws.com",
+      "PutUserPolicy",
+      { userName: "bob", policyName, policyDocument: DENY_ALL },
+      { userAgent: "AWS Internal" },
+    );
+
+  it.each([
+    ["the first, unversioned managed policy", "arn:aws:iam::aws:policy/AWSCompromisedKeyQuarantine"],
+    ["a managed policy of a two-digit version", "arn:aws:iam::aws:policy/AWSCompromisedKeyQuarantineV10"],
+    ["the managed policy in GovCloud", "arn:aws-us-gov:iam::aws:policy/AWSCompromisedKeyQuarantineV2"],
+  ])("recognises %s", (_name, policyArn) => {
+    // Arrange
+    const event = attachPolicy(policyArn);
+
+    // Act
+    const { title } = titleAndResources(event);
+
+    // Assert
+    expect(title).toBe(
+      `${QUARANTINE_TITLE} attached to a user: user bob: ${policyArn.split("/").pop()} ${BY_AWS}`,
+    );
+  });
+
+  it.each([
+    [
+      "a customer-managed policy whose path makes its ARN end like AWS's",
+      "arn:aws:iam::123456789012:policy/x/arn:aws:iam::aws:policy/AWSCompromisedKeyQuarantineV2",
+    ],
+    ["an ARN that only begins like AWS's", "arn:aws:iam::aws:policy/AWSCompromisedKeyQuarantineV2Copy"],
+  ])("does not take %s for AWS's managed policy", (_name, policyArn) => {
+    // Arrange
+    const event = attachPolicy(policyArn);
+
+    // Act
+    const result = expectIgnored(event);
+
+    // Assert
+    expect(result.reason).toBe(
+      `not risky: AttachUserPolicy (iam.amazonaws.com) matches none of "AdministratorAccess attached to a user", "${QUARANTINE_TITLE} attached to a user"`,
+    );
+  });
+
+  it.each([
+    ["the first, unversioned inline policy", "AWSCompromisedKeyQuarantine"],
+    ["an inline policy of a two-digit version", "AWSCompromisedKeyQuarantineV10"],
+  ])("recognises %s", (_name, policyName) => {
+    // Arrange
+    const event = putPolicy(policyName);
+
+    // Act
+    const { title } = titleAndResources(event);
+
+    // Assert
+    expect(title).toBe(`${QUARANTINE_TITLE} put on a user: user bob: inline ${policyName} ${BY_AWS}`);
+  });
+
+  it("does not take an inline policy whose name only ends like AWS's for AWS's", () => {
+    // Arrange
+    const event = putPolicy("xAWSCompromisedKeyQuarantineV2");
+
+    // Act
+    const result = expectIgnored(event);
+
+    // Assert
+    expect(result.reason).toBe(
+      `not risky: PutUserPolicy (iam.amazonaws.com) matches none of "Inline full-admin policy put on a user", "${QUARANTINE_TITLE} put on a user"`,
+    );
+  });
+});

@@ -1,9 +1,10 @@
 /**
  * Resource ids and tags given values that are not what they look like: a list holding a valid
- * id, and a tag entry that is a function carrying key and value properties.
+ * id, and a tag entry that is a function carrying key and value properties; and a finding's
+ * product read back through FindingSchema.
  */
 import { describe, expect, it } from "vitest";
-import { idProblem, isValidId, tagsFrom } from "../../../shared/intake/finding.ts";
+import { FindingSchema, idProblem, isValidId, tagsFrom } from "../../../shared/intake/finding.ts";
 
 describe("a resource id that is a list holding a valid id", () => {
   it("is a problem for idProblem, which says what the id must be", () => {
@@ -39,5 +40,49 @@ describe("tagsFrom", () => {
 
     // Assert
     expect(tags).toStrictEqual({ team: "ops" });
+  });
+});
+
+describe("FindingSchema and a finding's product", () => {
+  const finding = {
+    id: "f-1",
+    source: "securityhub",
+    type: "securityhub:TTPs/Initial Access",
+    title: "Port probe",
+    severity: 7.5,
+    time: "2024-05-01T09:00:00Z",
+    account: "123456789012",
+    region: "eu-west-1",
+    resources: [],
+    drill: false,
+    raw: {},
+  };
+
+  it("keeps the product's ARN, name and company, and whether it is AWS's own", () => {
+    // Arrange
+    const product = {
+      arn: "arn:aws:securityhub:eu-west-1::product/aws/guardduty",
+      name: "GuardDuty",
+      company: "Amazon",
+      aws: true,
+    };
+
+    // Act
+    const parsed = FindingSchema.parse({ ...finding, product });
+
+    // Assert
+    expect(parsed.product).toStrictEqual(product);
+  });
+
+  it.each([
+    ["does not say whether it is AWS's own", { arn: "arn:aws:securityhub:eu-west-1::product/aws/guardduty" }],
+    ["says it is AWS's own in text", { name: "GuardDuty", aws: "true" }],
+    ["has a name that is not text", { name: 7, aws: false }],
+  ])("refuses a product that %s", (_name, product) => {
+    // Act
+    const result = FindingSchema.safeParse({ ...finding, product });
+
+    // Assert
+    expect(result.success).toBe(false);
   });
 });

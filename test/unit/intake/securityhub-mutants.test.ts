@@ -158,3 +158,18 @@ describe("normalizeSecurityHub", () => {
     expect(failure).not.toBeInstanceOf(InvalidEventError);
   });
 });
+
+describe("a Security Hub finding's ProductArn that only ends with an AWS product's", () => {
+  it("keeps the ARN but does not make the product AWS's own", () => {
+    // Arrange: a custom import's product ARN with an AWS product's ARN appended
+    const productArn =
+      "arn:aws:securityhub:eu-west-1:123456789012:product/123456789012/arn:aws:securityhub:eu-west-1::product/aws/guardduty";
+    const event = imported(asff({ Type: "Other", Id: "thing" }, (f) => (f.ProductArn = productArn)));
+
+    // Act
+    const finding = expectFinding(event);
+
+    // Assert
+    expect(finding.product).toStrictEqual({ arn: productArn, aws: false });
+  });
+});
