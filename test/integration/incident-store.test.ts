@@ -321,6 +321,39 @@ describe("a step's claim and its release", () => {
   });
 });
 
+describe("a long step's progress under its claim (disk images)", () => {
+  it("records progress only under the claim, and a release lets the next invocation claim the step at once", async () => {
+    const incident = anIncident({ steps: {}, timeline: [] });
+    await store.open(incident);
+    const id = incident.incidentId;
+    expect(await store.claimStep(id, "disk-images", 600_000, "claim-a")).toBe(true);
+    const checkpoint = { snapshotId: "snap-0123456789abcdef0", partCount: 2 };
+
+    const other = await store.progressStep(id, "disk-images", "claim-b", {
+      set: { "evidence.imageCheckpoint": { forged: true } },
+    });
+    const own = await store.progressStep(id, "disk-images", "claim-a", {
+      set: { "evidence.imageCheckpoint": checkpoint },
+    });
+    // While the lease runs, nobody else may claim the step.
+    const early = await store.claimStep(id, "disk-images", 600_000, "claim-c");
+    const released = await store.progressStep(id, "disk-images", "claim-a", {
+      release: true,
+      notes: [{ step: "disk-images", status: "info", detail: "2 parts so far; continues" }],
+    });
+    const next = await store.claimStep(id, "disk-images", 600_000, "claim-d");
+    const stale = await store.progressStep(id, "disk-images", "claim-a", {
+      set: { "evidence.imageCheckpoint": { stale: true } },
+    });
+
+    expect([other, own, early, released, next, stale]).toStrictEqual([false, true, false, true, true, false]);
+    const after = await store.get(id);
+    expect(after.evidence?.imageCheckpoint).toStrictEqual(checkpoint);
+    expect(after.steps["disk-images"]).toMatchObject({ status: "running", claim: "claim-d" });
+    expect(after.timeline.map((e) => e.detail)).toContain("2 parts so far; continues");
+  });
+});
+
 describe("the timeline's order", () => {
   it("reads entries back in the order of their times, not of their writes", async () => {
     const incident = anIncident({ timeline: [] });
