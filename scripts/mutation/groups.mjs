@@ -16,7 +16,7 @@ const STORE_CONDITIONS = {
     "async function touchFinding(",
     "async function joinFinding(",
   ],
-  "shared/incident/claims.ts": ["  claimStep("],
+  "shared/incident/claims.ts": ["  claimStep(", "  progressStep("],
   "shared/incident/caps.ts": ["export function capWindows(", "  async reserveContainment("],
   "shared/incident/records.ts": ["  async escalate(", "  async reopenSteps(", "  async savePreIsolation("],
 };
