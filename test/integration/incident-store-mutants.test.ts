@@ -2,6 +2,7 @@ import { CreateTableCommand, TransactionCanceledException } from "@aws-sdk/clien
 import { DeleteCommand } from "@aws-sdk/lib-dynamodb";
 import { beforeEach, describe, expect, it } from "vitest";
 import { CallHooks } from "../../cli/local/instrument.ts";
+import { isolateEmulatorTransactions } from "../../cli/local/transactions.ts";
 import { dynamoClient, dynamoDocClient } from "../../shared/aws/clients.ts";
 import { ConflictError } from "../../shared/errors/index.ts";
 import { capKey, markerOf } from "../../shared/incident/keys.ts";
@@ -37,6 +38,10 @@ beforeEach(async () => {
     }),
   );
   hooks = new CallHooks();
+  // DynamoDB's atomic writes, which the emulator's threads lack: a store write beside another
+  // can fail there with a 500 ("dictionary changed size during iteration"). A test that holds
+  // calls back sets its own gate.
+  isolateEmulatorTransactions(hooks);
   store = new DynamoIncidentStore(dynamoDocClient({ ...o, middleware: [hooks.middleware()] }), TABLE);
   table = new IncidentTable(dynamoDocClient(o), TABLE);
   other = new DynamoIncidentStore(dynamoDocClient(o), TABLE);

@@ -38,6 +38,8 @@ beforeEach(async () => {
     }),
   );
   store = new DynamoIncidentStore(dynamoDocClient({ ...o, middleware: [hooks.middleware()] }), TABLE);
+  // DynamoDB's atomic writes, which the emulator's threads lack (as the local runner's clients).
+  isolateEmulatorTransactions(hooks);
 });
 
 describe("the pre-isolation state kept before containment changes anything", () => {
