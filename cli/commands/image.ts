@@ -13,8 +13,12 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { ebsClient, s3Client } from "../../shared/aws/clients.ts";
-import { archiveArtifact } from "../../shared/evidence/archive.ts";
-import { type DiskImageRecord, imageSnapshot } from "../../shared/evidence/image.ts";
+import {
+  archiveChangedBlocks,
+  archiveImageDescription,
+  type DiskImageRecord,
+  imageSnapshot,
+} from "../../shared/evidence/image.ts";
 import {
   EBS_BLOCK_BYTES,
   type ImageCheckpoint,
@@ -103,27 +107,10 @@ export async function imageCommand(args: {
   });
   if (outcome.status !== "complete") throw new Error("the image paused without being asked to");
   const image = outcome.record;
-  const described = await archiveArtifact(s3, {
-    bucket,
-    incidentId,
-    name: `disk-images/${snapshotId}.json`,
-    body: `${JSON.stringify(image, null, 2)}\n`,
-    contentType: "application/json",
-    collector: "image-snapshots",
-    sourceApiCall: `ebs:ListSnapshotBlocks ${snapshotId}`,
-  });
+  const archive = { s3, bucket, incidentId };
+  const described = await archiveImageDescription(archive, image);
   const changed = parent ? await listChangedBlocks(ebs, parent, snapshotId) : undefined;
-  if (changed) {
-    await archiveArtifact(s3, {
-      bucket,
-      incidentId,
-      name: `disk-images/${snapshotId}.changed-blocks.json`,
-      body: `${JSON.stringify(changed, null, 2)}\n`,
-      contentType: "application/json",
-      collector: "image-snapshots",
-      sourceApiCall: `ebs:ListChangedBlocks ${parent} ${snapshotId}`,
-    });
-  }
+  if (changed) await archiveChangedBlocks(archive, changed);
   rmSync(path, { force: true });
   await conn.store.note(incidentId, {
     step: "disk-image",

@@ -27,7 +27,7 @@ import {
 import { createSHA256, type IHasher } from "hash-wasm";
 import { awsCall } from "../aws/errors.ts";
 import { UnsupportedError } from "../errors/index.ts";
-import { METADATA_KEYS, SHA256_TAG } from "./archive.ts";
+import { archiveArtifact, METADATA_KEYS, SHA256_TAG } from "./archive.ts";
 import { EvidenceIntegrityError, InvalidEvidenceInputError } from "./errors.ts";
 import {
   type BlockListing,
@@ -43,7 +43,7 @@ import {
 } from "./image-plan.ts";
 import { artifactKey, validateIncidentId } from "./keys.ts";
 import type { ArchiveStorageClass, ArtifactRecord } from "./manifest-schema.ts";
-import { listSnapshotBlocks, readBlock } from "./snapshot-blocks.ts";
+import { type ChangedBlocks, listSnapshotBlocks, readBlock } from "./snapshot-blocks.ts";
 import { forEachLimit } from "./util.ts";
 
 /** Block reads in flight at once, by default. */
@@ -129,6 +129,42 @@ export function diskImageArtifact(image: DiskImageRecord): ArtifactRecord {
     collector: IMAGE_COLLECTOR,
     sourceApiCall: `ebs:GetSnapshotBlock ${image.snapshotId}`,
   };
+}
+
+/** Where an image's own artifacts are archived: the evidence bucket, with the archive's KMS key when there is one. */
+export interface ImageArchive {
+  s3: S3Client;
+  bucket: string;
+  incidentId: string;
+  kmsKeyId?: string;
+}
+
+/** Archives the image's description (`disk-images/<snapshot>.json`: its record, SHA-256 and sizes). */
+export function archiveImageDescription(to: ImageArchive, image: DiskImageRecord): Promise<ArtifactRecord> {
+  return archiveArtifact(to.s3, {
+    bucket: to.bucket,
+    incidentId: to.incidentId,
+    name: `disk-images/${image.snapshotId}.json`,
+    body: `${JSON.stringify(image, null, 2)}\n`,
+    contentType: "application/json",
+    collector: IMAGE_COLLECTOR,
+    sourceApiCall: `ebs:ListSnapshotBlocks ${image.snapshotId}`,
+    ...(to.kmsKeyId ? { kmsKeyId: to.kmsKeyId } : {}),
+  });
+}
+
+/** Archives the blocks a snapshot changed since its parent (`disk-images/<snapshot>.changed-blocks.json`). */
+export function archiveChangedBlocks(to: ImageArchive, changed: ChangedBlocks): Promise<ArtifactRecord> {
+  return archiveArtifact(to.s3, {
+    bucket: to.bucket,
+    incidentId: to.incidentId,
+    name: `disk-images/${changed.snapshotId}.changed-blocks.json`,
+    body: `${JSON.stringify(changed, null, 2)}\n`,
+    contentType: "application/json",
+    collector: IMAGE_COLLECTOR,
+    sourceApiCall: `ebs:ListChangedBlocks ${changed.parentSnapshotId} ${changed.snapshotId}`,
+    ...(to.kmsKeyId ? { kmsKeyId: to.kmsKeyId } : {}),
+  });
 }
 
 /** The image's key: `incidents/<id>/artifacts/disk-images/<snapshot id>.raw`. */

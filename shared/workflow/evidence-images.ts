@@ -14,8 +14,14 @@ import { IMAGE_STEP, SNAPSHOT_STEP } from "../actions/step-names.ts";
 import { isNotImplemented } from "../aws/errors.ts";
 import type { ActionResult, ActionStatus, StepStatus } from "../domain/types.ts";
 import { describeError, UnsupportedError } from "../errors/index.ts";
-import { archiveArtifact } from "../evidence/archive.ts";
-import { diskImageArtifact, imageSnapshot, restoreCheckpoint } from "../evidence/image.ts";
+import {
+  archiveChangedBlocks,
+  archiveImageDescription,
+  diskImageArtifact,
+  type ImageArchive,
+  imageSnapshot,
+  restoreCheckpoint,
+} from "../evidence/image.ts";
 import { EBS_BLOCK_BYTES, RecordedCheckpointSchema, recordedCheckpoint } from "../evidence/image-plan.ts";
 import type { ArchiveStorageClass, ArtifactRecord } from "../evidence/manifest-schema.ts";
 import { listChangedBlocks } from "../evidence/snapshot-blocks.ts";
@@ -154,6 +160,16 @@ async function imageDisks(
   });
 }
 
+/** Where the lane archives an image's own artifacts. */
+function archiveOf(incidentId: string, deps: EvidenceDeps): ImageArchive {
+  return {
+    s3: deps.s3,
+    bucket: deps.bucket,
+    incidentId,
+    ...(deps.kmsKeyId ? { kmsKeyId: deps.kmsKeyId } : {}),
+  };
+}
+
 function imageResult(snapshot: SnapshotRecord, status: ActionStatus, detail: string): ActionResult {
   return { name: "disk-image", target: snapshot.snapshotId, status, detail };
 }
@@ -218,16 +234,7 @@ async function imageOne(
     return "paused";
   }
   const image = outcome.record;
-  const description = await archiveArtifact(deps.s3, {
-    bucket: deps.bucket,
-    incidentId,
-    name: `disk-images/${snapshotId}.json`,
-    body: `${JSON.stringify(image, null, 2)}\n`,
-    contentType: "application/json",
-    collector: "image-snapshots",
-    sourceApiCall: `ebs:ListSnapshotBlocks ${snapshotId}`,
-    ...(deps.kmsKeyId ? { kmsKeyId: deps.kmsKeyId } : {}),
-  });
+  const description = await archiveImageDescription(archiveOf(incidentId, deps), image);
   return {
     artifacts: [diskImageArtifact(image), description],
     detail: `${image.key}: ${image.bytes} bytes, sha256 ${image.sha256}, ${image.blocksRead} blocks read, ${image.zeroBlocks} zero`,
@@ -246,16 +253,7 @@ async function changedBlocksArtifact(
   const { snapshotId } = snapshot;
   try {
     const changed = await listChangedBlocks(ebs, parent, snapshotId);
-    const artifact = await archiveArtifact(deps.s3, {
-      bucket: deps.bucket,
-      incidentId: incident.incidentId,
-      name: `disk-images/${snapshotId}.changed-blocks.json`,
-      body: `${JSON.stringify(changed, null, 2)}\n`,
-      contentType: "application/json",
-      collector: "image-snapshots",
-      sourceApiCall: `ebs:ListChangedBlocks ${parent} ${snapshotId}`,
-      ...(deps.kmsKeyId ? { kmsKeyId: deps.kmsKeyId } : {}),
-    });
+    const artifact = await archiveChangedBlocks(archiveOf(incident.incidentId, deps), changed);
     return { artifact, detail: `${changed.changed.length} block(s) changed since the AMI's ${parent}` };
   } catch (err) {
     // The image stands without it: the AMI's snapshot may be another account's, or gone.

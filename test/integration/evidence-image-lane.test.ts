@@ -10,12 +10,7 @@
  * cannot read, are `unsupported` and the manifest records that gap.
  */
 import { createHash } from "node:crypto";
-import {
-  CompleteSnapshotCommand,
-  EBSClient,
-  PutSnapshotBlockCommand,
-  StartSnapshotCommand,
-} from "@aws-sdk/client-ebs";
+import { EBSClient } from "@aws-sdk/client-ebs";
 import { DescribeInstancesCommand } from "@aws-sdk/client-ec2";
 import { GetObjectCommand, RestoreObjectCommand } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -24,6 +19,7 @@ import { s3Client } from "../../shared/aws/clients.ts";
 import { EBS_BLOCK_BYTES } from "../../shared/evidence/image-plan.ts";
 import { verifyIncident } from "../../shared/evidence/verify.ts";
 import type { IncidentRecord } from "../../shared/incident/model.ts";
+import { seedSnapshot } from "../support/ebs.ts";
 import { testAwsOptions } from "../support/emulator.ts";
 import { drillEvent, type FaultWorld, quiet, runToSettled, startFaultWorld } from "./faults-harness.ts";
 
@@ -33,27 +29,6 @@ const ROOT_DEVICE = "/dev/xvda";
 /** Block `index` written with `seed`: bytes that differ per block and seed. */
 const blockBytes = (index: number, seed: number): Buffer =>
   Buffer.alloc(EBS_BLOCK_BYTES, `block ${index} seed ${seed};`);
-
-async function seedSnapshot(ebs: EBSClient, blocks: Map<number, Buffer>): Promise<string> {
-  const started = await ebs.send(
-    new StartSnapshotCommand({ VolumeSize: 1, Description: "seeded by a test" }),
-  );
-  const snapshotId = started.SnapshotId ?? "";
-  for (const [index, data] of blocks) {
-    await ebs.send(
-      new PutSnapshotBlockCommand({
-        SnapshotId: snapshotId,
-        BlockIndex: index,
-        BlockData: data,
-        DataLength: data.length,
-        Checksum: createHash("sha256").update(data).digest("base64"),
-        ChecksumAlgorithm: "SHA256",
-      }),
-    );
-  }
-  await ebs.send(new CompleteSnapshotCommand({ SnapshotId: snapshotId, ChangedBlocksCount: blocks.size }));
-  return snapshotId;
-}
 
 /** The playbook of the drill's finding, with `image-disks` after `collect-user-data`. */
 const withImages = (yaml: string) => {

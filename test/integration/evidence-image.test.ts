@@ -6,12 +6,7 @@
  * with its SHA-256 and pass verification; the changed blocks must be exactly the changed ones.
  */
 import { createHash } from "node:crypto";
-import {
-  CompleteSnapshotCommand,
-  EBSClient,
-  PutSnapshotBlockCommand,
-  StartSnapshotCommand,
-} from "@aws-sdk/client-ebs";
+import { EBSClient } from "@aws-sdk/client-ebs";
 import {
   CreateBucketCommand,
   GetObjectCommand,
@@ -26,6 +21,7 @@ import { EBS_BLOCK_BYTES, type ImageCheckpoint } from "../../shared/evidence/ima
 import { buildManifest, writeManifest } from "../../shared/evidence/manifest.ts";
 import { listChangedBlocks } from "../../shared/evidence/snapshot-blocks.ts";
 import { verifyIncident } from "../../shared/evidence/verify.ts";
+import { seedSnapshot } from "../support/ebs.ts";
 import { testAwsOptions } from "../support/emulator.ts";
 
 const INCIDENT = "inc-20261207-image01";
@@ -41,28 +37,6 @@ function blockBytes(index: number, seed: number): Buffer {
     out.writeUInt32LE(x >>> 0, i);
   }
   return out;
-}
-
-/** Writes a 1 GiB snapshot through the EBS direct APIs with these blocks; returns its id. */
-async function seedSnapshot(ebs: EBSClient, blocks: Map<number, Buffer>): Promise<string> {
-  const started = await ebs.send(
-    new StartSnapshotCommand({ VolumeSize: 1, Description: "seeded by a test" }),
-  );
-  const snapshotId = started.SnapshotId ?? "";
-  for (const [index, data] of blocks) {
-    await ebs.send(
-      new PutSnapshotBlockCommand({
-        SnapshotId: snapshotId,
-        BlockIndex: index,
-        BlockData: data,
-        DataLength: data.length,
-        Checksum: createHash("sha256").update(data).digest("base64"),
-        ChecksumAlgorithm: "SHA256",
-      }),
-    );
-  }
-  await ebs.send(new CompleteSnapshotCommand({ SnapshotId: snapshotId, ChangedBlocksCount: blocks.size }));
-  return snapshotId;
 }
 
 describe("a raw disk image through the EBS direct APIs, against the emulator", () => {
